@@ -1,0 +1,202 @@
+//! `butterfly bench env`: how close each task's env step comes to the raw physics (`mj_step` ×
+//! frame_skip on the same model and thread), vectorized throughput, and Gymnasium in the same run.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use butterfly_envs::{Env, MujocoEnv, TASK_IDS, Transition, VecEnv, env_rng};
+use clap::Args;
+use rand::Rng;
+use serde::Serialize;
+
+use super::env::{AssetsArg, make_env};
+use crate::progress::Progress;
+use crate::reference_python::{run_script, venv_python};
+
+const GYM_BENCH: &str = include_str!("../../../../bench/gym_env_bench.py");
+const EPISODE: usize = 1000;
+
+#[derive(Args)]
+pub struct BenchEnvArgs {
+    /// Print a JSON list instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Tasks to measure (default: all five).
+    #[arg(long = "env", value_name = "ID")]
+    envs: Vec<String>,
+    /// Env steps per measurement (restarting from the same state every 1000).
+    #[arg(long, default_value_t = 2000)]
+    steps: usize,
+    /// Measurements per figure; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// Threads of the vectorized measurement.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Environments in the vectorized measurement.
+    #[arg(long, default_value_t = 16)]
+    vector_envs: usize,
+    /// Skip Gymnasium (its figure is then null).
+    #[arg(long)]
+    no_gymnasium: bool,
+    #[command(flatten)]
+    assets: AssetsArg,
+}
+
+#[derive(Serialize)]
+struct Row {
+    env: String,
+    env_steps_per_s: f64,
+    raw_limit_steps_per_s: f64,
+    vector_steps_per_s: f64,
+    gymnasium_steps_per_s: Option<f64>,
+}
+
+/// One task's workload: a start state and uniformly random actions within the control range.
+struct Workload {
+    start: Vec<f64>,
+    /// qpos entries at the front of `start`.
+    nq: usize,
+    actions: Vec<Vec<f64>>,
+}
+
+pub fn run(args: &BenchEnvArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.steps > 0 && args.repeats > 0 && args.vector_envs > 0, "--steps, --repeats and --vector-envs must be positive");
+    let ids: Vec<String> = if args.envs.is_empty() { TASK_IDS.iter().map(|s| s.to_string()).collect() } else { args.envs.clone() };
+    let python = if args.no_gymnasium { None } else { Some(venv_python()?) };
+    let mut progress = Progress::new("bench env", ids.len() as u64);
+    let mut rows = Vec::new();
+    for id in &ids {
+        let mut env = make_env(id, &args.assets)?;
+        let work = workload(&mut env, args.steps);
+        let (mut ours, mut raw, mut vector) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..args.repeats {
+            ours.push(env_rate(&mut env, &work)?);
+            raw.push(raw_rate(&mut env, &work)?);
+            vector.push(vector_rate(&env, &work, args.vector_envs, args.threads)?);
+        }
+        let gymnasium = match &python {
+            Some(python) => Some(gym_rate(python, id, &work, args.repeats)?),
+            None => None,
+        };
+        rows.push(Row {
+            env: id.clone(),
+            env_steps_per_s: median(ours),
+            raw_limit_steps_per_s: median(raw),
+            vector_steps_per_s: median(vector),
+            gymnasium_steps_per_s: gymnasium,
+        });
+        progress.advance(id);
+    }
+    progress.finish();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print_table(&rows, args.threads);
+    }
+    Ok(())
+}
+
+fn workload(env: &mut MujocoEnv, steps: usize) -> Workload {
+    let mut rng = env_rng(0);
+    env.reset(&mut rng);
+    let spec = env.spec().clone();
+    let actions = (0..steps)
+        .map(|_| (0..spec.act_dim).map(|i| rng.random_range(spec.action_low[i]..=spec.action_high[i])).collect())
+        .collect();
+    Workload { start: env.state(), nq: env.model().ffi().nq as usize, actions }
+}
+
+fn env_rate(env: &mut MujocoEnv, work: &Workload) -> anyhow::Result<f64> {
+    env.reset_to(&work.start)?;
+    let start = Instant::now();
+    for (i, action) in work.actions.iter().enumerate() {
+        if i > 0 && i % EPISODE == 0 {
+            env.reset_to(&work.start)?;
+        }
+        std::hint::black_box(env.step(action)?);
+    }
+    Ok(work.actions.len() as f64 / start.elapsed().as_secs_f64())
+}
+
+fn raw_rate(env: &mut MujocoEnv, work: &Workload) -> anyhow::Result<f64> {
+    let frame_skip = env.frame_skip();
+    env.reset_to(&work.start)?;
+    let start = Instant::now();
+    for (i, action) in work.actions.iter().enumerate() {
+        if i > 0 && i % EPISODE == 0 {
+            env.reset_to(&work.start)?;
+        }
+        let data = env.data_mut();
+        data.ctrl_mut().copy_from_slice(action);
+        for _ in 0..frame_skip {
+            data.step();
+        }
+    }
+    Ok(work.actions.len() as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Total env steps/s of `n` envs on `threads` threads; each env walks the action list from its own offset.
+fn vector_rate(env: &MujocoEnv, work: &Workload, n: usize, threads: usize) -> anyhow::Result<f64> {
+    let mut envs = VecEnv::new((0..n).map(|_| env.sibling()).collect(), threads)?;
+    for e in envs.envs_mut() {
+        e.reset_to(&work.start)?;
+    }
+    let act_dim = env.spec().act_dim;
+    let batch_steps = (work.actions.len() * threads.max(1) / n).max(EPISODE.min(work.actions.len()));
+    let mut actions = vec![0.0; n * act_dim];
+    let mut out = vec![Transition { reward: 0.0, terms: Default::default(), terminated: false, truncated: false }; n];
+    let start = Instant::now();
+    for t in 0..batch_steps {
+        for (i, chunk) in actions.chunks_mut(act_dim).enumerate() {
+            chunk.copy_from_slice(&work.actions[(t + i * 97) % work.actions.len()]);
+        }
+        envs.step(&actions, &mut out)?;
+        for (e, o) in envs.envs_mut().iter_mut().zip(&out) {
+            if o.truncated {
+                e.reset_to(&work.start)?;
+            }
+        }
+    }
+    Ok((batch_steps * n) as f64 / start.elapsed().as_secs_f64())
+}
+
+fn gym_rate(python: &Path, id: &str, work: &Workload, repeats: usize) -> anyhow::Result<f64> {
+    let (qpos, qvel) = work.start.split_at(work.nq);
+    let spec = serde_json::json!({"env": id, "qpos": qpos, "qvel": qvel, "actions": work.actions, "repeats": repeats});
+    let path = std::env::temp_dir().join(format!("butterfly-bench-env-{}.json", std::process::id()));
+    std::fs::write(&path, spec.to_string()).with_context(|| format!("cannot write {}", path.display()))?;
+    let out = run_script(python, GYM_BENCH, &[path.display().to_string()]);
+    let _ = std::fs::remove_file(&path);
+    let parsed: serde_json::Value = serde_json::from_str(out?.trim()).context("unexpected output of the Gymnasium benchmark")?;
+    parsed["steps_per_s"].as_f64().context("the Gymnasium benchmark printed no steps_per_s")
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 { xs[n / 2] } else { 0.5 * (xs[n / 2 - 1] + xs[n / 2]) }
+}
+
+fn print_table(rows: &[Row], threads: usize) {
+    println!(
+        "{:<16} {:>12} {:>12} {:>7} {:>14} {:>8} {:>12} {:>8}",
+        "env", "env step/s", "raw limit/s", "ratio", format!("vector {threads}thr/s"), "speedup", "gymnasium/s", "vs gym"
+    );
+    for r in rows {
+        let gym = r.gymnasium_steps_per_s.map_or("n/a".to_string(), |g| format!("{g:.0}"));
+        let vs_gym = r.gymnasium_steps_per_s.map_or("n/a".to_string(), |g| format!("{:.2}x", r.env_steps_per_s / g));
+        println!(
+            "{:<16} {:>12.0} {:>12.0} {:>7.3} {:>14.0} {:>7.2}x {:>12} {:>8}",
+            r.env,
+            r.env_steps_per_s,
+            r.raw_limit_steps_per_s,
+            r.env_steps_per_s / r.raw_limit_steps_per_s,
+            r.vector_steps_per_s,
+            r.vector_steps_per_s / r.env_steps_per_s,
+            gym,
+            vs_gym
+        );
+    }
+}

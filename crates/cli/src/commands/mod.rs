@@ -1,0 +1,3 @@
+pub mod bench;
+mod bench_env;
+pub mod env;

@@ -1,0 +1,43 @@
+//! `butterfly`: train imitators, watch gradient variance amplification, and tame it.
+
+mod atomic;
+mod commands;
+mod progress;
+mod reference_python;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "butterfly", version, about = "Behavior cloning and the butterfly effects of SGD noise")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Environments: list them, replay actions from a state.
+    #[command(subcommand)]
+    Env(commands::env::EnvCommand),
+    /// Benchmarks, side by side with the reference implementations.
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Env(cmd) => commands::env::run(cmd),
+        Command::Bench(cmd) => commands::bench::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line that says what to fix; no backtrace for a user error.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

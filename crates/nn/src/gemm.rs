@@ -1,0 +1,172 @@
+//! Matrix multiply over row-major slices, and the engine-wide GEMM thread count.
+//!
+//! Default backend: the pure-Rust `gemm` crate. With the `openblas` feature: Debian's system OpenBLAS
+//! (`libopenblas-dev`), linked directly. The README's table says which is faster here and by how much.
+//! Both split work over output tiles only (never over the summed dimension), so for a fixed thread
+//! count the results are bit-identical from run to run.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::error::{NnError, Result};
+
+static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Sets how many threads every GEMM of the engine uses (process-wide, because OpenBLAS's is).
+pub fn set_num_threads(n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(NnError::InvalidThreads(n));
+    }
+    THREADS.store(n, Ordering::Relaxed);
+    Ok(())
+}
+
+/// The GEMM thread count in force (1 until [`set_num_threads`] is called).
+pub fn num_threads() -> usize {
+    THREADS.load(Ordering::Relaxed)
+}
+
+/// A matrix operand: row-major storage of `rows × cols` (before the optional transpose).
+#[derive(Clone, Copy)]
+pub(crate) struct Operand<'a, T> {
+    pub data: &'a [T],
+    /// Read the stored matrix transposed.
+    pub transposed: bool,
+}
+
+/// `c (+)= a · b` with `a` logically m×k, `b` logically k×n and `c` m×n, all row-major.
+/// `accumulate` adds to `c` instead of overwriting it.
+pub(crate) fn gemm<T: GemmScalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    c: &mut [T],
+    accumulate: bool,
+) {
+    // Hard asserts: the unsafe kernels below read these extents.
+    assert!(a.data.len() >= m * k && b.data.len() >= k * n && c.len() >= m * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    T::gemm_raw(m, n, k, a, b, c, accumulate, num_threads());
+}
+
+/// The per-type GEMM entry point (sealed: implemented for f32 and f64 only).
+pub trait GemmScalar: Sized {
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_raw(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: Operand<'_, Self>,
+        b: Operand<'_, Self>,
+        c: &mut [Self],
+        accumulate: bool,
+        threads: usize,
+    );
+}
+
+#[cfg(not(feature = "openblas"))]
+mod backend {
+    use super::{GemmScalar, Operand};
+    use gemm::Parallelism;
+
+    /// (row stride, column stride) of a row-major `rows × cols` matrix, read transposed or not.
+    fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
+        if transposed { (1, cols_stored as isize) } else { (cols_stored as isize, 1) }
+    }
+
+    macro_rules! impl_gemm {
+        ($t:ty) => {
+            impl GemmScalar for $t {
+                fn gemm_raw(
+                    m: usize,
+                    n: usize,
+                    k: usize,
+                    a: Operand<'_, Self>,
+                    b: Operand<'_, Self>,
+                    c: &mut [Self],
+                    accumulate: bool,
+                    threads: usize,
+                ) {
+                    let (a_rs, a_cs) = strides(if a.transposed { m } else { k }, a.transposed);
+                    let (b_rs, b_cs) = strides(if b.transposed { k } else { n }, b.transposed);
+                    let par = if threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
+                    // SAFETY: the caller checked that every operand holds its extent; strides match
+                    // the row-major layouts described above.
+                    unsafe {
+                        gemm::gemm(
+                            m, n, k, c.as_mut_ptr(), 1, n as isize, accumulate,
+                            a.data.as_ptr(), a_cs, a_rs, b.data.as_ptr(), b_cs, b_rs,
+                            1.0, 1.0, false, false, false, par,
+                        )
+                    }
+                }
+            }
+        };
+    }
+    impl_gemm!(f32);
+    impl_gemm!(f64);
+}
+
+#[cfg(feature = "openblas")]
+mod blas {
+    use super::{GemmScalar, Operand};
+    use std::ffi::c_int;
+
+    const ROW_MAJOR: c_int = 101;
+    const NO_TRANS: c_int = 111;
+    const TRANS: c_int = 112;
+
+    #[link(name = "openblas")]
+    unsafe extern "C" {
+        fn openblas_set_num_threads(n: c_int);
+        fn openblas_get_num_threads() -> c_int;
+        fn cblas_sgemm(
+            order: c_int, ta: c_int, tb: c_int, m: c_int, n: c_int, k: c_int, alpha: f32,
+            a: *const f32, lda: c_int, b: *const f32, ldb: c_int, beta: f32, c: *mut f32, ldc: c_int,
+        );
+        fn cblas_dgemm(
+            order: c_int, ta: c_int, tb: c_int, m: c_int, n: c_int, k: c_int, alpha: f64,
+            a: *const f64, lda: c_int, b: *const f64, ldb: c_int, beta: f64, c: *mut f64, ldc: c_int,
+        );
+    }
+
+    macro_rules! impl_gemm {
+        ($t:ty, $f:ident) => {
+            impl GemmScalar for $t {
+                fn gemm_raw(
+                    m: usize,
+                    n: usize,
+                    k: usize,
+                    a: Operand<'_, Self>,
+                    b: Operand<'_, Self>,
+                    c: &mut [Self],
+                    accumulate: bool,
+                    threads: usize,
+                ) {
+                    let lda = if a.transposed { m } else { k };
+                    let ldb = if b.transposed { k } else { n };
+                    let t = |x: bool| if x { TRANS } else { NO_TRANS };
+                    // SAFETY: the caller checked every operand's extent; leading dims match the
+                    // row-major layouts. OpenBLAS's thread count is a global: keep it in sync.
+                    unsafe {
+                        if openblas_get_num_threads() != threads as c_int {
+                            openblas_set_num_threads(threads as c_int);
+                        }
+                        $f(
+                            ROW_MAJOR, t(a.transposed), t(b.transposed), m as c_int, n as c_int,
+                            k as c_int, 1.0, a.data.as_ptr(), lda.max(1) as c_int, b.data.as_ptr(),
+                            ldb.max(1) as c_int, if accumulate { 1.0 } else { 0.0 }, c.as_mut_ptr(),
+                            n as c_int,
+                        )
+                    }
+                }
+            }
+        };
+    }
+    impl_gemm!(f32, cblas_sgemm);
+    impl_gemm!(f64, cblas_dgemm);
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One-time set-up, quick when repeated: the Python venv (reference Gymnasium and the MuJoCo wheel that
+# carries libmujoco), the library directory mujoco-rs links against, and the cargo config that points at it.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+MUJOCO_VERSION=3.17.0
+GYMNASIUM_VERSION=1.4.0
+venv="$root/.venv"
+stamp="$venv/.butterfly-requirements"
+want="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION"
+
+# 1. The venv: reference Gymnasium for conformance tests and benchmarks, and the source of libmujoco and the XML.
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: creating $venv with $want"
+  command -v python3 >/dev/null || { echo "setup: python3 is missing; install Python 3.10+ and rerun" >&2; exit 1; }
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "mujoco==$MUJOCO_VERSION" "gymnasium[mujoco]==$GYMNASIUM_VERSION"
+  echo "$want" > "$stamp"
+fi
+site=$("$venv/bin/python" -c 'import mujoco, os; print(os.path.dirname(mujoco.__file__))')
+
+# 2. The library directory: outside target/ so that `cargo clean` and a shared CARGO_TARGET_DIR keep it,
+#    and shared by every clone so that their builds (and rustflags) are identical.
+libdir="${BUTTERFLY_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/butterfly}/mujoco-$MUJOCO_VERSION/lib"
+if [ ! -f "$libdir/libmujoco.so.$MUJOCO_VERSION" ] || ! cmp -s "$site/libmujoco.so.$MUJOCO_VERSION" "$libdir/libmujoco.so.$MUJOCO_VERSION"; then
+  echo "setup: placing libmujoco.so.$MUJOCO_VERSION in $libdir"
+  mkdir -p "$libdir"
+  cp "$site/libmujoco.so.$MUJOCO_VERSION" "$libdir/libmujoco.so.$MUJOCO_VERSION.tmp"
+  mv "$libdir/libmujoco.so.$MUJOCO_VERSION.tmp" "$libdir/libmujoco.so.$MUJOCO_VERSION"
+fi
+ln -sfn "libmujoco.so.$MUJOCO_VERSION" "$libdir/libmujoco.so"
+
+# 3. Cargo config: mujoco-rs reads MUJOCO_DYNAMIC_LINK_DIR; the rpath lets binaries and tests find the library.
+config="$root/.cargo/config.toml"
+mkdir -p "$root/.cargo"
+new_config="# Written by scripts/setup.sh; rerun it after moving the library directory.
+[env]
+MUJOCO_DYNAMIC_LINK_DIR = \"$libdir\"
+
+[build]
+rustflags = [\"-C\", \"link-arg=-Wl,-rpath,$libdir\"]
+"
+if [ ! -f "$config" ] || [ "$(cat "$config")" != "$new_config" ]; then
+  printf '%s' "$new_config" > "$config"
+fi
