@@ -27,10 +27,10 @@ pub fn num_threads() -> usize {
 
 /// A matrix operand: row-major storage of `rows × cols` (before the optional transpose).
 #[derive(Clone, Copy)]
-pub(crate) struct Operand<'a, T> {
-    pub data: &'a [T],
+pub struct Operand<'a, T> {
+    pub(crate) data: &'a [T],
     /// Read the stored matrix transposed.
-    pub transposed: bool,
+    pub(crate) transposed: bool,
 }
 
 /// `c (+)= a · b` with `a` logically m×k, `b` logically k×n and `c` m×n, all row-major.

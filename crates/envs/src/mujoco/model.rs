@@ -3,18 +3,29 @@
 use std::path::Path;
 use std::sync::{Arc, Once};
 
+use mujoco_rs::logging::set_log_handler;
 use mujoco_rs::prelude::MjModel;
-use mujoco_rs::wrappers::mj_logging::{log_config, set_log_config};
+use mujoco_rs::wrappers::mj_logging::{MjLogMessage, MjtLogLevel};
 
 use crate::EnvError;
 
-static LOG_TO_CONSOLE_ONLY: Once = Once::new();
+static LOG_HANDLER: Once = Once::new();
+
+/// MuJoCo's warnings go to stderr (never to MUJOCO_LOG.TXT in the working directory); the deprecation
+/// notice for Gymnasium's own half_cheetah.xml is dropped, since users cannot act on it.
+fn log_to_stderr(msg: &MjLogMessage) {
+    let subject = msg.subject();
+    let important = matches!(msg.level(), MjtLogLevel::mjLOG_WARNING | MjtLogLevel::mjLOG_ERROR);
+    if important && !subject.contains("settotalmass") {
+        eprintln!("MuJoCo: {subject}");
+    }
+}
 
 pub(crate) fn load_model(xml: &Path) -> Result<Arc<MjModel>, EnvError> {
-    LOG_TO_CONSOLE_ONLY.call_once(|| {
-        // SAFETY: every model load passes through this Once, so no MuJoCo call of ours runs concurrently
-        // with this write; without it MuJoCo writes MUJOCO_LOG.TXT into the working directory.
-        unsafe { set_log_config(log_config().with_logto_file(false)) }
+    LOG_HANDLER.call_once(|| {
+        // SAFETY: every model load passes through this Once and no simulation exists before the first
+        // load, so no other thread uses MuJoCo while the handler is installed.
+        unsafe { set_log_handler(log_to_stderr) }
     });
     if !xml.is_file() {
         return Err(EnvError::ModelLoad { path: xml.to_path_buf(), reason: "no such file".into() });

@@ -1,0 +1,96 @@
+//! The command line as a user meets it: help everywhere, one clear error line for bad input with nothing
+//! written, and the machine-readable benchmark summary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn butterfly(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args).output().unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("butterfly-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs a failing command and returns its single stderr line.
+fn one_error_line(args: &[&str]) -> String {
+    let out = butterfly(args);
+    assert!(!out.status.success(), "{args:?} should fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{args:?}: expected one error line, got:\n{stderr}");
+    assert!(lines[0].starts_with("error: "), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    lines[0].to_string()
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for path in [&[][..], &["env"], &["env", "list"], &["env", "replay"], &["bench"], &["bench", "env"]] {
+        let mut args = path.to_vec();
+        args.push("--help");
+        let out = butterfly(&args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: butterfly"), "{args:?}");
+    }
+}
+
+fn replay_error(name: &str, input: &str) -> String {
+    let dir = scratch(name);
+    let json = dir.join("in.json");
+    let csv = dir.join("out.csv");
+    std::fs::write(&json, input).unwrap();
+    let line = one_error_line(&["env", "replay", json.to_str().unwrap(), "--out", csv.to_str().unwrap()]);
+    assert!(!csv.exists(), "{name}: a failed replay must not leave an output file");
+    line
+}
+
+#[test]
+fn unknown_env_names_the_known_ones() {
+    let line = replay_error("unknown", r#"{"env": "Walker2d-v3", "qpos": [], "qvel": [], "actions": []}"#);
+    assert!(line.contains("Walker2d-v3") && line.contains("Walker2d-v4"), "{line}");
+}
+
+#[test]
+fn wrong_action_length_is_reported_with_its_step() {
+    let qpos = format!("[{}]", ["0.0"; 9].join(","));
+    let qvel = format!("[{}]", ["0.0"; 9].join(","));
+    let input = format!(r#"{{"env": "Walker2d-v4", "qpos": {qpos}, "qvel": {qvel}, "actions": [[0,0,0,0,0,0],[0,0]]}}"#);
+    let line = replay_error("action-len", &input);
+    assert!(line.contains("action 1") && line.contains("expected 6"), "{line}");
+}
+
+#[test]
+fn wrong_state_length_is_reported() {
+    let line = replay_error("state-len", r#"{"env": "Hopper-v4", "qpos": [1.25], "qvel": [], "actions": []}"#);
+    assert!(line.contains("qpos") && line.contains("expected 6"), "{line}");
+}
+
+#[test]
+fn malformed_json_is_reported() {
+    let line = replay_error("malformed", r#"{"env": "Hopper-v4", "qpos": [1.25,"#);
+    assert!(line.contains("not a valid replay description"), "{line}");
+    let line = replay_error("unknown-key", r#"{"env": "Hopper-v4", "qpos": [], "qvel": [], "actions": [], "seed": 1}"#);
+    assert!(line.contains("seed"), "{line}");
+}
+
+#[test]
+fn missing_model_files_name_the_fix() {
+    let empty = scratch("no-assets");
+    let line = one_error_line(&["env", "list", "--assets", empty.to_str().unwrap()]);
+    assert!(line.contains("scripts/setup.sh"), "{line}");
+}
+
+#[test]
+fn bench_env_json_has_the_documented_keys() {
+    let out = butterfly(&["bench", "env", "--json", "--env", "Hopper-v4", "--steps", "200", "--repeats", "1", "--vector-envs", "4"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = &rows.as_array().unwrap()[0];
+    assert_eq!(row["env"], "Hopper-v4");
+    for key in ["env_steps_per_s", "raw_limit_steps_per_s", "vector_steps_per_s", "gymnasium_steps_per_s"] {
+        assert!(row[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {row}");
+    }
+}

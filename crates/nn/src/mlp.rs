@@ -1,0 +1,347 @@
+//! Batched forward and backward passes of an MLP whose parameters live in a flat vector θ.
+//!
+//! Activations are row-major `[batch, width]`; a Linear computes `x · Wᵀ + b` with `W` stored
+//! `[out, in]` as in PyTorch. Bias, layer norm, activation and dropout run in one fused pass per
+//! row right after each GEMM, while the row is hot in cache.
+
+use rand::{Rng, RngCore};
+
+use crate::activation::Activation;
+use crate::error::{NnError, Result, check_len};
+use crate::float::Float;
+use crate::gemm::{Operand, gemm};
+use crate::layer_norm;
+use crate::layout::{Layout, MlpSpec};
+
+/// An MLP's layout plus the work buffers its passes reuse (no allocation per step once the
+/// largest batch has been seen). θ is owned by the caller, so one `Mlp` can evaluate any
+/// parameter vector of its layout (EMA copies, perturbed weights, target networks).
+#[derive(Debug, Clone)]
+pub struct Mlp<T: Float = f32> {
+    layout: Layout,
+    work: Workspace<T>,
+}
+
+/// What the last forward pass left for backward.
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    batch: usize,
+    dropout: bool,
+}
+
+/// Per hidden layer, everything backward reads (each `[batch, width]` unless noted).
+#[derive(Debug, Clone, Default)]
+struct HiddenBuffers<T> {
+    /// Activation input (after layer norm when on).
+    pre: Vec<T>,
+    /// Activation output after dropout: the next layer's input.
+    post: Vec<T>,
+    /// Dropout scale per element: 0 or 1/(1 − p) (only with dropout).
+    mask: Vec<T>,
+    /// Normalized Linear output (only with layer norm).
+    xhat: Vec<T>,
+    /// 1/σ per row, `[batch]` (only with layer norm).
+    rstd: Vec<T>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Workspace<T> {
+    rows: usize,
+    last: Option<Pass>,
+    input: Vec<T>,
+    hidden: Vec<HiddenBuffers<T>>,
+    output: Vec<T>,
+    /// Ping-pong buffers for gradients flowing down, `[batch, max width]`.
+    scratch: [Vec<T>; 2],
+}
+
+/// Calls `$f(args…, f, f')` with the activation's function and derivative as closures, so each
+/// fused loop is compiled once per activation with no branch inside.
+macro_rules! with_activation {
+    ($act:expr, $f:ident($($arg:expr),*)) => {
+        match $act {
+            Activation::Relu => $f($($arg,)* |x| Activation::Relu.apply(x), |x| Activation::Relu.derivative(x)),
+            Activation::Tanh => $f($($arg,)* |x| Activation::Tanh.apply(x), |x| Activation::Tanh.derivative(x)),
+            Activation::Gelu => $f($($arg,)* |x| Activation::Gelu.apply(x), |x| Activation::Gelu.derivative(x)),
+            Activation::Elu => $f($($arg,)* |x| Activation::Elu.apply(x), |x| Activation::Elu.derivative(x)),
+        }
+    };
+}
+
+impl<T: Float> Mlp<T> {
+    pub fn new(spec: MlpSpec) -> Result<Self> {
+        let layout = Layout::new(spec)?;
+        let work = Workspace { hidden: vec![HiddenBuffers::default(); layout.spec().hidden.len()], ..Default::default() };
+        Ok(Mlp { layout, work })
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    pub fn spec(&self) -> &MlpSpec {
+        self.layout.spec()
+    }
+
+    pub fn num_params(&self) -> usize {
+        self.layout.num_params()
+    }
+
+    /// Eval-mode forward (dropout off): returns the `[batch, output]` outputs.
+    pub fn forward(&mut self, theta: &[T], input: &[T], batch: usize) -> Result<&[T]> {
+        self.forward_impl(theta, input, batch, None)
+    }
+
+    /// Train-mode forward: dropout masks are drawn from `rng`, so a seeded RNG reproduces them.
+    pub fn forward_train<R: RngCore>(&mut self, theta: &[T], input: &[T], batch: usize, rng: &mut R) -> Result<&[T]> {
+        self.forward_impl(theta, input, batch, Some(rng))
+    }
+
+    fn forward_impl(
+        &mut self,
+        theta: &[T],
+        input: &[T],
+        batch: usize,
+        rng: Option<&mut dyn RngCore>,
+    ) -> Result<&[T]> {
+        let spec = self.layout.spec();
+        check_len("parameters", self.layout.num_params(), theta.len())?;
+        if batch == 0 {
+            return Err(NnError::Shape { what: "batch size", expected: 1, got: 0 });
+        }
+        check_len("input batch", batch * spec.input, input.len())?;
+        self.work.ensure_rows(&self.layout, batch);
+        let (act, p) = (spec.activation, spec.dropout);
+        let mut rng = rng.filter(|_| p > 0.0);
+        let w = &mut self.work;
+        w.last = None;
+        w.input[..input.len()].copy_from_slice(input);
+        let (linears, norms) = (self.layout.linears(), self.layout.norms());
+        for (i, l) in linears[..linears.len() - 1].iter().enumerate() {
+            let (done, rest) = w.hidden.split_at_mut(i);
+            let x = if i == 0 { &w.input } else { &done[i - 1].post };
+            let h = &mut rest[0];
+            let n = l.out_dim;
+            let z = if norms.is_empty() { &mut h.pre } else { &mut h.xhat };
+            linear_gemm(theta, l.weight, batch, l.in_dim, n, x, z);
+            let bias = &theta[l.bias..l.bias + n];
+            let norm = norms.get(i).map(|s| (&theta[s.weight..s.weight + n], &theta[s.bias..s.bias + n]));
+            with_activation!(act, hidden_forward(h, batch, n, bias, norm));
+            if let Some(rng) = rng.as_deref_mut() {
+                apply_dropout(h, batch * n, p, rng);
+            }
+        }
+        let l = linears[linears.len() - 1];
+        let x = w.hidden.last().map_or(&w.input, |h| &h.post);
+        linear_gemm(theta, l.weight, batch, l.in_dim, l.out_dim, x, &mut w.output);
+        let bias = &theta[l.bias..l.bias + l.out_dim];
+        for row in w.output[..batch * l.out_dim].chunks_exact_mut(l.out_dim) {
+            for (o, &b) in row.iter_mut().zip(bias) {
+                *o += b;
+            }
+        }
+        w.last = Some(Pass { batch, dropout: rng.is_some() });
+        Ok(&w.output[..batch * l.out_dim])
+    }
+
+    /// Backpropagates `d_output` (dL/d output of the last forward pass, `[batch, output]`) into
+    /// `grad` (dL/dθ; overwritten, or added to when `accumulate`, for gradient accumulation) and,
+    /// when given, `d_input` (dL/d input, `[batch, input]`, overwritten; e.g. SAC's dQ/da).
+    pub fn backward(
+        &mut self,
+        theta: &[T],
+        d_output: &[T],
+        grad: &mut [T],
+        accumulate: bool,
+        d_input: Option<&mut [T]>,
+    ) -> Result<()> {
+        let Pass { batch, dropout } = self.work.last.ok_or(NnError::NoForward)?;
+        let layout = &self.layout;
+        let spec = layout.spec();
+        check_len("parameters", layout.num_params(), theta.len())?;
+        check_len("parameter gradient", layout.num_params(), grad.len())?;
+        check_len("output gradient", batch * spec.output, d_output.len())?;
+        if let Some(d) = &d_input {
+            check_len("input gradient", batch * spec.input, d.len())?;
+        }
+        let (linears, norms) = (layout.linears(), layout.norms());
+        // Biases and norm parameters are summed over rows below: start them at zero unless
+        // accumulating. (Weights need no clearing: their GEMM overwrites.)
+        if !accumulate {
+            for l in linears {
+                grad[l.bias..l.bias + l.out_dim].fill(T::ZERO);
+            }
+            if let Some(first) = norms.first() {
+                grad[first.weight..].fill(T::ZERO);
+            }
+        }
+        let norm_start = norms.first().map_or(grad.len(), |n| n.weight);
+        let w = &mut self.work;
+        let [s0, s1] = &mut w.scratch;
+        let (mut cur, mut next) = (s0, s1);
+        let last = linears.len() - 1;
+        let mut d_input = d_input;
+        for (i, l) in linears.iter().enumerate().rev() {
+            let dz: &[T] = if i == last { d_output } else { &cur[..batch * l.out_dim] };
+            let x = if i == 0 { &w.input } else { &w.hidden[i - 1].post };
+            // dW = dzᵀ · x  ([out, batch] · [batch, in])
+            gemm(
+                l.out_dim,
+                l.in_dim,
+                batch,
+                Operand { data: dz, transposed: true },
+                Operand { data: &x[..batch * l.in_dim], transposed: false },
+                &mut grad[l.weight..l.weight + l.in_dim * l.out_dim],
+                accumulate,
+            );
+            if i == last {
+                add_column_sums(dz, l.out_dim, &mut grad[l.bias..l.bias + l.out_dim]);
+            }
+            // dx = dz · W  ([batch, out] · [out, in])
+            let weight = Operand { data: &theta[l.weight..l.weight + l.in_dim * l.out_dim], transposed: false };
+            let dz_op = Operand { data: dz, transposed: false };
+            if i > 0 {
+                let dx = &mut next[..batch * l.in_dim];
+                gemm(batch, l.in_dim, l.out_dim, dz_op, weight, dx, false);
+                let below = linears[i - 1];
+                let (lin_grad, norm_grad) = grad.split_at_mut(norm_start);
+                let d_bias = &mut lin_grad[below.bias..below.bias + below.out_dim];
+                let norm = norms.get(i - 1).map(|s| {
+                    let (dg, ds) = norm_grad[s.weight - norm_start..s.bias - norm_start + s.dim].split_at_mut(s.dim);
+                    (&theta[s.weight..s.weight + s.dim], dg, ds)
+                });
+                let h = &w.hidden[i - 1];
+                with_activation!(spec.activation, hidden_backward(h, dx, below.out_dim, dropout, d_bias, norm));
+                std::mem::swap(&mut cur, &mut next);
+            } else if let Some(d_in) = d_input.as_deref_mut() {
+                gemm(batch, l.in_dim, l.out_dim, dz_op, weight, d_in, false);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T: Float> Workspace<T> {
+    /// Grows every buffer to `batch` rows; a no-op once the largest batch has been seen.
+    fn ensure_rows(&mut self, layout: &Layout, batch: usize) {
+        if batch <= self.rows {
+            return;
+        }
+        let spec = layout.spec();
+        self.rows = batch;
+        self.input.resize(batch * spec.input, T::ZERO);
+        self.output.resize(batch * spec.output, T::ZERO);
+        for (h, &n) in self.hidden.iter_mut().zip(&spec.hidden) {
+            h.pre.resize(batch * n, T::ZERO);
+            h.post.resize(batch * n, T::ZERO);
+            if spec.dropout > 0.0 {
+                h.mask.resize(batch * n, T::ZERO);
+            }
+            if spec.layer_norm {
+                h.xhat.resize(batch * n, T::ZERO);
+                h.rstd.resize(batch, T::ZERO);
+            }
+        }
+        let width = layout.max_width();
+        for s in &mut self.scratch {
+            s.resize(batch * width, T::ZERO);
+        }
+    }
+}
+
+/// `z = x · Wᵀ` for a Linear whose weight starts at `theta[weight]`.
+fn linear_gemm<T: Float>(theta: &[T], weight: usize, batch: usize, k: usize, n: usize, x: &[T], z: &mut [T]) {
+    gemm(
+        batch,
+        n,
+        k,
+        Operand { data: &x[..batch * k], transposed: false },
+        Operand { data: &theta[weight..weight + n * k], transposed: true },
+        &mut z[..batch * n],
+        false,
+    );
+}
+
+/// After a hidden GEMM: bias, layer norm (when on) and activation, one row at a time.
+/// The Linear output is in `pre` (no layer norm) or `xhat` (layer norm).
+fn hidden_forward<T: Float>(
+    h: &mut HiddenBuffers<T>,
+    batch: usize,
+    n: usize,
+    bias: &[T],
+    norm: Option<(&[T], &[T])>,
+    f: impl Fn(T) -> T,
+    _df: impl Fn(T) -> T,
+) {
+    for r in 0..batch {
+        let rows = r * n..(r + 1) * n;
+        let (pre, post) = (&mut h.pre[rows.clone()], &mut h.post[rows.clone()]);
+        match norm {
+            None => {
+                for ((p, o), &b) in pre.iter_mut().zip(post.iter_mut()).zip(bias) {
+                    *p += b;
+                    *o = f(*p);
+                }
+            }
+            Some((gain, shift)) => {
+                let xhat = &mut h.xhat[rows];
+                for (x, &b) in xhat.iter_mut().zip(bias) {
+                    *x += b;
+                }
+                h.rstd[r] = layer_norm::forward_row(xhat, gain, shift, pre);
+                for (o, &p) in post.iter_mut().zip(pre.iter()) {
+                    *o = f(p);
+                }
+            }
+        }
+    }
+}
+
+/// Inverted dropout on the activations: zero with probability `p`, scale survivors by 1/(1 − p).
+fn apply_dropout<T: Float>(h: &mut HiddenBuffers<T>, len: usize, p: f64, rng: &mut dyn RngCore) {
+    let keep_scale = T::from_f64(1.0 / (1.0 - p));
+    for (m, o) in h.mask[..len].iter_mut().zip(&mut h.post[..len]) {
+        *m = if rng.random::<f64>() < p { T::ZERO } else { keep_scale };
+        *o *= *m;
+    }
+}
+
+/// Through a hidden layer's dropout, activation and layer norm, one row at a time: turns `d`
+/// from dL/d(layer output) into dL/d(Linear output) in place, adding the bias and norm gradients.
+fn hidden_backward<T: Float>(
+    h: &HiddenBuffers<T>,
+    d: &mut [T],
+    n: usize,
+    dropout: bool,
+    d_bias: &mut [T],
+    mut norm: Option<(&[T], &mut [T], &mut [T])>,
+    _f: impl Fn(T) -> T,
+    df: impl Fn(T) -> T,
+) {
+    for (r, d_row) in d.chunks_exact_mut(n).enumerate() {
+        let rows = r * n..(r + 1) * n;
+        if dropout {
+            for (g, &m) in d_row.iter_mut().zip(&h.mask[rows.clone()]) {
+                *g *= m;
+            }
+        }
+        for (g, &p) in d_row.iter_mut().zip(&h.pre[rows.clone()]) {
+            *g *= df(p);
+        }
+        if let Some((gain, d_gain, d_shift)) = norm.as_mut() {
+            layer_norm::backward_row(d_row, &h.xhat[rows], gain, h.rstd[r], d_gain, d_shift);
+        }
+        for (b, &g) in d_bias.iter_mut().zip(d_row.iter()) {
+            *b += g;
+        }
+    }
+}
+
+/// `out[j] += Σ_r m[r, j]`, summing rows in order (deterministic).
+fn add_column_sums<T: Float>(m: &[T], n: usize, out: &mut [T]) {
+    for row in m.chunks_exact(n) {
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o += v;
+        }
+    }
+}
