@@ -1,8 +1,9 @@
 """Gymnasium's env.step throughput on the workload `butterfly bench env` runs.
 
-Reads a JSON object {"env", "qpos", "qvel", "actions", "repeats"} on the command line (a file path):
-gym.make(env), reset, set_state(qpos, qvel), then step through the actions, restarting from the same
-state every 1000 steps (the truncation length); prints {"steps_per_s": median over repeats}.
+Reads a JSON object {"env", "qpos", "qvel", "actions", "repeats", "seconds"} from the file named on the
+command line: gym.make(env), reset, set_state(qpos, qvel), then step through the actions (cycled for at
+least `seconds`), restarting from the same state every 1000 steps (the truncation length); prints
+{"steps_per_s": median over repeats}.
 """
 import json
 import statistics
@@ -28,12 +29,18 @@ def main() -> None:
     rates = []
     for _ in range(spec["repeats"]):
         restart()
+        steps = 0
         start = time.perf_counter()
-        for i, action in enumerate(actions):
-            if i and i % 1000 == 0:
-                restart()
-            env.step(action)
-        rates.append(len(actions) / (time.perf_counter() - start))
+        while True:
+            for action in actions:
+                if steps and steps % 1000 == 0:
+                    restart()
+                env.step(action)
+                steps += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= spec["seconds"]:
+                break
+        rates.append(steps / elapsed)
     print(json.dumps({"steps_per_s": statistics.median(rates)}))
 
 

@@ -57,7 +57,8 @@ fn unknown_env_names_the_known_ones() {
 fn wrong_action_length_is_reported_with_its_step() {
     let qpos = format!("[{}]", ["0.0"; 9].join(","));
     let qvel = format!("[{}]", ["0.0"; 9].join(","));
-    let input = format!(r#"{{"env": "Walker2d-v4", "qpos": {qpos}, "qvel": {qvel}, "actions": [[0,0,0,0,0,0],[0,0]]}}"#);
+    let input =
+        format!(r#"{{"env": "Walker2d-v4", "qpos": {qpos}, "qvel": {qvel}, "actions": [[0,0,0,0,0,0],[0,0]]}}"#);
     let line = replay_error("action-len", &input);
     assert!(line.contains("action 1") && line.contains("expected 6"), "{line}");
 }
@@ -85,7 +86,19 @@ fn missing_model_files_name_the_fix() {
 
 #[test]
 fn bench_env_json_has_the_documented_keys() {
-    let out = butterfly(&["bench", "env", "--json", "--env", "Hopper-v4", "--steps", "200", "--repeats", "1", "--vector-envs", "4"]);
+    let out = butterfly(&[
+        "bench",
+        "env",
+        "--json",
+        "--env",
+        "Hopper-v4",
+        "--steps",
+        "200",
+        "--repeats",
+        "1",
+        "--vector-envs",
+        "4",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let row = &rows.as_array().unwrap()[0];

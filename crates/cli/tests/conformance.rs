@@ -30,9 +30,12 @@ fn action_sequences(env: &MujocoEnv, seed: u64) -> Vec<(&'static str, Vec<Vec<f6
     let mid = |i: usize| 0.5 * (low[i] + high[i]);
     let half = |i: usize| 0.5 * (high[i] - low[i]);
     let uniform = (0..STEPS).map(|_| (0..spec.act_dim).map(|i| rng.random_range(low[i]..=high[i])).collect()).collect();
-    let phases: Vec<(f64, f64)> = (0..spec.act_dim).map(|_| (rng.random_range(0.0..6.3), rng.random_range(0.02..0.2))).collect();
+    let phases: Vec<(f64, f64)> =
+        (0..spec.act_dim).map(|_| (rng.random_range(0.0..6.3), rng.random_range(0.02..0.2))).collect();
     let smooth = (0..STEPS)
-        .map(|t| (0..spec.act_dim).map(|i| mid(i) + 0.9 * half(i) * (phases[i].0 + phases[i].1 * t as f64).sin()).collect())
+        .map(|t| {
+            (0..spec.act_dim).map(|i| mid(i) + 0.9 * half(i) * (phases[i].0 + phases[i].1 * t as f64).sin()).collect()
+        })
         .collect();
     let saturating = (0..STEPS)
         .map(|_| (0..spec.act_dim).map(|i| mid(i) + half(i) * rng.random_range(-3.0..=3.0)).collect())

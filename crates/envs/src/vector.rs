@@ -53,13 +53,12 @@ impl<E: Env> VecEnv<E> {
         }
         let envs = &mut self.envs;
         self.pool.install(|| {
-            envs.par_iter_mut()
-                .zip(actions.par_chunks(act_dim))
-                .zip(out.par_iter_mut())
-                .try_for_each(|((env, action), slot)| {
+            envs.par_iter_mut().zip(actions.par_chunks(act_dim)).zip(out.par_iter_mut()).try_for_each(
+                |((env, action), slot)| {
                     *slot = env.step(action)?;
                     Ok(())
-                })
+                },
+            )
         })
     }
 

@@ -26,7 +26,11 @@ fn reset_is_reproducible_from_the_seed() {
 #[test]
 fn reset_noise_has_gymnasium_scales() {
     // (task, qpos half-width, qvel: uniform half-width or normal std)
-    let cases = [("Walker2d-v4", 5e-3, Some(5e-3), None), ("Humanoid-v4", 1e-2, Some(1e-2), None), ("HalfCheetah-v4", 0.1, None, Some(0.1))];
+    let cases = [
+        ("Walker2d-v4", 5e-3, Some(5e-3), None),
+        ("Humanoid-v4", 1e-2, Some(1e-2), None),
+        ("HalfCheetah-v4", 0.1, None, Some(0.1)),
+    ];
     for (id, pos_scale, vel_uniform, vel_std) in cases {
         let mut env = make(id);
         let qpos0 = env.model().qpos0().to_vec();
@@ -115,7 +119,8 @@ fn vectorized_results_do_not_depend_on_thread_count() {
             .collect();
         let mut vec = VecEnv::new(envs, threads).unwrap();
         let mut rng = env_rng(99);
-        let mut out = vec![Transition { reward: 0.0, terms: Default::default(), terminated: false, truncated: false }; 6];
+        let mut out =
+            vec![Transition { reward: 0.0, terms: Default::default(), terminated: false, truncated: false }; 6];
         let mut rewards = Vec::new();
         for _ in 0..200 {
             let actions: Vec<f64> = (0..6 * 6).map(|_| rng.random_range(-1.0..1.0)).collect();
@@ -128,7 +133,10 @@ fn vectorized_results_do_not_depend_on_thread_count() {
     };
     let one = run(1);
     let two = run(2);
-    assert_eq!(one.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), two.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+    assert_eq!(
+        one.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        two.0.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
     assert_eq!(one.1, two.1);
     // And each env of the batch equals the same env stepped alone.
     let mut alone = make("Walker2d-v4");

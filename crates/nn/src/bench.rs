@@ -1,13 +1,137 @@
+//! The training benchmark behind `butterfly bench train`: BC steps/s of the paper's default
+//! imitator (4 hidden ReLU layers, input 17 + 6, output 6, batch 256, Adam, MSE), batch-20
+//! inference latency, and the sgemm peak of the same GEMM, so achieved GFLOP/s have a yardstick.
+
 use std::time::Instant;
-use crate::gemm::{gemm, Operand};
-pub fn sgemm_gflops(n: usize, reps: usize) -> f64 {
-    let a = vec![0.5f32; n * n];
-    let b = vec![0.25f32; n * n];
-    let mut c = vec![0f32; n * n];
-    gemm(n, n, n, Operand { data: &a, transposed: false }, Operand { data: &b, transposed: true }, &mut c, false);
-    let t = Instant::now();
-    for _ in 0..reps {
-        gemm(n, n, n, Operand { data: &a, transposed: false }, Operand { data: &b, transposed: true }, &mut c, false);
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::activation::Activation;
+use crate::error::Result;
+use crate::gemm::{Operand, gemm};
+use crate::layout::{Layout, MlpSpec};
+use crate::loss::mse;
+use crate::mlp::Mlp;
+use crate::optimizer::{Optimizer, OptimizerConfig};
+
+/// Walker2d observation (17) plus the previous action (6).
+pub const IMITATOR_INPUT: usize = 23;
+pub const IMITATOR_OUTPUT: usize = 6;
+pub const IMITATOR_DEPTH: usize = 4;
+pub const TRAIN_BATCH: usize = 256;
+pub const INFER_BATCH: usize = 20;
+
+/// The default imitator's architecture at a given hidden width.
+pub fn imitator_spec(width: usize) -> MlpSpec {
+    MlpSpec {
+        input: IMITATOR_INPUT,
+        hidden: vec![width; IMITATOR_DEPTH],
+        output: IMITATOR_OUTPUT,
+        activation: Activation::Relu,
+        layer_norm: false,
+        dropout: 0.0,
     }
-    2.0 * (n * n * n * reps) as f64 / t.elapsed().as_secs_f64() / 1e9
+}
+
+/// Floating-point operations of one BC step (multiply-adds count 2): the forward GEMMs, the
+/// weight-gradient GEMMs and the input-gradient GEMMs of every layer but the first.
+pub fn bc_step_flops(layout: &Layout, batch: usize) -> f64 {
+    let macs: Vec<f64> = layout.linears().iter().map(|l| (l.in_dim * l.out_dim) as f64).collect();
+    let total: f64 = macs.iter().sum();
+    2.0 * batch as f64 * (2.0 * total + (total - macs[0]))
+}
+
+fn random(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+/// BC training steps per second (forward, MSE, backward, Adam) over `steps` timed steps after a
+/// short warm-up, on a fixed batch (data loading is not part of the engine).
+pub fn bc_steps_per_s(width: usize, steps: usize) -> Result<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut mlp = Mlp::<f32>::new(imitator_spec(width))?;
+    let mut theta = mlp.layout().init_params(&mut rng);
+    let mut opt = Optimizer::new(OptimizerConfig::adam(), theta.len())?;
+    let x = random(&mut rng, TRAIN_BATCH * IMITATOR_INPUT);
+    let y = random(&mut rng, TRAIN_BATCH * IMITATOR_OUTPUT);
+    let mut grad = vec![0.0; theta.len()];
+    let mut d_out = vec![0.0; y.len()];
+    let mut step = |theta: &mut Vec<f32>| -> Result<()> {
+        let pred = mlp.forward(theta, &x, TRAIN_BATCH)?;
+        mse(pred, &y, &mut d_out)?;
+        mlp.backward(theta, &d_out, &mut grad, false, None)?;
+        opt.step(theta, &grad, 1e-3)?;
+        Ok(())
+    };
+    for _ in 0..steps.div_ceil(10).max(3) {
+        step(&mut theta)?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        step(&mut theta)?;
+    }
+    Ok(steps as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Mean eval-mode forward latency in microseconds at batch 20 (rollout inference).
+pub fn infer_latency_us(width: usize, iters: usize) -> Result<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut mlp = Mlp::<f32>::new(imitator_spec(width))?;
+    let theta = mlp.layout().init_params(&mut rng);
+    let x = random(&mut rng, INFER_BATCH * IMITATOR_INPUT);
+    for _ in 0..iters.div_ceil(10).max(10) {
+        mlp.forward(&theta, &x, INFER_BATCH)?;
+    }
+    let start = Instant::now();
+    for _ in 0..iters {
+        std::hint::black_box(mlp.forward(&theta, &x, INFER_BATCH)?);
+    }
+    Ok(start.elapsed().as_secs_f64() * 1e6 / iters as f64)
+}
+
+/// GFLOP/s of an n×n×n sgemm (`a · bᵀ`, the forward Linear's shape) with the engine's GEMM and
+/// thread count.
+pub fn sgemm_gflops(n: usize, reps: usize) -> f64 {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let (a, b) = (random(&mut rng, n * n), random(&mut rng, n * n));
+    let mut c = vec![0.0f32; n * n];
+    let mut run = || {
+        gemm(n, n, n, Operand { data: &a, transposed: false }, Operand { data: &b, transposed: true }, &mut c, false)
+    };
+    run();
+    let start = Instant::now();
+    for _ in 0..reps {
+        run();
+    }
+    2.0 * (n * n * n * reps) as f64 / start.elapsed().as_secs_f64() / 1e9
+}
+
+/// Median of a non-empty sample (mean of the middle two for even sizes).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flop_count_matches_the_issue_figure() {
+        // The issue quotes ≈ 0.31 GFLOP per step at width 256.
+        let layout = Layout::new(imitator_spec(256)).unwrap();
+        let gflop = bc_step_flops(&layout, TRAIN_BATCH) / 1e9;
+        assert!((gflop - 0.3100).abs() < 0.001, "{gflop}");
+    }
+
+    #[test]
+    fn harness_runs_and_median_is_the_middle() {
+        assert!(bc_steps_per_s(8, 3).unwrap() > 0.0);
+        assert!(infer_latency_us(8, 3).unwrap() > 0.0);
+        assert!(sgemm_gflops(16, 2) > 0.0);
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
 }

@@ -15,6 +15,8 @@ mod layer_norm;
 pub mod layout;
 pub mod loss;
 pub mod mlp;
+pub mod optimizer;
+pub mod schedule;
 
 pub use activation::Activation;
 pub use error::{NnError, Result};
@@ -23,3 +25,5 @@ pub use gemm::{num_threads, set_num_threads};
 pub use layout::{Layout, LinearSlot, MlpSpec, NamedTensor, NormSlot};
 pub use loss::mse;
 pub use mlp::Mlp;
+pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
+pub use schedule::{Decay, Schedule};

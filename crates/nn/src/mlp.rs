@@ -345,3 +345,6 @@ fn add_column_sums<T: Float>(m: &[T], n: usize, out: &mut [T]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -25,9 +25,12 @@ pub struct BenchEnvArgs {
     /// Tasks to measure (default: all five).
     #[arg(long = "env", value_name = "ID")]
     envs: Vec<String>,
-    /// Env steps per measurement (restarting from the same state every 1000).
+    /// Length of the random action sequence (each episode restarts from the same state every 1000 steps).
     #[arg(long, default_value_t = 2000)]
     steps: usize,
+    /// Minimum duration of one measurement, in seconds (the action sequence is cycled until then).
+    #[arg(long, default_value_t = 0.4)]
+    seconds: f64,
     /// Measurements per figure; the median is reported.
     #[arg(long, default_value_t = 5)]
     repeats: usize,
@@ -50,6 +53,8 @@ struct Row {
     env_steps_per_s: f64,
     raw_limit_steps_per_s: f64,
     vector_steps_per_s: f64,
+    /// The same vectorized workload on one thread: the base of the parallel speedup.
+    vector_1thread_steps_per_s: f64,
     gymnasium_steps_per_s: Option<f64>,
 }
 
@@ -62,22 +67,28 @@ struct Workload {
 }
 
 pub fn run(args: &BenchEnvArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.steps > 0 && args.repeats > 0 && args.vector_envs > 0, "--steps, --repeats and --vector-envs must be positive");
-    let ids: Vec<String> = if args.envs.is_empty() { TASK_IDS.iter().map(|s| s.to_string()).collect() } else { args.envs.clone() };
+    anyhow::ensure!(
+        args.steps > 0 && args.repeats > 0 && args.vector_envs > 0,
+        "--steps, --repeats and --vector-envs must be positive"
+    );
+    let ids: Vec<String> =
+        if args.envs.is_empty() { TASK_IDS.iter().map(|s| s.to_string()).collect() } else { args.envs.clone() };
     let python = if args.no_gymnasium { None } else { Some(venv_python()?) };
     let mut progress = Progress::new("bench env", ids.len() as u64);
     let mut rows = Vec::new();
     for id in &ids {
         let mut env = make_env(id, &args.assets)?;
         let work = workload(&mut env, args.steps);
-        let (mut ours, mut raw, mut vector) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ours, mut raw, mut vector, mut vector_1) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // Interleaved, so that a slow spell of the machine touches every figure alike.
         for _ in 0..args.repeats {
-            ours.push(env_rate(&mut env, &work)?);
-            raw.push(raw_rate(&mut env, &work)?);
-            vector.push(vector_rate(&env, &work, args.vector_envs, args.threads)?);
+            ours.push(env_rate(&mut env, &work, args.seconds)?);
+            raw.push(raw_rate(&mut env, &work, args.seconds)?);
+            vector.push(vector_rate(&env, &work, args.vector_envs, args.threads, args.seconds)?);
+            vector_1.push(vector_rate(&env, &work, args.vector_envs, 1, args.seconds)?);
         }
         let gymnasium = match &python {
-            Some(python) => Some(gym_rate(python, id, &work, args.repeats)?),
+            Some(python) => Some(gym_rate(python, id, &work, args)?),
             None => None,
         };
         rows.push(Row {
@@ -85,6 +96,7 @@ pub fn run(args: &BenchEnvArgs) -> anyhow::Result<()> {
             env_steps_per_s: median(ours),
             raw_limit_steps_per_s: median(raw),
             vector_steps_per_s: median(vector),
+            vector_1thread_steps_per_s: median(vector_1),
             gymnasium_steps_per_s: gymnasium,
         });
         progress.advance(id);
@@ -108,47 +120,64 @@ fn workload(env: &mut MujocoEnv, steps: usize) -> Workload {
     Workload { start: env.state(), nq: env.model().ffi().nq as usize, actions }
 }
 
-fn env_rate(env: &mut MujocoEnv, work: &Workload) -> anyhow::Result<f64> {
+/// Steps/s of `step(i, action)` cycled over the workload's actions for at least `seconds`, restarting
+/// from the start state every episode.
+fn timed(
+    env: &mut MujocoEnv,
+    work: &Workload,
+    seconds: f64,
+    mut step: impl FnMut(&mut MujocoEnv, &[f64]) -> anyhow::Result<()>,
+) -> anyhow::Result<f64> {
     env.reset_to(&work.start)?;
     let start = Instant::now();
-    for (i, action) in work.actions.iter().enumerate() {
-        if i > 0 && i % EPISODE == 0 {
-            env.reset_to(&work.start)?;
+    let mut steps = 0usize;
+    loop {
+        for action in &work.actions {
+            if steps > 0 && steps % EPISODE == 0 {
+                env.reset_to(&work.start)?;
+            }
+            step(env, action)?;
+            steps += 1;
         }
-        std::hint::black_box(env.step(action)?);
+        let elapsed = start.elapsed().as_secs_f64();
+        if elapsed >= seconds {
+            return Ok(steps as f64 / elapsed);
+        }
     }
-    Ok(work.actions.len() as f64 / start.elapsed().as_secs_f64())
 }
 
-fn raw_rate(env: &mut MujocoEnv, work: &Workload) -> anyhow::Result<f64> {
+fn env_rate(env: &mut MujocoEnv, work: &Workload, seconds: f64) -> anyhow::Result<f64> {
+    timed(env, work, seconds, |env, action| {
+        std::hint::black_box(env.step(action)?);
+        Ok(())
+    })
+}
+
+fn raw_rate(env: &mut MujocoEnv, work: &Workload, seconds: f64) -> anyhow::Result<f64> {
     let frame_skip = env.frame_skip();
-    env.reset_to(&work.start)?;
-    let start = Instant::now();
-    for (i, action) in work.actions.iter().enumerate() {
-        if i > 0 && i % EPISODE == 0 {
-            env.reset_to(&work.start)?;
-        }
+    timed(env, work, seconds, |env, action| {
         let data = env.data_mut();
         data.ctrl_mut().copy_from_slice(action);
         for _ in 0..frame_skip {
             data.step();
         }
-    }
-    Ok(work.actions.len() as f64 / start.elapsed().as_secs_f64())
+        Ok(())
+    })
 }
 
 /// Total env steps/s of `n` envs on `threads` threads; each env walks the action list from its own offset.
-fn vector_rate(env: &MujocoEnv, work: &Workload, n: usize, threads: usize) -> anyhow::Result<f64> {
+/// Runs for at least `seconds`; every thread count sees the same kind of work.
+fn vector_rate(env: &MujocoEnv, work: &Workload, n: usize, threads: usize, seconds: f64) -> anyhow::Result<f64> {
     let mut envs = VecEnv::new((0..n).map(|_| env.sibling()).collect(), threads)?;
     for e in envs.envs_mut() {
         e.reset_to(&work.start)?;
     }
     let act_dim = env.spec().act_dim;
-    let batch_steps = (work.actions.len() * threads.max(1) / n).max(EPISODE.min(work.actions.len()));
     let mut actions = vec![0.0; n * act_dim];
     let mut out = vec![Transition { reward: 0.0, terms: Default::default(), terminated: false, truncated: false }; n];
     let start = Instant::now();
-    for t in 0..batch_steps {
+    let mut t = 0;
+    while start.elapsed().as_secs_f64() < seconds {
         for (i, chunk) in actions.chunks_mut(act_dim).enumerate() {
             chunk.copy_from_slice(&work.actions[(t + i * 97) % work.actions.len()]);
         }
@@ -158,18 +187,23 @@ fn vector_rate(env: &MujocoEnv, work: &Workload, n: usize, threads: usize) -> an
                 e.reset_to(&work.start)?;
             }
         }
+        t += 1;
     }
-    Ok((batch_steps * n) as f64 / start.elapsed().as_secs_f64())
+    Ok((t * n) as f64 / start.elapsed().as_secs_f64())
 }
 
-fn gym_rate(python: &Path, id: &str, work: &Workload, repeats: usize) -> anyhow::Result<f64> {
+fn gym_rate(python: &Path, id: &str, work: &Workload, args: &BenchEnvArgs) -> anyhow::Result<f64> {
     let (qpos, qvel) = work.start.split_at(work.nq);
-    let spec = serde_json::json!({"env": id, "qpos": qpos, "qvel": qvel, "actions": work.actions, "repeats": repeats});
+    let spec = serde_json::json!({
+        "env": id, "qpos": qpos, "qvel": qvel, "actions": work.actions,
+        "repeats": args.repeats, "seconds": args.seconds,
+    });
     let path = std::env::temp_dir().join(format!("butterfly-bench-env-{}.json", std::process::id()));
     std::fs::write(&path, spec.to_string()).with_context(|| format!("cannot write {}", path.display()))?;
     let out = run_script(python, GYM_BENCH, &[path.display().to_string()]);
     let _ = std::fs::remove_file(&path);
-    let parsed: serde_json::Value = serde_json::from_str(out?.trim()).context("unexpected output of the Gymnasium benchmark")?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(out?.trim()).context("unexpected output of the Gymnasium benchmark")?;
     parsed["steps_per_s"].as_f64().context("the Gymnasium benchmark printed no steps_per_s")
 }
 
@@ -182,7 +216,14 @@ fn median(mut xs: Vec<f64>) -> f64 {
 fn print_table(rows: &[Row], threads: usize) {
     println!(
         "{:<16} {:>12} {:>12} {:>7} {:>14} {:>8} {:>12} {:>8}",
-        "env", "env step/s", "raw limit/s", "ratio", format!("vector {threads}thr/s"), "speedup", "gymnasium/s", "vs gym"
+        "env",
+        "env step/s",
+        "raw limit/s",
+        "ratio",
+        format!("vector {threads}thr/s"),
+        "speedup",
+        "gymnasium/s",
+        "vs gym"
     );
     for r in rows {
         let gym = r.gymnasium_steps_per_s.map_or("n/a".to_string(), |g| format!("{g:.0}"));
@@ -194,7 +235,7 @@ fn print_table(rows: &[Row], threads: usize) {
             r.raw_limit_steps_per_s,
             r.env_steps_per_s / r.raw_limit_steps_per_s,
             r.vector_steps_per_s,
-            r.vector_steps_per_s / r.env_steps_per_s,
+            r.vector_steps_per_s / r.vector_1thread_steps_per_s,
             gym,
             vs_gym
         );

@@ -73,17 +73,12 @@ fn list(args: &AssetsArg) -> anyhow::Result<()> {
 
 fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
-    let input: ReplayInput =
-        serde_json::from_str(&text).with_context(|| format!("{} is not a valid replay description", args.input.display()))?;
+    let input: ReplayInput = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a valid replay description", args.input.display()))?;
     let mut env = make_env(&input.env, &args.assets)?;
     let state: Vec<f64> = input.qpos.iter().chain(&input.qvel).copied().collect();
     let nq = env.model().ffi().nq as usize;
-    anyhow::ensure!(
-        input.qpos.len() == nq,
-        "{}: qpos has {} entries, expected {nq}",
-        input.env,
-        input.qpos.len()
-    );
+    anyhow::ensure!(input.qpos.len() == nq, "{}: qpos has {} entries, expected {nq}", input.env, input.qpos.len());
     env.reset_to(&state)?;
     // Every action is checked before anything is written, so bad input leaves no partial file behind.
     let mut rows = Vec::with_capacity(input.actions.len());

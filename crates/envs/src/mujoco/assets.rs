@@ -42,6 +42,8 @@ fn check(dir: PathBuf, source: &str) -> Result<PathBuf, EnvError> {
     if dir.join("walker2d.xml").is_file() {
         Ok(dir)
     } else {
-        Err(EnvError::AssetsNotFound { detail: format!("{source} names {}, which holds no walker2d.xml", dir.display()) })
+        Err(EnvError::AssetsNotFound {
+            detail: format!("{source} names {}, which holds no walker2d.xml", dir.display()),
+        })
     }
 }

@@ -34,10 +34,7 @@ pub struct MujocoEnv {
 impl MujocoEnv {
     /// Loads the task's XML from Gymnasium's assets directory (see [`super::find_assets_dir`]).
     pub fn new(id: &str, assets_dir: &Path) -> Result<Self, EnvError> {
-        let task = task(id).ok_or_else(|| EnvError::UnknownEnv {
-            name: id.to_string(),
-            known: TASK_IDS.join(", "),
-        })?;
+        let task = task(id).ok_or_else(|| EnvError::UnknownEnv { name: id.to_string(), known: TASK_IDS.join(", ") })?;
         let model = load_model(&assets_dir.join(task.xml))?;
         Ok(Self::with_model(task, model))
     }
@@ -137,7 +134,11 @@ impl MujocoEnv {
 
     fn check_action(&self, action: &[f64]) -> Result<(), EnvError> {
         if action.len() != self.spec.act_dim {
-            return Err(EnvError::ActionDim { env: self.task.id.into(), got: action.len(), expected: self.spec.act_dim });
+            return Err(EnvError::ActionDim {
+                env: self.task.id.into(),
+                got: action.len(),
+                expected: self.spec.act_dim,
+            });
         }
         if let Some((index, &value)) = action.iter().enumerate().find(|(_, a)| !a.is_finite()) {
             return Err(EnvError::NonFiniteAction { env: self.task.id.into(), index, value });

@@ -29,6 +29,9 @@ pub(crate) enum Observation {
     FullHumanoid,
 }
 
+/// Whether the simulator state is inside the task's healthy region.
+pub(crate) type HealthCheck = fn(qpos: &[f64], qvel: &[f64]) -> bool;
+
 pub(crate) struct Task {
     pub id: &'static str,
     pub xml: &'static str,
@@ -42,7 +45,7 @@ pub(crate) struct Task {
     pub healthy_reward: f64,
     pub ctrl_cost_weight: f64,
     /// `None`: the task never terminates.
-    pub is_healthy: Option<fn(qpos: &[f64], qvel: &[f64]) -> bool>,
+    pub is_healthy: Option<HealthCheck>,
 }
 
 impl Task {

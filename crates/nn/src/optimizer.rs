@@ -1,0 +1,237 @@
+//! Optimizers over flat parameter vectors: SGD (momentum, Nesterov), Adam and AdamW, with weight
+//! decay, gradient clipping by global norm and gradient accumulation. Updates follow PyTorch's
+//! `torch.optim` formulas and touch θ in a single pass; the state (momenta) is one flat vector.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NnError, Result, check_len};
+use crate::float::Float;
+
+/// The update rule. Serialized with a `kind` tag (`sgd`, `adam`, `adamw`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum OptimizerKind {
+    Sgd {
+        #[serde(default)]
+        momentum: f64,
+        #[serde(default)]
+        nesterov: bool,
+    },
+    /// Weight decay is an L2 term added to the gradient (PyTorch `Adam`).
+    Adam {
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        #[serde(default = "default_eps")]
+        eps: f64,
+    },
+    /// Weight decay is decoupled: θ ← θ(1 − lr·wd) before the Adam step (PyTorch `AdamW`).
+    AdamW {
+        #[serde(default = "default_beta1")]
+        beta1: f64,
+        #[serde(default = "default_beta2")]
+        beta2: f64,
+        #[serde(default = "default_eps")]
+        eps: f64,
+    },
+}
+
+fn default_beta1() -> f64 {
+    0.9
+}
+fn default_beta2() -> f64 {
+    0.999
+}
+fn default_eps() -> f64 {
+    1e-8
+}
+
+/// An optimizer's full configuration (the learning rate comes from a [`crate::Schedule`]).
+/// In a config: `kind = "adam"` beside `weight_decay`, `clip_norm` and the kind's own fields; the
+/// kind rejects unknown keys.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerConfig {
+    #[serde(flatten)]
+    pub kind: OptimizerKind,
+    #[serde(default)]
+    pub weight_decay: f64,
+    /// Rescale the gradient to at most this global L2 norm (PyTorch `clip_grad_norm_`).
+    #[serde(default)]
+    pub clip_norm: Option<f64>,
+}
+
+impl OptimizerConfig {
+    pub fn sgd(momentum: f64, nesterov: bool) -> Self {
+        Self::of(OptimizerKind::Sgd { momentum, nesterov })
+    }
+
+    /// Adam with PyTorch's defaults (β = (0.9, 0.999), ε = 1e-8).
+    pub fn adam() -> Self {
+        Self::of(OptimizerKind::Adam { beta1: default_beta1(), beta2: default_beta2(), eps: default_eps() })
+    }
+
+    /// AdamW with PyTorch's defaults (β = (0.9, 0.999), ε = 1e-8) and the given decoupled decay.
+    pub fn adamw(weight_decay: f64) -> Self {
+        let kind = OptimizerKind::AdamW { beta1: default_beta1(), beta2: default_beta2(), eps: default_eps() };
+        Self { weight_decay, ..Self::of(kind) }
+    }
+
+    pub fn with_weight_decay(self, weight_decay: f64) -> Self {
+        Self { weight_decay, ..self }
+    }
+
+    pub fn with_clip_norm(self, max_norm: f64) -> Self {
+        Self { clip_norm: Some(max_norm), ..self }
+    }
+
+    fn of(kind: OptimizerKind) -> Self {
+        Self { kind, weight_decay: 0.0, clip_norm: None }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |msg: String| Err(NnError::InvalidOptimizer(msg));
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return bad(format!("weight_decay must be ≥ 0, got {}", self.weight_decay));
+        }
+        if let Some(c) = self.clip_norm.filter(|c| !(*c > 0.0 && c.is_finite())) {
+            return bad(format!("clip_norm must be > 0, got {c}"));
+        }
+        match self.kind {
+            OptimizerKind::Sgd { momentum, nesterov } => {
+                if !(0.0..1.0).contains(&momentum) {
+                    return bad(format!("momentum must be in [0, 1), got {momentum}"));
+                }
+                if nesterov && momentum == 0.0 {
+                    return bad("nesterov needs momentum > 0".into());
+                }
+            }
+            OptimizerKind::Adam { beta1, beta2, eps } | OptimizerKind::AdamW { beta1, beta2, eps } => {
+                if !(0.0..1.0).contains(&beta1) || !(0.0..1.0).contains(&beta2) {
+                    return bad(format!("betas must be in [0, 1), got ({beta1}, {beta2})"));
+                }
+                if !(eps > 0.0) {
+                    return bad(format!("eps must be > 0, got {eps}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Flat state length per parameter: momentum buffer (SGD with momentum), m and v (Adam).
+    fn state_per_param(&self) -> usize {
+        match self.kind {
+            OptimizerKind::Sgd { momentum, .. } => usize::from(momentum > 0.0),
+            OptimizerKind::Adam { .. } | OptimizerKind::AdamW { .. } => 2,
+        }
+    }
+}
+
+/// An optimizer bound to a parameter count. State: `step_count()` plus the flat `state()`
+/// (SGD: the momentum buffer, or nothing without momentum; Adam/AdamW: m then v).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Optimizer<T: Float = f32> {
+    config: OptimizerConfig,
+    num_params: usize,
+    steps: u64,
+    state: Vec<T>,
+}
+
+impl<T: Float> Optimizer<T> {
+    pub fn new(config: OptimizerConfig, num_params: usize) -> Result<Self> {
+        config.validate()?;
+        let state = vec![T::ZERO; config.state_per_param() * num_params];
+        Ok(Self { config, num_params, steps: 0, state })
+    }
+
+    pub fn config(&self) -> &OptimizerConfig {
+        &self.config
+    }
+
+    /// Updates taken so far (Adam's bias corrections depend on it).
+    pub fn step_count(&self) -> u64 {
+        self.steps
+    }
+
+    pub fn state(&self) -> &[T] {
+        &self.state
+    }
+
+    /// Restores what `step_count()` and `state()` returned: later steps are then bit-identical
+    /// to an uninterrupted run.
+    pub fn restore(&mut self, steps: u64, state: &[T]) -> Result<()> {
+        check_len("optimizer state", self.state.len(), state.len())?;
+        self.state.copy_from_slice(state);
+        self.steps = steps;
+        Ok(())
+    }
+
+    /// One update of θ with gradient `grad` and learning rate `lr`. Returns the gradient's global
+    /// L2 norm before clipping when clipping is on.
+    pub fn step(&mut self, theta: &mut [T], grad: &[T], lr: f64) -> Result<Option<f64>> {
+        self.apply(theta, grad, lr, 1.0)
+    }
+
+    /// One update from the sum of `micro_batches` gradients (each the mean over its micro-batch,
+    /// as `Mlp::backward` with `accumulate` produces): uses their mean, folded into the same pass.
+    pub fn step_accumulated(&mut self, theta: &mut [T], grad_sum: &[T], micro_batches: usize, lr: f64) -> Result<Option<f64>> {
+        if micro_batches == 0 {
+            return Err(NnError::InvalidOptimizer("micro_batches must be ≥ 1".into()));
+        }
+        self.apply(theta, grad_sum, lr, 1.0 / micro_batches as f64)
+    }
+
+    fn apply(&mut self, theta: &mut [T], grad: &[T], lr: f64, mut scale: f64) -> Result<Option<f64>> {
+        check_len("parameters", self.num_params, theta.len())?;
+        check_len("gradient", self.num_params, grad.len())?;
+        let norm = self.config.clip_norm.map(|max_norm| {
+            // Sequential f64 sum: deterministic, and accurate for millions of terms.
+            let norm = scale * grad.iter().map(|g| g.to_f64() * g.to_f64()).sum::<f64>().sqrt();
+            let coef = max_norm / (norm + 1e-6);
+            if coef < 1.0 {
+                scale *= coef;
+            }
+            norm
+        });
+        self.steps += 1;
+        let t = self.steps as i32;
+        let wd = self.config.weight_decay;
+        let (scale_t, wd_t, lr_t) = (T::from_f64(scale), T::from_f64(wd), T::from_f64(lr));
+        match self.config.kind {
+            OptimizerKind::Sgd { momentum, nesterov } => {
+                if momentum == 0.0 {
+                    for (p, &g) in theta.iter_mut().zip(grad) {
+                        *p -= lr_t * (scale_t * g + wd_t * *p);
+                    }
+                } else {
+                    let mu = T::from_f64(momentum);
+                    for ((p, &g), b) in theta.iter_mut().zip(grad).zip(self.state.iter_mut()) {
+                        let g = scale_t * g + wd_t * *p;
+                        // PyTorch starts the buffer at g; μ·0 + g is the same thing.
+                        *b = mu * *b + g;
+                        *p -= lr_t * if nesterov { g + mu * *b } else { *b };
+                    }
+                }
+            }
+            OptimizerKind::Adam { beta1, beta2, eps } | OptimizerKind::AdamW { beta1, beta2, eps } => {
+                let decoupled = matches!(self.config.kind, OptimizerKind::AdamW { .. });
+                let (l2, shrink) = if decoupled { (T::ZERO, T::from_f64(1.0 - lr * wd)) } else { (wd_t, T::ONE) };
+                let step_size = T::from_f64(lr / (1.0 - beta1.powi(t)));
+                let inv_sqrt_bc2 = T::from_f64(1.0 / (1.0 - beta2.powi(t)).sqrt());
+                let (b1, b2, eps) = (T::from_f64(beta1), T::from_f64(beta2), T::from_f64(eps));
+                let (one_b1, one_b2) = (T::ONE - b1, T::ONE - b2);
+                let (m, v) = self.state.split_at_mut(self.num_params);
+                for (((p, &g), m), v) in theta.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    let g = scale_t * g + l2 * *p;
+                    *m = b1 * *m + one_b1 * g;
+                    *v = b2 * *v + one_b2 * g * g;
+                    *p = shrink * *p - step_size * *m / ((*v).sqrt() * inv_sqrt_bc2 + eps);
+                }
+            }
+        }
+        Ok(norm)
+    }
+}
+
+#[cfg(test)]
+mod tests;
