@@ -24,6 +24,9 @@ enum Command {
     /// Benchmarks, side by side with the reference implementations.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
+    /// The paper's toy models of GVA (cliff loss, linear error amplification), simulated next to exact values.
+    #[command(subcommand)]
+    Theory(commands::theory::TheoryCommand),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Env(cmd) => commands::env::run(cmd),
         Command::Bench(cmd) => commands::bench::run(cmd),
+        Command::Theory(cmd) => commands::theory::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -60,3 +60,8 @@ pub trait Env: Send {
     fn step(&mut self, action: &[f64]) -> Result<Transition, EnvError>;
     fn observation(&self) -> &[f64];
 }
+
+/// Makes an independent env of the same task (same model, fresh state), e.g. one per worker thread.
+pub trait Replicate {
+    fn replicate(&self) -> Self;
+}

@@ -1,16 +1,22 @@
-//! Environments: the [`Env`] trait every imitator and expert acts in, and the five Gymnasium v4 MuJoCo
-//! locomotion tasks, bit-identical to Gymnasium 1.4.0 over MuJoCo 3.17.0.
+//! Environments and the control loop: the [`Env`] and [`Policy`] traits, rollouts, the five Gymnasium v4
+//! MuJoCo locomotion tasks (bit-identical to Gymnasium 1.4.0 over MuJoCo 3.17.0), and a linear system.
 //!
 //! Data flows one way through Butterfly (env → dataset → trainer → stabilizer → evaluator → report);
 //! this crate is the bottom of it and imports no other Butterfly crate.
 
 mod env;
 mod error;
+mod linear;
 pub mod mujoco;
 pub mod numpy_sum;
+mod policy;
+pub mod rollout;
 mod vector;
 
-pub use env::{Env, EnvRng, EnvSpec, RewardTerms, Transition, env_rng};
+pub use env::{Env, EnvRng, EnvSpec, Replicate, RewardTerms, Transition, env_rng};
 pub use error::EnvError;
+pub use linear::LinearSystem;
 pub use mujoco::{MujocoEnv, TASK_IDS};
+pub use policy::{LinearPolicy, Policy};
+pub use rollout::{Episode, evaluate, initial_conditions, rollout};
 pub use vector::VecEnv;

@@ -2,7 +2,7 @@
 //! and thread-count invariance of the vectorized envs.
 
 use butterfly_envs::mujoco::find_assets_dir;
-use butterfly_envs::{Env, EnvError, MujocoEnv, TASK_IDS, Transition, VecEnv, env_rng};
+use butterfly_envs::{Env, EnvError, MujocoEnv, Replicate, TASK_IDS, Transition, VecEnv, env_rng};
 use rand::Rng;
 
 fn make(id: &str) -> MujocoEnv {
@@ -112,7 +112,7 @@ fn vectorized_results_do_not_depend_on_thread_count() {
         let base = make("Walker2d-v4");
         let envs: Vec<MujocoEnv> = (0..6u64)
             .map(|i| {
-                let mut e = base.sibling();
+                let mut e = base.replicate();
                 e.reset(&mut env_rng(i));
                 e
             })

@@ -39,6 +39,16 @@ impl Activation {
         }
     }
 
+    /// f applied in place, with the match hoisted out of the loop.
+    pub fn apply_slice<T: Float>(self, xs: &mut [T]) {
+        match self {
+            Activation::Relu => xs.iter_mut().for_each(|x| *x = Activation::Relu.apply(*x)),
+            Activation::Tanh => xs.iter_mut().for_each(|x| *x = Activation::Tanh.apply(*x)),
+            Activation::Gelu => xs.iter_mut().for_each(|x| *x = Activation::Gelu.apply(*x)),
+            Activation::Elu => xs.iter_mut().for_each(|x| *x = Activation::Elu.apply(*x)),
+        }
+    }
+
     /// f'(x), from the input x.
     #[inline(always)]
     pub fn derivative<T: Float>(self, x: T) -> T {

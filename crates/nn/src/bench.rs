@@ -14,6 +14,7 @@ use crate::layout::{Layout, MlpSpec};
 use crate::loss::mse;
 use crate::mlp::Mlp;
 use crate::optimizer::{Optimizer, OptimizerConfig};
+use crate::packed::PackedMlp;
 
 /// Walker2d observation (17) plus the previous action (6).
 pub const IMITATOR_INPUT: usize = 23;
@@ -74,18 +75,19 @@ pub fn bc_steps_per_s(width: usize, steps: usize) -> Result<f64> {
     Ok(steps as f64 / start.elapsed().as_secs_f64())
 }
 
-/// Mean eval-mode forward latency in microseconds at batch 20 (rollout inference).
+/// Mean forward latency in microseconds at batch 20 (rollout inference) of a [`PackedMlp`].
 pub fn infer_latency_us(width: usize, iters: usize) -> Result<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let mut mlp = Mlp::<f32>::new(imitator_spec(width))?;
-    let theta = mlp.layout().init_params(&mut rng);
+    let layout = Layout::new(imitator_spec(width))?;
+    let theta = layout.init_params(&mut rng);
+    let mut policy = PackedMlp::new(&layout, &theta)?;
     let x = random(&mut rng, INFER_BATCH * IMITATOR_INPUT);
     for _ in 0..iters.div_ceil(10).max(10) {
-        mlp.forward(&theta, &x, INFER_BATCH)?;
+        policy.forward(&x, INFER_BATCH)?;
     }
     let start = Instant::now();
     for _ in 0..iters {
-        std::hint::black_box(mlp.forward(&theta, &x, INFER_BATCH)?);
+        std::hint::black_box(policy.forward(&x, INFER_BATCH)?);
     }
     Ok(start.elapsed().as_secs_f64() * 1e6 / iters as f64)
 }

@@ -1,7 +1,8 @@
 //! Matrix multiply over row-major slices, and the engine-wide GEMM thread count.
 //!
-//! Default backend: the pure-Rust `gemm` crate. With the `openblas` feature: Debian's system OpenBLAS
-//! (`libopenblas-dev`), linked directly. The README's table says which is faster here and by how much.
+//! Default backend: Debian's system OpenBLAS (`libopenblas-dev`), linked directly (no build script,
+//! nothing downloaded). With the `rust-gemm` feature: the pure-Rust `gemm` crate. The README's
+//! table says which is faster here and by how much.
 //! Both split work over output tiles only (never over the summed dimension), so for a fixed thread
 //! count the results are bit-identical from run to run.
 
@@ -10,6 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::error::{NnError, Result};
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Serializes the tests that change the process-wide thread count.
+#[cfg(test)]
+pub(crate) static TEST_THREADS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Sets how many threads every GEMM of the engine uses (process-wide, because OpenBLAS's is).
 pub fn set_num_threads(n: usize) -> Result<()> {
@@ -68,7 +73,7 @@ pub trait GemmScalar: Sized {
     );
 }
 
-#[cfg(not(feature = "openblas"))]
+#[cfg(feature = "rust-gemm")]
 mod backend {
     use super::{GemmScalar, Operand};
     use gemm::Parallelism;
@@ -111,7 +116,7 @@ mod backend {
     impl_gemm!(f64);
 }
 
-#[cfg(feature = "openblas")]
+#[cfg(not(feature = "rust-gemm"))]
 mod blas {
     use super::{GemmScalar, Operand};
     use std::ffi::c_int;

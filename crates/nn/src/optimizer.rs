@@ -2,10 +2,14 @@
 //! decay, gradient clipping by global norm and gradient accumulation. Updates follow PyTorch's
 //! `torch.optim` formulas and touch θ in a single pass; the state (momenta) is one flat vector.
 
+use std::sync::Mutex;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{NnError, Result, check_len};
 use crate::float::Float;
+use crate::gemm::num_threads;
+use crate::helper;
 
 /// The update rule. Serialized with a `kind` tag (`sgd`, `adam`, `adamw`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -194,42 +198,127 @@ impl<T: Float> Optimizer<T> {
             norm
         });
         self.steps += 1;
-        let t = self.steps as i32;
         let wd = self.config.weight_decay;
-        let (scale_t, wd_t, lr_t) = (T::from_f64(scale), T::from_f64(wd), T::from_f64(lr));
-        match self.config.kind {
-            OptimizerKind::Sgd { momentum, nesterov } => {
-                if momentum == 0.0 {
-                    for (p, &g) in theta.iter_mut().zip(grad) {
-                        *p -= lr_t * (scale_t * g + wd_t * *p);
-                    }
-                } else {
-                    let mu = T::from_f64(momentum);
-                    for ((p, &g), b) in theta.iter_mut().zip(grad).zip(self.state.iter_mut()) {
-                        let g = scale_t * g + wd_t * *p;
-                        // PyTorch starts the buffer at g; μ·0 + g is the same thing.
-                        *b = mu * *b + g;
-                        *p -= lr_t * if nesterov { g + mu * *b } else { *b };
-                    }
+        let rule = match self.config.kind {
+            OptimizerKind::Sgd { momentum, nesterov } => Rule::Sgd {
+                lr: T::from_f64(lr),
+                scale: T::from_f64(scale),
+                wd: T::from_f64(wd),
+                mu: T::from_f64(momentum),
+                nesterov,
+            },
+            OptimizerKind::Adam { beta1, beta2, eps } | OptimizerKind::AdamW { beta1, beta2, eps } => {
+                let t = self.steps as i32;
+                let decoupled = matches!(self.config.kind, OptimizerKind::AdamW { .. });
+                Rule::Adam {
+                    scale: T::from_f64(scale),
+                    l2: T::from_f64(if decoupled { 0.0 } else { wd }),
+                    shrink: T::from_f64(if decoupled { 1.0 - lr * wd } else { 1.0 }),
+                    step_size: T::from_f64(lr / (1.0 - beta1.powi(t))),
+                    inv_sqrt_bc2: T::from_f64(1.0 / (1.0 - beta2.powi(t)).sqrt()),
+                    b1: T::from_f64(beta1),
+                    b2: T::from_f64(beta2),
+                    eps: T::from_f64(eps),
                 }
             }
-            OptimizerKind::Adam { beta1, beta2, eps } | OptimizerKind::AdamW { beta1, beta2, eps } => {
-                let decoupled = matches!(self.config.kind, OptimizerKind::AdamW { .. });
-                let (l2, shrink) = if decoupled { (T::ZERO, T::from_f64(1.0 - lr * wd)) } else { (wd_t, T::ONE) };
-                let step_size = T::from_f64(lr / (1.0 - beta1.powi(t)));
-                let inv_sqrt_bc2 = T::from_f64(1.0 / (1.0 - beta2.powi(t)).sqrt());
-                let (b1, b2, eps) = (T::from_f64(beta1), T::from_f64(beta2), T::from_f64(eps));
-                let (one_b1, one_b2) = (T::ONE - b1, T::ONE - b2);
-                let (m, v) = self.state.split_at_mut(self.num_params);
-                for (((p, &g), m), v) in theta.iter_mut().zip(grad).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    let g = scale_t * g + l2 * *p;
-                    *m = b1 * *m + one_b1 * g;
-                    *v = b2 * *v + one_b2 * g * g;
-                    *p = shrink * *p - step_size * *m / ((*v).sqrt() * inv_sqrt_bc2 + eps);
+        };
+        let n = self.num_params;
+        let (s1, s2) = match self.config.state_per_param() {
+            2 => self.state.split_at_mut(n),
+            _ => (&mut self.state[..], &mut [][..]),
+        };
+        let mut whole = Slices { theta, grad, s1, s2 };
+        if num_threads() >= 2 && n >= PARALLEL_MIN_PARAMS {
+            // Elementwise, so splitting θ changes nothing in the results.
+            let (first, second) = whole.split(n / 2);
+            let second = Mutex::new(second);
+            helper::join(
+                || update(rule, first),
+                &|| update(rule, second.lock().unwrap_or_else(|e| e.into_inner()).reborrow()),
+            );
+        } else {
+            update(rule, whole.reborrow());
+        }
+        Ok(norm)
+    }
+}
+
+/// Below this many parameters a second thread costs more than it saves.
+const PARALLEL_MIN_PARAMS: usize = 1 << 15;
+
+/// One update's coefficients, fixed across the pass over θ.
+#[derive(Clone, Copy)]
+enum Rule<T> {
+    /// `mu` = 0 means plain SGD (no momentum buffer).
+    Sgd { lr: T, scale: T, wd: T, mu: T, nesterov: bool },
+    Adam { scale: T, l2: T, shrink: T, step_size: T, inv_sqrt_bc2: T, b1: T, b2: T, eps: T },
+}
+
+/// Parallel slices of θ, its gradient and its state (`s1`: momentum or Adam's m; `s2`: Adam's v;
+/// empty when unused).
+struct Slices<'a, T> {
+    theta: &'a mut [T],
+    grad: &'a [T],
+    s1: &'a mut [T],
+    s2: &'a mut [T],
+}
+
+impl<'a, T> Slices<'a, T> {
+    fn split(self, at: usize) -> (Slices<'a, T>, Slices<'a, T>) {
+        let cut = |len: usize| if len == 0 { 0 } else { at };
+        let (t0, t1) = self.theta.split_at_mut(at);
+        let (g0, g1) = self.grad.split_at(at);
+        let (a0, a1) = self.s1.split_at_mut(cut(self.s1.len()));
+        let (b0, b1) = self.s2.split_at_mut(cut(self.s2.len()));
+        (Slices { theta: t0, grad: g0, s1: a0, s2: b0 }, Slices { theta: t1, grad: g1, s1: a1, s2: b1 })
+    }
+
+    fn reborrow(&mut self) -> Slices<'_, T> {
+        Slices { theta: self.theta, grad: self.grad, s1: self.s1, s2: self.s2 }
+    }
+}
+
+/// The single pass over θ, compiled for AVX2 too and picked at run time (no FMA contraction, so
+/// both builds give the same bits).
+fn update<T: Float>(rule: Rule<T>, s: Slices<'_, T>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2<T: Float>(rule: Rule<T>, s: Slices<'_, T>) {
+            update_body(rule, s)
+        }
+        // SAFETY: AVX2 is present.
+        return unsafe { avx2(rule, s) };
+    }
+    update_body(rule, s)
+}
+
+#[inline(always)]
+fn update_body<T: Float>(rule: Rule<T>, s: Slices<'_, T>) {
+    match rule {
+        Rule::Sgd { lr, scale, wd, mu, nesterov } => {
+            if s.s1.is_empty() {
+                for (p, &g) in s.theta.iter_mut().zip(s.grad) {
+                    *p -= lr * (scale * g + wd * *p);
+                }
+            } else {
+                for ((p, &g), b) in s.theta.iter_mut().zip(s.grad).zip(s.s1.iter_mut()) {
+                    let g = scale * g + wd * *p;
+                    // PyTorch starts the buffer at g; μ·0 + g is the same thing.
+                    *b = mu * *b + g;
+                    *p -= lr * if nesterov { g + mu * *b } else { *b };
                 }
             }
         }
-        Ok(norm)
+        Rule::Adam { scale, l2, shrink, step_size, inv_sqrt_bc2, b1, b2, eps } => {
+            let (one_b1, one_b2) = (T::ONE - b1, T::ONE - b2);
+            for (((p, &g), m), v) in s.theta.iter_mut().zip(s.grad).zip(s.s1.iter_mut()).zip(s.s2.iter_mut()) {
+                let g = scale * g + l2 * *p;
+                *m = b1 * *m + one_b1 * g;
+                *v = b2 * *v + one_b2 * g * g;
+                *p = shrink * *p - step_size * *m / ((*v).sqrt() * inv_sqrt_bc2 + eps);
+            }
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use butterfly_envs::{Env, MujocoEnv, TASK_IDS, Transition, VecEnv, env_rng};
+use butterfly_envs::{Env, MujocoEnv, Replicate, TASK_IDS, Transition, VecEnv, env_rng};
 use clap::Args;
 use rand::Rng;
 use serde::Serialize;
@@ -168,7 +168,7 @@ fn raw_rate(env: &mut MujocoEnv, work: &Workload, seconds: f64) -> anyhow::Resul
 /// Total env steps/s of `n` envs on `threads` threads; each env walks the action list from its own offset.
 /// Runs for at least `seconds`; every thread count sees the same kind of work.
 fn vector_rate(env: &MujocoEnv, work: &Workload, n: usize, threads: usize, seconds: f64) -> anyhow::Result<f64> {
-    let mut envs = VecEnv::new((0..n).map(|_| env.sibling()).collect(), threads)?;
+    let mut envs = VecEnv::new((0..n).map(|_| env.replicate()).collect(), threads)?;
     for e in envs.envs_mut() {
         e.reset_to(&work.start)?;
     }

@@ -11,7 +11,7 @@ use super::model::load_model;
 use super::task::{Observation, Progress, ResetNoise, Task};
 use super::tasks::{TASK_IDS, task};
 use crate::numpy_sum::{pairwise_sum, sum_of_squares};
-use crate::{Env, EnvError, EnvRng, EnvSpec, RewardTerms, Transition};
+use crate::{Env, EnvError, EnvRng, EnvSpec, Replicate, RewardTerms, Transition};
 
 const MAX_EPISODE_STEPS: usize = 1000;
 
@@ -37,11 +37,6 @@ impl MujocoEnv {
         let task = task(id).ok_or_else(|| EnvError::UnknownEnv { name: id.to_string(), known: TASK_IDS.join(", ") })?;
         let model = load_model(&assets_dir.join(task.xml))?;
         Ok(Self::with_model(task, model))
-    }
-
-    /// Another env of the same task sharing this one's model (fresh simulator state, reset to qpos0).
-    pub fn sibling(&self) -> Self {
-        Self::with_model(self.task, self.model.clone())
     }
 
     fn with_model(task: &'static Task, model: Arc<MjModel>) -> Self {
@@ -154,6 +149,13 @@ impl MujocoEnv {
         self.data.forward();
         self.elapsed_steps = 0;
         self.observe();
+    }
+}
+
+impl Replicate for MujocoEnv {
+    /// Another env of the same task sharing this one's model (fresh simulator state at qpos0).
+    fn replicate(&self) -> Self {
+        Self::with_model(self.task, self.model.clone())
     }
 }
 

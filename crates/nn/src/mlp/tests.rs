@@ -151,6 +151,7 @@ fn shape_errors_and_backward_without_forward() {
 
 #[test]
 fn two_runs_are_bit_identical_on_two_threads() {
+    let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     crate::set_num_threads(2).unwrap();
     let run = || {
         let mut rng = ChaCha8Rng::seed_from_u64(11);

@@ -1,0 +1,36 @@
+//! The other seam of the control loop: whatever maps observations to actions.
+
+/// A deterministic controller. `&mut self` because networks keep work buffers and imitators remember
+/// their previous action; give every thread its own copy.
+pub trait Policy: Send {
+    fn obs_dim(&self) -> usize;
+    fn act_dim(&self) -> usize;
+    /// Called at the start of every episode (an imitator forgets its previous action here).
+    fn reset(&mut self) {}
+    /// Writes the action for `obs` into `action`.
+    fn act(&mut self, obs: &[f64], action: &mut [f64]);
+}
+
+/// `u = K x`: the expert of the linear systems, `gain` row-major `[act_dim, obs_dim]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearPolicy {
+    pub gain: Vec<f64>,
+    pub obs_dim: usize,
+    pub act_dim: usize,
+}
+
+impl Policy for LinearPolicy {
+    fn obs_dim(&self) -> usize {
+        self.obs_dim
+    }
+
+    fn act_dim(&self) -> usize {
+        self.act_dim
+    }
+
+    fn act(&mut self, obs: &[f64], action: &mut [f64]) {
+        for (a, row) in action.iter_mut().zip(self.gain.chunks_exact(self.obs_dim)) {
+            *a = row.iter().zip(obs).fold(0.0, |acc, (k, x)| acc + k * x);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! A persistent helper thread for splitting one small job in two with microsecond overhead.
+//!
+//! rayon's idle workers sleep within a few microseconds, and waking one (an inter-processor
+//! interrupt, slow under virtualization) costs about as much as half a batch-20 forward. The helper
+//! instead spins briefly after each job, so back-to-back calls hand over work through one atomic.
+//! It serves one caller at a time; a concurrent caller runs both halves itself.
+
+use std::cell::UnsafeCell;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+/// How long the idle helper spins for the next job before parking.
+const SPIN: Duration = Duration::from_micros(100);
+
+const EMPTY: u8 = 0;
+const POSTED: u8 = 1;
+const DONE: u8 = 2;
+const PANICKED: u8 = 3;
+
+type Job = *const (dyn Fn() + Sync);
+
+struct Helper {
+    /// Claimed by the caller that owns the helper for one `join`.
+    busy: AtomicBool,
+    state: AtomicU8,
+    /// Written by the owning caller before `POSTED`, read by the helper after it.
+    job: UnsafeCell<Option<Job>>,
+    thread: Thread,
+}
+
+// SAFETY: `job` is only written by the caller holding `busy` while the helper is not running a job,
+// and only read by the helper between POSTED and DONE (the atomics order both).
+unsafe impl Sync for Helper {}
+unsafe impl Send for Helper {}
+
+static HELPER: OnceLock<&'static Helper> = OnceLock::new();
+
+fn helper() -> &'static Helper {
+    HELPER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<&'static Helper>();
+        let thread = std::thread::Builder::new()
+            .name("butterfly-nn-helper".into())
+            .spawn(move || serve(rx.recv().expect("helper handshake")))
+            .expect("spawning the inference helper thread");
+        let h: &'static Helper = Box::leak(Box::new(Helper {
+            busy: AtomicBool::new(false),
+            state: AtomicU8::new(EMPTY),
+            job: UnsafeCell::new(None),
+            thread: thread.thread().clone(),
+        }));
+        tx.send(h).expect("helper handshake");
+        h
+    })
+}
+
+fn serve(h: &'static Helper) {
+    loop {
+        let idle_since = Instant::now();
+        while h.state.load(Ordering::Acquire) != POSTED {
+            if idle_since.elapsed() < SPIN {
+                std::hint::spin_loop();
+            } else {
+                // park/unpark keep a token, so a post between the check and park is not lost.
+                std::thread::park();
+            }
+        }
+        // SAFETY: POSTED was stored (Release) after `job` was written; the caller keeps the
+        // closure alive until it sees DONE or PANICKED.
+        let job = unsafe { (*h.job.get()).take().expect("posted job") };
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)() })).is_ok();
+        h.state.store(if ok { DONE } else { PANICKED }, Ordering::Release);
+    }
+}
+
+/// Runs `a` on this thread and `b` on the helper (or both here when the helper is taken), and
+/// returns when both are done.
+pub(crate) fn join(a: impl FnOnce(), b: &(dyn Fn() + Sync)) {
+    let h = helper();
+    if h.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        a();
+        b();
+        return;
+    }
+    // SAFETY: we hold `busy` and the helper is idle (state EMPTY), so nobody else touches `job`.
+    // The lifetime is erased, but we do not return before the helper is done with `b`.
+    unsafe { *h.job.get() = Some(std::mem::transmute::<&(dyn Fn() + Sync), Job>(b)) };
+    h.state.store(POSTED, Ordering::Release);
+    h.thread.unpark();
+    // If `a` panics we must still wait for the helper before `b`'s borrow ends.
+    let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
+    let mut spins = 0u32;
+    let finished = loop {
+        match h.state.load(Ordering::Acquire) {
+            s @ (DONE | PANICKED) => break s,
+            _ if spins < 1 << 16 => {
+                spins += 1;
+                std::hint::spin_loop();
+            }
+            _ => std::thread::yield_now(),
+        }
+    };
+    h.state.store(EMPTY, Ordering::Relaxed);
+    h.busy.store(false, Ordering::Release);
+    if let Err(p) = a_result {
+        std::panic::resume_unwind(p);
+    }
+    assert!(finished == DONE, "inference helper job panicked");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    #[test]
+    fn both_halves_run_every_time_even_from_concurrent_callers() {
+        let count = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..500 {
+                        join(|| _ = count.fetch_add(1, Ordering::Relaxed), &|| _ = count.fetch_add(10, Ordering::Relaxed));
+                    }
+                });
+            }
+        });
+        assert_eq!(count.load(Ordering::Relaxed), 4 * 500 * 11);
+    }
+}

@@ -1,0 +1,209 @@
+//! A network frozen for inference: θ's weights transposed and packed once, then evaluated with the
+//! small-batch microkernel, rows split in two when the engine runs on two or more threads. For rollouts, where one θ answers
+//! thousands of batch-1…64 queries and a call costs microseconds.
+
+use crate::activation::Activation;
+use crate::error::{NnError, Result, check_len};
+use std::sync::Mutex;
+
+use crate::gemm::num_threads;
+use crate::helper;
+use crate::kernel::{self, NR};
+use crate::layer_norm;
+use crate::layout::Layout;
+
+/// Rows below which splitting a batch across threads costs more than it saves.
+const MIN_ROWS_PER_THREAD: usize = 4;
+
+/// Eval-mode forward of one θ (dropout off), numerically the same network as [`crate::Mlp`]
+/// (sums in another order, so equal up to rounding). Rebuild with [`PackedMlp::repack`] when θ
+/// changes.
+#[derive(Debug, Clone)]
+pub struct PackedMlp {
+    layout: Layout,
+    linears: Vec<PackedLinear>,
+    /// Per thread chunk of rows: its activation buffers.
+    chunks: Vec<Chunk>,
+    output: Vec<f32>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PackedLinear {
+    in_dim: usize,
+    out_dim: usize,
+    /// Row stride of this layer's outputs: `out_dim` rounded up to whole panels.
+    ld: usize,
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    /// Layer-norm gain and shift (hidden layers with layer norm only).
+    norm: Option<(Vec<f32>, Vec<f32>)>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Chunk {
+    rows: usize,
+    /// Per layer, `[rows, ld]`.
+    acts: Vec<Vec<f32>>,
+    /// One row of layer-norm output.
+    scratch: Vec<f32>,
+}
+
+impl PackedMlp {
+    pub fn new(layout: &Layout, theta: &[f32]) -> Result<Self> {
+        let mut packed = PackedMlp {
+            layout: layout.clone(),
+            linears: vec![PackedLinear::default(); layout.linears().len()],
+            chunks: Vec::new(),
+            output: Vec::new(),
+        };
+        packed.repack(theta)?;
+        Ok(packed)
+    }
+
+    /// Packs a new θ of the same layout, reusing every buffer.
+    pub fn repack(&mut self, theta: &[f32]) -> Result<()> {
+        check_len("parameters", self.layout.num_params(), theta.len())?;
+        for (i, (p, l)) in self.linears.iter_mut().zip(self.layout.linears()).enumerate() {
+            p.in_dim = l.in_dim;
+            p.out_dim = l.out_dim;
+            p.ld = l.out_dim.div_ceil(NR) * NR;
+            kernel::pack_transposed(&theta[l.weight..l.weight + l.out_dim * l.in_dim], l.out_dim, l.in_dim, &mut p.weight);
+            p.bias.clear();
+            p.bias.extend_from_slice(&theta[l.bias..l.bias + l.out_dim]);
+            p.bias.resize(p.ld, 0.0);
+            p.norm = self.layout.norms().get(i).map(|n| {
+                (theta[n.weight..n.weight + n.dim].to_vec(), theta[n.bias..n.bias + n.dim].to_vec())
+            });
+        }
+        Ok(())
+    }
+
+    /// The `[batch, output]` outputs for a `[batch, input]` input.
+    pub fn forward(&mut self, input: &[f32], batch: usize) -> Result<&[f32]> {
+        let spec = self.layout.spec();
+        if batch == 0 {
+            return Err(NnError::Shape { what: "batch size", expected: 1, got: 0 });
+        }
+        check_len("input batch", batch * spec.input, input.len())?;
+        let (n_in, n_out, act) = (spec.input, spec.output, spec.activation);
+        // The helper thread gives at most a two-way split (this machine has two cores).
+        let threads = if num_threads() >= 2 && batch >= 2 * MIN_ROWS_PER_THREAD { 2 } else { 1 };
+        self.ensure_chunks(batch, threads);
+        self.output.resize(batch * n_out, 0.0);
+        let linears = &self.linears;
+        let (first, rest) = self.chunks.split_at_mut(1);
+        let rows = first[0].rows;
+        let first = &mut first[0];
+        let (x0, x1) = input.split_at(rows * n_in);
+        let (y0, y1) = self.output.split_at_mut(rows * n_out);
+        if threads == 1 {
+            forward_rows(linears, act, first, x0, y0);
+        } else {
+            // The helper needs a shared closure; the mutex hands it the second chunk.
+            let second = Mutex::new((&mut rest[0], y1));
+            helper::join(
+                || forward_rows(linears, act, first, x0, y0),
+                &|| {
+                    let mut guard = second.lock().unwrap_or_else(|e| e.into_inner());
+                    let (chunk, y) = &mut *guard;
+                    forward_rows(linears, act, chunk, x1, y)
+                },
+            );
+        }
+        Ok(&self.output)
+    }
+
+    /// Splits `batch` rows into `threads` chunks (the first a multiple of the tile height) and sizes
+    /// their buffers; allocates only when a chunk grows.
+    fn ensure_chunks(&mut self, batch: usize, threads: usize) {
+        let per = batch.div_ceil(threads).div_ceil(5) * 5;
+        self.chunks.resize_with(self.chunks.len().max(threads), Chunk::default);
+        let mut left = batch;
+        let max_ld = self.linears.iter().map(|l| l.ld).max().unwrap_or(0);
+        for chunk in self.chunks.iter_mut().take(threads) {
+            chunk.rows = per.min(left);
+            left -= chunk.rows;
+            chunk.acts.resize_with(self.linears.len(), Vec::new);
+            for (a, l) in chunk.acts.iter_mut().zip(&self.linears) {
+                if a.len() < chunk.rows * l.ld {
+                    a.resize(chunk.rows * l.ld, 0.0);
+                }
+            }
+            chunk.scratch.resize(max_ld, 0.0);
+        }
+    }
+}
+
+/// The whole network on one chunk of rows.
+fn forward_rows(linears: &[PackedLinear], act: Activation, chunk: &mut Chunk, input: &[f32], output: &mut [f32]) {
+    let rows = chunk.rows;
+    if rows == 0 {
+        return;
+    }
+    let last = linears.len() - 1;
+    for (i, l) in linears.iter().enumerate() {
+        let (done, rest) = chunk.acts.split_at_mut(i);
+        let (x, ldx) = if i == 0 { (input, l.in_dim) } else { (&done[i - 1][..], linears[i - 1].ld) };
+        let y = &mut rest[0];
+        kernel::gemm_bias(rows, l.in_dim, x, ldx, &l.weight, &l.bias, y, l.ld);
+        if i == last {
+            for (o, z) in output.chunks_exact_mut(l.out_dim).zip(y.chunks_exact(l.ld)) {
+                o.copy_from_slice(&z[..l.out_dim]);
+            }
+            break;
+        }
+        for z in y.chunks_exact_mut(l.ld).take(rows) {
+            let z = &mut z[..l.out_dim];
+            if let Some((gain, shift)) = &l.norm {
+                let normed = &mut chunk.scratch[..l.out_dim];
+                layer_norm::forward_row(z, gain, shift, normed);
+                z.copy_from_slice(normed);
+            }
+            act.apply_slice(z);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::layout::MlpSpec;
+    use crate::mlp::Mlp;
+
+    #[test]
+    fn matches_the_training_forward_for_every_layer_kind_and_thread_count() {
+    let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        for activation in [Activation::Relu, Activation::Tanh, Activation::Gelu, Activation::Elu] {
+            for layer_norm in [false, true] {
+                let spec = MlpSpec { input: 23, hidden: vec![40, 33], output: 6, activation, layer_norm, dropout: 0.2 };
+                let mut rng = ChaCha8Rng::seed_from_u64(4);
+                let mut mlp = Mlp::<f32>::new(spec).unwrap();
+                let mut theta: Vec<f32> = mlp.layout().init_params(&mut rng);
+                let mut packed = PackedMlp::new(mlp.layout(), &theta).unwrap();
+                for batch in [1, 7, 20] {
+                    let x: Vec<f32> = (0..batch * 23).map(|_| rng.random_range(-1.0..1.0)).collect();
+                    crate::set_num_threads(1).unwrap();
+                    let one = packed.forward(&x, batch).unwrap().to_vec();
+                    crate::set_num_threads(2).unwrap();
+                    let two = packed.forward(&x, batch).unwrap().to_vec();
+                    assert_eq!(one, two, "a row's arithmetic does not depend on the split");
+                    let reference = mlp.forward(&theta, &x, batch).unwrap();
+                    for (a, b) in one.iter().zip(reference) {
+                        assert!((a - b).abs() < 1e-5 * (1.0 + b.abs()), "{activation:?} norm={layer_norm}: {a} vs {b}");
+                    }
+                }
+                // A new θ through repack gives the new network's outputs.
+                theta.iter_mut().for_each(|v| *v *= -0.5);
+                packed.repack(&theta).unwrap();
+                let x = vec![0.3f32; 23 * 3];
+                let (a, b) = (packed.forward(&x, 3).unwrap().to_vec(), mlp.forward(&theta, &x, 3).unwrap());
+                assert!(a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-5 * (1.0 + b.abs())));
+                assert!(packed.forward(&x[1..], 3).is_err());
+                assert!(packed.repack(&theta[1..]).is_err());
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Deterministic MLP policies (experts and imitators) over the flat-parameter engine, and their file
+//! format (DESIGN.md §4): safetensors with `layers.{i}.weight` `[out, in]`, `layers.{i}.bias`, optional
+//! `norms.{i}.*`, `obs_mean`/`obs_std`, and string metadata describing the network.
+
+mod error;
+mod meta;
+mod mlp_policy;
+
+pub use error::PolicyError;
+pub use meta::{OutputKind, PolicyMeta};
+pub use mlp_policy::MlpPolicy;

@@ -1,0 +1,15 @@
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot draw {path}: {message}")]
+    Draw { path: PathBuf, message: String },
+    #[error("chart \"{title}\" has no point to draw{hint}")]
+    Empty { title: String, hint: &'static str },
+    #[error("series \"{series}\" has {points} points but {intervals} intervals")]
+    IntervalCount { series: String, points: usize, intervals: usize },
+    #[error("the embedded DejaVu Sans font does not parse")]
+    Font,
+    #[error("CSV row {row} has {got} fields, the header {expected}")]
+    RowWidth { row: usize, got: usize, expected: usize },
+}

@@ -1,0 +1,14 @@
+//! Plots and tables for butterfly's reports.
+//!
+//! Charts are drawn with `plotters` in pure Rust: text goes through its `ab_glyph` renderer with DejaVu Sans
+//! embedded from the `dejavu` crate, so nothing depends on the system's fonts or font libraries. Every chart is
+//! written twice, as PNG (for the README) and SVG (to scale).
+
+mod csv_table;
+mod error;
+mod font;
+mod line_chart;
+
+pub use csv_table::CsvTable;
+pub use error::ReportError;
+pub use line_chart::{Axis, Corner, LineChart, Series, Style};

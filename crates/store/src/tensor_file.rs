@@ -1,0 +1,185 @@
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+
+use crate::{StoreError, write_atomic};
+
+/// One tensor's values; f32 for networks, f64 for exact environment states, u64 for counters and RNG
+/// words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tensor {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    U64(Vec<u64>),
+}
+
+impl Tensor {
+    fn dtype(&self) -> Dtype {
+        match self {
+            Tensor::F32(_) => Dtype::F32,
+            Tensor::F64(_) => Dtype::F64,
+            Tensor::U64(_) => Dtype::U64,
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Tensor::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Tensor::F64(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Tensor::U64(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        }
+    }
+}
+
+/// A set of named tensors with shapes, and string metadata.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TensorFile {
+    pub tensors: BTreeMap<String, (Vec<usize>, Tensor)>,
+    pub metadata: BTreeMap<String, String>,
+    /// Where it was read from (for error messages).
+    pub path: PathBuf,
+}
+
+impl TensorFile {
+    pub fn insert(&mut self, name: impl Into<String>, shape: Vec<usize>, values: Tensor) {
+        self.tensors.insert(name.into(), (shape, values));
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: impl ToString) {
+        self.metadata.insert(key.to_string(), value.to_string());
+    }
+
+    pub fn meta(&self, key: &str) -> Result<&str, StoreError> {
+        self.metadata
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| StoreError::MissingMetadata { path: self.path.clone(), key: key.into() })
+    }
+
+    /// Parses a metadata value, naming the key and file when it does not parse.
+    pub fn meta_parse<T: std::str::FromStr>(&self, key: &str) -> Result<T, StoreError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let value = self.meta(key)?;
+        value.parse().map_err(|e: T::Err| self.bad_meta(key, e.to_string()))
+    }
+
+    pub fn bad_meta(&self, key: &str, reason: String) -> StoreError {
+        StoreError::BadMetadata {
+            path: self.path.clone(),
+            key: key.into(),
+            value: self.metadata.get(key).cloned().unwrap_or_default(),
+            reason,
+        }
+    }
+
+    fn get(&self, name: &str) -> Result<&(Vec<usize>, Tensor), StoreError> {
+        self.tensors.get(name).ok_or_else(|| StoreError::MissingTensor { path: self.path.clone(), name: name.into() })
+    }
+
+    fn type_error(&self, name: &str, got: &Tensor, expected: &str) -> StoreError {
+        StoreError::TensorType {
+            path: self.path.clone(),
+            name: name.into(),
+            got: format!("{:?}", got.dtype()),
+            expected: expected.into(),
+        }
+    }
+
+    pub fn f32(&self, name: &str) -> Result<&[f32], StoreError> {
+        match self.get(name)? {
+            (_, Tensor::F32(v)) => Ok(v),
+            (_, other) => Err(self.type_error(name, other, "F32")),
+        }
+    }
+
+    pub fn f64(&self, name: &str) -> Result<&[f64], StoreError> {
+        match self.get(name)? {
+            (_, Tensor::F64(v)) => Ok(v),
+            (_, other) => Err(self.type_error(name, other, "F64")),
+        }
+    }
+
+    pub fn u64(&self, name: &str) -> Result<&[u64], StoreError> {
+        match self.get(name)? {
+            (_, Tensor::U64(v)) => Ok(v),
+            (_, other) => Err(self.type_error(name, other, "U64")),
+        }
+    }
+
+    pub fn shape(&self, name: &str) -> Result<&[usize], StoreError> {
+        Ok(&self.get(name)?.0)
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, StoreError> {
+        let bytes: Vec<(String, Vec<usize>, Dtype, Vec<u8>)> =
+            self.tensors.iter().map(|(n, (s, t))| (n.clone(), s.clone(), t.dtype(), t.bytes())).collect();
+        let views = bytes
+            .iter()
+            .map(|(n, s, d, b)| TensorView::new(*d, s.clone(), b).map(|v| (n.clone(), v)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Corrupt { path: self.path.clone(), reason: e.to_string() })?;
+        let metadata: HashMap<String, String> = self.metadata.clone().into_iter().collect();
+        safetensors::serialize(views, Some(metadata))
+            .map_err(|e| StoreError::Corrupt { path: self.path.clone(), reason: e.to_string() })
+    }
+
+    /// Writes atomically.
+    pub fn save(&self, path: &Path) -> Result<(), StoreError> {
+        write_atomic(path, &self.to_bytes()?)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, StoreError> {
+        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), source })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt { path: path.to_path_buf(), reason };
+        let st = SafeTensors::deserialize(bytes).map_err(|e| corrupt(e.to_string()))?;
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| corrupt(e.to_string()))?;
+        let mut file = TensorFile { path: path.to_path_buf(), ..Default::default() };
+        if let Some(meta) = header.metadata() {
+            file.metadata = meta.clone().into_iter().collect();
+        }
+        for (name, view) in st.tensors() {
+            let data = view.data();
+            let values = match view.dtype() {
+                Dtype::F32 => Tensor::F32(data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()),
+                Dtype::F64 => Tensor::F64(data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()),
+                Dtype::U64 => Tensor::U64(data.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect()),
+                other => return Err(corrupt(format!("tensor '{name}' has unsupported dtype {other:?}"))),
+            };
+            file.tensors.insert(name, (view.shape().to_vec(), values));
+        }
+        Ok(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_exactly_and_rejects_truncation() {
+        let mut f = TensorFile::default();
+        f.insert("layers.0.weight", vec![2, 3], Tensor::F32(vec![1.5, -2.0, 3.25, f32::MIN_POSITIVE, 0.1, -0.0]));
+        f.insert("state", vec![2], Tensor::F64(vec![0.1, 1e-300]));
+        f.insert("rng", vec![1], Tensor::U64(vec![u64::MAX]));
+        f.set_meta("env", "Walker2d-v4");
+        let dir = std::env::temp_dir().join(format!("butterfly-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.safetensors");
+        f.save(&path).unwrap();
+        let g = TensorFile::load(&path).unwrap();
+        assert_eq!(g.tensors, f.tensors);
+        assert_eq!(g.meta("env").unwrap(), "Walker2d-v4");
+        assert!(matches!(g.f64("layers.0.weight"), Err(StoreError::TensorType { .. })));
+        assert!(matches!(g.meta("hidden"), Err(StoreError::MissingMetadata { .. })));
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
+        assert!(matches!(TensorFile::load(&path), Err(StoreError::Corrupt { .. })));
+    }
+}

@@ -1,0 +1,46 @@
+//! The linear construction's rollouts against its closed forms.
+
+use butterfly_theory::MonteCarlo;
+use butterfly_theory::linear::{LinearConfig, exact, simulate};
+
+#[test]
+fn monte_carlo_agrees_with_the_closed_form() {
+    for (i, (delta, horizon, dim)) in [(0.05, 20, 1), (0.1, 50, 3), (0.01, 100, 2), (0.3, 10, 4)].into_iter().enumerate() {
+        let config = LinearConfig { delta, horizon, dim };
+        let exact = exact(&config).unwrap();
+        let estimates = simulate(&config, &MonteCarlo { trials: 4000, seed: 20 + i as u64, confidence: 0.9999 }).unwrap();
+        assert!(estimates.bc_loss.contains(exact.bc_loss), "{config:?}: {estimates:?} vs {exact:?}");
+        assert!(estimates.reward_gap.contains(exact.reward_gap), "{config:?}: {estimates:?} vs {exact:?}");
+    }
+}
+
+#[test]
+fn the_gap_is_geometric_and_exponential_in_h_delta() {
+    for (delta, horizon, dim) in [(0.1, 30, 1), (0.02, 200, 2), (0.5, 8, 3)] {
+        let values = exact(&LinearConfig { delta, horizon, dim }).unwrap();
+        let (d, h) = (dim as f64, horizon as f64);
+        let q = (1.0 + delta) * (1.0 + delta);
+        let geometric = d * (q * (q.powi(horizon as i32) - 1.0) / (q - 1.0) - h);
+        assert!((values.reward_gap / geometric - 1.0).abs() < 1e-10, "{values:?} vs {geometric}");
+        assert!((values.bc_loss - h * delta * delta * d).abs() < 1e-12);
+        // Proposition 3.1's shape: gap ≥ d·(H/2)·(e^{Hδ/2} − 1).
+        assert!(values.reward_gap >= d * h / 2.0 * ((h * delta / 2.0).exp() - 1.0), "{values:?}");
+    }
+}
+
+#[test]
+fn no_error_no_gap() {
+    let config = LinearConfig { delta: 0.0, horizon: 10, dim: 2 };
+    let exact = exact(&config).unwrap();
+    let estimates = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95 }).unwrap();
+    assert_eq!((exact.bc_loss, exact.reward_gap), (0.0, 0.0));
+    assert_eq!((estimates.bc_loss.mean, estimates.reward_gap.mean), (0.0, 0.0));
+}
+
+#[test]
+fn bad_parameters_name_themselves() {
+    let err = exact(&LinearConfig { delta: 1.5, horizon: 10, dim: 1 }).unwrap_err();
+    assert_eq!(err.to_string(), "delta must be in [0, 1], got 1.5");
+    let err = exact(&LinearConfig { delta: 0.1, horizon: 0, dim: 1 }).unwrap_err();
+    assert_eq!(err.to_string(), "horizon must be at least 1, got 0");
+}
