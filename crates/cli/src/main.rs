@@ -21,6 +21,9 @@ enum Command {
     /// Environments: list them, replay actions from a state.
     #[command(subcommand)]
     Env(commands::env::EnvCommand),
+    /// SAC experts: train them, evaluate policy files.
+    #[command(subcommand)]
+    Expert(commands::expert::ExpertCommand),
     /// Benchmarks, side by side with the reference implementations.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Env(cmd) => commands::env::run(cmd),
+        Command::Expert(cmd) => commands::expert::run(cmd),
         Command::Bench(cmd) => commands::bench::run(cmd),
         Command::Theory(cmd) => commands::theory::run(cmd),
     };

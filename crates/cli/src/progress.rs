@@ -1,6 +1,7 @@
 //! Progress on long work: a bar on a terminal, plain periodic lines otherwise (logs, CI).
 
 use std::io::IsTerminal;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -9,7 +10,11 @@ pub struct Progress {
     label: String,
     total: u64,
     done: u64,
+    /// When the last plain line was printed (off a terminal, lines are at most every 30 s).
+    last_line: Option<Instant>,
 }
+
+const PLAIN_LINE_EVERY: Duration = Duration::from_secs(30);
 
 impl Progress {
     pub fn new(label: &str, total: u64) -> Self {
@@ -23,7 +28,7 @@ impl Progress {
             bar.set_prefix(label.to_string());
             bar
         });
-        Self { bar, label: label.to_string(), total, done: 0 }
+        Self { bar, label: label.to_string(), total, done: 0, last_line: None }
     }
 
     /// Marks one more unit done, with what was just finished.
@@ -35,6 +40,31 @@ impl Progress {
                 bar.inc(1);
             }
             None => eprintln!("{}: {}/{} {msg}", self.label, self.done, self.total),
+        }
+    }
+
+    /// Starts the count at `pos` (a resumed run).
+    pub fn set_position(&mut self, pos: u64) {
+        self.done = pos;
+        if let Some(bar) = &self.bar {
+            bar.set_position(pos);
+        }
+    }
+
+    /// Moves to `pos` with a status message.
+    pub fn update(&mut self, pos: u64, msg: &str) {
+        self.done = pos;
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(pos);
+                bar.set_message(msg.to_string());
+            }
+            None => {
+                if self.last_line.is_none_or(|t| t.elapsed() >= PLAIN_LINE_EVERY) {
+                    eprintln!("{}: {}/{} {msg}", self.label, self.done, self.total);
+                    self.last_line = Some(Instant::now());
+                }
+            }
         }
     }
 

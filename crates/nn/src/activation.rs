@@ -4,6 +4,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::float::Float;
 
+/// Calls `$f(args…, g)` where `g` is the activation's `$method` (`apply` or `derivative`) as a
+/// closure, so each caller's loop is compiled once per activation with no branch inside.
+macro_rules! with_activation {
+    ($act:expr, $method:ident, $f:ident($($arg:expr),*)) => {
+        match $act {
+            Activation::Relu => $f($($arg,)* |x| Activation::Relu.$method(x)),
+            Activation::Tanh => $f($($arg,)* |x| Activation::Tanh.$method(x)),
+            Activation::Gelu => $f($($arg,)* |x| Activation::Gelu.$method(x)),
+            Activation::Elu => $f($($arg,)* |x| Activation::Elu.$method(x)),
+        }
+    };
+}
+pub(crate) use with_activation;
+
 /// The activation after every hidden Linear (and layer norm, when on). Names match the policy
 /// metadata (`relu`, `tanh`, `gelu`, `elu`) and PyTorch's defaults: exact (erf) GELU, ELU with α = 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,12 +55,10 @@ impl Activation {
 
     /// f applied in place, with the match hoisted out of the loop.
     pub fn apply_slice<T: Float>(self, xs: &mut [T]) {
-        match self {
-            Activation::Relu => xs.iter_mut().for_each(|x| *x = Activation::Relu.apply(*x)),
-            Activation::Tanh => xs.iter_mut().for_each(|x| *x = Activation::Tanh.apply(*x)),
-            Activation::Gelu => xs.iter_mut().for_each(|x| *x = Activation::Gelu.apply(*x)),
-            Activation::Elu => xs.iter_mut().for_each(|x| *x = Activation::Elu.apply(*x)),
+        fn each<T: Float>(xs: &mut [T], f: impl Fn(T) -> T) {
+            xs.iter_mut().for_each(|x| *x = f(*x));
         }
+        with_activation!(self, apply, each(xs));
     }
 
     /// f'(x), from the input x.

@@ -3,7 +3,9 @@
 //! rayon's idle workers sleep within a few microseconds, and waking one (an inter-processor
 //! interrupt, slow under virtualization) costs about as much as half a batch-20 forward. The helper
 //! instead spins briefly after each job, so back-to-back calls hand over work through one atomic.
-//! It serves one caller at a time; a concurrent caller runs both halves itself.
+//! It serves one caller at a time; a concurrent caller runs both halves itself, and a caller whose
+//! half is done before the helper has picked up the other (helper asleep or descheduled on a busy
+//! machine) takes it back, so a split is never much slower than running both halves in a row.
 
 use std::cell::UnsafeCell;
 use std::sync::OnceLock;
@@ -16,8 +18,9 @@ const SPIN: Duration = Duration::from_micros(100);
 
 const EMPTY: u8 = 0;
 const POSTED: u8 = 1;
-const DONE: u8 = 2;
-const PANICKED: u8 = 3;
+const RUNNING: u8 = 2;
+const DONE: u8 = 3;
+const PANICKED: u8 = 4;
 
 type Job = *const (dyn Fn() + Sync);
 
@@ -33,7 +36,6 @@ struct Helper {
 // SAFETY: `job` is only written by the caller holding `busy` while the helper is not running a job,
 // and only read by the helper between POSTED and DONE (the atomics order both).
 unsafe impl Sync for Helper {}
-unsafe impl Send for Helper {}
 
 static HELPER: OnceLock<&'static Helper> = OnceLock::new();
 
@@ -58,7 +60,7 @@ fn helper() -> &'static Helper {
 fn serve(h: &'static Helper) {
     loop {
         let idle_since = Instant::now();
-        while h.state.load(Ordering::Acquire) != POSTED {
+        while h.state.compare_exchange(POSTED, RUNNING, Ordering::Acquire, Ordering::Relaxed).is_err() {
             if idle_since.elapsed() < SPIN {
                 std::hint::spin_loop();
             } else {
@@ -66,8 +68,8 @@ fn serve(h: &'static Helper) {
                 std::thread::park();
             }
         }
-        // SAFETY: POSTED was stored (Release) after `job` was written; the caller keeps the
-        // closure alive until it sees DONE or PANICKED.
+        // SAFETY: POSTED was stored (Release) after `job` was written, and winning POSTED → RUNNING
+        // means the caller will wait for DONE or PANICKED, keeping the closure alive.
         let job = unsafe { (*h.job.get()).take().expect("posted job") };
         let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (*job)() })).is_ok();
         h.state.store(if ok { DONE } else { PANICKED }, Ordering::Release);
@@ -88,17 +90,22 @@ pub(crate) fn join(a: impl FnOnce(), b: &(dyn Fn() + Sync)) {
     unsafe { *h.job.get() = Some(std::mem::transmute::<&(dyn Fn() + Sync), Job>(b)) };
     h.state.store(POSTED, Ordering::Release);
     h.thread.unpark();
-    // If `a` panics we must still wait for the helper before `b`'s borrow ends.
+    // If `a` panics we must still settle `b` before its borrow ends.
     let a_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
-    let mut spins = 0u32;
-    let finished = loop {
-        match h.state.load(Ordering::Acquire) {
-            s @ (DONE | PANICKED) => break s,
-            _ if spins < 1 << 16 => {
-                spins += 1;
-                std::hint::spin_loop();
+    let finished = if h.state.compare_exchange(POSTED, EMPTY, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+        // The helper never started `b`: run it here.
+        // SAFETY: the helper can no longer claim the job; we own the slot again.
+        unsafe { *h.job.get() = None };
+        let ok = a_result.is_err() || std::panic::catch_unwind(std::panic::AssertUnwindSafe(b)).is_ok();
+        if ok { DONE } else { PANICKED }
+    } else {
+        let waiting_since = Instant::now();
+        loop {
+            match h.state.load(Ordering::Acquire) {
+                s @ (DONE | PANICKED) => break s,
+                _ if waiting_since.elapsed() < SPIN => std::hint::spin_loop(),
+                _ => std::thread::yield_now(),
             }
-            _ => std::thread::yield_now(),
         }
     };
     h.state.store(EMPTY, Ordering::Relaxed);
@@ -106,7 +113,7 @@ pub(crate) fn join(a: impl FnOnce(), b: &(dyn Fn() + Sync)) {
     if let Err(p) = a_result {
         std::panic::resume_unwind(p);
     }
-    assert!(finished == DONE, "inference helper job panicked");
+    assert!(finished == DONE, "helper thread job panicked");
 }
 
 #[cfg(test)]
@@ -114,6 +121,16 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     use super::*;
+
+    #[test]
+    fn a_panicking_half_is_reported_after_both_settle() {
+        let r = std::panic::catch_unwind(|| join(|| {}, &|| panic!("boom")));
+        assert!(r.is_err());
+        // The helper is usable again afterwards.
+        let hits = AtomicUsize::new(0);
+        join(|| _ = hits.fetch_add(1, Ordering::Relaxed), &|| _ = hits.fetch_add(1, Ordering::Relaxed));
+        assert_eq!(hits.load(Ordering::Relaxed), 2);
+    }
 
     #[test]
     fn both_halves_run_every_time_even_from_concurrent_callers() {

@@ -1,10 +1,16 @@
 //! Butterfly's flat-parameter MLP engine.
 //!
 //! Every policy, critic and imitator is an [`Mlp`] layout over one contiguous parameter vector θ
-//! (`Vec<f32>`, PyTorch's tensor order and names), so EMA, perturbations and checkpoints are plain
-//! vector operations. Forward/backward run over a fast GEMM with fused bias/norm/activation passes;
-//! optimizers update θ in one pass and keep their state in a flat vector too. The engine is generic
-//! over [`Float`] (f32 for training, f64 for gradient checks).
+//! (`Vec<f32>`, PyTorch's tensor order and names: see [`Layout`]), so EMA, perturbations and
+//! checkpoints are plain vector operations. [`Mlp::forward`]/[`Mlp::backward`] run over OpenBLAS
+//! with fused bias/norm/activation passes; [`Optimizer`] updates θ in one pass and keeps its state
+//! in a flat vector too; [`Schedule`] gives the learning rate of each update; [`PackedMlp`] freezes
+//! one θ for low-latency rollout inference. The engine is generic over [`Float`] (f32 for
+//! training, f64 for the finite-difference gradient checks).
+//!
+//! Threads: [`set_num_threads`] (default 1) sets the GEMM threads, and two or more also split
+//! optimizer passes and packed inference in two. For a fixed thread count every result is
+//! bit-identical from run to run (no float reduction is ever split across threads).
 
 pub mod activation;
 pub mod bench;

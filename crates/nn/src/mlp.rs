@@ -6,7 +6,7 @@
 
 use rand::{Rng, RngCore};
 
-use crate::activation::Activation;
+use crate::activation::{Activation, with_activation};
 use crate::error::{NnError, Result, check_len};
 use crate::float::Float;
 use crate::gemm::{Operand, gemm};
@@ -53,19 +53,6 @@ struct Workspace<T> {
     output: Vec<T>,
     /// Ping-pong buffers for gradients flowing down, `[batch, max width]`.
     scratch: [Vec<T>; 2],
-}
-
-/// Calls `$f(args…, f, f')` with the activation's function and derivative as closures, so each
-/// fused loop is compiled once per activation with no branch inside.
-macro_rules! with_activation {
-    ($act:expr, $f:ident($($arg:expr),*)) => {
-        match $act {
-            Activation::Relu => $f($($arg,)* |x| Activation::Relu.apply(x), |x| Activation::Relu.derivative(x)),
-            Activation::Tanh => $f($($arg,)* |x| Activation::Tanh.apply(x), |x| Activation::Tanh.derivative(x)),
-            Activation::Gelu => $f($($arg,)* |x| Activation::Gelu.apply(x), |x| Activation::Gelu.derivative(x)),
-            Activation::Elu => $f($($arg,)* |x| Activation::Elu.apply(x), |x| Activation::Elu.derivative(x)),
-        }
-    };
 }
 
 impl<T: Float> Mlp<T> {
@@ -126,7 +113,7 @@ impl<T: Float> Mlp<T> {
             linear_gemm(theta, l.weight, batch, l.in_dim, n, x, z);
             let bias = &theta[l.bias..l.bias + n];
             let norm = norms.get(i).map(|s| (&theta[s.weight..s.weight + n], &theta[s.bias..s.bias + n]));
-            with_activation!(act, hidden_forward(h, batch, n, bias, norm));
+            with_activation!(act, apply, hidden_forward(h, batch, n, bias, norm));
             if let Some(rng) = rng.as_deref_mut() {
                 apply_dropout(h, batch * n, p, rng);
             }
@@ -211,7 +198,7 @@ impl<T: Float> Mlp<T> {
                     (&theta[s.weight..s.weight + s.dim], dg, ds)
                 });
                 let h = &w.hidden[i - 1];
-                with_activation!(spec.activation, hidden_backward(h, dx, below.out_dim, dropout, d_bias, norm));
+                with_activation!(spec.activation, derivative, hidden_backward(h, dx, below.out_dim, dropout, d_bias, norm));
                 std::mem::swap(&mut cur, &mut next);
             } else if let Some(d_in) = d_input.as_deref_mut() {
                 gemm(batch, l.in_dim, l.out_dim, dz_op, weight, d_in, false);
@@ -271,7 +258,6 @@ fn hidden_forward<T: Float>(
     bias: &[T],
     norm: Option<(&[T], &[T])>,
     f: impl Fn(T) -> T,
-    _df: impl Fn(T) -> T,
 ) {
     for r in 0..batch {
         let rows = r * n..(r + 1) * n;
@@ -315,7 +301,6 @@ fn hidden_backward<T: Float>(
     dropout: bool,
     d_bias: &mut [T],
     mut norm: Option<(&[T], &mut [T], &mut [T])>,
-    _f: impl Fn(T) -> T,
     df: impl Fn(T) -> T,
 ) {
     for (r, d_row) in d.chunks_exact_mut(n).enumerate() {

@@ -114,7 +114,7 @@ impl OptimizerConfig {
                 if !(0.0..1.0).contains(&beta1) || !(0.0..1.0).contains(&beta2) {
                     return bad(format!("betas must be in [0, 1), got ({beta1}, {beta2})"));
                 }
-                if !(eps > 0.0) {
+                if eps.is_nan() || eps <= 0.0 {
                     return bad(format!("eps must be > 0, got {eps}"));
                 }
             }

@@ -47,14 +47,14 @@ impl Schedule {
         match self.decay {
             Decay::Constant => Ok(()),
             Decay::Linear { steps, final_lr } | Decay::Cosine { steps, final_lr } => {
-                if steps == 0 || !(final_lr >= 0.0) {
+                if steps == 0 || final_lr.is_nan() || final_lr < 0.0 {
                     bad(format!("decay needs steps ≥ 1 and final_lr ≥ 0, got {steps} and {final_lr}"))
                 } else {
                     Ok(())
                 }
             }
             Decay::Step { every, gamma } => {
-                if every == 0 || !(gamma > 0.0) {
+                if every == 0 || gamma.is_nan() || gamma <= 0.0 {
                     bad(format!("step decay needs every ≥ 1 and gamma > 0, got {every} and {gamma}"))
                 } else {
                     Ok(())

@@ -17,7 +17,11 @@ impl CsvTable {
     /// Appends a row, which must have one field per column.
     pub fn push(&mut self, row: Vec<String>) -> Result<(), ReportError> {
         if row.len() != self.header.len() {
-            return Err(ReportError::RowWidth { row: self.rows.len() + 1, got: row.len(), expected: self.header.len() });
+            return Err(ReportError::RowWidth {
+                row: self.rows.len() + 1,
+                got: row.len(),
+                expected: self.header.len(),
+            });
         }
         self.rows.push(row);
         Ok(())
@@ -36,7 +40,11 @@ impl CsvTable {
 }
 
 fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field.to_string() }
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::{ReportError, font};
 
@@ -88,6 +89,8 @@ impl Series {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LineChart {
     pub title: String,
+    /// A smaller line under the title (a key to the styles, the setting); empty for none.
+    pub note: String,
     pub x: Axis,
     pub y: Axis,
     pub legend: Corner,
@@ -96,7 +99,7 @@ pub struct LineChart {
 
 impl LineChart {
     pub fn new(title: impl Into<String>, x: Axis, y: Axis) -> Self {
-        Self { title: title.into(), x, y, legend: Corner::UpperLeft, series: Vec::new() }
+        Self { title: title.into(), note: String::new(), x, y, legend: Corner::UpperLeft, series: Vec::new() }
     }
 
     pub fn push(&mut self, series: Series) {
@@ -142,7 +145,8 @@ impl LineChart {
     /// The data ranges, padded, over every drawable point and interval end.
     fn ranges(&self) -> Result<(Range<f64>, Range<f64>), ReportError> {
         let shown = |v: f64, log: bool| v.is_finite() && (!log || v > 0.0);
-        let xs: Vec<f64> = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).filter(|&v| shown(v, self.x.log)).collect();
+        let xs: Vec<f64> =
+            self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).filter(|&v| shown(v, self.x.log)).collect();
         let mut ys: Vec<f64> = self.series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
         ys.extend(self.series.iter().flat_map(|s| s.intervals.iter().flatten().flat_map(|&(lo, hi)| [lo, hi])));
         ys.retain(|&v| shown(v, self.y.log));
@@ -153,19 +157,38 @@ impl LineChart {
         }
     }
 
-    fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, x: Range<f64>, y: Range<f64>) -> Result<(), String> {
+    fn render<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        x: Range<f64>,
+        y: Range<f64>,
+    ) -> Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
+        // The title and note get a strip of their own: plotters' caption is a single line.
+        let (header, body) = root.split_vertically(if self.note.is_empty() { 36 } else { 58 });
+        let centred = |size| TextStyle::from((font::FAMILY, size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        header.draw(&Text::new(self.title.as_str(), (WIDTH as i32 / 2, 8), centred(20))).map_err(|e| e.to_string())?;
+        if !self.note.is_empty() {
+            header
+                .draw(&Text::new(self.note.as_str(), (WIDTH as i32 / 2, 34), centred(14)))
+                .map_err(|e| e.to_string())?;
+        }
         match (self.x.log, self.y.log) {
-            (false, false) => self.draw(root, x, y),
-            (true, false) => self.draw(root, x.log_scale(), y),
-            (false, true) => self.draw(root, x, y.log_scale()),
-            (true, true) => self.draw(root, x.log_scale(), y.log_scale()),
+            (false, false) => self.draw(&body, x, y),
+            (true, false) => self.draw(&body, x.log_scale(), y),
+            (false, true) => self.draw(&body, x, y.log_scale()),
+            (true, true) => self.draw(&body, x.log_scale(), y.log_scale()),
         }
         .map_err(|e| e.to_string())
     }
 
     /// Draws onto one coordinate system; generic because linear and log axes are different plotters types.
-    fn draw<DB, X, Y>(&self, root: &DrawingArea<DB, Shift>, x: X, y: Y) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+    fn draw<DB, X, Y>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        x: X,
+        y: Y,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
     where
         DB: DrawingBackend,
         X: AsRangedCoord<Value = f64>,
@@ -173,17 +196,16 @@ impl LineChart {
         X::CoordDescType: ValueFormatter<f64>,
         Y::CoordDescType: ValueFormatter<f64>,
     {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (font::FAMILY, 22))
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x, y)?;
+        let mut chart =
+            ChartBuilder::on(root).margin(12).x_label_area_size(48).y_label_area_size(72).build_cartesian_2d(x, y)?;
         let y_range = chart.y_range();
         chart
             .configure_mesh()
             .x_desc(&self.x.label)
             .y_desc(&self.y.label)
+            // Few labels: on a log axis spanning less than a decade or two plotters would label every minor tick.
+            .x_labels(6)
+            .y_labels(8)
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
             .label_style((font::FAMILY, 14))
@@ -191,7 +213,8 @@ impl LineChart {
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
         let (x_log, y_log) = (self.x.log, self.y.log);
-        let drawable = |&(px, py): &(f64, f64)| px.is_finite() && py.is_finite() && (!x_log || px > 0.0) && (!y_log || py > 0.0);
+        let drawable =
+            |&(px, py): &(f64, f64)| px.is_finite() && py.is_finite() && (!x_log || px > 0.0) && (!y_log || py > 0.0);
         // Interval ends outside the axis (a negative lower end on a log axis) are clipped to its edge.
         let clip = |v: f64| v.clamp(y_range.start, y_range.end);
         for s in &self.series {
@@ -280,6 +303,7 @@ mod tests {
 
     fn chart(x: Axis, y: Axis) -> LineChart {
         let mut chart = LineChart::new("test", x, y);
+        chart.note = "a note".to_string();
         let points: Vec<(f64, f64)> = (1..=5).map(|i| (i as f64, (i * i) as f64)).collect();
         let intervals = points.iter().map(|p| (p.1 - 3.0, p.1 + 3.0)).collect();
         chart.push(Series::new("band", points.clone(), Style::Line, 0).with_intervals(intervals));
@@ -293,7 +317,9 @@ mod tests {
     fn writes_png_and_svg_with_linear_and_log_axes() {
         let dir = std::env::temp_dir().join(format!("butterfly-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for (i, (x, y)) in [(Axis::linear("x"), Axis::linear("y")), (Axis::log("x"), Axis::log("y"))].into_iter().enumerate() {
+        for (i, (x, y)) in
+            [(Axis::linear("x"), Axis::linear("y")), (Axis::log("x"), Axis::log("y"))].into_iter().enumerate()
+        {
             let [png, svg] = chart(x, y).save(&dir, &format!("chart{i}")).unwrap();
             assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
             let svg = std::fs::read_to_string(&svg).unwrap();

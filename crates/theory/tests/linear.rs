@@ -5,10 +5,13 @@ use butterfly_theory::linear::{LinearConfig, exact, simulate};
 
 #[test]
 fn monte_carlo_agrees_with_the_closed_form() {
-    for (i, (delta, horizon, dim)) in [(0.05, 20, 1), (0.1, 50, 3), (0.01, 100, 2), (0.3, 10, 4)].into_iter().enumerate() {
+    for (i, (delta, horizon, dim)) in
+        [(0.05, 20, 1), (0.1, 50, 3), (0.01, 100, 2), (0.3, 10, 4)].into_iter().enumerate()
+    {
         let config = LinearConfig { delta, horizon, dim };
         let exact = exact(&config).unwrap();
-        let estimates = simulate(&config, &MonteCarlo { trials: 4000, seed: 20 + i as u64, confidence: 0.9999 }).unwrap();
+        let estimates =
+            simulate(&config, &MonteCarlo { trials: 4000, seed: 20 + i as u64, confidence: 0.9999 }).unwrap();
         assert!(estimates.bc_loss.contains(exact.bc_loss), "{config:?}: {estimates:?} vs {exact:?}");
         assert!(estimates.reward_gap.contains(exact.reward_gap), "{config:?}: {estimates:?} vs {exact:?}");
     }

@@ -10,6 +10,7 @@ use clap::Args;
 use rand::Rng;
 use serde::Serialize;
 
+use super::bench::median;
 use super::env::{AssetsArg, make_env};
 use crate::progress::Progress;
 use crate::reference_python::{run_script, venv_python};
@@ -205,12 +206,6 @@ fn gym_rate(python: &Path, id: &str, work: &Workload, args: &BenchEnvArgs) -> an
     let parsed: serde_json::Value =
         serde_json::from_str(out?.trim()).context("unexpected output of the Gymnasium benchmark")?;
     parsed["steps_per_s"].as_f64().context("the Gymnasium benchmark printed no steps_per_s")
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    if n % 2 == 1 { xs[n / 2] } else { 0.5 * (xs[n / 2 - 1] + xs[n / 2]) }
 }
 
 fn print_table(rows: &[Row], threads: usize) {

@@ -1,4 +1,6 @@
 pub mod bench;
 mod bench_env;
+mod bench_sac;
 pub mod env;
+pub mod expert;
 pub mod theory;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use butterfly_report::{Axis, Corner, CsvTable, LineChart, Series, Style};
+use butterfly_report::{Axis, CsvTable, LineChart, Series, Style};
 use butterfly_theory::cliff::{self, CliffConfig, CliffValues, Schedule, SweepRow};
 use butterfly_theory::linear::{self, LinearConfig, LinearValues};
 use butterfly_theory::{Estimate, MonteCarlo};
@@ -188,7 +188,13 @@ fn cliff_point(args: &CliffArgs) -> anyhow::Result<()> {
     let exact = cliff::exact(&config)?;
     let [sgd, ema] = cliff::iterate_laws(&config)?;
     if args.mc.json {
-        let summary = CliffSummary { config: &config, monte_carlo: mc, estimates: &estimates, exact: &exact, laws: Laws { sgd, ema } };
+        let summary = CliffSummary {
+            config: &config,
+            monte_carlo: mc,
+            estimates: &estimates,
+            exact: &exact,
+            laws: Laws { sgd, ema },
+        };
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
     }
@@ -204,7 +210,10 @@ fn cliff_point(args: &CliffArgs) -> anyhow::Result<()> {
         mc.trials,
         mc.seed
     );
-    print_table(mc.confidence, estimates.named().into_iter().zip(exact.named()).map(|((name, e), (_, x))| (name, *e, *x)));
+    print_table(
+        mc.confidence,
+        estimates.named().into_iter().zip(exact.named()).map(|((name, e), (_, x))| (name, *e, *x)),
+    );
     println!("per-coordinate variance at step T: SGD {:.4e}, EMA {:.4e}", sgd.variance, ema.variance);
     if let Schedule::Constant { eta } = config.schedule {
         let [v, v_ema] = cliff::stationary_variances(eta, config.gamma);
@@ -220,12 +229,15 @@ fn print_table<'a>(confidence: f64, rows: impl Iterator<Item = (&'a str, Estimat
     for (name, e, exact) in rows {
         let interval = format!("[{:.5e}, {:.5e}]", e.ci_low, e.ci_high);
         let mark = if e.contains(exact) { "" } else { "  (outside the interval)" };
-        println!("{name:<16} {:>12.5e} {interval:>27} {exact:>12.5e}{mark}");
+        println!("{name:<16} {:>12.5e} {interval:>27} {exact:>12.5e}{mark}", e.mean);
     }
 }
 
 fn cliff_sweep(args: &CliffArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(!args.etas.is_empty() && !args.gammas.is_empty(), "--etas and --gammas need at least one value each");
+    anyhow::ensure!(
+        !args.etas.is_empty() && !args.gammas.is_empty(),
+        "--etas and --gammas need at least one value each"
+    );
     let base = args.config();
     let mc = args.mc.monte_carlo();
     let mut progress = Progress::new("cliff sweep", ((args.etas.len() + 1) * args.gammas.len()) as u64);
@@ -244,7 +256,9 @@ fn cliff_sweep(args: &CliffArgs) -> anyhow::Result<()> {
 /// has no η (an empty field, NaN in pandas).
 fn cliff_table(rows: &[SweepRow], mc: &MonteCarlo) -> anyhow::Result<CsvTable> {
     let mut header: Vec<String> =
-        ["schedule", "eta", "gamma", "eps", "cost", "dim", "steps", "offset", "trials", "seed", "confidence"].map(String::from).into();
+        ["schedule", "eta", "gamma", "eps", "cost", "dim", "steps", "offset", "trials", "seed", "confidence"]
+            .map(String::from)
+            .into();
     for (name, _) in rows[0].exact.named() {
         header.extend([name.to_string(), format!("{name}_ci_low"), format!("{name}_ci_high"), format!("{name}_exact")]);
     }
@@ -269,7 +283,13 @@ fn cliff_table(rows: &[SweepRow], mc: &MonteCarlo) -> anyhow::Result<CsvTable> {
 
 /// The reward gap and the BC loss against η (log–log): SGD and each EMA as exact lines with Monte Carlo dots,
 /// the 1/t schedule's SGD iterate as a flat dashed line (it has no η), and C/2 for the gap.
-fn cliff_plots(rows: &[SweepRow], gammas: &[f64], base: &CliffConfig, confidence: f64, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+fn cliff_plots(
+    rows: &[SweepRow],
+    gammas: &[f64],
+    base: &CliffConfig,
+    confidence: f64,
+    out: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
     let constant: Vec<(f64, &SweepRow)> = rows
         .iter()
         .filter_map(|r| match r.config.schedule {
@@ -277,26 +297,35 @@ fn cliff_plots(rows: &[SweepRow], gammas: &[f64], base: &CliffConfig, confidence
             Schedule::InverseT => None,
         })
         .collect();
-    let eta_range = [constant.iter().map(|c| c.0).fold(f64::INFINITY, f64::min), constant.iter().map(|c| c.0).fold(0.0, f64::max)];
-    let inverse_t = rows.iter().find(|r| r.config.schedule == Schedule::InverseT).context("the sweep has no 1/t row")?;
+    let eta_range =
+        [constant.iter().map(|c| c.0).fold(f64::INFINITY, f64::min), constant.iter().map(|c| c.0).fold(0.0, f64::max)];
+    let inverse_t =
+        rows.iter().find(|r| r.config.schedule == Schedule::InverseT).context("the sweep has no 1/t row")?;
     let setting = format!("d={}, T={}, ε={}, C={}", base.dim, base.steps, base.eps, base.cost);
     let key = format!("lines: exact; dots: Monte Carlo, {} % CI", confidence * 100.0);
     // Quantities by their index in `CliffValues::named`: (SGD, EMA) for each chart.
     let charts = [
-        ("cliff_reward_gap", "E[J(θ*) − J] at step T", [2, 3], Some(base.cost / 2.0)),
-        ("cliff_bc_loss", "E[ℓ_BC] at step T", [0, 1], None),
+        ("cliff_reward_gap", "expected reward gap at step T", "E[J(θ*) − J] at step T", [2, 3], Some(base.cost / 2.0)),
+        ("cliff_bc_loss", "expected BC loss at step T", "E[ℓ_BC] at step T", [0, 1], None),
     ];
     let mut paths = Vec::new();
-    for (stem, y_label, [sgd, ema], reference) in charts {
-        let mut chart = LineChart::new(format!("Cliff loss, {setting} ({key})"), Axis::log("SGD step size η"), Axis::log(y_label));
-        chart.legend = Corner::LowerRight;
+    for (stem, title, y_label, [sgd, ema], reference) in charts {
+        let mut chart =
+            LineChart::new(format!("Cliff loss: {title}"), Axis::log("SGD step size η"), Axis::log(y_label));
+        chart.note = format!("{setting}; {key}");
         // The SGD iterate does not depend on γ: take it from the first γ's rows.
         let sgd_rows: Vec<&(f64, &SweepRow)> = constant.iter().filter(|c| c.1.config.gamma == gammas[0]).collect();
         let curve = |rows: &[&(f64, &SweepRow)], k: usize, name: String, color: usize| {
             let estimate = |r: &SweepRow| *r.estimates.named()[k].1;
-            let exact = Series::new(name, rows.iter().map(|(eta, r)| (*eta, *r.exact.named()[k].1)).collect(), Style::Line, color);
-            let dots = Series::new("", rows.iter().map(|(eta, r)| (*eta, estimate(r).mean)).collect(), Style::Markers, color)
-                .with_intervals(rows.iter().map(|(_, r)| (estimate(r).ci_low, estimate(r).ci_high)).collect());
+            let exact = Series::new(
+                name,
+                rows.iter().map(|(eta, r)| (*eta, *r.exact.named()[k].1)).collect(),
+                Style::Line,
+                color,
+            );
+            let dots =
+                Series::new("", rows.iter().map(|(eta, r)| (*eta, estimate(r).mean)).collect(), Style::Markers, color)
+                    .with_intervals(rows.iter().map(|(_, r)| (estimate(r).ci_low, estimate(r).ci_high)).collect());
             [exact, dots]
         };
         for series in curve(&sgd_rows, sgd, "SGD".to_string(), 0) {
@@ -356,10 +385,14 @@ fn linear_point(args: &LinearArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
     }
-    println!("linear: delta={}, H={}, d={}; {} trials, seed {}", config.delta, config.horizon, config.dim, mc.trials, mc.seed);
+    println!(
+        "linear: delta={}, H={}, d={}; {} trials, seed {}",
+        config.delta, config.horizon, config.dim, mc.trials, mc.seed
+    );
     print_table(
         mc.confidence,
-        [("bc_loss", estimates.bc_loss, exact.bc_loss), ("reward_gap", estimates.reward_gap, exact.reward_gap)].into_iter(),
+        [("bc_loss", estimates.bc_loss, exact.bc_loss), ("reward_gap", estimates.reward_gap, exact.reward_gap)]
+            .into_iter(),
     );
     println!("amplification (gap / BC loss): {:.4e}", exact.reward_gap / exact.bc_loss);
     Ok(())
@@ -373,7 +406,10 @@ struct LinearRow {
 }
 
 fn linear_sweep(args: &LinearArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(!args.deltas.is_empty() && !args.horizons.is_empty(), "--deltas and --horizons need at least one value each");
+    anyhow::ensure!(
+        !args.deltas.is_empty() && !args.horizons.is_empty(),
+        "--deltas and --horizons need at least one value each"
+    );
     let mc = args.mc.monte_carlo();
     let configs: Vec<LinearConfig> = args
         .deltas
@@ -400,8 +436,20 @@ fn linear_sweep(args: &LinearArgs) -> anyhow::Result<()> {
 
 fn linear_table(rows: &[LinearRow], mc: &MonteCarlo) -> anyhow::Result<CsvTable> {
     let mut table = CsvTable::new([
-        "delta", "horizon", "dim", "trials", "seed", "confidence", "bc_loss", "bc_loss_ci_low", "bc_loss_ci_high", "bc_loss_exact",
-        "reward_gap", "reward_gap_ci_low", "reward_gap_ci_high", "reward_gap_exact",
+        "delta",
+        "horizon",
+        "dim",
+        "trials",
+        "seed",
+        "confidence",
+        "bc_loss",
+        "bc_loss_ci_low",
+        "bc_loss_ci_high",
+        "bc_loss_exact",
+        "reward_gap",
+        "reward_gap_ci_low",
+        "reward_gap_ci_high",
+        "reward_gap_exact",
     ]);
     for row in rows {
         let c = &row.config;
@@ -418,15 +466,29 @@ fn linear_table(rows: &[LinearRow], mc: &MonteCarlo) -> anyhow::Result<CsvTable>
 /// The gap (solid, with Monte Carlo dots) and the BC loss (dashed) against H, one colour per δ, and against δ,
 /// one colour per H; log–log.
 fn linear_plots(rows: &[LinearRow], args: &LinearArgs, confidence: f64) -> anyhow::Result<Vec<PathBuf>> {
-    let key = format!("solid: rollout gap J_H(π*) − J_H(π*+Δ); dashed: BC loss; dots: Monte Carlo, {} % CI", confidence * 100.0);
+    let key = format!(
+        "solid: rollout gap J_H(π*) − J_H(π*+Δ); dashed: BC loss; dots: Monte Carlo, {} % CI",
+        confidence * 100.0
+    );
     let mut paths = Vec::new();
     type Group = fn(&LinearConfig) -> f64;
     let views: [(&str, &str, Group, Group, String); 2] = [
         ("linear_vs_horizon", "horizon H", |c| c.horizon as f64, |c| c.delta, "δ".to_string()),
-        ("linear_vs_delta", "Lipschitz constant δ of the error Δ(x) = δx", |c| c.delta, |c| c.horizon as f64, "H".to_string()),
+        (
+            "linear_vs_delta",
+            "Lipschitz constant δ of the error Δ(x) = δx",
+            |c| c.delta,
+            |c| c.horizon as f64,
+            "H".to_string(),
+        ),
     ];
     for (stem, x_label, x_of, group_of, group_name) in views {
-        let mut chart = LineChart::new(format!("Linear system, d={} ({key})", args.dim), Axis::log(x_label), Axis::log("loss / reward gap"));
+        let mut chart = LineChart::new(
+            format!("Linear system, d={}: BC loss O(Hδ²), rollout gap exp(Ω(Hδ))", args.dim),
+            Axis::log(x_label),
+            Axis::log("loss / reward gap"),
+        );
+        chart.note = key.clone();
         let mut groups: Vec<f64> = rows.iter().map(|r| group_of(&r.config)).collect();
         groups.sort_by(f64::total_cmp);
         groups.dedup();
@@ -435,10 +497,22 @@ fn linear_plots(rows: &[LinearRow], args: &LinearArgs, confidence: f64) -> anyho
             members.sort_by(|a, b| x_of(&a.config).total_cmp(&x_of(&b.config)));
             let xs: Vec<f64> = members.iter().map(|r| x_of(&r.config)).collect();
             let along = |ys: Vec<f64>| xs.iter().copied().zip(ys).collect::<Vec<_>>();
-            chart.push(Series::new(format!("{group_name}={group}"), along(members.iter().map(|r| r.exact.reward_gap).collect()), Style::Line, color));
+            chart.push(Series::new(
+                format!("{group_name}={group}"),
+                along(members.iter().map(|r| r.exact.reward_gap).collect()),
+                Style::Line,
+                color,
+            ));
             chart.push(
-                Series::new("", along(members.iter().map(|r| r.estimates.reward_gap.mean).collect()), Style::Markers, color)
-                    .with_intervals(members.iter().map(|r| (r.estimates.reward_gap.ci_low, r.estimates.reward_gap.ci_high)).collect()),
+                Series::new(
+                    "",
+                    along(members.iter().map(|r| r.estimates.reward_gap.mean).collect()),
+                    Style::Markers,
+                    color,
+                )
+                .with_intervals(
+                    members.iter().map(|r| (r.estimates.reward_gap.ci_low, r.estimates.reward_gap.ci_high)).collect(),
+                ),
             );
             chart.push(Series::new("", along(members.iter().map(|r| r.exact.bc_loss).collect()), Style::Dashed, color));
         }

@@ -36,7 +36,7 @@ fn sgd_matches_textbook_with_momentum_nesterov_and_decay() {
                 continue;
             }
             let mut theta = theta0();
-            let mut buf = vec![0.0; N];
+            let mut buf = [0.0; N];
             for s in 0..4 {
                 let g = grads(s);
                 for i in 0..N {

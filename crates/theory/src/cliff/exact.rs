@@ -83,6 +83,7 @@ pub fn exact(config: &CliffConfig) -> Result<CliffValues<f64>, TheoryError> {
 /// Θ(η) and, for γ ≤ η ≪ 1, ≈ γ/2 = Θ(γ): the scalings of Proposition 4.1.
 pub fn stationary_variances(eta: f64, gamma: f64) -> [f64; 2] {
     let sgd = eta / (2.0 - eta);
-    let ema = gamma * eta * (2.0 - eta - gamma + eta * gamma) / ((2.0 - eta) * (2.0 - gamma) * (eta + gamma - eta * gamma));
+    let ema =
+        gamma * eta * (2.0 - eta - gamma + eta * gamma) / ((2.0 - eta) * (2.0 - gamma) * (eta + gamma - eta * gamma));
     [sgd, ema]
 }
