@@ -28,7 +28,20 @@ fn one_error_line(args: &[&str]) -> String {
 
 #[test]
 fn every_subcommand_has_help() {
-    for path in [&[][..], &["env"], &["env", "list"], &["env", "replay"], &["bench"], &["bench", "env"]] {
+    let paths: [&[&str]; 11] = [
+        &[],
+        &["env"],
+        &["env", "list"],
+        &["env", "replay"],
+        &["expert"],
+        &["expert", "train"],
+        &["expert", "eval"],
+        &["bench"],
+        &["bench", "env"],
+        &["bench", "sac"],
+        &["theory"],
+    ];
+    for path in paths {
         let mut args = path.to_vec();
         args.push("--help");
         let out = butterfly(&args);

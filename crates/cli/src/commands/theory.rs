@@ -290,13 +290,15 @@ fn cliff_plots(
     confidence: f64,
     out: &Path,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let constant: Vec<(f64, &SweepRow)> = rows
+    let mut constant: Vec<(f64, &SweepRow)> = rows
         .iter()
         .filter_map(|r| match r.config.schedule {
             Schedule::Constant { eta } => Some((eta, r)),
             Schedule::InverseT => None,
         })
         .collect();
+    // Lines join the points in η order whatever order --etas gave (the sort is stable: γ order is kept).
+    constant.sort_by(|a, b| a.0.total_cmp(&b.0));
     let eta_range =
         [constant.iter().map(|c| c.0).fold(f64::INFINITY, f64::min), constant.iter().map(|c| c.0).fold(0.0, f64::max)];
     let inverse_t =
