@@ -11,6 +11,7 @@ pub mod mujoco;
 pub mod numpy_sum;
 mod policy;
 pub mod rollout;
+mod task_env;
 mod vector;
 
 pub use env::{Env, EnvRng, EnvSpec, Replicate, RewardTerms, Transition, env_rng};
@@ -19,4 +20,5 @@ pub use linear::LinearSystem;
 pub use mujoco::{MujocoEnv, TASK_IDS};
 pub use policy::{LinearPolicy, Policy};
 pub use rollout::{Episode, evaluate, initial_conditions, rollout};
+pub use task_env::{LINEAR_SYSTEM_ID, TaskEnv};
 pub use vector::VecEnv;

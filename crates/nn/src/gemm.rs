@@ -16,7 +16,8 @@ static THREADS: AtomicUsize = AtomicUsize::new(1);
 #[cfg(test)]
 pub(crate) static TEST_THREADS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Sets how many threads every GEMM of the engine uses (process-wide, because OpenBLAS's is).
+/// Sets the engine's thread count, process-wide (OpenBLAS's is): every GEMM uses `n` threads, and
+/// with `n ≥ 2` optimizer passes and packed inference are split in two.
 pub fn set_num_threads(n: usize) -> Result<()> {
     if n == 0 {
         return Err(NnError::InvalidThreads(n));
@@ -25,9 +26,14 @@ pub fn set_num_threads(n: usize) -> Result<()> {
     Ok(())
 }
 
-/// The GEMM thread count in force (1 until [`set_num_threads`] is called).
+/// The thread count in force (1 until [`set_num_threads`] is called).
 pub fn num_threads() -> usize {
     THREADS.load(Ordering::Relaxed)
+}
+
+/// Which GEMM this build uses, for benchmark reports.
+pub fn gemm_backend() -> &'static str {
+    if cfg!(feature = "rust-gemm") { "gemm crate (pure Rust)" } else { "OpenBLAS (system)" }
 }
 
 /// A matrix operand: row-major storage of `rows × cols` (before the optional transpose).

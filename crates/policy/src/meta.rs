@@ -31,6 +31,9 @@ pub struct PolicyMeta {
     pub layer_norm: bool,
     /// The network's input size (for an imitator it includes the previous action).
     pub obs_dim: usize,
+    /// The input is the observation followed by the previous action (zero at an episode's start):
+    /// metadata `input` = `obs+prev_action` (else `obs`).
+    pub prev_action: bool,
     pub act_dim: usize,
     pub output: OutputKind,
     pub action_low: Vec<f64>,
@@ -39,7 +42,8 @@ pub struct PolicyMeta {
     pub extra: BTreeMap<String, String>,
 }
 
-const KEYS: [&str; 9] = ["env", "activation", "hidden", "layer_norm", "obs_dim", "act_dim", "output", "action_low", "action_high"];
+const KEYS: [&str; 10] =
+    ["env", "activation", "hidden", "layer_norm", "obs_dim", "act_dim", "output", "action_low", "action_high", "input"];
 
 impl PolicyMeta {
     pub fn mlp_spec(&self) -> MlpSpec {
@@ -59,6 +63,7 @@ impl PolicyMeta {
         file.set_meta("hidden", json(&self.hidden));
         file.set_meta("layer_norm", self.layer_norm);
         file.set_meta("obs_dim", self.obs_dim);
+        file.set_meta("input", if self.prev_action { "obs+prev_action" } else { "obs" });
         file.set_meta("act_dim", self.act_dim);
         file.set_meta("output", self.output.name());
         file.set_meta("action_low", json(&self.action_low));
@@ -91,6 +96,11 @@ impl PolicyMeta {
             Some(_) => file.meta_parse("layer_norm")?,
             None => false,
         };
+        let prev_action = match file.metadata.get("input").map(String::as_str) {
+            None | Some("obs") => false,
+            Some("obs+prev_action") => true,
+            Some(_) => return Err(file.bad_meta("input", "expected obs or obs+prev_action".into())),
+        };
         let extra = file.metadata.iter().filter(|(k, _)| !KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
         Ok(Self {
             env: file.meta("env")?.to_string(),
@@ -98,6 +108,7 @@ impl PolicyMeta {
             hidden,
             layer_norm,
             obs_dim: file.meta_parse("obs_dim")?,
+            prev_action,
             act_dim: file.meta_parse("act_dim")?,
             output,
             action_low: list("action_low")?,

@@ -13,6 +13,8 @@ pub struct MlpPolicy {
     theta: Vec<f32>,
     net: Mlp<f32>,
     obs_norm: Option<(Vec<f32>, Vec<f32>)>,
+    /// The previous action (imitators read it; zero at an episode's start).
+    prev: Vec<f64>,
     input: Vec<f32>,
 }
 
@@ -31,8 +33,12 @@ impl MlpPolicy {
                 return Err(invalid(format!("observation normalization must have {} entries", meta.obs_dim)));
             }
         }
+        if meta.prev_action && meta.obs_dim <= meta.act_dim {
+            return Err(invalid(format!("input size {} cannot hold the previous action ({})", meta.obs_dim, meta.act_dim)));
+        }
         let input = vec![0.0; meta.obs_dim];
-        Ok(Self { meta, theta, net, obs_norm, input })
+        let prev = vec![0.0; if meta.prev_action { meta.act_dim } else { 0 }];
+        Ok(Self { meta, theta, net, obs_norm, prev, input })
     }
 
     pub fn meta(&self) -> &PolicyMeta {
@@ -92,23 +98,29 @@ impl MlpPolicy {
 }
 
 impl Policy for MlpPolicy {
+    /// The env's observation size (the network's input less the previous action, if it reads one).
     fn obs_dim(&self) -> usize {
-        self.meta.obs_dim
+        self.meta.obs_dim - self.prev.len()
     }
 
     fn act_dim(&self) -> usize {
         self.meta.act_dim
     }
 
+    fn reset(&mut self) {
+        self.prev.fill(0.0);
+    }
+
     fn act(&mut self, obs: &[f64], action: &mut [f64]) {
+        let raw = obs.iter().chain(&self.prev);
         match &self.obs_norm {
             Some((mean, std)) => {
-                for (((x, o), m), s) in self.input.iter_mut().zip(obs).zip(mean).zip(std) {
+                for (((x, o), m), s) in self.input.iter_mut().zip(raw).zip(mean).zip(std) {
                     *x = (*o as f32 - m) / s;
                 }
             }
             None => {
-                for (x, o) in self.input.iter_mut().zip(obs) {
+                for (x, o) in self.input.iter_mut().zip(raw) {
                     *x = *o as f32;
                 }
             }
@@ -120,6 +132,9 @@ impl Policy for MlpPolicy {
                 OutputKind::Tanh => low[i] + ((y as f64).tanh() + 1.0) / 2.0 * (high[i] - low[i]),
                 OutputKind::Linear => y as f64,
             };
+        }
+        if !self.prev.is_empty() {
+            self.prev.copy_from_slice(action);
         }
     }
 }

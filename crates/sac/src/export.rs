@@ -23,6 +23,7 @@ impl Sac {
             hidden: self.config.hidden.clone(),
             layer_norm: false,
             obs_dim: self.obs_dim,
+            prev_action: false,
             act_dim: self.act_dim,
             output: OutputKind::Tanh,
             action_low: spec.action_low.clone(),

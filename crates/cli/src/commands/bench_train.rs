@@ -94,7 +94,7 @@ pub fn run(args: &BenchTrainArgs) -> anyhow::Result<()> {
     }
     let torch_infer = torch.as_ref().and_then(|t| t["infer_us_b20"].as_f64());
     println!("batch-20 inference (width 256): {infer_us:.1} µs (torch: {} µs)", fmt(torch_infer, 1));
-    println!("sgemm peak (1024³, same GEMM and threads): {peak:.1} GFLOP/s");
+    println!("sgemm peak (1024³, {}, same threads): {peak:.1} GFLOP/s", butterfly_nn::gemm_backend());
     if torch.is_none() && !args.no_torch {
         println!("torch: not found (set BUTTERFLY_TORCH_PYTHON or --torch-python to a Python with torch)");
     }

@@ -228,7 +228,15 @@ fn print_table<'a>(confidence: f64, rows: impl Iterator<Item = (&'a str, Estimat
     println!("{:<16} {:>12} {:>27} {:>12}", "quantity", "estimate", ci, "exact");
     for (name, e, exact) in rows {
         let interval = format!("[{:.5e}, {:.5e}]", e.ci_low, e.ci_high);
-        let mark = if e.contains(exact) { "" } else { "  (outside the interval)" };
+        // Every trial on the same side of the cliff gives identical samples and a zero-width interval: the
+        // normal approximation cannot see probabilities far below 1/trials.
+        let mark = if e.ci_low == e.ci_high {
+            "  (every trial gave this value: no interval)"
+        } else if e.contains(exact) {
+            ""
+        } else {
+            "  (outside the interval)"
+        };
         println!("{name:<16} {:>12.5e} {interval:>27} {exact:>12.5e}{mark}", e.mean);
     }
 }

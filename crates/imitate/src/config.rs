@@ -1,0 +1,155 @@
+//! A BC experiment as a TOML file; unknown keys are rejected, naming the key.
+
+use butterfly_nn::{Activation, OptimizerConfig, Schedule};
+use serde::{Deserialize, Serialize};
+
+use crate::{ImitateError, StabilizerSpec};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BcConfig {
+    /// Gymnasium id, or `LinearSystem`.
+    pub env: String,
+    /// A policy file, or `linear` (the linear system's controller).
+    pub expert: String,
+    #[serde(default)]
+    pub seed: u64,
+    /// Gradient updates.
+    pub steps: u64,
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// Micro-batches per update (the update uses their mean gradient).
+    #[serde(default = "one")]
+    pub accumulation: usize,
+    /// Standardize imitator inputs with the training data's mean and std.
+    #[serde(default = "yes")]
+    pub normalize: bool,
+    /// Threads for the network math (the GEMM).
+    #[serde(default = "one")]
+    pub threads: usize,
+    #[serde(default)]
+    pub data: DataConfig,
+    pub network: NetworkConfig,
+    #[serde(default = "default_optimizer")]
+    pub optimizer: OptimizerConfig,
+    pub schedule: Schedule,
+    #[serde(default)]
+    pub stabilizers: Vec<StabilizerSpec>,
+    #[serde(default)]
+    pub eval: EvalConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Expert trajectories for training (in fresh mode: the size of the rolling pool).
+    pub trajectories: usize,
+    /// Held-out trajectories for the validation BC loss.
+    pub validation_trajectories: usize,
+    /// Steps per trajectory (fewer when the expert's episode terminates).
+    pub horizon: usize,
+    /// Fresh data ("infinite data"): every `refresh_every` updates a new expert trajectory replaces the
+    /// oldest one of the pool.
+    pub fresh: bool,
+    pub refresh_every: u64,
+    /// Threads collecting trajectories.
+    pub threads: usize,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self { trajectories: 50, validation_trajectories: 5, horizon: 1000, fresh: false, refresh_every: 100, threads: 2 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    pub hidden: Vec<usize>,
+    #[serde(default = "relu")]
+    pub activation: Activation,
+    #[serde(default)]
+    pub layer_norm: bool,
+    #[serde(default)]
+    pub dropout: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvalConfig {
+    /// Evaluate (and checkpoint) every this many updates.
+    pub every: u64,
+    /// K fixed initial conditions, drawn once from the reset distribution with `seed`.
+    pub initial_conditions: usize,
+    /// Rollout horizon H of J_H.
+    pub horizon: usize,
+    pub seed: u64,
+    /// Threads running rollouts.
+    pub threads: usize,
+    /// Write the mean training loss every this many updates.
+    pub log_every: u64,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        Self { every: 5000, initial_conditions: 20, horizon: 1000, seed: 1, threads: 2, log_every: 100 }
+    }
+}
+
+fn default_batch() -> usize {
+    256
+}
+fn one() -> usize {
+    1
+}
+fn yes() -> bool {
+    true
+}
+fn relu() -> Activation {
+    Activation::Relu
+}
+fn default_optimizer() -> OptimizerConfig {
+    OptimizerConfig::adam()
+}
+
+impl BcConfig {
+    pub fn from_toml(text: &str) -> Result<Self, ImitateError> {
+        let config: BcConfig = toml::from_str(text).map_err(|e| ImitateError::Config(e.to_string().trim().replace('\n', " ")))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("configs serialize")
+    }
+
+    pub fn validate(&self) -> Result<(), ImitateError> {
+        let bad = |m: &str| Err(ImitateError::Config(m.into()));
+        if self.steps == 0 || self.batch_size == 0 || self.accumulation == 0 || self.threads == 0 {
+            return bad("steps, batch_size, accumulation and threads must be positive");
+        }
+        if self.data.trajectories == 0 || self.data.validation_trajectories == 0 || self.data.horizon == 0 {
+            return bad("data needs trajectories, validation_trajectories and horizon ≥ 1");
+        }
+        if self.data.fresh && self.data.refresh_every == 0 {
+            return bad("data.refresh_every must be ≥ 1 in fresh mode");
+        }
+        if self.eval.every == 0 || self.eval.initial_conditions == 0 || self.eval.horizon == 0 || self.eval.log_every == 0 {
+            return bad("eval.every, eval.initial_conditions, eval.horizon and eval.log_every must be ≥ 1");
+        }
+        if !(0.0..1.0).contains(&self.network.dropout) {
+            return bad("network.dropout must be in [0, 1)");
+        }
+        self.schedule.validate()?;
+        self.optimizer.validate()?;
+        let mut names: Vec<String> = Vec::new();
+        for s in &self.stabilizers {
+            let name = s.build(0)?.name_owned();
+            if names.contains(&name) {
+                return Err(ImitateError::Config(format!("two stabilizers are named '{name}'")));
+            }
+            names.push(name);
+        }
+        Ok(())
+    }
+}

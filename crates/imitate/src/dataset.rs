@@ -1,0 +1,170 @@
+//! Expert data: trajectories of the expert from i.i.d. initial conditions, as imitator inputs (the
+//! state followed by the previous expert action, zero at the start) and target actions.
+
+use std::path::Path;
+
+use butterfly_envs::{Env, EnvRng, Policy, Replicate, initial_conditions};
+use butterfly_store::{Tensor, TensorFile};
+use rayon::prelude::*;
+
+use crate::ImitateError;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Dataset {
+    pub env: String,
+    /// The env's observation size (the imitator's input is obs_dim + act_dim).
+    pub obs_dim: usize,
+    pub act_dim: usize,
+    /// `[n, obs_dim + act_dim]`.
+    pub inputs: Vec<f32>,
+    /// `[n, act_dim]`.
+    pub targets: Vec<f32>,
+    /// Where each trajectory starts, in rows (`len + 1` entries, the last is n).
+    pub offsets: Vec<usize>,
+    /// The expert's return on each trajectory.
+    pub returns: Vec<f64>,
+}
+
+impl Dataset {
+    pub fn input_dim(&self) -> usize {
+        self.obs_dim + self.act_dim
+    }
+
+    pub fn len(&self) -> usize {
+        self.targets.len() / self.act_dim.max(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
+
+    pub fn trajectories(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Appends another dataset's trajectories (same env and sizes).
+    pub fn extend(&mut self, other: &Dataset) {
+        let base = self.len();
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        self.inputs.extend_from_slice(&other.inputs);
+        self.targets.extend_from_slice(&other.targets);
+        self.offsets.extend(other.offsets.iter().skip(1).map(|o| o + base));
+        self.returns.extend_from_slice(&other.returns);
+    }
+
+    /// Drops the first `k` trajectories (the oldest, in fresh-data mode).
+    pub fn drop_front(&mut self, k: usize) {
+        let rows = self.offsets[k];
+        self.inputs.drain(..rows * self.input_dim());
+        self.targets.drain(..rows * self.act_dim);
+        self.offsets.drain(..k);
+        for o in &mut self.offsets {
+            *o -= rows;
+        }
+        self.returns.drain(..k);
+    }
+
+    pub fn to_file(&self) -> TensorFile {
+        let mut f = TensorFile::default();
+        f.insert("inputs", vec![self.len(), self.input_dim()], Tensor::F32(self.inputs.clone()));
+        f.insert("targets", vec![self.len(), self.act_dim], Tensor::F32(self.targets.clone()));
+        f.insert("offsets", vec![self.offsets.len()], Tensor::U64(self.offsets.iter().map(|&o| o as u64).collect()));
+        f.insert("returns", vec![self.returns.len()], Tensor::F64(self.returns.clone()));
+        f.set_meta("format", "butterfly-bc-data-1");
+        f.set_meta("env", &self.env);
+        f.set_meta("obs_dim", self.obs_dim);
+        f.set_meta("act_dim", self.act_dim);
+        f.set_meta("input", "obs+prev_action");
+        f
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), ImitateError> {
+        Ok(self.to_file().save(path)?)
+    }
+
+    pub fn from_file(f: &TensorFile) -> Result<Self, ImitateError> {
+        let bad = |what: String| ImitateError::Data { path: f.path.clone(), what };
+        let data = Dataset {
+            env: f.meta("env")?.to_string(),
+            obs_dim: f.meta_parse("obs_dim")?,
+            act_dim: f.meta_parse("act_dim")?,
+            inputs: f.f32("inputs")?.to_vec(),
+            targets: f.f32("targets")?.to_vec(),
+            offsets: f.u64("offsets")?.iter().map(|&o| o as usize).collect(),
+            returns: f.f64("returns")?.to_vec(),
+        };
+        let n = data.len();
+        if data.act_dim == 0 || data.inputs.len() != n * data.input_dim() || data.offsets.last() != Some(&n) {
+            return Err(bad("tensor sizes disagree with obs_dim/act_dim".into()));
+        }
+        if let Some(i) = data.inputs.iter().chain(&data.targets).position(|x| !x.is_finite()) {
+            return Err(bad(format!("value {i} is not finite (NaN or infinite data)")));
+        }
+        Ok(data)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ImitateError> {
+        Self::from_file(&TensorFile::load(path)?)
+    }
+}
+
+/// Rolls the expert out from `trajectories` i.i.d. initial conditions (drawn from `rng`) for at most
+/// `horizon` steps each, in parallel on `threads` threads (results do not depend on the count).
+pub fn collect<E, P>(
+    env: &E,
+    expert: &P,
+    trajectories: usize,
+    horizon: usize,
+    rng: &mut EnvRng,
+    threads: usize,
+) -> Result<Dataset, ImitateError>
+where
+    E: Env + Replicate + Sync,
+    P: Policy + Clone + Sync,
+{
+    let spec = env.spec();
+    let (obs_dim, act_dim) = (spec.obs_dim, spec.act_dim);
+    let states = initial_conditions(&mut env.replicate(), trajectories, rng);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| ImitateError::Config(e.to_string()))?;
+    let parts: Vec<Dataset> = pool.install(|| {
+        states
+            .par_iter()
+            .map_init(
+                || (env.replicate(), expert.clone()),
+                |(env, expert), state| -> Result<Dataset, ImitateError> {
+                    env.reset_to(state)?;
+                    expert.reset();
+                    let mut part = Dataset { env: spec.id.to_string(), obs_dim, act_dim, offsets: vec![0], ..Default::default() };
+                    let mut prev = vec![0.0f64; act_dim];
+                    let mut action = vec![0.0f64; act_dim];
+                    let mut ret = 0.0;
+                    for _ in 0..horizon {
+                        let obs = env.observation();
+                        part.inputs.extend(obs.iter().chain(&prev).map(|&x| x as f32));
+                        expert.act(obs, &mut action);
+                        part.targets.extend(action.iter().map(|&a| a as f32));
+                        let t = env.step(&action)?;
+                        ret += t.reward;
+                        prev.copy_from_slice(&action);
+                        if t.terminated {
+                            break;
+                        }
+                    }
+                    part.offsets.push(part.targets.len() / act_dim);
+                    part.returns.push(ret);
+                    Ok(part)
+                },
+            )
+            .collect::<Result<_, _>>()
+    })?;
+    let mut data = Dataset { env: spec.id.to_string(), obs_dim, act_dim, offsets: vec![0], ..Default::default() };
+    for part in &parts {
+        data.extend(part);
+    }
+    Ok(data)
+}

@@ -1,0 +1,34 @@
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImitateError {
+    #[error(transparent)]
+    Nn(#[from] butterfly_nn::NnError),
+
+    #[error(transparent)]
+    Env(#[from] butterfly_envs::EnvError),
+
+    #[error(transparent)]
+    Store(#[from] butterfly_store::StoreError),
+
+    #[error(transparent)]
+    Policy(#[from] butterfly_policy::PolicyError),
+
+    #[error("config: {0}")]
+    Config(String),
+
+    #[error("{path}: {what}")]
+    Data { path: PathBuf, what: String },
+
+    #[error("{path}: {what}")]
+    RunDir { path: PathBuf, what: String },
+
+    #[error("cannot use {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+
+    #[error(
+        "training diverged at step {step} (loss {loss}); the last good checkpoint (step {checkpoint}) is kept: \
+         lower the learning rate or clip gradients, then resume or restart"
+    )]
+    Diverged { step: u64, loss: f64, checkpoint: u64 },
+}

@@ -1,0 +1,18 @@
+//! Behavior cloning judged by rollouts (paper §2, §3.1, §4.1): expert data whose imitator input is the
+//! state plus the previous action, stabilizers (EMA of the iterates), and a trainer that evaluates the
+//! long-horizon reward J_H of the raw iterate and of every stabilizer side by side, resumably.
+
+mod config;
+mod dataset;
+mod error;
+mod expert;
+mod run_dir;
+mod stabilizer;
+mod trainer;
+
+pub use config::{BcConfig, DataConfig, EvalConfig};
+pub use dataset::{Dataset, collect};
+pub use error::ImitateError;
+pub use expert::Expert;
+pub use stabilizer::{Ema, EmaWeight, Stabilizer, StabilizerSpec};
+pub use trainer::{BcTrainer, Progress};

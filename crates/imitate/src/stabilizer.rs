@@ -1,0 +1,222 @@
+//! Stabilizers: averages of the SGD iterates that damp gradient variance amplification (paper §4.1).
+//!
+//! Eq. 4.1: θ̃_{t+1} = (1 − γ_t) θ̃_t + γ_t θ_{t+1}, where γ_t is the weight of the *new* iterate (timm and
+//! ema-pytorch call 1 − γ the "decay"). During a burn-in the average simply follows the iterate.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::ImitateError;
+
+/// How γ_t evolves with s = t − burn_in, the number of averaged updates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum EmaWeight {
+    /// γ_t = max(s^−α, γ_min) (polynomial decay; α = 1 and γ_min = 0 is the uniform tail average).
+    Polynomial { alpha: f64, gamma_min: f64 },
+    /// γ_t = γ.
+    Constant { gamma: f64 },
+}
+
+/// One stabilizer of a run's configuration (`[[stabilizers]]` in TOML).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StabilizerSpec {
+    /// EMA with burn-in: either `alpha` (and optional `gamma_min`) or `gamma`.
+    Ema {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        burn_in: u64,
+        #[serde(default)]
+        alpha: Option<f64>,
+        #[serde(default)]
+        gamma_min: Option<f64>,
+        #[serde(default)]
+        gamma: Option<f64>,
+    },
+    /// The uniform average of every iterate after the burn-in.
+    Tail {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        burn_in: u64,
+    },
+}
+
+impl StabilizerSpec {
+    /// The spec as a ready stabilizer over `num_params` parameters.
+    pub fn build(&self, num_params: usize) -> Result<Ema, ImitateError> {
+        let bad = |m: String| Err(ImitateError::Config(format!("stabilizer: {m}")));
+        let (name, burn_in, weight) = match self {
+            StabilizerSpec::Ema { name, burn_in, alpha, gamma_min, gamma } => {
+                let weight = match (alpha, gamma) {
+                    (Some(a), None) => {
+                        let g = gamma_min.unwrap_or(0.0);
+                        if !(*a > 0.0 && (0.0..=1.0).contains(&g)) {
+                            return bad(format!("needs alpha > 0 and 0 ≤ gamma_min ≤ 1, got {a} and {g}"));
+                        }
+                        EmaWeight::Polynomial { alpha: *a, gamma_min: g }
+                    }
+                    (None, Some(g)) if gamma_min.is_none() => {
+                        if !(*g > 0.0 && *g <= 1.0) {
+                            return bad(format!("gamma must be in (0, 1], got {g}"));
+                        }
+                        EmaWeight::Constant { gamma: *g }
+                    }
+                    _ => return bad("an ema takes either alpha (with optional gamma_min) or gamma".into()),
+                };
+                let auto = match weight {
+                    EmaWeight::Polynomial { alpha, gamma_min } => format!("ema_a{alpha}_min{gamma_min}_b{burn_in}"),
+                    EmaWeight::Constant { gamma } => format!("ema_g{gamma}_b{burn_in}"),
+                };
+                (name.clone().unwrap_or(auto), *burn_in, weight)
+            }
+            StabilizerSpec::Tail { name, burn_in } => (
+                name.clone().unwrap_or(format!("tail_b{burn_in}")),
+                *burn_in,
+                EmaWeight::Polynomial { alpha: 1.0, gamma_min: 0.0 },
+            ),
+        };
+        if name == "raw" || name.contains(',') {
+            return bad(format!("name '{name}' is reserved or contains a comma"));
+        }
+        Ok(Ema { name, burn_in, weight, average: vec![0.0; num_params] })
+    }
+}
+
+/// A filter of the iterates whose output is a parameter vector of the same network.
+pub trait Stabilizer: Send {
+    fn name(&self) -> &str;
+    /// Folds in θ_t, the iterate after update t (t = 1, 2, …).
+    fn update(&mut self, t: u64, theta: &[f32]);
+    /// The stabilized parameters.
+    fn params(&self) -> &[f32];
+    /// The state to checkpoint (the average itself: γ_t depends only on t).
+    fn restore(&mut self, average: &[f32]) -> Result<(), ImitateError>;
+}
+
+/// EMA with burn-in (the tail average is its special case γ_t = 1/s).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ema {
+    name: String,
+    burn_in: u64,
+    weight: EmaWeight,
+    average: Vec<f32>,
+}
+
+impl Ema {
+    /// γ_t, the weight of iterate t (1 during the burn-in: the average is the iterate).
+    pub fn gamma(&self, t: u64) -> f64 {
+        if t <= self.burn_in {
+            return 1.0;
+        }
+        let s = (t - self.burn_in) as f64;
+        match self.weight {
+            EmaWeight::Polynomial { alpha, gamma_min } => s.powf(-alpha).max(gamma_min).min(1.0),
+            EmaWeight::Constant { gamma } => gamma,
+        }
+    }
+}
+
+/// Element-wise work is split in fixed chunks over the threads: each element's arithmetic is the same
+/// whatever the thread count, so results are bit-identical.
+const CHUNK: usize = 1 << 14;
+
+impl Stabilizer for Ema {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn update(&mut self, t: u64, theta: &[f32]) {
+        let g = self.gamma(t) as f32;
+        if g == 1.0 {
+            self.average.copy_from_slice(theta);
+            return;
+        }
+        self.average.par_chunks_mut(CHUNK).zip(theta.par_chunks(CHUNK)).for_each(|(avg, th)| {
+            for (a, &x) in avg.iter_mut().zip(th) {
+                *a += g * (x - *a);
+            }
+        });
+    }
+
+    fn params(&self) -> &[f32] {
+        &self.average
+    }
+
+    fn restore(&mut self, average: &[f32]) -> Result<(), ImitateError> {
+        if average.len() != self.average.len() {
+            return Err(ImitateError::Config(format!(
+                "stabilizer {}: checkpoint holds {} parameters, the network has {}",
+                self.name,
+                average.len(),
+                self.average.len()
+            )));
+        }
+        self.average.copy_from_slice(average);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ema(toml_text: &str, n: usize) -> Ema {
+        let spec: StabilizerSpec = toml::from_str(toml_text).unwrap();
+        spec.build(n).unwrap()
+    }
+
+    #[test]
+    fn follows_eq_4_1_after_the_burn_in() {
+        let mut e = ema("kind = \"ema\"\nalpha = 0.5\ngamma_min = 0.3\nburn_in = 2", 1);
+        let iterates = [1.0f32, 2.0, 4.0, 8.0, 16.0, 32.0];
+        let mut expected = 0.0f32;
+        for (k, &x) in iterates.iter().enumerate() {
+            let t = k as u64 + 1;
+            e.update(t, &[x]);
+            let g = if t <= 2 { 1.0 } else { ((t - 2) as f64).powf(-0.5).max(0.3) as f32 };
+            expected += g * (x - expected);
+            assert_eq!(e.params()[0], expected, "t = {t}");
+        }
+        assert_eq!(e.gamma(3), 1.0, "the first averaged update takes the iterate");
+        assert!((e.gamma(6) - 0.5).abs() < 1e-12);
+        assert_eq!(e.gamma(100), 0.3, "γ_min floors the weight");
+    }
+
+    #[test]
+    fn tail_average_is_the_uniform_mean() {
+        let mut e = ema("kind = \"tail\"\nburn_in = 3", 2);
+        for t in 1..=9u64 {
+            e.update(t, &[t as f32, -(t as f32)]);
+        }
+        // Iterates 4..=9 (mean 6.5) — the burn-in ones are forgotten.
+        assert!((e.params()[0] - 6.5).abs() < 1e-5 && (e.params()[1] + 6.5).abs() < 1e-5);
+    }
+
+    #[test]
+    fn constant_gamma_and_bad_specs() {
+        let mut e = ema("kind = \"ema\"\ngamma = 0.25", 1);
+        e.update(1, &[4.0]);
+        e.update(2, &[0.0]);
+        assert_eq!(e.params()[0], 3.0);
+        for bad in ["kind = \"ema\"", "kind = \"ema\"\nalpha = 0.5\ngamma = 0.1", "kind = \"ema\"\ngamma = 1.5", "kind = \"tail\"\nname = \"raw\""] {
+            let spec: StabilizerSpec = toml::from_str(bad).unwrap();
+            assert!(spec.build(1).is_err(), "{bad}");
+        }
+        assert!(toml::from_str::<StabilizerSpec>("kind = \"ema\"\ndecay = 0.9").is_err(), "unknown keys are rejected");
+    }
+
+    #[test]
+    fn chunked_update_matches_the_sequential_formula() {
+        let n = 3 * CHUNK + 17;
+        let theta: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+        let mut e = ema("kind = \"ema\"\ngamma = 0.1", n);
+        e.update(1, &vec![1.0; n]);
+        e.update(2, &theta);
+        for (i, &a) in e.params().iter().enumerate() {
+            assert_eq!(a, 1.0 + 0.1 * (theta[i] - 1.0));
+        }
+    }
+}
