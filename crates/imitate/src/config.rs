@@ -3,7 +3,7 @@
 use butterfly_nn::{Activation, OptimizerConfig, Schedule};
 use serde::{Deserialize, Serialize};
 
-use crate::{ImitateError, StabilizerSpec};
+use crate::{ImitateError, Stabilizer, StabilizerSpec};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,10 +141,10 @@ impl BcConfig {
             return bad("network.dropout must be in [0, 1)");
         }
         self.schedule.validate()?;
-        self.optimizer.validate()?;
+        butterfly_nn::Optimizer::<f32>::new(self.optimizer, 1)?;
         let mut names: Vec<String> = Vec::new();
         for s in &self.stabilizers {
-            let name = s.build(0)?.name_owned();
+            let name = s.build(&[])?.name().to_string();
             if names.contains(&name) {
                 return Err(ImitateError::Config(format!("two stabilizers are named '{name}'")));
             }

@@ -45,8 +45,8 @@ pub enum StabilizerSpec {
 }
 
 impl StabilizerSpec {
-    /// The spec as a ready stabilizer over `num_params` parameters.
-    pub fn build(&self, num_params: usize) -> Result<Ema, ImitateError> {
+    /// The spec as a ready stabilizer, started at the initial parameters θ₀ (θ̃₀ = θ₀).
+    pub fn build(&self, theta0: &[f32]) -> Result<Ema, ImitateError> {
         let bad = |m: String| Err(ImitateError::Config(format!("stabilizer: {m}")));
         let (name, burn_in, weight) = match self {
             StabilizerSpec::Ema { name, burn_in, alpha, gamma_min, gamma } => {
@@ -81,7 +81,7 @@ impl StabilizerSpec {
         if name == "raw" || name.contains(',') {
             return bad(format!("name '{name}' is reserved or contains a comma"));
         }
-        Ok(Ema { name, burn_in, weight, average: vec![0.0; num_params] })
+        Ok(Ema { name, burn_in, weight, average: theta0.to_vec() })
     }
 }
 
@@ -163,14 +163,14 @@ impl Stabilizer for Ema {
 mod tests {
     use super::*;
 
-    fn ema(toml_text: &str, n: usize) -> Ema {
+    fn ema(toml_text: &str, theta0: &[f32]) -> Ema {
         let spec: StabilizerSpec = toml::from_str(toml_text).unwrap();
-        spec.build(n).unwrap()
+        spec.build(theta0).unwrap()
     }
 
     #[test]
     fn follows_eq_4_1_after_the_burn_in() {
-        let mut e = ema("kind = \"ema\"\nalpha = 0.5\ngamma_min = 0.3\nburn_in = 2", 1);
+        let mut e = ema("kind = \"ema\"\nalpha = 0.5\ngamma_min = 0.3\nburn_in = 2", &[0.0]);
         let iterates = [1.0f32, 2.0, 4.0, 8.0, 16.0, 32.0];
         let mut expected = 0.0f32;
         for (k, &x) in iterates.iter().enumerate() {
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn tail_average_is_the_uniform_mean() {
-        let mut e = ema("kind = \"tail\"\nburn_in = 3", 2);
+        let mut e = ema("kind = \"tail\"\nburn_in = 3", &[0.0, 0.0]);
         for t in 1..=9u64 {
             e.update(t, &[t as f32, -(t as f32)]);
         }
@@ -197,13 +197,15 @@ mod tests {
 
     #[test]
     fn constant_gamma_and_bad_specs() {
-        let mut e = ema("kind = \"ema\"\ngamma = 0.25", 1);
+        // θ̃₀ = θ₀ = 8: then 8 + 0.25·(4 − 8) = 7 and 7 + 0.25·(0 − 7) = 5.25.
+        let mut e = ema("kind = \"ema\"\ngamma = 0.25", &[8.0]);
         e.update(1, &[4.0]);
+        assert_eq!(e.params()[0], 7.0);
         e.update(2, &[0.0]);
-        assert_eq!(e.params()[0], 3.0);
+        assert_eq!(e.params()[0], 5.25);
         for bad in ["kind = \"ema\"", "kind = \"ema\"\nalpha = 0.5\ngamma = 0.1", "kind = \"ema\"\ngamma = 1.5", "kind = \"tail\"\nname = \"raw\""] {
             let spec: StabilizerSpec = toml::from_str(bad).unwrap();
-            assert!(spec.build(1).is_err(), "{bad}");
+            assert!(spec.build(&[0.0]).is_err(), "{bad}");
         }
         assert!(toml::from_str::<StabilizerSpec>("kind = \"ema\"\ndecay = 0.9").is_err(), "unknown keys are rejected");
     }
@@ -212,9 +214,8 @@ mod tests {
     fn chunked_update_matches_the_sequential_formula() {
         let n = 3 * CHUNK + 17;
         let theta: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
-        let mut e = ema("kind = \"ema\"\ngamma = 0.1", n);
-        e.update(1, &vec![1.0; n]);
-        e.update(2, &theta);
+        let mut e = ema("kind = \"ema\"\ngamma = 0.1", &vec![1.0; n]);
+        e.update(1, &theta);
         for (i, &a) in e.params().iter().enumerate() {
             assert_eq!(a, 1.0 + 0.1 * (theta[i] - 1.0));
         }

@@ -7,10 +7,9 @@
 
 use std::collections::VecDeque;
 
-use butterfly_envs::{Env, Replicate};
+use butterfly_envs::{Env, Replicate, rng_from_state, rng_state};
 use butterfly_store::{StoreError, Tensor, TensorFile};
 
-use crate::rng::{rng_from_words, rng_words};
 use crate::trainer::Trainer;
 use crate::SacError;
 
@@ -44,7 +43,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         f.insert("buffer.rew", vec![n], f32s(&b.rew));
         f.insert("buffer.next_obs", vec![n, o], f32s(&b.next_obs));
         f.insert("buffer.done", vec![n], f32s(&b.done));
-        f.insert("rng", vec![7], Tensor::U64(rng_words(&self.rng)));
+        f.insert("rng", vec![7], Tensor::U64(rng_state(&self.rng)));
         let counters = vec![
             self.step,
             self.episodes,
@@ -56,7 +55,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
             self.episode_len as u64,
         ];
         f.insert("counters", vec![COUNTERS.len()], Tensor::U64(counters));
-        let lengths = self.logs.lengths().map_err(|source| SacError::Io { path: self.options.out_dir.clone(), source })?;
+        let lengths = self.logs.lengths()?;
         f.insert("log_lengths", vec![3], Tensor::U64(lengths.to_vec()));
         let state = self.env.state();
         f.insert("env_state", vec![state.len()], Tensor::F64(state));
@@ -125,7 +124,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         }
         b.len = len;
         b.pos = counters[5] as usize;
-        self.rng = rng_from_words(f.u64("rng")?).ok_or_else(|| bad("rng must have 7 words".into()))?;
+        self.rng = rng_from_state(f.u64("rng")?).ok_or_else(|| bad("rng must have 7 words".into()))?;
         self.step = counters[0];
         self.episodes = counters[1];
         self.episode_len = counters[7] as usize;

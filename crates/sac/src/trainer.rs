@@ -1,13 +1,12 @@
 //! The training loop: act, store, learn, evaluate, checkpoint; resumable from its run directory.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use butterfly_envs::{Env, EnvSpec, Replicate, evaluate, initial_conditions};
 use butterfly_policy::MlpPolicy;
+use butterfly_store::CsvLog;
 use rand::{Rng, SeedableRng};
 
 use crate::{ReplayBuffer, Sac, SacConfig, SacError, SacRng};
@@ -61,42 +60,30 @@ pub struct Trainer<E: Env> {
 /// The append-only CSV logs of a run (`timing.csv` holds the wall-clock figures, so that the other two
 /// are identical between runs with the same seed).
 pub(crate) struct Logs {
-    pub(crate) episodes: File,
-    pub(crate) eval: File,
-    pub(crate) timing: File,
+    pub(crate) episodes: CsvLog,
+    pub(crate) eval: CsvLog,
+    pub(crate) timing: CsvLog,
 }
 
-pub(crate) const LOG_FILES: [(&str, &str); 3] = [
-    ("episodes.csv", "step,return,length\n"),
-    ("eval.csv", "step,mean_return,std_return,min_return,max_return,mean_length\n"),
-    ("timing.csv", "step,elapsed_s,steps_per_s\n"),
+const LOG_FILES: [(&str, &str); 3] = [
+    ("episodes.csv", "step,return,length"),
+    ("eval.csv", "step,mean_return,std_return,min_return,max_return,mean_length"),
+    ("timing.csv", "step,elapsed_s,steps_per_s"),
 ];
 
 impl Logs {
-    /// Opens the logs for appending, first truncating each to `lengths` (from a checkpoint) or, for a
-    /// new run, creating it with its header.
+    /// New logs with their headers, or (with the lengths a checkpoint recorded) the existing ones cut back.
     pub(crate) fn open(dir: &Path, lengths: Option<[u64; 3]>) -> Result<Self, SacError> {
-        let mut files = Vec::new();
-        for (k, (name, header)) in LOG_FILES.iter().enumerate() {
-            let path = dir.join(name);
-            let io = |source| SacError::Io { path: path.clone(), source };
-            let mut file = OpenOptions::new().create(true).read(true).write(true).truncate(false).open(&path).map_err(io)?;
-            match lengths {
-                Some(lens) => file.set_len(lens[k]).map_err(io)?,
-                None => {
-                    file.set_len(0).map_err(io)?;
-                    file.write_all(header.as_bytes()).map_err(io)?;
-                }
-            }
-            let file = OpenOptions::new().append(true).open(&path).map_err(io)?;
-            files.push(file);
-        }
-        let [episodes, eval, timing]: [File; 3] = files.try_into().ok().expect("three logs");
-        Ok(Self { episodes, eval, timing })
+        let mut logs = LOG_FILES.iter().enumerate().map(|(k, (name, header))| match lengths {
+            Some(lens) => CsvLog::resume(&dir.join(name), lens[k]),
+            None => CsvLog::create(&dir.join(name), header),
+        });
+        let mut next = || logs.next().expect("three logs");
+        Ok(Self { episodes: next()?, eval: next()?, timing: next()? })
     }
 
-    pub(crate) fn lengths(&self) -> Result<[u64; 3], std::io::Error> {
-        Ok([self.episodes.metadata()?.len(), self.eval.metadata()?.len(), self.timing.metadata()?.len()])
+    pub(crate) fn lengths(&self) -> Result<[u64; 3], SacError> {
+        Ok([self.episodes.len()?, self.eval.len()?, self.timing.len()?])
     }
 }
 
@@ -221,7 +208,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
 
     fn end_episode(&mut self) -> Result<(), SacError> {
         self.episodes += 1;
-        writeln!(self.logs.episodes, "{},{:?},{}", self.step, self.episode_return, self.episode_len).map_err(|e| self.log_error(e))?;
+        self.logs.episodes.row(&format!("{},{:?},{}", self.step, self.episode_return, self.episode_len))?;
         self.recent.push_back(self.episode_return);
         if self.recent.len() > 10 {
             self.recent.pop_front();
@@ -230,10 +217,6 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         self.episode_len = 0;
         self.env.reset(&mut self.rng);
         Ok(())
-    }
-
-    fn log_error(&self, source: std::io::Error) -> SacError {
-        SacError::Io { path: self.options.out_dir.clone(), source }
     }
 
     /// The deterministic policy of the current actor, with provenance in its metadata.
@@ -265,8 +248,8 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         let min = returns.iter().copied().fold(f64::INFINITY, f64::min);
         let max = returns.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mean_len = lengths.iter().sum::<usize>() as f64 / lengths.len().max(1) as f64;
-        writeln!(self.logs.eval, "{},{mean:?},{std:?},{min:?},{max:?},{mean_len:?}", self.step).map_err(|e| self.log_error(e))?;
-        writeln!(self.logs.timing, "{},{elapsed:.3},{rate:.2}", self.step).map_err(|e| self.log_error(e))?;
+        self.logs.eval.row(&format!("{},{mean:?},{std:?},{min:?},{max:?},{mean_len:?}", self.step))?;
+        self.logs.timing.row(&format!("{},{elapsed:.3},{rate:.2}", self.step))?;
         self.last_eval = Some((mean, std));
         let extra = BTreeMap::from([
             ("eval_return_mean".to_string(), format!("{mean:.2}")),

@@ -1,7 +1,7 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use safetensors::{Dtype, SafeTensors};
 
 use crate::{StoreError, write_atomic};
 
@@ -20,6 +20,13 @@ impl Tensor {
             Tensor::F32(_) => Dtype::F32,
             Tensor::F64(_) => Dtype::F64,
             Tensor::U64(_) => Dtype::U64,
+        }
+    }
+
+    fn element_size(&self) -> usize {
+        match self {
+            Tensor::F32(_) => 4,
+            Tensor::F64(_) | Tensor::U64(_) => 8,
         }
     }
 
@@ -113,17 +120,36 @@ impl TensorFile {
         Ok(&self.get(name)?.0)
     }
 
+    /// The safetensors bytes, written here rather than by the `safetensors` crate so that they are
+    /// reproducible: tensors and metadata in sorted order (the crate's HashMap metadata is not).
     pub fn to_bytes(&self) -> Result<Vec<u8>, StoreError> {
-        let bytes: Vec<(String, Vec<usize>, Dtype, Vec<u8>)> =
-            self.tensors.iter().map(|(n, (s, t))| (n.clone(), s.clone(), t.dtype(), t.bytes())).collect();
-        let views = bytes
-            .iter()
-            .map(|(n, s, d, b)| TensorView::new(*d, s.clone(), b).map(|v| (n.clone(), v)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Corrupt { path: self.path.clone(), reason: e.to_string() })?;
-        let metadata: HashMap<String, String> = self.metadata.clone().into_iter().collect();
-        safetensors::serialize(views, Some(metadata))
-            .map_err(|e| StoreError::Corrupt { path: self.path.clone(), reason: e.to_string() })
+        let mut header = serde_json::Map::new();
+        if !self.metadata.is_empty() {
+            let meta: serde_json::Map<String, serde_json::Value> =
+                self.metadata.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+            header.insert("__metadata__".into(), serde_json::Value::Object(meta));
+        }
+        let mut data = Vec::new();
+        for (name, (shape, tensor)) in &self.tensors {
+            let count: usize = shape.iter().product();
+            let bytes = tensor.bytes();
+            if bytes.len() != count * tensor.element_size() {
+                let reason = format!("tensor '{name}' has {} bytes, shape {shape:?} needs {}", bytes.len(), count * tensor.element_size());
+                return Err(StoreError::Corrupt { path: self.path.clone(), reason });
+            }
+            let start = data.len();
+            data.extend_from_slice(&bytes);
+            let entry = serde_json::json!({"dtype": tensor.dtype().to_string(), "shape": shape, "data_offsets": [start, data.len()]});
+            header.insert(name.clone(), entry);
+        }
+        let mut header = serde_json::to_vec(&serde_json::Value::Object(header)).expect("JSON of strings and numbers");
+        // The format pads the header with spaces to a multiple of 8 bytes, aligning the data.
+        header.resize(header.len().div_ceil(8) * 8, b' ');
+        let mut out = Vec::with_capacity(8 + header.len() + data.len());
+        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&data);
+        Ok(out)
     }
 
     /// Writes atomically.
@@ -181,5 +207,19 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
         assert!(matches!(TensorFile::load(&path), Err(StoreError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn bytes_are_reproducible() {
+        let mut f = TensorFile::default();
+        for k in 0..20 {
+            f.set_meta(&format!("key{k}"), k);
+            f.insert(format!("t{k}"), vec![1], Tensor::F64(vec![k as f64]));
+        }
+        let g = f.clone();
+        assert_eq!(f.to_bytes().unwrap(), g.to_bytes().unwrap());
+        let parsed = TensorFile::from_bytes(&f.to_bytes().unwrap(), Path::new("x")).unwrap();
+        assert_eq!(parsed.tensors, f.tensors);
+        assert_eq!(parsed.metadata, f.metadata);
     }
 }

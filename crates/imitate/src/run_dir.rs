@@ -1,0 +1,69 @@
+//! A BC run directory (DESIGN.md §4): the resolved `config.toml`, the expert data, the CSV logs and the
+//! checkpoint.
+
+use std::path::{Path, PathBuf};
+
+use butterfly_store::CsvLog;
+
+use crate::ImitateError;
+
+pub(crate) const CONFIG: &str = "config.toml";
+pub(crate) const TRAIN_DATA: &str = "data/train.safetensors";
+pub(crate) const VALIDATION_DATA: &str = "data/validation.safetensors";
+pub(crate) const CHECKPOINT: &str = "checkpoints/latest.safetensors";
+
+/// The CSV logs, in checkpoint order. `timing.csv` holds the wall-clock figures, so that the other
+/// three are bit-identical for the same config, seed and thread count.
+const LOGS: [(&str, &str); 4] = [
+    ("metrics.csv", "step,lr,train_loss"),
+    ("eval.csv", "step,variant,ic,return,length"),
+    ("validation.csv", "step,variant,val_loss"),
+    ("timing.csv", "step,elapsed_s,updates_per_s,eval_s"),
+];
+
+pub(crate) struct Logs {
+    pub metrics: CsvLog,
+    pub eval: CsvLog,
+    pub validation: CsvLog,
+    pub timing: CsvLog,
+}
+
+impl Logs {
+    /// New logs with headers, or the existing ones cut back to the lengths a checkpoint recorded.
+    pub fn open(dir: &Path, lengths: Option<&[u64]>) -> Result<Self, ImitateError> {
+        if let Some(lens) = lengths {
+            if lens.len() != LOGS.len() {
+                return Err(ImitateError::RunDir { path: dir.join(CHECKPOINT), what: "log_lengths has the wrong size".into() });
+            }
+        }
+        let mut open = LOGS.iter().enumerate().map(|(k, (name, header))| match lengths {
+            Some(lens) => CsvLog::resume(&dir.join(name), lens[k]),
+            None => CsvLog::create(&dir.join(name), header),
+        });
+        let mut next = || open.next().expect("four logs");
+        Ok(Self { metrics: next()?, eval: next()?, validation: next()?, timing: next()? })
+    }
+
+    pub fn lengths(&self) -> Result<Vec<u64>, ImitateError> {
+        Ok(vec![self.metrics.len()?, self.eval.len()?, self.validation.len()?, self.timing.len()?])
+    }
+}
+
+/// Checks that `dir` holds a complete run, naming what is missing.
+pub(crate) fn check_complete(dir: &Path) -> Result<(), ImitateError> {
+    let required = [CONFIG, TRAIN_DATA, VALIDATION_DATA, CHECKPOINT].into_iter().chain(LOGS.iter().map(|(n, _)| *n));
+    let missing: Vec<&str> = required.filter(|f| !dir.join(f).is_file()).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ImitateError::RunDir { path: dir.to_path_buf(), what: format!("not a complete run directory: missing {}", missing.join(", ")) })
+    }
+}
+
+pub(crate) fn create_dirs(dir: &Path) -> Result<(), ImitateError> {
+    for sub in [PathBuf::new(), PathBuf::from("data"), PathBuf::from("checkpoints")] {
+        let path = dir.join(sub);
+        std::fs::create_dir_all(&path).map_err(|source| ImitateError::Io { path, source })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Behavior cloning end to end on the linear system: it reaches the expert, a run cut short and
+//! resumed writes the same files as an uninterrupted one, and bad input fails clearly.
+
+use std::path::PathBuf;
+
+use butterfly_envs::{Env, LinearSystem, TaskEnv, env_rng, evaluate, initial_conditions};
+use butterfly_imitate::{BcConfig, BcTrainer, ImitateError};
+
+const CONFIG: &str = r#"
+env = "LinearSystem"
+expert = "linear"
+seed = 3
+steps = 3000
+batch_size = 64
+
+[data]
+trajectories = 20
+validation_trajectories = 4
+horizon = 100
+
+[network]
+hidden = [64, 64]
+
+[schedule]
+lr = 1e-3
+
+[[stabilizers]]
+kind = "ema"
+alpha = 0.7
+gamma_min = 0.002
+burn_in = 500
+
+[[stabilizers]]
+kind = "ema"
+gamma = 0.01
+name = "ema_const"
+
+[[stabilizers]]
+kind = "tail"
+burn_in = 2000
+
+[eval]
+every = 1000
+initial_conditions = 10
+horizon = 100
+log_every = 50
+"#;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("butterfly-bc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn config() -> BcConfig {
+    BcConfig::from_toml(CONFIG).unwrap()
+}
+
+/// Mean J_H of (step, variant) rows of eval.csv.
+fn mean_return(eval_csv: &str, step: u64, variant: &str) -> f64 {
+    let rows: Vec<f64> = eval_csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|c| c[0] == step.to_string() && c[1] == variant)
+        .map(|c| c[3].parse().unwrap())
+        .collect();
+    assert!(!rows.is_empty(), "no rows for {variant} at {step}");
+    rows.iter().sum::<f64>() / rows.len() as f64
+}
+
+#[test]
+fn reaches_the_experts_return() {
+    let dir = scratch("learn");
+    let mut trainer = BcTrainer::create(config(), &dir, None).unwrap();
+    trainer.run(None, |_| {}).unwrap();
+    let eval = std::fs::read_to_string(dir.join("eval.csv")).unwrap();
+
+    let env = TaskEnv::make("LinearSystem", None).unwrap();
+    let states = initial_conditions(&mut TaskEnv::make("LinearSystem", None).unwrap(), 10, &mut env_rng(1));
+    let expert = evaluate(&env, &[LinearSystem::double_integrator_expert(1)], &states, 100, 1).unwrap();
+    let expert_return = expert[0].iter().map(|e| e.ret).sum::<f64>() / 10.0;
+    for variant in ["raw", "ema_a0.7_min0.002_b500", "ema_const", "tail_b2000"] {
+        let j = mean_return(&eval, 3000, variant);
+        eprintln!("{variant}: J_H {j:.3} (expert {expert_return:.3})");
+        assert!((j - expert_return).abs() < 0.03 * expert_return.abs(), "{variant}: {j} vs expert {expert_return}");
+    }
+    let validation = std::fs::read_to_string(dir.join("validation.csv")).unwrap();
+    assert_eq!(validation.lines().count(), 1 + 3 * 4, "3 evaluations × 4 variants");
+    assert_eq!(eval.lines().count(), 1 + 3 * 4 * 10, "3 evaluations × 4 variants × 10 initial conditions");
+    let _ = env.spec();
+}
+
+#[test]
+fn a_cut_run_resumes_to_identical_files() {
+    let whole = scratch("whole");
+    BcTrainer::create(config(), &whole, None).unwrap().run(None, |_| {}).unwrap();
+
+    let cut = scratch("cut");
+    let mut first = BcTrainer::create(config(), &cut, None).unwrap();
+    // Stops at 1700 as a kill would: rows after the checkpoint at 1000 exist and must be cut back.
+    first.run(Some(1700), |_| {}).unwrap();
+    drop(first);
+    let metrics_before = std::fs::read_to_string(cut.join("metrics.csv")).unwrap();
+    assert!(metrics_before.contains("\n1700,"), "the cut run logged past its checkpoint");
+    let mut second = BcTrainer::resume(&cut, None).unwrap();
+    assert_eq!(second.step(), 1000);
+    second.run(None, |_| {}).unwrap();
+    for name in ["metrics.csv", "eval.csv", "validation.csv", "data/train.safetensors", "checkpoints/latest.safetensors"] {
+        let a = std::fs::read(whole.join(name)).unwrap();
+        let b = std::fs::read(cut.join(name)).unwrap();
+        assert!(a == b, "{name} differs after resume");
+    }
+}
+
+#[test]
+fn fresh_data_mode_resumes_too() {
+    let text = CONFIG.replace("horizon = 100\n\n[network]", "horizon = 100\nfresh = true\nrefresh_every = 50\n\n[network]").replace("steps = 3000", "steps = 2000");
+    let config = BcConfig::from_toml(&text).unwrap();
+    let (whole, cut) = (scratch("fresh-whole"), scratch("fresh-cut"));
+    BcTrainer::create(config.clone(), &whole, None).unwrap().run(None, |_| {}).unwrap();
+    BcTrainer::create(config, &cut, None).unwrap().run(Some(1300), |_| {}).unwrap();
+    BcTrainer::resume(&cut, None).unwrap().run(None, |_| {}).unwrap();
+    for name in ["metrics.csv", "eval.csv", "validation.csv"] {
+        assert_eq!(std::fs::read(whole.join(name)).unwrap(), std::fs::read(cut.join(name)).unwrap(), "{name}");
+    }
+}
+
+#[test]
+fn bad_configs_name_the_problem() {
+    let err = BcConfig::from_toml(&CONFIG.replace("batch_size = 64", "batch_size = 64\nbatchsize = 3")).unwrap_err();
+    assert!(err.to_string().contains("batchsize"), "{err}");
+    let err = BcConfig::from_toml(&CONFIG.replace("[network]\nhidden = [64, 64]", "[network]\nhidden = [64, 64]\nwidth = 3")).unwrap_err();
+    assert!(err.to_string().contains("width"), "{err}");
+    let err = BcConfig::from_toml(&CONFIG.replace("lr = 1e-3", "lr = -1.0")).unwrap_err();
+    assert!(err.to_string().contains("lr"), "{err}");
+    let dir = scratch("twice");
+    let mut small = config();
+    small.steps = 10;
+    BcTrainer::create(small.clone(), &dir, None).unwrap();
+    assert!(matches!(BcTrainer::create(small, &dir, None), Err(ImitateError::RunDir { .. })), "no run is overwritten");
+    let err = BcTrainer::resume(&scratch("empty"), None).err().unwrap();
+    assert!(err.to_string().contains("config.toml"), "{err}");
+}
+
+#[test]
+fn divergence_stops_and_keeps_the_last_checkpoint() {
+    let dir = scratch("diverge");
+    let text = CONFIG.replace("lr = 1e-3", "lr = 1e30") + "\n[optimizer]\nkind = \"sgd\"\n";
+    let mut trainer = BcTrainer::create(BcConfig::from_toml(&text).unwrap(), &dir, None).unwrap();
+    let err = trainer.run(None, |_| {}).unwrap_err();
+    assert!(matches!(err, ImitateError::Diverged { checkpoint: 0, .. }), "{err}");
+    assert!(err.to_string().contains("lower the learning rate"), "{err}");
+}
