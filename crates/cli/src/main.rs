@@ -24,6 +24,12 @@ enum Command {
     /// SAC experts: train them, evaluate policy files.
     #[command(subcommand)]
     Expert(commands::expert::ExpertCommand),
+    /// Expert datasets for behavior cloning.
+    #[command(subcommand)]
+    Data(commands::data::DataCommand),
+    /// Behavior cloning with stabilizers (EMA), judged by long-horizon rollouts.
+    #[command(subcommand)]
+    Bc(commands::bc::BcCommand),
     /// Benchmarks, side by side with the reference implementations.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -37,6 +43,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Env(cmd) => commands::env::run(cmd),
         Command::Expert(cmd) => commands::expert::run(cmd),
+        Command::Data(cmd) => commands::data::run(cmd),
+        Command::Bc(cmd) => commands::bc::run(cmd),
         Command::Bench(cmd) => commands::bench::run(cmd),
         Command::Theory(cmd) => commands::theory::run(cmd),
     };

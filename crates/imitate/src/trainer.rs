@@ -164,6 +164,15 @@ impl BcTrainer {
         self.step
     }
 
+    pub fn total_steps(&self) -> u64 {
+        self.config.steps
+    }
+
+    /// Mean J_H of each variant (raw first) at the last evaluation of this session.
+    pub fn last_eval(&self) -> &[(String, f64)] {
+        &self.last_eval
+    }
+
     pub fn theta(&self) -> &[f32] {
         &self.theta
     }

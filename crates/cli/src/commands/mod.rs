@@ -1,6 +1,8 @@
+pub mod bc;
 pub mod bench;
 mod bench_env;
 mod bench_sac;
+pub mod data;
 pub mod env;
 pub mod expert;
 pub mod theory;

@@ -1,0 +1,70 @@
+//! `butterfly bc`: behavior cloning with stabilizers, judged by rollouts.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use butterfly_imitate::{BcConfig, BcTrainer};
+use clap::{Args, Subcommand};
+
+use super::env::AssetsArg;
+use crate::progress::Progress;
+
+#[derive(Subcommand)]
+pub enum BcCommand {
+    /// Train an imitator from a TOML config (see configs/), or resume a run directory.
+    Train(TrainArgs),
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// The experiment (TOML; unknown keys are rejected).
+    #[arg(required_unless_present = "resume")]
+    config: Option<PathBuf>,
+    /// The run directory to create.
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
+    out: Option<PathBuf>,
+    /// Continue the run in DIR from its last checkpoint (its CSVs are cut back to it first).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
+    resume: Option<PathBuf>,
+    /// Stop after this many updates (the run can be resumed later).
+    #[arg(long, value_name = "STEP")]
+    stop_at: Option<u64>,
+    #[command(flatten)]
+    assets: AssetsArg,
+}
+
+pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
+    match cmd {
+        BcCommand::Train(args) => train(&args),
+    }
+}
+
+fn train(args: &TrainArgs) -> anyhow::Result<()> {
+    let assets = args.assets.assets.as_deref();
+    let (mut trainer, dir) = match (&args.resume, &args.config, &args.out) {
+        (Some(dir), _, _) => (BcTrainer::resume(dir, assets)?, dir.clone()),
+        (None, Some(config), Some(out)) => {
+            let text = std::fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
+            let config = BcConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?;
+            eprintln!("collecting expert data for {} ...", config.env);
+            (BcTrainer::create(config, out, assets)?, out.clone())
+        }
+        _ => unreachable!("clap requires CONFIG and --out, or --resume"),
+    };
+    let total = trainer.total_steps();
+    let mut progress = Progress::new("bc", total);
+    progress.set_position(trainer.step());
+    let mut last_loss = None;
+    trainer.run(args.stop_at, |p| {
+        last_loss = p.train_loss.or(last_loss);
+        let loss = last_loss.map_or("-".into(), |l| format!("{l:.3e}"));
+        let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.1}")).collect();
+        progress.update(p.step, &format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") }));
+    })?;
+    progress.finish();
+    println!("run directory: {} (step {} of {total})", dir.display(), trainer.step());
+    for (name, j) in trainer.last_eval() {
+        println!("  J_H {name:<28} {j:.2}");
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! `butterfly bc train` and `butterfly data collect` as a user runs them, including a run killed with
+//! SIGKILL and resumed to the same files as an uninterrupted one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn butterfly(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args).output().unwrap()
+}
+
+fn config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/linear-bc.toml")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("butterfly-cli-bc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_files_of_an_uninterrupted_one() {
+    let (whole, killed) = (scratch("whole"), scratch("killed"));
+    let out = butterfly(&["bc", "train", config().to_str().unwrap(), "--out", whole.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_butterfly"))
+        .args(["bc", "train", config().to_str().unwrap(), "--out", killed.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !killed.join("checkpoints/latest.safetensors").exists() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no checkpoint appeared");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the run must still be going when it is killed");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let out = butterfly(&["bc", "train", "--resume", killed.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for name in ["config.toml", "metrics.csv", "eval.csv", "validation.csv", "checkpoints/latest.safetensors"] {
+        assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(killed.join(name)).unwrap(), "{name} differs");
+    }
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("J_H raw"), "{report}");
+}
+
+#[test]
+fn data_collect_and_bad_input() {
+    let dir = scratch("data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("linear.safetensors");
+    let out = butterfly(&["data", "collect", "--env", "LinearSystem", "--expert", "linear", "--trajectories", "3", "--horizon", "50", "--out", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("150 pairs"));
+
+    // Unknown config key, named; nothing is created.
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, std::fs::read_to_string(config()).unwrap().replace("batch_size = 64", "batch_size = 64\nlearning_rate = 3")).unwrap();
+    let run = dir.join("run");
+    let out = butterfly(&["bc", "train", bad.to_str().unwrap(), "--out", run.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("learning_rate"), "{stderr}");
+    assert!(!run.exists(), "a rejected config creates nothing");
+
+    // Expert for another env.
+    let out = butterfly(&["data", "collect", "--env", "Hopper-v4", "--expert", "linear", "--out", file.to_str().unwrap()]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("LinearSystem"));
+
+    // Resuming something that is not a run directory names what is missing.
+    let out = butterfly(&["bc", "train", "--resume", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("missing config.toml"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
