@@ -1,6 +1,5 @@
 //! `butterfly`: train imitators, watch gradient variance amplification, and tame it.
 
-mod atomic;
 mod commands;
 mod progress;
 mod reference_python;

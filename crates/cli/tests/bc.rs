@@ -43,7 +43,10 @@ fn a_killed_run_resumes_to_the_files_of_an_uninterrupted_one() {
     let out = butterfly(&["bc", "train", "--resume", killed.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     for name in ["config.toml", "metrics.csv", "eval.csv", "validation.csv", "checkpoints/latest.safetensors"] {
-        assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(killed.join(name)).unwrap(), "{name} differs");
+        assert!(
+            std::fs::read(whole.join(name)).unwrap() == std::fs::read(killed.join(name)).unwrap(),
+            "{name} differs"
+        );
     }
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(report.contains("J_H raw"), "{report}");
@@ -54,13 +57,30 @@ fn data_collect_and_bad_input() {
     let dir = scratch("data");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("linear.safetensors");
-    let out = butterfly(&["data", "collect", "--env", "LinearSystem", "--expert", "linear", "--trajectories", "3", "--horizon", "50", "--out", file.to_str().unwrap()]);
+    let out = butterfly(&[
+        "data",
+        "collect",
+        "--env",
+        "LinearSystem",
+        "--expert",
+        "linear",
+        "--trajectories",
+        "3",
+        "--horizon",
+        "50",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("150 pairs"));
 
     // Unknown config key, named; nothing is created.
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, std::fs::read_to_string(config()).unwrap().replace("batch_size = 64", "batch_size = 64\nlearning_rate = 3")).unwrap();
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(config()).unwrap().replace("batch_size = 64", "batch_size = 64\nlearning_rate = 3"),
+    )
+    .unwrap();
     let run = dir.join("run");
     let out = butterfly(&["bc", "train", bad.to_str().unwrap(), "--out", run.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -68,7 +88,8 @@ fn data_collect_and_bad_input() {
     assert!(!run.exists(), "a rejected config creates nothing");
 
     // Expert for another env.
-    let out = butterfly(&["data", "collect", "--env", "Hopper-v4", "--expert", "linear", "--out", file.to_str().unwrap()]);
+    let out =
+        butterfly(&["data", "collect", "--env", "Hopper-v4", "--expert", "linear", "--out", file.to_str().unwrap()]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("LinearSystem"));
 
     // Resuming something that is not a run directory names what is missing.

@@ -23,7 +23,22 @@ fn error_line(out: &Output) -> String {
 
 fn train(dir: &Path, steps: &str) -> Output {
     let d = dir.to_str().unwrap();
-    butterfly(&["expert", "train", "--env", "Hopper-v4", "--steps", steps, "--out", d, "--eval-every", "300", "--eval-episodes", "2", "--checkpoint-every", "100"])
+    butterfly(&[
+        "expert",
+        "train",
+        "--env",
+        "Hopper-v4",
+        "--steps",
+        steps,
+        "--out",
+        d,
+        "--eval-every",
+        "300",
+        "--eval-episodes",
+        "2",
+        "--checkpoint-every",
+        "100",
+    ])
 }
 
 #[test]
@@ -31,7 +46,9 @@ fn train_resume_and_evaluate() {
     let dir = scratch("run");
     let out = train(&dir, "300");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for file in ["config.toml", "episodes.csv", "eval.csv", "checkpoints/latest.safetensors", "policies/best.safetensors"] {
+    for file in
+        ["config.toml", "episodes.csv", "eval.csv", "checkpoints/latest.safetensors", "policies/best.safetensors"]
+    {
         assert!(dir.join(file).is_file(), "{file}");
     }
     // A second `train` into the same directory is refused, pointing at --resume.
@@ -43,14 +60,25 @@ fn train_resume_and_evaluate() {
     assert_eq!(eval.lines().count(), 3, "header + evaluations at 300 and 600:\n{eval}");
 
     let policy = dir.join("policies/best.safetensors");
-    let out = butterfly(&["expert", "eval", "--env", "Hopper-v4", "--expert", policy.to_str().unwrap(), "--episodes", "3", "--json"]);
+    let out = butterfly(&[
+        "expert",
+        "eval",
+        "--env",
+        "Hopper-v4",
+        "--expert",
+        policy.to_str().unwrap(),
+        "--episodes",
+        "3",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["returns"].as_array().unwrap().len(), 3);
     assert!(v["mean_return"].as_f64().unwrap().is_finite());
 
     // The policy of another env.
-    let line = error_line(&butterfly(&["expert", "eval", "--env", "Walker2d-v4", "--expert", policy.to_str().unwrap()]));
+    let line =
+        error_line(&butterfly(&["expert", "eval", "--env", "Walker2d-v4", "--expert", policy.to_str().unwrap()]));
     assert!(line.contains("Hopper-v4") && line.contains("Walker2d-v4"), "{line}");
 
     // Missing metadata: rewrite the file without its `hidden` entry.
@@ -64,7 +92,8 @@ fn train_resume_and_evaluate() {
     out_bytes.extend(new_header);
     out_bytes.extend(&bytes[8 + header_len..]);
     std::fs::write(&stripped, out_bytes).unwrap();
-    let line = error_line(&butterfly(&["expert", "eval", "--env", "Hopper-v4", "--expert", stripped.to_str().unwrap()]));
+    let line =
+        error_line(&butterfly(&["expert", "eval", "--env", "Hopper-v4", "--expert", stripped.to_str().unwrap()]));
     assert!(line.contains("hidden"), "{line}");
 
     // A truncated checkpoint.

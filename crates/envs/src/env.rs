@@ -13,7 +13,8 @@ pub fn env_rng(seed: u64) -> EnvRng {
 /// A generator's exact state as 7 words (seed ×4, stream, word position low and high), for checkpoints.
 pub fn rng_state(rng: &EnvRng) -> Vec<u64> {
     let seed = rng.get_seed();
-    let mut words: Vec<u64> = seed.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+    let mut words: Vec<u64> =
+        seed.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
     let pos = rng.get_word_pos();
     words.extend([rng.get_stream(), pos as u64, (pos >> 64) as u64]);
     words

@@ -91,7 +91,12 @@ impl Env for LinearSystem {
 
     fn reset_to(&mut self, state: &[f64]) -> Result<(), EnvError> {
         if state.len() != self.x.len() {
-            return Err(EnvError::StateDim { env: self.spec.id.into(), got: state.len(), expected: self.x.len(), what: "x" });
+            return Err(EnvError::StateDim {
+                env: self.spec.id.into(),
+                got: state.len(),
+                expected: self.x.len(),
+                what: "x",
+            });
         }
         self.x.copy_from_slice(state);
         self.elapsed_steps = 0;

@@ -58,7 +58,14 @@ pub struct DataConfig {
 
 impl Default for DataConfig {
     fn default() -> Self {
-        Self { trajectories: 50, validation_trajectories: 5, horizon: 1000, fresh: false, refresh_every: 100, threads: 2 }
+        Self {
+            trajectories: 50,
+            validation_trajectories: 5,
+            horizon: 1000,
+            fresh: false,
+            refresh_every: 100,
+            threads: 2,
+        }
     }
 }
 
@@ -114,7 +121,8 @@ fn default_optimizer() -> OptimizerConfig {
 
 impl BcConfig {
     pub fn from_toml(text: &str) -> Result<Self, ImitateError> {
-        let config: BcConfig = toml::from_str(text).map_err(|e| ImitateError::Config(e.to_string().trim().replace('\n', " ")))?;
+        let config: BcConfig =
+            toml::from_str(text).map_err(|e| ImitateError::Config(e.to_string().trim().replace('\n', " ")))?;
         config.validate()?;
         Ok(config)
     }
@@ -134,7 +142,11 @@ impl BcConfig {
         if self.data.fresh && self.data.refresh_every == 0 {
             return bad("data.refresh_every must be ≥ 1 in fresh mode");
         }
-        if self.eval.every == 0 || self.eval.initial_conditions == 0 || self.eval.horizon == 0 || self.eval.log_every == 0 {
+        if self.eval.every == 0
+            || self.eval.initial_conditions == 0
+            || self.eval.horizon == 0
+            || self.eval.log_every == 0
+        {
             return bad("eval.every, eval.initial_conditions, eval.horizon and eval.log_every must be ≥ 1");
         }
         if !(0.0..1.0).contains(&self.network.dropout) {

@@ -139,7 +139,8 @@ where
                 |(env, expert), state| -> Result<Dataset, ImitateError> {
                     env.reset_to(state)?;
                     expert.reset();
-                    let mut part = Dataset { env: spec.id.to_string(), obs_dim, act_dim, offsets: vec![0], ..Default::default() };
+                    let mut part =
+                        Dataset { env: spec.id.to_string(), obs_dim, act_dim, offsets: vec![0], ..Default::default() };
                     let mut prev = vec![0.0f64; act_dim];
                     let mut action = vec![0.0f64; act_dim];
                     let mut ret = 0.0;

@@ -33,7 +33,10 @@ impl Logs {
     pub fn open(dir: &Path, lengths: Option<&[u64]>) -> Result<Self, ImitateError> {
         if let Some(lens) = lengths {
             if lens.len() != LOGS.len() {
-                return Err(ImitateError::RunDir { path: dir.join(CHECKPOINT), what: "log_lengths has the wrong size".into() });
+                return Err(ImitateError::RunDir {
+                    path: dir.join(CHECKPOINT),
+                    what: "log_lengths has the wrong size".into(),
+                });
             }
         }
         let mut open = LOGS.iter().enumerate().map(|(k, (name, header))| match lengths {
@@ -56,7 +59,10 @@ pub(crate) fn check_complete(dir: &Path) -> Result<(), ImitateError> {
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(ImitateError::RunDir { path: dir.to_path_buf(), what: format!("not a complete run directory: missing {}", missing.join(", ")) })
+        Err(ImitateError::RunDir {
+            path: dir.to_path_buf(),
+            what: format!("not a complete run directory: missing {}", missing.join(", ")),
+        })
     }
 }
 

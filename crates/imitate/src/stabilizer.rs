@@ -203,7 +203,12 @@ mod tests {
         assert_eq!(e.params()[0], 7.0);
         e.update(2, &[0.0]);
         assert_eq!(e.params()[0], 5.25);
-        for bad in ["kind = \"ema\"", "kind = \"ema\"\nalpha = 0.5\ngamma = 0.1", "kind = \"ema\"\ngamma = 1.5", "kind = \"tail\"\nname = \"raw\""] {
+        for bad in [
+            "kind = \"ema\"",
+            "kind = \"ema\"\nalpha = 0.5\ngamma = 0.1",
+            "kind = \"ema\"\ngamma = 1.5",
+            "kind = \"tail\"\nname = \"raw\"",
+        ] {
             let spec: StabilizerSpec = toml::from_str(bad).unwrap();
             assert!(spec.build(&[0.0]).is_err(), "{bad}");
         }

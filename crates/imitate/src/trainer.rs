@@ -66,14 +66,24 @@ impl BcTrainer {
     pub fn create(config: BcConfig, dir: &Path, assets: Option<&Path>) -> Result<Self, ImitateError> {
         config.validate()?;
         if dir.join(CHECKPOINT).exists() || dir.join(CONFIG).exists() {
-            return Err(ImitateError::RunDir { path: dir.into(), what: "already holds a run: resume it, or choose another directory".into() });
+            return Err(ImitateError::RunDir {
+                path: dir.into(),
+                what: "already holds a run: resume it, or choose another directory".into(),
+            });
         }
         let env = TaskEnv::make(&config.env, assets)?;
         let expert = Expert::load(&config.expert, &env)?;
         let d = &config.data;
         let mut data_rng = env_rng(config.seed.wrapping_mul(0x9e37_79b9).wrapping_add(1));
         let train = collect(&env, &expert, d.trajectories, d.horizon, &mut data_rng, d.threads)?;
-        let validation = collect(&env, &expert, d.validation_trajectories, d.horizon, &mut env_rng(config.seed ^ 0x7a11d), d.threads)?;
+        let validation = collect(
+            &env,
+            &expert,
+            d.validation_trajectories,
+            d.horizon,
+            &mut env_rng(config.seed ^ 0x7a11d),
+            d.threads,
+        )?;
         run_dir::create_dirs(dir)?;
         butterfly_store::write_atomic(&dir.join(CONFIG), config.to_toml().as_bytes())?;
         train.save(&dir.join(TRAIN_DATA))?;
@@ -85,7 +95,8 @@ impl BcTrainer {
     /// Continues the run in `dir` from its checkpoint; logs are cut back to the checkpoint first.
     pub fn resume(dir: &Path, assets: Option<&Path>) -> Result<Self, ImitateError> {
         run_dir::check_complete(dir)?;
-        let text = std::fs::read_to_string(dir.join(CONFIG)).map_err(|source| ImitateError::Io { path: dir.join(CONFIG), source })?;
+        let text = std::fs::read_to_string(dir.join(CONFIG))
+            .map_err(|source| ImitateError::Io { path: dir.join(CONFIG), source })?;
         let config = BcConfig::from_toml(&text)?;
         let env = TaskEnv::make(&config.env, assets)?;
         let expert = Expert::load(&config.expert, &env)?;
@@ -113,7 +124,10 @@ impl BcTrainer {
         if train.env != spec.id || train.obs_dim != spec.obs_dim || train.act_dim != spec.act_dim {
             return Err(ImitateError::Data {
                 path: dir.join(TRAIN_DATA),
-                what: format!("data of {} ({} → {}), the env is {} ({} → {})", train.env, train.obs_dim, train.act_dim, spec.id, spec.obs_dim, spec.act_dim),
+                what: format!(
+                    "data of {} ({} → {}), the env is {} ({} → {})",
+                    train.env, train.obs_dim, train.act_dim, spec.id, spec.obs_dim, spec.act_dim
+                ),
             });
         }
         butterfly_nn::set_num_threads(config.threads)?;
@@ -131,7 +145,11 @@ impl BcTrainer {
         let optimizer = Optimizer::new(config.optimizer, theta.len())?;
         let stabilizers = config.stabilizers.iter().map(|s| s.build(&theta)).collect::<Result<Vec<_>, _>>()?;
         let norm = config.normalize.then(|| standardization(&train));
-        let eval_states = initial_conditions(&mut butterfly_envs::Replicate::replicate(&env), config.eval.initial_conditions, &mut env_rng(config.eval.seed));
+        let eval_states = initial_conditions(
+            &mut butterfly_envs::Replicate::replicate(&env),
+            config.eval.initial_conditions,
+            &mut env_rng(config.eval.seed),
+        );
         Ok(Self {
             grad: vec![0.0; theta.len()],
             theta,
@@ -213,7 +231,12 @@ impl BcTrainer {
                 self.save_checkpoint()?;
             }
             if report_loss.is_some() || step % self.config.eval.every == 0 {
-                on_progress(&Progress { step, total: self.config.steps, train_loss: report_loss, last_eval: self.last_eval.clone() });
+                on_progress(&Progress {
+                    step,
+                    total: self.config.steps,
+                    train_loss: report_loss,
+                    last_eval: self.last_eval.clone(),
+                });
             }
         }
         Ok(())
@@ -232,7 +255,9 @@ impl BcTrainer {
                 let i = self.rng.random_range(0..self.train.len());
                 let row = &self.train.inputs[i * in_dim..(i + 1) * in_dim];
                 match &self.norm {
-                    Some((mean, std)) => self.batch_in.extend(row.iter().zip(mean).zip(std).map(|((x, m), s)| (x - m) / s)),
+                    Some((mean, std)) => {
+                        self.batch_in.extend(row.iter().zip(mean).zip(std).map(|((x, m), s)| (x - m) / s))
+                    }
                     None => self.batch_in.extend_from_slice(row),
                 }
                 self.batch_out.extend_from_slice(&self.train.targets[i * act_dim..(i + 1) * act_dim]);
@@ -292,7 +317,8 @@ impl BcTrainer {
 
     fn evaluate_and_log(&mut self) -> Result<(), ImitateError> {
         let variants = self.variants();
-        let policies = variants.iter().map(|(_, theta)| self.policy(theta, BTreeMap::new())).collect::<Result<Vec<_>, _>>()?;
+        let policies =
+            variants.iter().map(|(_, theta)| self.policy(theta, BTreeMap::new())).collect::<Result<Vec<_>, _>>()?;
         let horizon = self.config.eval.horizon;
         let episodes = evaluate(&self.env, &policies, &self.eval_states, horizon, self.config.eval.threads)?;
         let step = self.step;
@@ -367,7 +393,8 @@ impl BcTrainer {
         }
         (self.loss_sum, self.loss_count) = (acc[0], acc[1] as u64);
         if self.config.data.fresh {
-            let mut pool = TensorFile { path: f.path.clone(), metadata: self.train.to_file().metadata, ..Default::default() };
+            let mut pool =
+                TensorFile { path: f.path.clone(), metadata: self.train.to_file().metadata, ..Default::default() };
             for (name, value) in &f.tensors {
                 if let Some(stripped) = name.strip_prefix("pool.") {
                     pool.tensors.insert(stripped.to_string(), value.clone());
@@ -403,7 +430,12 @@ fn standardization(data: &Dataset) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// Mean squared error of the network over a whole dataset (eval mode, in order).
-fn validation_loss(net: &mut Mlp<f32>, theta: &[f32], data: &Dataset, norm: Option<&(Vec<f32>, Vec<f32>)>) -> Result<f64, ImitateError> {
+fn validation_loss(
+    net: &mut Mlp<f32>,
+    theta: &[f32],
+    data: &Dataset,
+    norm: Option<&(Vec<f32>, Vec<f32>)>,
+) -> Result<f64, ImitateError> {
     let (d, a) = (data.input_dim(), data.act_dim);
     let mut total = 0.0;
     let mut input = Vec::new();

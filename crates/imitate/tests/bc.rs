@@ -106,7 +106,9 @@ fn a_cut_run_resumes_to_identical_files() {
     let mut second = BcTrainer::resume(&cut, None).unwrap();
     assert_eq!(second.step(), 1000);
     second.run(None, |_| {}).unwrap();
-    for name in ["metrics.csv", "eval.csv", "validation.csv", "data/train.safetensors", "checkpoints/latest.safetensors"] {
+    for name in
+        ["metrics.csv", "eval.csv", "validation.csv", "data/train.safetensors", "checkpoints/latest.safetensors"]
+    {
         let a = std::fs::read(whole.join(name)).unwrap();
         let b = std::fs::read(cut.join(name)).unwrap();
         assert!(a == b, "{name} differs after resume");
@@ -115,7 +117,9 @@ fn a_cut_run_resumes_to_identical_files() {
 
 #[test]
 fn fresh_data_mode_resumes_too() {
-    let text = CONFIG.replace("horizon = 100\n\n[network]", "horizon = 100\nfresh = true\nrefresh_every = 50\n\n[network]").replace("steps = 3000", "steps = 2000");
+    let text = CONFIG
+        .replace("horizon = 100\n\n[network]", "horizon = 100\nfresh = true\nrefresh_every = 50\n\n[network]")
+        .replace("steps = 3000", "steps = 2000");
     let config = BcConfig::from_toml(&text).unwrap();
     let (whole, cut) = (scratch("fresh-whole"), scratch("fresh-cut"));
     BcTrainer::create(config.clone(), &whole, None).unwrap().run(None, |_| {}).unwrap();
@@ -130,7 +134,9 @@ fn fresh_data_mode_resumes_too() {
 fn bad_configs_name_the_problem() {
     let err = BcConfig::from_toml(&CONFIG.replace("batch_size = 64", "batch_size = 64\nbatchsize = 3")).unwrap_err();
     assert!(err.to_string().contains("batchsize"), "{err}");
-    let err = BcConfig::from_toml(&CONFIG.replace("[network]\nhidden = [64, 64]", "[network]\nhidden = [64, 64]\nwidth = 3")).unwrap_err();
+    let err =
+        BcConfig::from_toml(&CONFIG.replace("[network]\nhidden = [64, 64]", "[network]\nhidden = [64, 64]\nwidth = 3"))
+            .unwrap_err();
     assert!(err.to_string().contains("width"), "{err}");
     let err = BcConfig::from_toml(&CONFIG.replace("lr = 1e-3", "lr = -1.0")).unwrap_err();
     assert!(err.to_string().contains("lr"), "{err}");

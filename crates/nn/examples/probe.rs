@@ -1,4 +1,4 @@
-use butterfly_nn::{bench, mse, Mlp, Optimizer, OptimizerConfig};
+use butterfly_nn::{Mlp, Optimizer, OptimizerConfig, bench, mse};
 use std::time::Instant;
 fn main() {
     let th: usize = std::env::args().nth(1).unwrap().parse().unwrap();
@@ -20,10 +20,25 @@ fn main() {
         let c = Instant::now();
         opt.step(&mut theta, &g, 1e-3).unwrap();
         let e = Instant::now();
-        if it >= 100 { tf += (b - a).as_secs_f64(); tb += (c - b).as_secs_f64(); to += (e - c).as_secs_f64(); }
+        if it >= 100 {
+            tf += (b - a).as_secs_f64();
+            tb += (c - b).as_secs_f64();
+            to += (e - c).as_secs_f64();
+        }
     }
     let n = 500.0;
-    println!("threads {th}: fwd {:.0} us, bwd {:.0} us, opt {:.0} us => {:.0} steps/s", tf / n * 1e6, tb / n * 1e6, to / n * 1e6, n / (tf + tb + to));
+    println!(
+        "threads {th}: fwd {:.0} us, bwd {:.0} us, opt {:.0} us => {:.0} steps/s",
+        tf / n * 1e6,
+        tb / n * 1e6,
+        to / n * 1e6,
+        n / (tf + tb + to)
+    );
     let inf: Vec<f64> = (0..5).map(|_| bench::infer_latency_us(256, 2000).unwrap()).collect();
-    println!("  infer {:.1} us; sgemm256 {:.0} 1024 {:.0}", bench::median(inf), bench::sgemm_gflops(256, 300), bench::sgemm_gflops(1024, 10));
+    println!(
+        "  infer {:.1} us; sgemm256 {:.0} 1024 {:.0}",
+        bench::median(inf),
+        bench::sgemm_gflops(256, 300),
+        bench::sgemm_gflops(1024, 10)
+    );
 }

@@ -46,9 +46,15 @@ impl Activation {
         match self {
             Activation::Relu => x.max(T::ZERO),
             Activation::Tanh => x.tanh(),
-            Activation::Gelu => T::from_f64(0.5) * x * (T::ONE + (x * T::from_f64(std::f64::consts::FRAC_1_SQRT_2)).erf()),
+            Activation::Gelu => {
+                T::from_f64(0.5) * x * (T::ONE + (x * T::from_f64(std::f64::consts::FRAC_1_SQRT_2)).erf())
+            }
             Activation::Elu => {
-                if x > T::ZERO { x } else { x.exp() - T::ONE }
+                if x > T::ZERO {
+                    x
+                } else {
+                    x.exp() - T::ONE
+                }
             }
         }
     }
@@ -67,7 +73,11 @@ impl Activation {
         match self {
             // PyTorch's convention: the subgradient at 0 is 0.
             Activation::Relu => {
-                if x > T::ZERO { T::ONE } else { T::ZERO }
+                if x > T::ZERO {
+                    T::ONE
+                } else {
+                    T::ZERO
+                }
             }
             Activation::Tanh => {
                 let t = x.tanh();
@@ -81,7 +91,11 @@ impl Activation {
                 cdf + x * pdf
             }
             Activation::Elu => {
-                if x > T::ZERO { T::ONE } else { x.exp() }
+                if x > T::ZERO {
+                    T::ONE
+                } else {
+                    x.exp()
+                }
             }
         }
     }

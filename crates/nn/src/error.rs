@@ -9,11 +9,7 @@ pub enum NnError {
     #[error("invalid network spec: {0}")]
     InvalidSpec(String),
     #[error("{what}: expected {expected} values, got {got}")]
-    Shape {
-        what: &'static str,
-        expected: usize,
-        got: usize,
-    },
+    Shape { what: &'static str, expected: usize, got: usize },
     #[error("backward called without a forward pass on the same batch")]
     NoForward,
     #[error("invalid optimizer config: {0}")]
@@ -29,9 +25,5 @@ pub type Result<T> = std::result::Result<T, NnError>;
 
 /// Checks a slice length, naming the argument in the error.
 pub(crate) fn check_len(what: &'static str, expected: usize, got: usize) -> Result<()> {
-    if expected == got {
-        Ok(())
-    } else {
-        Err(NnError::Shape { what, expected, got })
-    }
+    if expected == got { Ok(()) } else { Err(NnError::Shape { what, expected, got }) }
 }

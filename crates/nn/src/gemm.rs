@@ -109,9 +109,25 @@ mod backend {
                     // the row-major layouts described above.
                     unsafe {
                         gemm::gemm(
-                            m, n, k, c.as_mut_ptr(), 1, n as isize, accumulate,
-                            a.data.as_ptr(), a_cs, a_rs, b.data.as_ptr(), b_cs, b_rs,
-                            1.0, 1.0, false, false, false, par,
+                            m,
+                            n,
+                            k,
+                            c.as_mut_ptr(),
+                            1,
+                            n as isize,
+                            accumulate,
+                            a.data.as_ptr(),
+                            a_cs,
+                            a_rs,
+                            b.data.as_ptr(),
+                            b_cs,
+                            b_rs,
+                            1.0,
+                            1.0,
+                            false,
+                            false,
+                            false,
+                            par,
                         )
                     }
                 }
@@ -136,12 +152,36 @@ mod blas {
         fn openblas_set_num_threads(n: c_int);
         fn openblas_get_num_threads() -> c_int;
         fn cblas_sgemm(
-            order: c_int, ta: c_int, tb: c_int, m: c_int, n: c_int, k: c_int, alpha: f32,
-            a: *const f32, lda: c_int, b: *const f32, ldb: c_int, beta: f32, c: *mut f32, ldc: c_int,
+            order: c_int,
+            ta: c_int,
+            tb: c_int,
+            m: c_int,
+            n: c_int,
+            k: c_int,
+            alpha: f32,
+            a: *const f32,
+            lda: c_int,
+            b: *const f32,
+            ldb: c_int,
+            beta: f32,
+            c: *mut f32,
+            ldc: c_int,
         );
         fn cblas_dgemm(
-            order: c_int, ta: c_int, tb: c_int, m: c_int, n: c_int, k: c_int, alpha: f64,
-            a: *const f64, lda: c_int, b: *const f64, ldb: c_int, beta: f64, c: *mut f64, ldc: c_int,
+            order: c_int,
+            ta: c_int,
+            tb: c_int,
+            m: c_int,
+            n: c_int,
+            k: c_int,
+            alpha: f64,
+            a: *const f64,
+            lda: c_int,
+            b: *const f64,
+            ldb: c_int,
+            beta: f64,
+            c: *mut f64,
+            ldc: c_int,
         );
     }
 
@@ -168,9 +208,19 @@ mod blas {
                             openblas_set_num_threads(threads as c_int);
                         }
                         $f(
-                            ROW_MAJOR, t(a.transposed), t(b.transposed), m as c_int, n as c_int,
-                            k as c_int, 1.0, a.data.as_ptr(), lda.max(1) as c_int, b.data.as_ptr(),
-                            ldb.max(1) as c_int, if accumulate { 1.0 } else { 0.0 }, c.as_mut_ptr(),
+                            ROW_MAJOR,
+                            t(a.transposed),
+                            t(b.transposed),
+                            m as c_int,
+                            n as c_int,
+                            k as c_int,
+                            1.0,
+                            a.data.as_ptr(),
+                            lda.max(1) as c_int,
+                            b.data.as_ptr(),
+                            ldb.max(1) as c_int,
+                            if accumulate { 1.0 } else { 0.0 },
+                            c.as_mut_ptr(),
                             n as c_int,
                         )
                     }

@@ -26,7 +26,16 @@ pub(crate) fn pack_transposed(weight: &[f32], n: usize, k: usize, out: &mut Vec<
 /// `y[r, j] = bias[j] + Σ_k x[r, k] · Wᵀ[k, j]` for `rows` rows; x has row stride `ldx`, y has row
 /// stride `ldy` (a multiple of NR, ≥ the padded width); `bias` is padded to whole panels.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm_bias(rows: usize, k: usize, x: &[f32], ldx: usize, packed: &[f32], bias: &[f32], y: &mut [f32], ldy: usize) {
+pub(crate) fn gemm_bias(
+    rows: usize,
+    k: usize,
+    x: &[f32],
+    ldx: usize,
+    packed: &[f32],
+    bias: &[f32],
+    y: &mut [f32],
+    ldy: usize,
+) {
     let panels = bias.len() / NR;
     assert!(packed.len() >= panels * k * NR && ldy >= panels * NR && ldx >= k);
     assert!(rows == 0 || (x.len() >= (rows - 1) * ldx + k && y.len() >= (rows - 1) * ldy + panels * NR));
@@ -78,44 +87,53 @@ mod avx2 {
         let panels = bias.len() / NR;
         // SAFETY (whole body): the caller asserted every extent these pointers reach.
         unsafe {
-        for p in 0..panels {
-            let (w, b, out) = (packed.as_ptr().add(p * k * NR), bias.as_ptr().add(p * NR), y.as_mut_ptr().add(p * NR));
-            let mut r = 0;
-            while r < rows {
-                let (xr, yr) = (x.as_ptr().add(r * ldx), out.add(r * ldy));
-                match rows - r {
-                    1 => tile::<1>(k, xr, ldx, w, b, yr, ldy),
-                    2 => tile::<2>(k, xr, ldx, w, b, yr, ldy),
-                    3 => tile::<3>(k, xr, ldx, w, b, yr, ldy),
-                    4 => tile::<4>(k, xr, ldx, w, b, yr, ldy),
-                    _ => tile::<MR>(k, xr, ldx, w, b, yr, ldy),
+            for p in 0..panels {
+                let (w, b, out) =
+                    (packed.as_ptr().add(p * k * NR), bias.as_ptr().add(p * NR), y.as_mut_ptr().add(p * NR));
+                let mut r = 0;
+                while r < rows {
+                    let (xr, yr) = (x.as_ptr().add(r * ldx), out.add(r * ldy));
+                    match rows - r {
+                        1 => tile::<1>(k, xr, ldx, w, b, yr, ldy),
+                        2 => tile::<2>(k, xr, ldx, w, b, yr, ldy),
+                        3 => tile::<3>(k, xr, ldx, w, b, yr, ldy),
+                        4 => tile::<4>(k, xr, ldx, w, b, yr, ldy),
+                        _ => tile::<MR>(k, xr, ldx, w, b, yr, ldy),
+                    }
+                    r += MR;
                 }
-                r += MR;
             }
-        }
         }
     }
 
     /// R rows × 16 columns held in 2R registers over the whole depth k.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    unsafe fn tile<const R: usize>(k: usize, x: *const f32, ldx: usize, w: *const f32, b: *const f32, y: *mut f32, ldy: usize) {
+    unsafe fn tile<const R: usize>(
+        k: usize,
+        x: *const f32,
+        ldx: usize,
+        w: *const f32,
+        b: *const f32,
+        y: *mut f32,
+        ldy: usize,
+    ) {
         // SAFETY (whole body): R rows of x and y and k steps of the panel are in bounds.
         unsafe {
-        let (b0, b1) = (_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8)));
-        let mut acc = [[b0, b1]; R];
-        for kk in 0..k {
-            let (w0, w1) = (_mm256_loadu_ps(w.add(kk * NR)), _mm256_loadu_ps(w.add(kk * NR + 8)));
-            for (r, a) in acc.iter_mut().enumerate() {
-                let xv = _mm256_broadcast_ss(&*x.add(r * ldx + kk));
-                a[0] = _mm256_fmadd_ps(xv, w0, a[0]);
-                a[1] = _mm256_fmadd_ps(xv, w1, a[1]);
+            let (b0, b1) = (_mm256_loadu_ps(b), _mm256_loadu_ps(b.add(8)));
+            let mut acc = [[b0, b1]; R];
+            for kk in 0..k {
+                let (w0, w1) = (_mm256_loadu_ps(w.add(kk * NR)), _mm256_loadu_ps(w.add(kk * NR + 8)));
+                for (r, a) in acc.iter_mut().enumerate() {
+                    let xv = _mm256_broadcast_ss(&*x.add(r * ldx + kk));
+                    a[0] = _mm256_fmadd_ps(xv, w0, a[0]);
+                    a[1] = _mm256_fmadd_ps(xv, w1, a[1]);
+                }
             }
-        }
-        for (r, a) in acc.iter().enumerate() {
-            _mm256_storeu_ps(y.add(r * ldy), a[0]);
-            _mm256_storeu_ps(y.add(r * ldy + 8), a[1]);
-        }
+            for (r, a) in acc.iter().enumerate() {
+                _mm256_storeu_ps(y.add(r * ldy), a[0]);
+                _mm256_storeu_ps(y.add(r * ldy + 8), a[1]);
+            }
         }
     }
 }
@@ -142,7 +160,8 @@ mod tests {
             assert_eq!(y, y_plain, "rows {rows}");
             for r in 0..rows {
                 for j in 0..n {
-                    let dot: f64 = (0..k).map(|kk| x[r * k + kk] as f64 * w[j * k + kk] as f64).sum::<f64>() + bias[j] as f64;
+                    let dot: f64 =
+                        (0..k).map(|kk| x[r * k + kk] as f64 * w[j * k + kk] as f64).sum::<f64>() + bias[j] as f64;
                     assert!((y[r * ld + j] as f64 - dot).abs() < 1e-5, "({r}, {j}): {} vs {dot}", y[r * ld + j]);
                 }
                 assert!(y[r * ld + n..(r + 1) * ld].iter().all(|&v| v == 0.0), "padding stays zero");

@@ -169,8 +169,16 @@ mod tests {
         assert_eq!(
             names,
             [
-                "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "layers.2.weight",
-                "layers.2.bias", "norms.0.weight", "norms.0.bias", "norms.1.weight", "norms.1.bias"
+                "layers.0.weight",
+                "layers.0.bias",
+                "layers.1.weight",
+                "layers.1.bias",
+                "layers.2.weight",
+                "layers.2.bias",
+                "norms.0.weight",
+                "norms.0.bias",
+                "norms.1.weight",
+                "norms.1.bias"
             ]
         );
         assert_eq!(t[0].shape, [4, 3]);

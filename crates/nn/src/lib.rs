@@ -34,6 +34,6 @@ pub use gemm::{gemm_backend, num_threads, set_num_threads};
 pub use layout::{Layout, LinearSlot, MlpSpec, NamedTensor, NormSlot};
 pub use loss::mse;
 pub use mlp::Mlp;
-pub use packed::PackedMlp;
 pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
+pub use packed::PackedMlp;
 pub use schedule::{Decay, Schedule};

@@ -58,7 +58,8 @@ struct Workspace<T> {
 impl<T: Float> Mlp<T> {
     pub fn new(spec: MlpSpec) -> Result<Self> {
         let layout = Layout::new(spec)?;
-        let work = Workspace { hidden: vec![HiddenBuffers::default(); layout.spec().hidden.len()], ..Default::default() };
+        let work =
+            Workspace { hidden: vec![HiddenBuffers::default(); layout.spec().hidden.len()], ..Default::default() };
         Ok(Mlp { layout, work })
     }
 
@@ -84,13 +85,7 @@ impl<T: Float> Mlp<T> {
         self.forward_impl(theta, input, batch, Some(rng))
     }
 
-    fn forward_impl(
-        &mut self,
-        theta: &[T],
-        input: &[T],
-        batch: usize,
-        rng: Option<&mut dyn RngCore>,
-    ) -> Result<&[T]> {
+    fn forward_impl(&mut self, theta: &[T], input: &[T], batch: usize, rng: Option<&mut dyn RngCore>) -> Result<&[T]> {
         let spec = self.layout.spec();
         check_len("parameters", self.layout.num_params(), theta.len())?;
         if batch == 0 {
@@ -198,7 +193,11 @@ impl<T: Float> Mlp<T> {
                     (&theta[s.weight..s.weight + s.dim], dg, ds)
                 });
                 let h = &w.hidden[i - 1];
-                with_activation!(spec.activation, derivative, hidden_backward(h, dx, below.out_dim, dropout, d_bias, norm));
+                with_activation!(
+                    spec.activation,
+                    derivative,
+                    hidden_backward(h, dx, below.out_dim, dropout, d_bias, norm)
+                );
                 std::mem::swap(&mut cur, &mut next);
             } else if let Some(d_in) = d_input.as_deref_mut() {
                 gemm(batch, l.in_dim, l.out_dim, dz_op, weight, d_in, false);

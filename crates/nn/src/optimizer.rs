@@ -178,7 +178,13 @@ impl<T: Float> Optimizer<T> {
 
     /// One update from the sum of `micro_batches` gradients (each the mean over its micro-batch,
     /// as `Mlp::backward` with `accumulate` produces): uses their mean, folded into the same pass.
-    pub fn step_accumulated(&mut self, theta: &mut [T], grad_sum: &[T], micro_batches: usize, lr: f64) -> Result<Option<f64>> {
+    pub fn step_accumulated(
+        &mut self,
+        theta: &mut [T],
+        grad_sum: &[T],
+        micro_batches: usize,
+        lr: f64,
+    ) -> Result<Option<f64>> {
         if micro_batches == 0 {
             return Err(NnError::InvalidOptimizer("micro_batches must be ≥ 1".into()));
         }
@@ -232,10 +238,9 @@ impl<T: Float> Optimizer<T> {
             // Elementwise, so splitting θ changes nothing in the results.
             let (first, second) = whole.split(n / 2);
             let second = Mutex::new(second);
-            helper::join(
-                || update(rule, first),
-                &|| update(rule, second.lock().unwrap_or_else(|e| e.into_inner()).reborrow()),
-            );
+            helper::join(|| update(rule, first), &|| {
+                update(rule, second.lock().unwrap_or_else(|e| e.into_inner()).reborrow())
+            });
         } else {
             update(rule, whole.reborrow());
         }
@@ -250,8 +255,23 @@ const PARALLEL_MIN_PARAMS: usize = 1 << 15;
 #[derive(Clone, Copy)]
 enum Rule<T> {
     /// `mu` = 0 means plain SGD (no momentum buffer).
-    Sgd { lr: T, scale: T, wd: T, mu: T, nesterov: bool },
-    Adam { scale: T, l2: T, shrink: T, step_size: T, inv_sqrt_bc2: T, b1: T, b2: T, eps: T },
+    Sgd {
+        lr: T,
+        scale: T,
+        wd: T,
+        mu: T,
+        nesterov: bool,
+    },
+    Adam {
+        scale: T,
+        l2: T,
+        shrink: T,
+        step_size: T,
+        inv_sqrt_bc2: T,
+        b1: T,
+        b2: T,
+        eps: T,
+    },
 }
 
 /// Parallel slices of θ, its gradient and its state (`s1`: momentum or Adam's m; `s2`: Adam's v;

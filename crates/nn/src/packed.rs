@@ -67,13 +67,20 @@ impl PackedMlp {
             p.in_dim = l.in_dim;
             p.out_dim = l.out_dim;
             p.ld = l.out_dim.div_ceil(NR) * NR;
-            kernel::pack_transposed(&theta[l.weight..l.weight + l.out_dim * l.in_dim], l.out_dim, l.in_dim, &mut p.weight);
+            kernel::pack_transposed(
+                &theta[l.weight..l.weight + l.out_dim * l.in_dim],
+                l.out_dim,
+                l.in_dim,
+                &mut p.weight,
+            );
             p.bias.clear();
             p.bias.extend_from_slice(&theta[l.bias..l.bias + l.out_dim]);
             p.bias.resize(p.ld, 0.0);
-            p.norm = self.layout.norms().get(i).map(|n| {
-                (theta[n.weight..n.weight + n.dim].to_vec(), theta[n.bias..n.bias + n.dim].to_vec())
-            });
+            p.norm = self
+                .layout
+                .norms()
+                .get(i)
+                .map(|n| (theta[n.weight..n.weight + n.dim].to_vec(), theta[n.bias..n.bias + n.dim].to_vec()));
         }
         Ok(())
     }
@@ -101,14 +108,11 @@ impl PackedMlp {
         } else {
             // The helper needs a shared closure; the mutex hands it the second chunk.
             let second = Mutex::new((&mut rest[0], y1));
-            helper::join(
-                || forward_rows(linears, act, first, x0, y0),
-                &|| {
-                    let mut guard = second.lock().unwrap_or_else(|e| e.into_inner());
-                    let (chunk, y) = &mut *guard;
-                    forward_rows(linears, act, chunk, x1, y)
-                },
-            );
+            helper::join(|| forward_rows(linears, act, first, x0, y0), &|| {
+                let mut guard = second.lock().unwrap_or_else(|e| e.into_inner());
+                let (chunk, y) = &mut *guard;
+                forward_rows(linears, act, chunk, x1, y)
+            });
         }
         Ok(&self.output)
     }
@@ -175,7 +179,7 @@ mod tests {
 
     #[test]
     fn matches_the_training_forward_for_every_layer_kind_and_thread_count() {
-    let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         for activation in [Activation::Relu, Activation::Tanh, Activation::Gelu, Activation::Elu] {
             for layer_norm in [false, true] {
                 let spec = MlpSpec { input: 23, hidden: vec![40, 33], output: 6, activation, layer_norm, dropout: 0.2 };

@@ -12,9 +12,17 @@ pub enum Decay {
     #[default]
     Constant,
     /// Linear from `lr` to `final_lr` over `steps`, then `final_lr`.
-    Linear { steps: u64, #[serde(default)] final_lr: f64 },
+    Linear {
+        steps: u64,
+        #[serde(default)]
+        final_lr: f64,
+    },
     /// Half-cosine from `lr` to `final_lr` over `steps`, then `final_lr`.
-    Cosine { steps: u64, #[serde(default)] final_lr: f64 },
+    Cosine {
+        steps: u64,
+        #[serde(default)]
+        final_lr: f64,
+    },
     /// `lr · gamma^⌊s / every⌋`.
     Step { every: u64, gamma: f64 },
     /// The 1/t rule `lr / (1 + rate · s)`.
@@ -61,7 +69,11 @@ impl Schedule {
                 }
             }
             Decay::InverseTime { rate } => {
-                if rate >= 0.0 { Ok(()) } else { bad(format!("inverse_time rate must be ≥ 0, got {rate}")) }
+                if rate >= 0.0 {
+                    Ok(())
+                } else {
+                    bad(format!("inverse_time rate must be ≥ 0, got {rate}"))
+                }
             }
         }
     }
@@ -120,8 +132,14 @@ mod tests {
     #[test]
     fn validation_and_config_form() {
         assert!(Schedule::constant(0.0).validate().is_err());
-        assert!(Schedule { decay: Decay::Cosine { steps: 0, final_lr: 0.0 }, ..Schedule::constant(1.0) }.validate().is_err());
-        assert!(Schedule { decay: Decay::Step { every: 1, gamma: 0.0 }, ..Schedule::constant(1.0) }.validate().is_err());
+        assert!(
+            Schedule { decay: Decay::Cosine { steps: 0, final_lr: 0.0 }, ..Schedule::constant(1.0) }
+                .validate()
+                .is_err()
+        );
+        assert!(
+            Schedule { decay: Decay::Step { every: 1, gamma: 0.0 }, ..Schedule::constant(1.0) }.validate().is_err()
+        );
         assert!(Schedule { decay: Decay::InverseTime { rate: -1.0 }, ..Schedule::constant(1.0) }.validate().is_err());
         let parsed: Schedule =
             serde_json::from_str(r#"{"lr": 0.001, "warmup_steps": 100, "decay": {"kind": "cosine", "steps": 900}}"#)

@@ -101,7 +101,12 @@ impl PolicyMeta {
             Some("obs+prev_action") => true,
             Some(_) => return Err(file.bad_meta("input", "expected obs or obs+prev_action".into())),
         };
-        let extra = file.metadata.iter().filter(|(k, _)| !KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let extra = file
+            .metadata
+            .iter()
+            .filter(|(k, _)| !KEYS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         Ok(Self {
             env: file.meta("env")?.to_string(),
             activation,

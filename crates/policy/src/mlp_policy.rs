@@ -34,7 +34,10 @@ impl MlpPolicy {
             }
         }
         if meta.prev_action && meta.obs_dim <= meta.act_dim {
-            return Err(invalid(format!("input size {} cannot hold the previous action ({})", meta.obs_dim, meta.act_dim)));
+            return Err(invalid(format!(
+                "input size {} cannot hold the previous action ({})",
+                meta.obs_dim, meta.act_dim
+            )));
         }
         let input = vec![0.0; meta.obs_dim];
         let prev = vec![0.0; if meta.prev_action { meta.act_dim } else { 0 }];
@@ -81,7 +84,12 @@ impl MlpPolicy {
         let mut theta = Vec::with_capacity(zeros.len());
         for t in net.layout().named_tensors(&zeros)? {
             if file.shape(&t.name)? != t.shape.as_slice() {
-                let what = format!("tensor {} has shape {:?}, the metadata implies {:?}", t.name, file.shape(&t.name)?, t.shape);
+                let what = format!(
+                    "tensor {} has shape {:?}, the metadata implies {:?}",
+                    t.name,
+                    file.shape(&t.name)?,
+                    t.shape
+                );
                 return Err(PolicyError::Invalid { path: path.into(), what });
             }
             theta.extend_from_slice(file.f32(&t.name)?);

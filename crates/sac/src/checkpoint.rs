@@ -10,18 +10,27 @@ use std::collections::VecDeque;
 use butterfly_envs::{Env, Replicate, rng_from_state, rng_state};
 use butterfly_store::{StoreError, Tensor, TensorFile};
 
-use crate::trainer::Trainer;
 use crate::SacError;
+use crate::trainer::Trainer;
 
 const FORMAT: &str = "butterfly-sac-checkpoint-1";
 
 /// Counters stored as one u64 tensor, in this order.
-const COUNTERS: [&str; 8] =
-    ["step", "episodes", "opt_actor_steps", "opt_critic_steps", "opt_alpha_steps", "buffer_pos", "buffer_len", "episode_len"];
+const COUNTERS: [&str; 8] = [
+    "step",
+    "episodes",
+    "opt_actor_steps",
+    "opt_critic_steps",
+    "opt_alpha_steps",
+    "buffer_pos",
+    "buffer_len",
+    "episode_len",
+];
 
 pub(crate) fn log_lengths(file: &TensorFile) -> Result<[u64; 3], SacError> {
     let lens = file.u64("log_lengths")?;
-    lens.try_into().map_err(|_| SacError::Checkpoint { path: file.path.clone(), what: "log_lengths must have 3 entries".into() })
+    lens.try_into()
+        .map_err(|_| SacError::Checkpoint { path: file.path.clone(), what: "log_lengths must have 3 entries".into() })
 }
 
 impl<E: Env + Replicate + Sync> Trainer<E> {
@@ -33,7 +42,9 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         f.insert("theta_critic", vec![sac.theta_critic.len()], f32s(&sac.theta_critic));
         f.insert("theta_target", vec![sac.theta_target.len()], f32s(&sac.theta_target));
         f.insert("log_alpha", vec![1], f32s(&sac.log_alpha));
-        for (name, opt) in [("opt_actor", &sac.opt_actor), ("opt_critic", &sac.opt_critic), ("opt_alpha", &sac.opt_alpha)] {
+        for (name, opt) in
+            [("opt_actor", &sac.opt_actor), ("opt_critic", &sac.opt_critic), ("opt_alpha", &sac.opt_alpha)]
+        {
             f.insert(name, vec![opt.state().len()], f32s(opt.state()));
         }
         let b = &self.buffer;

@@ -73,7 +73,14 @@ impl TwinCritic {
     }
 
     /// Gradient of ½ Σₖ mean((Qₖ(s, a) − y)²) into `grad`; returns that loss.
-    pub fn regress(&mut self, theta: &[f32], obs: &[f32], act: &[f32], y: &[f32], grad: &mut [f32]) -> Result<f64, NnError> {
+    pub fn regress(
+        &mut self,
+        theta: &[f32],
+        obs: &[f32],
+        act: &[f32],
+        y: &[f32],
+        grad: &mut [f32],
+    ) -> Result<f64, NnError> {
         let batch = y.len();
         self.fill_input(obs, act);
         let mut loss = 0.0f64;
@@ -92,7 +99,13 @@ impl TwinCritic {
     }
 
     /// dL/da for L = −mean(min(Q₁, Q₂)(s, a)), into `d_act`; `self.q` holds the Q values after it.
-    pub fn action_gradient(&mut self, theta: &[f32], obs: &[f32], act: &[f32], d_act: &mut Vec<f32>) -> Result<(), NnError> {
+    pub fn action_gradient(
+        &mut self,
+        theta: &[f32],
+        obs: &[f32],
+        act: &[f32],
+        d_act: &mut Vec<f32>,
+    ) -> Result<(), NnError> {
         let batch = obs.len() / self.obs_dim;
         self.q_values(theta, obs, act, batch)?;
         d_act.clear();
@@ -108,7 +121,13 @@ impl TwinCritic {
                 self.d_out.push(if chosen { -1.0 / batch as f32 } else { 0.0 });
             }
             // Each critic keeps its own activations from `q_values` above, so no second forward.
-            self.nets[k].backward(&theta[range], &self.d_out, &mut self.scratch_grad, false, Some(&mut self.d_input))?;
+            self.nets[k].backward(
+                &theta[range],
+                &self.d_out,
+                &mut self.scratch_grad,
+                false,
+                Some(&mut self.d_input),
+            )?;
             for (d, row) in d_act.chunks_exact_mut(self.act_dim).zip(self.d_input.chunks_exact(width)) {
                 for (d, &g) in d.iter_mut().zip(&row[self.obs_dim..]) {
                     *d += g;

@@ -118,7 +118,8 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         let sac = Sac::new(config.clone(), spec.obs_dim, spec.act_dim, options.seed)?;
         let buffer = ReplayBuffer::new(config.buffer_size, spec.obs_dim, spec.act_dim);
         // The evaluation set is drawn from its own seed so that it is the same at every evaluation.
-        let eval_states = initial_conditions(&mut env, options.eval_episodes, &mut SacRng::seed_from_u64(options.seed ^ 0xe7a1));
+        let eval_states =
+            initial_conditions(&mut env, options.eval_episodes, &mut SacRng::seed_from_u64(options.seed ^ 0xe7a1));
         let mut rng = SacRng::seed_from_u64(options.seed);
         env.reset(&mut rng);
         Ok(Self {
@@ -234,7 +235,8 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
     /// returns and episode lengths themselves.
     pub fn evaluate(&self) -> Result<(f64, f64, Vec<f64>, Vec<usize>), SacError> {
         let policy = self.policy(BTreeMap::new())?;
-        let episodes = evaluate(&self.env, &[policy], &self.eval_states, self.spec.max_episode_steps, self.options.threads)?;
+        let episodes =
+            evaluate(&self.env, &[policy], &self.eval_states, self.spec.max_episode_steps, self.options.threads)?;
         let returns: Vec<f64> = episodes[0].iter().map(|e| e.ret).collect();
         let lengths: Vec<usize> = episodes[0].iter().map(|e| e.length).collect();
         let n = returns.len().max(1) as f64;

@@ -37,7 +37,8 @@ fn actor_gradient_matches_finite_differences() {
         let (mut plus, mut minus) = (theta.clone(), theta.clone());
         plus[i] += h;
         minus[i] -= h;
-        let fd = (actor_objective(&mut actor, &plus, &obs, &c, alpha) - actor_objective(&mut actor, &minus, &obs, &c, alpha))
+        let fd = (actor_objective(&mut actor, &plus, &obs, &c, alpha)
+            - actor_objective(&mut actor, &minus, &obs, &c, alpha))
             / (2.0 * h as f64);
         let err = (fd - grad[i] as f64).abs() / (1e-2 + fd.abs().max(grad[i].abs() as f64));
         worst = worst.max(err);
@@ -125,9 +126,23 @@ fn action_gradient_follows_the_smaller_critic() {
 }
 
 fn linear_options(dir: &str, steps: u64) -> (SacConfig, TrainOptions) {
-    let config = SacConfig { batch_size: 64, learning_starts: 500, hidden: vec![32, 32], learning_rate: 1e-3, ..Default::default() };
+    let config = SacConfig {
+        batch_size: 64,
+        learning_starts: 500,
+        hidden: vec![32, 32],
+        learning_rate: 1e-3,
+        ..Default::default()
+    };
     let out_dir = std::env::temp_dir().join(format!("butterfly-sac-{dir}-{}", std::process::id()));
-    let options = TrainOptions { total_steps: steps, seed: 5, eval_every: 1000, eval_episodes: 10, checkpoint_every: 1000, threads: 2, out_dir };
+    let options = TrainOptions {
+        total_steps: steps,
+        seed: 5,
+        eval_every: 1000,
+        eval_episodes: 10,
+        checkpoint_every: 1000,
+        threads: 2,
+        out_dir,
+    };
     (config, options)
 }
 
@@ -144,9 +159,18 @@ fn learns_to_stabilize_the_linear_system() {
     let states = initial_conditions(&mut probe, 10, &mut env_rng(0));
     let expert = evaluate(&env, &[LinearSystem::double_integrator_expert(1)], &states, 50, 1).unwrap();
     let expert_return = expert[0].iter().map(|e| e.ret).sum::<f64>() / 10.0;
-    let zero = evaluate(&env, &[butterfly_envs::LinearPolicy { gain: vec![0.0, 0.0], obs_dim: 2, act_dim: 1 }], &states, 50, 1).unwrap();
+    let zero = evaluate(
+        &env,
+        &[butterfly_envs::LinearPolicy { gain: vec![0.0, 0.0], obs_dim: 2, act_dim: 1 }],
+        &states,
+        50,
+        1,
+    )
+    .unwrap();
     let zero_return = zero[0].iter().map(|e| e.ret).sum::<f64>() / 10.0;
-    eprintln!("untrained {untrained:.2}, learned {learned:.2}, expert {expert_return:.2}, zero action {zero_return:.2}");
+    eprintln!(
+        "untrained {untrained:.2}, learned {learned:.2}, expert {expert_return:.2}, zero action {zero_return:.2}"
+    );
     assert!(learned > 2.0 * expert_return, "SAC comes within 2x of the expert's cost: {learned} vs {expert_return}");
     assert!(learned > 0.25 * zero_return, "and far beyond doing nothing: {learned} vs {zero_return}");
     assert!(learned > untrained);

@@ -25,14 +25,20 @@ impl CsvLog {
         let io = |source| StoreError::Write { path: path.to_path_buf(), source };
         let file = OpenOptions::new().write(true).open(path).map_err(io)?;
         if file.metadata().map_err(io)?.len() < len {
-            return Err(StoreError::Corrupt { path: path.to_path_buf(), reason: format!("shorter than the {len} bytes the checkpoint recorded") });
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("shorter than the {len} bytes the checkpoint recorded"),
+            });
         }
         file.set_len(len).map_err(io)?;
         Self::append(path)
     }
 
     fn append(path: &Path) -> Result<Self, StoreError> {
-        let file = OpenOptions::new().append(true).open(path).map_err(|source| StoreError::Write { path: path.to_path_buf(), source })?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|source| StoreError::Write { path: path.to_path_buf(), source })?;
         Ok(Self { path: path.to_path_buf(), file })
     }
 

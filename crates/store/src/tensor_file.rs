@@ -134,7 +134,11 @@ impl TensorFile {
             let count: usize = shape.iter().product();
             let bytes = tensor.bytes();
             if bytes.len() != count * tensor.element_size() {
-                let reason = format!("tensor '{name}' has {} bytes, shape {shape:?} needs {}", bytes.len(), count * tensor.element_size());
+                let reason = format!(
+                    "tensor '{name}' has {} bytes, shape {shape:?} needs {}",
+                    bytes.len(),
+                    count * tensor.element_size()
+                );
                 return Err(StoreError::Corrupt { path: self.path.clone(), reason });
             }
             let start = data.len();
@@ -173,9 +177,15 @@ impl TensorFile {
         for (name, view) in st.tensors() {
             let data = view.data();
             let values = match view.dtype() {
-                Dtype::F32 => Tensor::F32(data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()),
-                Dtype::F64 => Tensor::F64(data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()),
-                Dtype::U64 => Tensor::U64(data.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect()),
+                Dtype::F32 => {
+                    Tensor::F32(data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect())
+                }
+                Dtype::F64 => {
+                    Tensor::F64(data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect())
+                }
+                Dtype::U64 => {
+                    Tensor::U64(data.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect())
+                }
                 other => return Err(corrupt(format!("tensor '{name}' has unsupported dtype {other:?}"))),
             };
             file.tensors.insert(name, (view.shape().to_vec(), values));

@@ -59,7 +59,10 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
         last_loss = p.train_loss.or(last_loss);
         let loss = last_loss.map_or("-".into(), |l| format!("{l:.3e}"));
         let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.1}")).collect();
-        progress.update(p.step, &format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") }));
+        progress.update(
+            p.step,
+            &format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") }),
+        );
     })?;
     progress.finish();
     println!("run directory: {} (step {} of {total})", dir.display(), trainer.step());

@@ -51,29 +51,30 @@ pub fn run(args: &BenchSacArgs) -> anyhow::Result<()> {
     let mut env_action = vec![0.0f64; act_dim];
     let mut obs32 = vec![0.0f32; obs_dim];
     // One training step: act (random during warm-up), step the env, store, update.
-    let mut train_step = |sac: &mut Sac, buffer: &mut ReplayBuffer, rng: &mut SacRng, learn: bool| -> anyhow::Result<()> {
-        let obs = env.observation().to_vec();
-        if learn {
-            for (o, &x) in obs32.iter_mut().zip(&obs) {
-                *o = x as f32;
+    let mut train_step =
+        |sac: &mut Sac, buffer: &mut ReplayBuffer, rng: &mut SacRng, learn: bool| -> anyhow::Result<()> {
+            let obs = env.observation().to_vec();
+            if learn {
+                for (o, &x) in obs32.iter_mut().zip(&obs) {
+                    *o = x as f32;
+                }
+                sac.explore(&obs32, rng, &mut action)?;
+            } else {
+                action.iter_mut().for_each(|a| *a = rng.random_range(-1.0..=1.0));
             }
-            sac.explore(&obs32, rng, &mut action)?;
-        } else {
-            action.iter_mut().for_each(|a| *a = rng.random_range(-1.0..=1.0));
-        }
-        for (e, &a) in env_action.iter_mut().zip(&action) {
-            *e = a as f64;
-        }
-        let t = env.step(&env_action)?;
-        buffer.push(&obs, &action, t.reward, env.observation(), t.terminated);
-        if t.terminated || t.truncated {
-            env.reset(rng);
-        }
-        if learn {
-            sac.update(buffer, rng)?;
-        }
-        Ok(())
-    };
+            for (e, &a) in env_action.iter_mut().zip(&action) {
+                *e = a as f64;
+            }
+            let t = env.step(&env_action)?;
+            buffer.push(&obs, &action, t.reward, env.observation(), t.terminated);
+            if t.terminated || t.truncated {
+                env.reset(rng);
+            }
+            if learn {
+                sac.update(buffer, rng)?;
+            }
+            Ok(())
+        };
     for _ in 0..WARM_UP_STEPS {
         train_step(&mut sac, &mut buffer, &mut rng, false)?;
     }

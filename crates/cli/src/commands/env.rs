@@ -6,7 +6,7 @@ use butterfly_envs::mujoco::find_assets_dir;
 use butterfly_envs::{Env, MujocoEnv, TASK_IDS};
 use clap::{Args, Subcommand};
 
-use crate::atomic::write_atomic;
+use butterfly_store::write_atomic;
 use serde::Deserialize;
 
 #[derive(Subcommand)]
@@ -104,5 +104,5 @@ fn write_csv(path: &Path, obs_dim: usize, rows: &[(f64, bool, Vec<f64>)]) -> any
         }
         writeln!(out)?;
     }
-    write_atomic(path, &out)
+    Ok(write_atomic(path, &out)?)
 }

@@ -101,7 +101,8 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let (dir, config, resume) = match &args.resume {
         Some(dir) => {
             let path = dir.join("config.toml");
-            let text = std::fs::read_to_string(&path).with_context(|| format!("{} is not a run directory", dir.display()))?;
+            let text =
+                std::fs::read_to_string(&path).with_context(|| format!("{} is not a run directory", dir.display()))?;
             let mut config: RunConfig = toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
             config.steps = args.steps.unwrap_or(config.steps);
             (dir.clone(), config, true)
@@ -110,7 +111,8 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
             let env = args.env.clone().context("--env is required for a new run")?;
             let sac = match &args.config {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                    let text =
+                        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
                     toml::from_str(&text).with_context(|| format!("invalid SAC config {}", path.display()))?
                 }
                 None => SacConfig::default(),
@@ -182,7 +184,10 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        println!("{}: return {mean:.1} ± {std:.1} over {} initial conditions (seed {}), mean length {mean_len:.0}", args.env, args.episodes, args.seed);
+        println!(
+            "{}: return {mean:.1} ± {std:.1} over {} initial conditions (seed {}), mean length {mean_len:.0}",
+            args.env, args.episodes, args.seed
+        );
     }
     Ok(())
 }

@@ -10,8 +10,8 @@ use butterfly_theory::{Estimate, MonteCarlo};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use crate::atomic::write_atomic;
 use crate::progress::Progress;
+use butterfly_store::write_atomic;
 
 #[derive(Subcommand)]
 pub enum TheoryCommand {

@@ -42,7 +42,13 @@ fn sgd_matches_textbook_with_momentum_nesterov_and_decay() {
                 for i in 0..N {
                     let gi = g[i] + wd * theta[i];
                     buf[i] = if s == 0 { gi } else { momentum * buf[i] + gi };
-                    let d = if nesterov { gi + momentum * buf[i] } else if momentum > 0.0 { buf[i] } else { gi };
+                    let d = if nesterov {
+                        gi + momentum * buf[i]
+                    } else if momentum > 0.0 {
+                        buf[i]
+                    } else {
+                        gi
+                    };
                     theta[i] -= lr * d;
                 }
             }
