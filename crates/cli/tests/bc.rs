@@ -98,3 +98,28 @@ fn data_collect_and_bad_input() {
     assert!(!out.status.success() && stderr.contains("missing config.toml"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn report_regenerates_figures_and_metrics_from_the_csvs() {
+    let dir = scratch("report");
+    let out = butterfly(&["bc", "train", config().to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = butterfly(&["report", dir.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &v[0];
+    assert_eq!(run["window_start"], 10000, "half of 20000 updates, after the burn-ins");
+    assert_eq!(run["variants"].as_array().unwrap().len(), 4);
+    let raw = &run["variants"][0];
+    assert_eq!(raw["name"], "raw");
+    assert_eq!(raw["oscillation"]["evaluations"], 6, "evaluations at 10000, 12000, …, 20000");
+    assert!(raw["oscillation"]["level"].as_f64().unwrap() > 0.95, "the imitator matches the expert: {raw}");
+    for plot in ["plots/returns.png", "plots/returns.svg", "plots/validation.png", "report.md"] {
+        assert!(dir.join(plot).is_file(), "{plot}");
+    }
+    // An incomplete run directory names what is missing.
+    std::fs::remove_file(dir.join("eval.csv")).unwrap();
+    let out = butterfly(&["report", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("missing eval.csv"), "{stderr}");
+}

@@ -6,7 +6,7 @@ mod config;
 mod dataset;
 mod error;
 mod expert;
-mod run_dir;
+pub mod run_dir;
 mod stabilizer;
 mod trainer;
 

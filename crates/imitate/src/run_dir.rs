@@ -7,17 +7,25 @@ use butterfly_store::CsvLog;
 
 use crate::ImitateError;
 
-pub(crate) const CONFIG: &str = "config.toml";
-pub(crate) const TRAIN_DATA: &str = "data/train.safetensors";
-pub(crate) const VALIDATION_DATA: &str = "data/validation.safetensors";
-pub(crate) const CHECKPOINT: &str = "checkpoints/latest.safetensors";
+pub const CONFIG: &str = "config.toml";
+pub const TRAIN_DATA: &str = "data/train.safetensors";
+pub const VALIDATION_DATA: &str = "data/validation.safetensors";
+pub const CHECKPOINT: &str = "checkpoints/latest.safetensors";
+/// The expert's J_H per evaluation initial condition: `ic,return,length`.
+pub const EXPERT_RETURNS: &str = "expert.csv";
+/// Training loss: `step,lr,train_loss`.
+pub const METRICS: &str = "metrics.csv";
+/// J_H per evaluation, variant and initial condition: `step,variant,ic,return,length`.
+pub const EVAL: &str = "eval.csv";
+/// Held-out BC loss per evaluation and variant: `step,variant,val_loss`.
+pub const VALIDATION: &str = "validation.csv";
 
 /// The CSV logs, in checkpoint order. `timing.csv` holds the wall-clock figures, so that the other
 /// three are bit-identical for the same config, seed and thread count.
 const LOGS: [(&str, &str); 4] = [
-    ("metrics.csv", "step,lr,train_loss"),
-    ("eval.csv", "step,variant,ic,return,length"),
-    ("validation.csv", "step,variant,val_loss"),
+    (METRICS, "step,lr,train_loss"),
+    (EVAL, "step,variant,ic,return,length"),
+    (VALIDATION, "step,variant,val_loss"),
     ("timing.csv", "step,elapsed_s,updates_per_s,eval_s"),
 ];
 
@@ -53,8 +61,10 @@ impl Logs {
 }
 
 /// Checks that `dir` holds a complete run, naming what is missing.
-pub(crate) fn check_complete(dir: &Path) -> Result<(), ImitateError> {
-    let required = [CONFIG, TRAIN_DATA, VALIDATION_DATA, CHECKPOINT].into_iter().chain(LOGS.iter().map(|(n, _)| *n));
+pub fn check_complete(dir: &Path) -> Result<(), ImitateError> {
+    let required = [CONFIG, TRAIN_DATA, VALIDATION_DATA, EXPERT_RETURNS, CHECKPOINT]
+        .into_iter()
+        .chain(LOGS.iter().map(|(n, _)| *n));
     let missing: Vec<&str> = required.filter(|f| !dir.join(f).is_file()).collect();
     if missing.is_empty() {
         Ok(())

@@ -45,6 +45,13 @@ pub enum StabilizerSpec {
 }
 
 impl StabilizerSpec {
+    /// Updates before the average starts.
+    pub fn burn_in(&self) -> u64 {
+        match self {
+            StabilizerSpec::Ema { burn_in, .. } | StabilizerSpec::Tail { burn_in, .. } => *burn_in,
+        }
+    }
+
     /// The spec as a ready stabilizer, started at the initial parameters θ₀ (θ̃₀ = θ₀).
     pub fn build(&self, theta0: &[f32]) -> Result<Ema, ImitateError> {
         let bad = |m: String| Err(ImitateError::Config(format!("stabilizer: {m}")));

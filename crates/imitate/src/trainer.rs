@@ -89,7 +89,26 @@ impl BcTrainer {
         train.save(&dir.join(TRAIN_DATA))?;
         validation.save(&dir.join(VALIDATION_DATA))?;
         let logs = Logs::open(dir, None)?;
-        Self::assemble(config, dir, env, expert, train, validation, data_rng, logs)
+        let trainer = Self::assemble(config, dir, env, expert, train, validation, data_rng, logs)?;
+        trainer.write_expert_returns()?;
+        Ok(trainer)
+    }
+
+    /// The expert's J_H on the evaluation's initial conditions (`expert.csv`): the yardstick of the
+    /// oscillation metrics.
+    fn write_expert_returns(&self) -> Result<(), ImitateError> {
+        let episodes = evaluate(
+            &self.env,
+            std::slice::from_ref(&self.expert),
+            &self.eval_states,
+            self.config.eval.horizon,
+            self.config.eval.threads,
+        )?;
+        let mut text = String::from("ic,return,length\n");
+        for (ic, e) in episodes[0].iter().enumerate() {
+            text.push_str(&format!("{ic},{:?},{}\n", e.ret, e.length));
+        }
+        Ok(butterfly_store::write_atomic(&self.dir.join(run_dir::EXPERT_RETURNS), text.as_bytes())?)
     }
 
     /// Continues the run in `dir` from its checkpoint; logs are cut back to the checkpoint first.

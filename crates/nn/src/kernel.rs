@@ -7,7 +7,7 @@
 /// Columns per panel (two 8-lane vectors).
 pub(crate) const NR: usize = 16;
 /// Rows per register tile.
-const MR: usize = 5;
+pub(crate) const MR: usize = 5;
 
 /// Wᵀ of a `[n, k]` row-major weight, as panels of NR columns: element (kk, j) of Wᵀ at
 /// `(j / NR) · k · NR + kk · NR + j % NR`, zero-padded to a whole panel.

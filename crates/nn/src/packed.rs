@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use crate::gemm::num_threads;
 use crate::helper;
-use crate::kernel::{self, NR};
+use crate::kernel::{self, MR, NR};
 use crate::layer_norm;
 use crate::layout::Layout;
 
@@ -120,7 +120,7 @@ impl PackedMlp {
     /// Splits `batch` rows into `threads` chunks (the first a multiple of the tile height) and sizes
     /// their buffers; allocates only when a chunk grows.
     fn ensure_chunks(&mut self, batch: usize, threads: usize) {
-        let per = batch.div_ceil(threads).div_ceil(5) * 5;
+        let per = batch.div_ceil(threads).div_ceil(MR) * MR;
         self.chunks.resize_with(self.chunks.len().max(threads), Chunk::default);
         let mut left = batch;
         let max_ld = self.linears.iter().map(|l| l.ld).max().unwrap_or(0);

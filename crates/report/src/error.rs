@@ -10,6 +10,10 @@ pub enum ReportError {
     IntervalCount { series: String, points: usize, intervals: usize },
     #[error("the embedded DejaVu Sans font does not parse")]
     Font,
+    #[error("{path}: {what}")]
+    Run { path: PathBuf, what: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
     #[error("CSV row {row} has {got} fields, the header {expected}")]
     RowWidth { row: usize, got: usize, expected: usize },
 }

@@ -4,11 +4,17 @@
 //! embedded from the `dejavu` crate, so nothing depends on the system's fonts or font libraries. Every chart is
 //! written twice, as PNG (for the README) and SVG (to scale).
 
+mod bc_report;
+mod bc_run;
 mod csv_table;
 mod error;
 mod font;
 mod line_chart;
+mod oscillation;
 
+pub use bc_report::{RunSummary, VariantSummary, write_bc_report};
+pub use bc_run::{BcRun, VariantCurves};
 pub use csv_table::CsvTable;
 pub use error::ReportError;
 pub use line_chart::{Axis, Corner, LineChart, Series, Style};
+pub use oscillation::Oscillation;

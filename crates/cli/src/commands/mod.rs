@@ -5,4 +5,5 @@ mod bench_sac;
 pub mod data;
 pub mod env;
 pub mod expert;
+pub mod report;
 pub mod theory;

@@ -1,0 +1,60 @@
+//! `butterfly report`: figures, oscillation metrics and `report.md` of BC runs, from their CSVs alone.
+
+use std::path::PathBuf;
+
+use butterfly_report::{BcRun, write_bc_report};
+use clap::Args;
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// BC run directories (made by `butterfly bc train`).
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// First step of the oscillation window (default: half the run, after every burn-in).
+    #[arg(long, value_name = "STEP")]
+    window_start: Option<u64>,
+    /// Print a JSON list of run summaries.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
+    let mut summaries = Vec::new();
+    for dir in &args.runs {
+        let run = BcRun::load(dir)?;
+        summaries.push(write_bc_report(&run, args.window_start)?);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summaries)?);
+        return Ok(());
+    }
+    for s in &summaries {
+        println!(
+            "{} ({}, expert J_H {:.2}; window: steps ≥ {}, every {} updates)",
+            s.dir.display(),
+            s.env,
+            s.expert_return,
+            s.window_start,
+            s.eval_every
+        );
+        println!(
+            "  {:<28} {:>10} {:>8} {:>9} {:>8} {:>7}",
+            "variant", "final J_H", "osc", "collapse", "spread", "level"
+        );
+        for v in &s.variants {
+            let o = v.oscillation;
+            let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+            println!(
+                "  {:<28} {:>10.2} {:>8} {:>9} {:>8} {:>7}",
+                v.name,
+                v.final_return,
+                f(o.map(|o| o.osc)),
+                f(o.map(|o| o.collapse)),
+                f(o.map(|o| o.spread)),
+                f(o.map(|o| o.level))
+            );
+        }
+        println!("  report: {}", s.report.display());
+    }
+    Ok(())
+}

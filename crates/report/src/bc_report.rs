@@ -1,0 +1,168 @@
+//! `report.md`, the figures and the oscillation metrics of a BC run, from its CSVs alone.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::{Axis, BcRun, Corner, LineChart, Oscillation, ReportError, Series, Style};
+
+/// Palette indices: raw in blue, the first stabilizer in green (as in the paper's figures), then others.
+const COLORS: [usize; 6] = [0, 2, 1, 4, 5, 6];
+const EXPERT_COLOR: usize = 7;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantSummary {
+    pub name: String,
+    pub final_step: u64,
+    pub final_return: f64,
+    pub final_val_loss: Option<f64>,
+    /// Over the oscillation window (None with fewer than two evaluations in it).
+    pub oscillation: Option<Oscillation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub dir: PathBuf,
+    pub env: String,
+    pub steps: u64,
+    /// Evaluations every this many updates (the cadence of the oscillation metrics).
+    pub eval_every: u64,
+    pub initial_conditions: usize,
+    pub horizon: usize,
+    /// The oscillation window: evaluations at steps ≥ this.
+    pub window_start: u64,
+    pub expert_return: f64,
+    pub variants: Vec<VariantSummary>,
+    pub plots: Vec<PathBuf>,
+    pub report: PathBuf,
+}
+
+/// Writes `plots/returns.{png,svg}`, `plots/validation.{png,svg}` and `report.md` into the run directory.
+pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSummary, ReportError> {
+    let window_start = window_start.unwrap_or_else(|| run.default_window_start());
+    let cfg = &run.config;
+    let variants: Vec<VariantSummary> = run
+        .variants
+        .iter()
+        .map(|(name, c)| {
+            let in_window: Vec<f64> =
+                c.steps.iter().zip(&c.mean_return).filter(|(s, _)| **s >= window_start).map(|(_, j)| *j).collect();
+            VariantSummary {
+                name: name.clone(),
+                final_step: c.steps.last().copied().unwrap_or(0),
+                final_return: c.mean_return.last().copied().unwrap_or(f64::NAN),
+                final_val_loss: c.val_loss.last().copied(),
+                oscillation: Oscillation::of(&in_window, run.expert_return),
+            }
+        })
+        .collect();
+
+    let plots_dir = run.dir.join("plots");
+    std::fs::create_dir_all(&plots_dir)
+        .map_err(|e| ReportError::Write { path: plots_dir.clone(), message: e.to_string() })?;
+    let mut returns = LineChart::new(
+        format!("{}: rollout reward J_H (H = {}) over training", cfg.env, cfg.eval.horizon),
+        Axis::linear("gradient updates"),
+        Axis::linear("J_H"),
+    );
+    returns.note = format!(
+        "lines: mean over {} fixed initial conditions, dots: each one; evaluated every {} updates",
+        cfg.eval.initial_conditions, cfg.eval.every
+    );
+    returns.legend = Corner::LowerRight;
+    let last_step = run.variants.iter().flat_map(|(_, c)| c.steps.last()).max().copied().unwrap_or(0);
+    returns.push(Series::new(
+        "expert",
+        vec![(0.0, run.expert_return), (last_step as f64, run.expert_return)],
+        Style::Dashed,
+        EXPERT_COLOR,
+    ));
+    let mut validation = LineChart::new(
+        format!("{}: held-out BC loss", cfg.env),
+        Axis::linear("gradient updates"),
+        Axis::log("validation MSE"),
+    );
+    validation.legend = Corner::UpperRight;
+    for (k, (name, c)) in run.variants.iter().enumerate() {
+        let color = COLORS[k % COLORS.len()];
+        if k < 2 {
+            let dots =
+                c.steps.iter().zip(&c.per_ic).flat_map(|(s, r)| r.iter().map(move |j| (*s as f64, *j))).collect();
+            returns.push(Series::new("", dots, Style::Markers, color));
+        }
+        returns.push(Series::new(
+            name,
+            c.steps.iter().map(|s| *s as f64).zip(c.mean_return.iter().copied()).collect(),
+            Style::Line,
+            color,
+        ));
+        validation.push(Series::new(
+            name,
+            c.val_steps.iter().map(|s| *s as f64).zip(c.val_loss.iter().copied()).collect(),
+            Style::Line,
+            color,
+        ));
+    }
+    let mut plots = Vec::new();
+    plots.extend(returns.save(&plots_dir, "returns")?);
+    plots.extend(validation.save(&plots_dir, "validation")?);
+
+    let report = run.dir.join("report.md");
+    let summary = RunSummary {
+        dir: run.dir.clone(),
+        env: cfg.env.clone(),
+        steps: cfg.steps,
+        eval_every: cfg.eval.every,
+        initial_conditions: cfg.eval.initial_conditions,
+        horizon: cfg.eval.horizon,
+        window_start,
+        expert_return: run.expert_return,
+        variants,
+        plots,
+        report: report.clone(),
+    };
+    std::fs::write(&report, markdown(&summary))
+        .map_err(|e| ReportError::Write { path: report.clone(), message: e.to_string() })?;
+    Ok(summary)
+}
+
+fn fmt_opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or("–".into(), |v| format!("{v:.digits$}"))
+}
+
+fn markdown(s: &RunSummary) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Behavior cloning on {}\n", s.env);
+    let _ = writeln!(
+        md,
+        "{} updates; J_H with H = {} on {} fixed initial conditions every {} updates. Expert: J_H = {:.2}.\n",
+        s.steps, s.horizon, s.initial_conditions, s.eval_every, s.expert_return
+    );
+    let _ = writeln!(md, "![returns](plots/returns.png)\n\n![validation loss](plots/validation.png)\n");
+    let _ = writeln!(
+        md,
+        "Oscillation over the evaluations at step ≥ {} (every {} updates), relative to the expert's return: \
+         `osc` = mean |J_(k+1) − J_k| / |J_expert|, `collapse` = fraction of evaluations that lost more than half the \
+         expert's return, `spread` = std(J_k) / |J_expert|, `level` = mean J_k / J_expert.\n",
+        s.window_start, s.eval_every
+    );
+    let _ = writeln!(md, "| variant | final J_H | final val. loss | osc | collapse | spread | level | evaluations |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
+    for v in &s.variants {
+        let o = v.oscillation;
+        let _ = writeln!(
+            md,
+            "| {} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            v.name,
+            v.final_return,
+            v.final_val_loss.map_or("–".into(), |l| format!("{l:.3e}")),
+            fmt_opt(o.map(|o| o.osc), 3),
+            fmt_opt(o.map(|o| o.collapse), 2),
+            fmt_opt(o.map(|o| o.spread), 3),
+            fmt_opt(o.map(|o| o.level), 3),
+            o.map_or(0, |o| o.evaluations)
+        );
+    }
+    md
+}
