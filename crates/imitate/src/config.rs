@@ -95,11 +95,28 @@ pub struct EvalConfig {
     pub threads: usize,
     /// Write the mean training loss every this many updates.
     pub log_every: u64,
+    /// Stretches of consecutive iterates evaluated one by one (`iterates.csv`), e.g.
+    /// `windows = [{ start = 100000, length = 100 }]`.
+    pub windows: Vec<Window>,
+}
+
+/// Updates `start + 1 ..= start + length`, every one of which is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    pub start: u64,
+    pub length: u64,
+}
+
+impl Window {
+    pub fn contains(&self, step: u64) -> bool {
+        step > self.start && step <= self.start + self.length
+    }
 }
 
 impl Default for EvalConfig {
     fn default() -> Self {
-        Self { every: 5000, initial_conditions: 20, horizon: 1000, seed: 1, threads: 2, log_every: 100 }
+        Self { every: 5000, initial_conditions: 20, horizon: 1000, seed: 1, threads: 2, log_every: 100, windows: Vec::new() }
     }
 }
 
@@ -148,6 +165,9 @@ impl BcConfig {
             || self.eval.log_every == 0
         {
             return bad("eval.every, eval.initial_conditions, eval.horizon and eval.log_every must be ≥ 1");
+        }
+        if self.eval.windows.iter().any(|w| w.length == 0 || w.start + w.length > self.steps) {
+            return bad("every eval window needs length ≥ 1 and must end by `steps`");
         }
         if !(0.0..1.0).contains(&self.network.dropout) {
             return bad("network.dropout must be in [0, 1)");

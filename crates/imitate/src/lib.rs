@@ -10,7 +10,7 @@ pub mod run_dir;
 mod stabilizer;
 mod trainer;
 
-pub use config::{BcConfig, DataConfig, EvalConfig};
+pub use config::{BcConfig, DataConfig, EvalConfig, Window};
 pub use dataset::{Dataset, collect};
 pub use error::ImitateError;
 pub use expert::Expert;

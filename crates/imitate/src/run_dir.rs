@@ -19,13 +19,16 @@ pub const METRICS: &str = "metrics.csv";
 pub const EVAL: &str = "eval.csv";
 /// Held-out BC loss per evaluation and variant: `step,variant,val_loss`.
 pub const VALIDATION: &str = "validation.csv";
+/// J_H of every iterate inside the evaluation windows: `step,variant,ic,return,length`.
+pub const ITERATES: &str = "iterates.csv";
 
 /// The CSV logs, in checkpoint order. `timing.csv` holds the wall-clock figures, so that the other
 /// three are bit-identical for the same config, seed and thread count.
-const LOGS: [(&str, &str); 4] = [
+const LOGS: [(&str, &str); 5] = [
     (METRICS, "step,lr,train_loss"),
     (EVAL, "step,variant,ic,return,length"),
     (VALIDATION, "step,variant,val_loss"),
+    (ITERATES, "step,variant,ic,return,length"),
     ("timing.csv", "step,elapsed_s,updates_per_s,eval_s"),
 ];
 
@@ -33,6 +36,7 @@ pub(crate) struct Logs {
     pub metrics: CsvLog,
     pub eval: CsvLog,
     pub validation: CsvLog,
+    pub iterates: CsvLog,
     pub timing: CsvLog,
 }
 
@@ -51,12 +55,12 @@ impl Logs {
             Some(lens) => CsvLog::resume(&dir.join(name), lens[k]),
             None => CsvLog::create(&dir.join(name), header),
         });
-        let mut next = || open.next().expect("four logs");
-        Ok(Self { metrics: next()?, eval: next()?, validation: next()?, timing: next()? })
+        let mut next = || open.next().expect("five logs");
+        Ok(Self { metrics: next()?, eval: next()?, validation: next()?, iterates: next()?, timing: next()? })
     }
 
     pub fn lengths(&self) -> Result<Vec<u64>, ImitateError> {
-        Ok(vec![self.metrics.len()?, self.eval.len()?, self.validation.len()?, self.timing.len()?])
+        Ok(vec![self.metrics.len()?, self.eval.len()?, self.validation.len()?, self.iterates.len()?, self.timing.len()?])
     }
 }
 

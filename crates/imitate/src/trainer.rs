@@ -19,6 +19,8 @@ use crate::{BcConfig, Dataset, Ema, Expert, ImitateError, Stabilizer, collect};
 const FORMAT: &str = "butterfly-bc-checkpoint-1";
 /// Rows per forward pass when computing the validation loss.
 const VALIDATION_CHUNK: usize = 4096;
+/// Iterates of an evaluation window whose rollouts run together (all of them spread over the threads).
+const WINDOW_BLOCK: usize = 16;
 
 /// What the trainer reports as it goes.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +58,8 @@ pub struct BcTrainer {
     last_checkpoint: u64,
     logs: Logs,
     last_eval: Vec<(String, f64)>,
+    /// Iterates of an evaluation window waiting for their rollouts: (step, variant, parameters).
+    pending_iterates: Vec<(u64, String, Vec<f32>)>,
     batch_in: Vec<f32>,
     batch_out: Vec<f32>,
     d_pred: Vec<f32>,
@@ -185,6 +189,7 @@ impl BcTrainer {
             last_checkpoint: 0,
             logs,
             last_eval: Vec::new(),
+            pending_iterates: Vec::new(),
             batch_in: Vec::new(),
             batch_out: Vec::new(),
             d_pred: Vec::new(),
@@ -241,7 +246,18 @@ impl BcTrainer {
             if self.config.data.fresh && step % self.config.data.refresh_every == 0 {
                 self.refresh_data()?;
             }
+            if self.config.eval.windows.iter().any(|w| w.contains(step)) {
+                let snapshot: Vec<(u64, String, Vec<f32>)> =
+                    self.variants().into_iter().map(|(name, theta)| (step, name, theta.to_vec())).collect();
+                self.pending_iterates.extend(snapshot);
+                let last_of_window = !self.config.eval.windows.iter().any(|w| w.contains(step + 1));
+                if last_of_window || self.pending_iterates.len() >= WINDOW_BLOCK * (1 + self.stabilizers.len()) {
+                    self.evaluate_iterates()?;
+                }
+            }
             if step % self.config.eval.every == 0 || step == self.config.steps {
+                // A checkpoint holds no pending iterates: evaluate them first.
+                self.evaluate_iterates()?;
                 let eval_start = Instant::now();
                 self.evaluate_and_log()?;
                 let rate = (step - first) as f64 / start.elapsed().as_secs_f64();
@@ -357,6 +373,22 @@ impl BcTrainer {
             self.logs.validation.row(&format!("{step},{name},{loss:?}"))?;
         }
         self.last_eval = summary;
+        Ok(())
+    }
+
+    /// Rolls out the pending window iterates, all (iterate, variant, initial condition) jobs at once.
+    fn evaluate_iterates(&mut self) -> Result<(), ImitateError> {
+        if self.pending_iterates.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending_iterates);
+        let policies = pending.iter().map(|(_, _, theta)| self.policy(theta, BTreeMap::new())).collect::<Result<Vec<_>, _>>()?;
+        let episodes = evaluate(&self.env, &policies, &self.eval_states, self.config.eval.horizon, self.config.eval.threads)?;
+        for ((step, name, _), eps) in pending.iter().zip(&episodes) {
+            for (ic, e) in eps.iter().enumerate() {
+                self.logs.iterates.row(&format!("{step},{name},{ic},{:?},{}", e.ret, e.length))?;
+            }
+        }
         Ok(())
     }
 

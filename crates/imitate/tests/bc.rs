@@ -44,6 +44,7 @@ every = 1000
 initial_conditions = 10
 horizon = 100
 log_every = 50
+windows = [{ start = 950, length = 100 }]
 "#;
 
 fn scratch(name: &str) -> PathBuf {
@@ -88,6 +89,10 @@ fn reaches_the_experts_return() {
     let validation = std::fs::read_to_string(dir.join("validation.csv")).unwrap();
     assert_eq!(validation.lines().count(), 1 + 3 * 4, "3 evaluations × 4 variants");
     assert_eq!(eval.lines().count(), 1 + 3 * 4 * 10, "3 evaluations × 4 variants × 10 initial conditions");
+    let iterates = std::fs::read_to_string(dir.join("iterates.csv")).unwrap();
+    assert_eq!(iterates.lines().count(), 1 + 100 * 4 * 10, "every iterate 951..=1050 × 4 variants × 10 initial conditions");
+    let steps: std::collections::BTreeSet<&str> = iterates.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!((steps.first(), steps.last(), steps.len()), (Some(&"1000"), Some(&"999"), 100), "steps 951..=1050 as text");
     let _ = env.spec();
 }
 
@@ -143,6 +148,7 @@ fn bad_configs_name_the_problem() {
     let dir = scratch("twice");
     let mut small = config();
     small.steps = 10;
+    small.eval.windows.clear();
     BcTrainer::create(small.clone(), &dir, None).unwrap();
     assert!(matches!(BcTrainer::create(small, &dir, None), Err(ImitateError::RunDir { .. })), "no run is overwritten");
     let err = BcTrainer::resume(&scratch("empty"), None).err().unwrap();
