@@ -42,7 +42,7 @@ fn a_killed_run_resumes_to_the_files_of_an_uninterrupted_one() {
 
     let out = butterfly(&["bc", "train", "--resume", killed.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for name in ["config.toml", "metrics.csv", "eval.csv", "validation.csv", "checkpoints/latest.safetensors"] {
+    for name in ["config.toml", "metrics.csv", "eval.csv", "validation.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
         assert!(
             std::fs::read(whole.join(name)).unwrap() == std::fs::read(killed.join(name)).unwrap(),
             "{name} differs"
@@ -114,7 +114,8 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     assert_eq!(raw["name"], "raw");
     assert_eq!(raw["oscillation"]["evaluations"], 6, "evaluations at 10000, 12000, …, 20000");
     assert!(raw["oscillation"]["level"].as_f64().unwrap() > 0.95, "the imitator matches the expert: {raw}");
-    for plot in ["plots/returns.png", "plots/returns.svg", "plots/validation.png", "report.md"] {
+    assert_eq!(raw["iterate_oscillation"]["evaluations"], 50, "the window of 50 consecutive iterates");
+    for plot in ["plots/returns.png", "plots/returns.svg", "plots/validation.png", "plots/window.png", "report.md"] {
         assert!(dir.join(plot).is_file(), "{plot}");
     }
     // An incomplete run directory names what is missing.

@@ -19,6 +19,8 @@ pub struct VariantSummary {
     pub final_val_loss: Option<f64>,
     /// Over the oscillation window (None with fewer than two evaluations in it).
     pub oscillation: Option<Oscillation>,
+    /// Between consecutive iterates of the every-iterate windows (None without them).
+    pub iterate_oscillation: Option<Oscillation>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +56,7 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
                 final_return: c.mean_return.last().copied().unwrap_or(f64::NAN),
                 final_val_loss: c.val_loss.last().copied(),
                 oscillation: Oscillation::of(&in_window, run.expert_return),
+                iterate_oscillation: Oscillation::of(&c.iterate_return, run.expert_return),
             }
         })
         .collect();
@@ -107,6 +110,16 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
     let mut plots = Vec::new();
     plots.extend(returns.save(&plots_dir, "returns")?);
     plots.extend(validation.save(&plots_dir, "validation")?);
+    if run.variants.iter().any(|(_, c)| !c.iterate_steps.is_empty()) {
+        let mut window = LineChart::new(format!("{}: J_H of every iterate in the evaluation windows", cfg.env), Axis::linear("gradient updates"), Axis::linear("J_H"));
+        window.note = format!("mean over {} fixed initial conditions at each consecutive iterate", cfg.eval.initial_conditions);
+        window.legend = Corner::LowerRight;
+        for (k, (name, c)) in run.variants.iter().enumerate() {
+            let points = c.iterate_steps.iter().map(|s| *s as f64).zip(c.iterate_return.iter().copied()).collect();
+            window.push(Series::new(name, points, Style::Line, COLORS[k % COLORS.len()]));
+        }
+        plots.extend(window.save(&plots_dir, "window")?);
+    }
 
     let report = run.dir.join("report.md");
     let summary = RunSummary {
@@ -163,6 +176,17 @@ fn markdown(s: &RunSummary) -> String {
             fmt_opt(o.map(|o| o.level), 3),
             o.map_or(0, |o| o.evaluations)
         );
+    }
+    if s.variants.iter().any(|v| v.iterate_oscillation.is_some()) {
+        let _ = writeln!(md, "\n## Every iterate\n\n![window](plots/window.png)\n");
+        let _ = writeln!(md, "The same metrics between consecutive iterates of the evaluation windows (cadence: 1 update).\n");
+        let _ = writeln!(md, "| variant | osc | collapse | spread | level | iterates |");
+        let _ = writeln!(md, "|---|---|---|---|---|---|");
+        for v in &s.variants {
+            if let Some(o) = v.iterate_oscillation {
+                let _ = writeln!(md, "| {} | {:.3} | {:.2} | {:.3} | {:.3} | {} |", v.name, o.osc, o.collapse, o.spread, o.level, o.evaluations);
+            }
+        }
     }
     md
 }

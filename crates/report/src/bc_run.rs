@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use butterfly_imitate::run_dir::{CONFIG, EVAL, EXPERT_RETURNS, VALIDATION, check_complete};
+use butterfly_imitate::run_dir::{CONFIG, EVAL, EXPERT_RETURNS, ITERATES, VALIDATION, check_complete};
 use butterfly_imitate::{BcConfig, Stabilizer};
 
 use crate::ReportError;
@@ -17,6 +17,9 @@ pub struct VariantCurves {
     pub per_ic: Vec<Vec<f64>>,
     pub val_steps: Vec<u64>,
     pub val_loss: Vec<f64>,
+    /// Every-iterate windows: the steps and mean J_H of each evaluated iterate.
+    pub iterate_steps: Vec<u64>,
+    pub iterate_return: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +79,24 @@ impl BcRun {
                 v.per_ic.push(Vec::new());
             }
             v.per_ic.last_mut().expect("pushed above").push(ret);
+        }
+        let iterates_path = dir.join(ITERATES);
+        let mut iterate_sums: BTreeMap<String, Vec<(u64, f64, usize)>> = BTreeMap::new();
+        for r in rows(&iterates_path, 5)? {
+            let (step, ret): (u64, f64) = (num(&iterates_path, &r[0])?, num(&iterates_path, &r[3])?);
+            let sums = iterate_sums.entry(r[1].clone()).or_default();
+            match sums.last_mut() {
+                Some((s, total, count)) if *s == step => {
+                    *total += ret;
+                    *count += 1;
+                }
+                _ => sums.push((step, ret, 1)),
+            }
+        }
+        for (name, sums) in iterate_sums {
+            let v = by_name.entry(name).or_default();
+            v.iterate_steps = sums.iter().map(|s| s.0).collect();
+            v.iterate_return = sums.iter().map(|s| s.1 / s.2 as f64).collect();
         }
         let val_path = dir.join(VALIDATION);
         for r in rows(&val_path, 3)? {
