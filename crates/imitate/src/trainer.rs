@@ -8,17 +8,15 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use butterfly_envs::{Env, EnvRng, TaskEnv, env_rng, evaluate, initial_conditions, rng_from_state, rng_state};
-use butterfly_nn::{Mlp, MlpSpec, Optimizer, mse};
-use butterfly_policy::{MlpPolicy, OutputKind, PolicyMeta};
+use butterfly_nn::Optimizer;
+use butterfly_policy::MlpPolicy;
 use butterfly_store::{Tensor, TensorFile};
-use rand::Rng;
 
 use crate::run_dir::{self, CHECKPOINT, CONFIG, Logs, TRAIN_DATA, VALIDATION_DATA};
+use crate::imitator::Imitator;
 use crate::{BcConfig, Dataset, Ema, Expert, ImitateError, Stabilizer, collect};
 
 const FORMAT: &str = "butterfly-bc-checkpoint-1";
-/// Rows per forward pass when computing the validation loss.
-const VALIDATION_CHUNK: usize = 4096;
 /// Iterates of an evaluation window whose rollouts run together (all of them spread over the threads).
 const WINDOW_BLOCK: usize = 16;
 
@@ -38,15 +36,13 @@ pub struct BcTrainer {
     dir: PathBuf,
     env: TaskEnv,
     expert: Expert,
-    net: Mlp<f32>,
+    imitator: Imitator,
     theta: Vec<f32>,
     grad: Vec<f32>,
     optimizer: Optimizer<f32>,
     stabilizers: Vec<Ema>,
     train: Dataset,
     validation: Dataset,
-    /// Input standardization (mean, std), from the initial training data.
-    norm: Option<(Vec<f32>, Vec<f32>)>,
     /// Minibatches and dropout.
     rng: EnvRng,
     /// Fresh expert trajectories.
@@ -60,9 +56,6 @@ pub struct BcTrainer {
     last_eval: Vec<(String, f64)>,
     /// Iterates of an evaluation window waiting for their rollouts: (step, variant, parameters).
     pending_iterates: Vec<(u64, String, Vec<f32>)>,
-    batch_in: Vec<f32>,
-    batch_out: Vec<f32>,
-    d_pred: Vec<f32>,
 }
 
 impl BcTrainer {
@@ -154,20 +147,11 @@ impl BcTrainer {
             });
         }
         butterfly_nn::set_num_threads(config.threads)?;
-        let n = &config.network;
-        let net = Mlp::new(MlpSpec {
-            input: train.input_dim(),
-            hidden: n.hidden.clone(),
-            output: spec.act_dim,
-            activation: n.activation,
-            layer_norm: n.layer_norm,
-            dropout: n.dropout,
-        })?;
+        let imitator = Imitator::new(&config, &spec, &train)?;
         let mut rng = env_rng(config.seed.wrapping_add(3));
-        let theta: Vec<f32> = net.layout().init_params(&mut rng);
+        let theta: Vec<f32> = imitator.net.layout().init_params(&mut rng);
         let optimizer = Optimizer::new(config.optimizer, theta.len())?;
         let stabilizers = config.stabilizers.iter().map(|s| s.build(&theta)).collect::<Result<Vec<_>, _>>()?;
-        let norm = config.normalize.then(|| standardization(&train));
         let eval_states = initial_conditions(
             &mut butterfly_envs::Replicate::replicate(&env),
             config.eval.initial_conditions,
@@ -176,10 +160,9 @@ impl BcTrainer {
         Ok(Self {
             grad: vec![0.0; theta.len()],
             theta,
-            net,
+            imitator,
             optimizer,
             stabilizers,
-            norm,
             rng,
             data_rng,
             eval_states,
@@ -190,9 +173,6 @@ impl BcTrainer {
             logs,
             last_eval: Vec::new(),
             pending_iterates: Vec::new(),
-            batch_in: Vec::new(),
-            batch_out: Vec::new(),
-            d_pred: Vec::new(),
             config,
             dir: dir.to_path_buf(),
             env,
@@ -280,27 +260,10 @@ impl BcTrainer {
     /// One optimizer update (over `accumulation` micro-batches); returns the mean minibatch loss.
     fn update(&mut self) -> Result<f64, ImitateError> {
         let cfg = &self.config;
-        let (b, in_dim, act_dim) = (cfg.batch_size, self.train.input_dim(), self.train.act_dim);
         let lr = cfg.schedule.lr(self.step);
         let mut loss = 0.0;
         for micro in 0..cfg.accumulation {
-            self.batch_in.clear();
-            self.batch_out.clear();
-            for _ in 0..b {
-                let i = self.rng.random_range(0..self.train.len());
-                let row = &self.train.inputs[i * in_dim..(i + 1) * in_dim];
-                match &self.norm {
-                    Some((mean, std)) => {
-                        self.batch_in.extend(row.iter().zip(mean).zip(std).map(|((x, m), s)| (x - m) / s))
-                    }
-                    None => self.batch_in.extend_from_slice(row),
-                }
-                self.batch_out.extend_from_slice(&self.train.targets[i * act_dim..(i + 1) * act_dim]);
-            }
-            let pred = self.net.forward_train(&self.theta, &self.batch_in, b, &mut self.rng)?;
-            self.d_pred.resize(pred.len(), 0.0);
-            loss += mse(pred, &self.batch_out, &mut self.d_pred)?;
-            self.net.backward(&self.theta, &self.d_pred, &mut self.grad, micro > 0, None)?;
+            loss += self.imitator.minibatch_gradient(&self.theta, &self.train, cfg.batch_size, &mut self.rng, &mut self.grad, micro > 0)?;
         }
         let loss = loss / cfg.accumulation as f64;
         if !loss.is_finite() {
@@ -332,22 +295,7 @@ impl BcTrainer {
 
     /// An imitator policy over `theta` (input: observation and previous action; linear output).
     pub fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<MlpPolicy, ImitateError> {
-        let spec = self.env.spec();
-        let n = &self.config.network;
-        let meta = PolicyMeta {
-            env: spec.id.to_string(),
-            activation: n.activation,
-            hidden: n.hidden.clone(),
-            layer_norm: n.layer_norm,
-            obs_dim: self.train.input_dim(),
-            prev_action: true,
-            act_dim: spec.act_dim,
-            output: OutputKind::Linear,
-            action_low: spec.action_low.clone(),
-            action_high: spec.action_high.clone(),
-            extra,
-        };
-        Ok(MlpPolicy::new(meta, theta.to_vec(), self.norm.clone())?)
+        self.imitator.policy(theta, extra)
     }
 
     fn evaluate_and_log(&mut self) -> Result<(), ImitateError> {
@@ -360,7 +308,7 @@ impl BcTrainer {
         let mut summary = Vec::new();
         let mut val_losses = Vec::new();
         for ((name, theta), eps) in variants.iter().zip(&episodes) {
-            val_losses.push(validation_loss(&mut self.net.clone(), theta, &self.validation, self.norm.as_ref())?);
+            val_losses.push(self.imitator.clone().loss(theta, &self.validation)?);
             summary.push((name.clone(), eps.iter().map(|e| e.ret).sum::<f64>() / eps.len() as f64));
         }
         let names: Vec<String> = variants.into_iter().map(|(name, _)| name).collect();
@@ -457,54 +405,4 @@ impl BcTrainer {
         self.last_checkpoint = self.step;
         Ok(())
     }
-}
-
-/// Per-input mean and standard deviation of the training data (std floored so constant inputs pass).
-fn standardization(data: &Dataset) -> (Vec<f32>, Vec<f32>) {
-    let d = data.input_dim();
-    let n = data.len().max(1) as f64;
-    let mut mean = vec![0.0f64; d];
-    for row in data.inputs.chunks_exact(d) {
-        for (m, &x) in mean.iter_mut().zip(row) {
-            *m += x as f64;
-        }
-    }
-    mean.iter_mut().for_each(|m| *m /= n);
-    let mut var = vec![0.0f64; d];
-    for row in data.inputs.chunks_exact(d) {
-        for ((v, &x), m) in var.iter_mut().zip(row).zip(&mean) {
-            *v += (x as f64 - m).powi(2);
-        }
-    }
-    let std = var.iter().map(|v| ((v / n).sqrt().max(1e-3)) as f32).collect();
-    (mean.iter().map(|&m| m as f32).collect(), std)
-}
-
-/// Mean squared error of the network over a whole dataset (eval mode, in order).
-fn validation_loss(
-    net: &mut Mlp<f32>,
-    theta: &[f32],
-    data: &Dataset,
-    norm: Option<&(Vec<f32>, Vec<f32>)>,
-) -> Result<f64, ImitateError> {
-    let (d, a) = (data.input_dim(), data.act_dim);
-    let mut total = 0.0;
-    let mut input = Vec::new();
-    let mut d_pred = Vec::new();
-    for (rows, targets) in data.inputs.chunks(VALIDATION_CHUNK * d).zip(data.targets.chunks(VALIDATION_CHUNK * a)) {
-        input.clear();
-        match norm {
-            Some((mean, std)) => {
-                for row in rows.chunks_exact(d) {
-                    input.extend(row.iter().zip(mean).zip(std).map(|((x, m), s)| (x - m) / s));
-                }
-            }
-            None => input.extend_from_slice(rows),
-        }
-        let batch = rows.len() / d;
-        let pred = net.forward(theta, &input, batch)?;
-        d_pred.resize(pred.len(), 0.0);
-        total += mse(pred, targets, &mut d_pred)? * pred.len() as f64;
-    }
-    Ok(total / data.targets.len() as f64)
 }
