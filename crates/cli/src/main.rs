@@ -29,6 +29,8 @@ enum Command {
     /// Behavior cloning with stabilizers (EMA), judged by long-horizon rollouts.
     #[command(subcommand)]
     Bc(commands::bc::BcCommand),
+    /// Reward and BC-loss landscapes around a checkpoint of a BC run.
+    Landscape(commands::landscape::LandscapeArgs),
     /// Figures, oscillation metrics and report.md of BC runs, from their CSVs.
     Report(commands::report::ReportArgs),
     /// Benchmarks, side by side with the reference implementations.
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Expert(cmd) => commands::expert::run(cmd),
         Command::Data(cmd) => commands::data::run(cmd),
         Command::Bc(cmd) => commands::bc::run(cmd),
+        Command::Landscape(args) => commands::landscape::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Bench(cmd) => commands::bench::run(cmd),
         Command::Theory(cmd) => commands::theory::run(cmd),

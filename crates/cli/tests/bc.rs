@@ -118,6 +118,23 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     for plot in ["plots/returns.png", "plots/returns.svg", "plots/validation.png", "plots/window.png", "report.md"] {
         assert!(dir.join(plot).is_file(), "{plot}");
     }
+    // A landscape around an evaluation checkpoint: both surfaces, their roughness, CSV and heatmaps.
+    let d = dir.to_str().unwrap();
+    let out =
+        butterfly(&["landscape", d, "--checkpoint", "10000", "--grid", "5", "--span", "50", "--ics", "4", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let land: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["return_roughness", "loss_roughness"] {
+        let r = land[key].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&r), "{key} = {r}");
+    }
+    let csv = std::fs::read_to_string(dir.join("landscapes/step_10000_raw.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 25);
+    assert!(dir.join("landscapes/step_10000_raw.png").is_file());
+    let out = butterfly(&["landscape", d, "--checkpoint", "10001"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("multiples of 2000"), "{stderr}");
+
     // An incomplete run directory names what is missing.
     std::fs::remove_file(dir.join("eval.csv")).unwrap();
     let out = butterfly(&["report", dir.to_str().unwrap()]);

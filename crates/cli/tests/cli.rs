@@ -28,7 +28,7 @@ fn one_error_line(args: &[&str]) -> String {
 
 #[test]
 fn every_subcommand_has_help() {
-    let paths: [&[&str]; 11] = [
+    let paths: [&[&str]; 17] = [
         &[],
         &["env"],
         &["env", "list"],
@@ -40,6 +40,12 @@ fn every_subcommand_has_help() {
         &["bench", "env"],
         &["bench", "sac"],
         &["theory"],
+        &["data"],
+        &["data", "collect"],
+        &["bc"],
+        &["bc", "train"],
+        &["report"],
+        &["landscape"],
     ];
     for path in paths {
         let mut args = path.to_vec();

@@ -116,7 +116,15 @@ impl Window {
 
 impl Default for EvalConfig {
     fn default() -> Self {
-        Self { every: 5000, initial_conditions: 20, horizon: 1000, seed: 1, threads: 2, log_every: 100, windows: Vec::new() }
+        Self {
+            every: 5000,
+            initial_conditions: 20,
+            horizon: 1000,
+            seed: 1,
+            threads: 2,
+            log_every: 100,
+            windows: Vec::new(),
+        }
     }
 }
 

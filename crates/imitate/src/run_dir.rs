@@ -22,6 +22,11 @@ pub const VALIDATION: &str = "validation.csv";
 /// J_H of every iterate inside the evaluation windows: `step,variant,ic,return,length`.
 pub const ITERATES: &str = "iterates.csv";
 
+/// The parameters of every variant (tensors named `raw` and after each stabilizer) at evaluation `step`.
+pub fn params_file(step: u64) -> String {
+    format!("checkpoints/params_{step:08}.safetensors")
+}
+
 /// The CSV logs, in checkpoint order. `timing.csv` holds the wall-clock figures, so that the other
 /// three are bit-identical for the same config, seed and thread count.
 const LOGS: [(&str, &str); 5] = [
@@ -60,7 +65,13 @@ impl Logs {
     }
 
     pub fn lengths(&self) -> Result<Vec<u64>, ImitateError> {
-        Ok(vec![self.metrics.len()?, self.eval.len()?, self.validation.len()?, self.iterates.len()?, self.timing.len()?])
+        Ok(vec![
+            self.metrics.len()?,
+            self.eval.len()?,
+            self.validation.len()?,
+            self.iterates.len()?,
+            self.timing.len()?,
+        ])
     }
 }
 

@@ -12,8 +12,8 @@ use butterfly_nn::Optimizer;
 use butterfly_policy::MlpPolicy;
 use butterfly_store::{Tensor, TensorFile};
 
-use crate::run_dir::{self, CHECKPOINT, CONFIG, Logs, TRAIN_DATA, VALIDATION_DATA};
 use crate::imitator::Imitator;
+use crate::run_dir::{self, CHECKPOINT, CONFIG, Logs, TRAIN_DATA, VALIDATION_DATA};
 use crate::{BcConfig, Dataset, Ema, Expert, ImitateError, Stabilizer, collect};
 
 const FORMAT: &str = "butterfly-bc-checkpoint-1";
@@ -243,6 +243,7 @@ impl BcTrainer {
                 let rate = (step - first) as f64 / start.elapsed().as_secs_f64();
                 let eval_s = eval_start.elapsed().as_secs_f64();
                 self.logs.timing.row(&format!("{step},{:.3},{rate:.2},{eval_s:.3}", start.elapsed().as_secs_f64()))?;
+                self.save_params()?;
                 self.save_checkpoint()?;
             }
             if report_loss.is_some() || step % self.config.eval.every == 0 {
@@ -263,7 +264,14 @@ impl BcTrainer {
         let lr = cfg.schedule.lr(self.step);
         let mut loss = 0.0;
         for micro in 0..cfg.accumulation {
-            loss += self.imitator.minibatch_gradient(&self.theta, &self.train, cfg.batch_size, &mut self.rng, &mut self.grad, micro > 0)?;
+            loss += self.imitator.minibatch_gradient(
+                &self.theta,
+                &self.train,
+                cfg.batch_size,
+                &mut self.rng,
+                &mut self.grad,
+                micro > 0,
+            )?;
         }
         let loss = loss / cfg.accumulation as f64;
         if !loss.is_finite() {
@@ -330,13 +338,27 @@ impl BcTrainer {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending_iterates);
-        let policies = pending.iter().map(|(_, _, theta)| self.policy(theta, BTreeMap::new())).collect::<Result<Vec<_>, _>>()?;
-        let episodes = evaluate(&self.env, &policies, &self.eval_states, self.config.eval.horizon, self.config.eval.threads)?;
+        let policies =
+            pending.iter().map(|(_, _, theta)| self.policy(theta, BTreeMap::new())).collect::<Result<Vec<_>, _>>()?;
+        let episodes =
+            evaluate(&self.env, &policies, &self.eval_states, self.config.eval.horizon, self.config.eval.threads)?;
         for ((step, name, _), eps) in pending.iter().zip(&episodes) {
             for (ic, e) in eps.iter().enumerate() {
                 self.logs.iterates.row(&format!("{step},{name},{ic},{:?},{}", e.ret, e.length))?;
             }
         }
+        Ok(())
+    }
+
+    /// The parameters of every variant at this evaluation, kept for landscapes and later analysis.
+    fn save_params(&self) -> Result<(), ImitateError> {
+        let mut f = TensorFile::default();
+        for (name, theta) in self.variants() {
+            f.insert(name, vec![theta.len()], Tensor::F32(theta.to_vec()));
+        }
+        f.set_meta("env", self.env.spec().id);
+        f.set_meta("step", self.step);
+        f.save(&self.dir.join(run_dir::params_file(self.step)))?;
         Ok(())
     }
 

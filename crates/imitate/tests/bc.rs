@@ -91,9 +91,18 @@ fn reaches_the_experts_return() {
     assert_eq!(validation.lines().count(), 1 + 3 * 4, "3 evaluations × 4 variants");
     assert_eq!(eval.lines().count(), 1 + 3 * 4 * 10, "3 evaluations × 4 variants × 10 initial conditions");
     let iterates = std::fs::read_to_string(dir.join("iterates.csv")).unwrap();
-    assert_eq!(iterates.lines().count(), 1 + 100 * 4 * 10, "every iterate 951..=1050 × 4 variants × 10 initial conditions");
-    let steps: std::collections::BTreeSet<&str> = iterates.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
-    assert_eq!((steps.first(), steps.last(), steps.len()), (Some(&"1000"), Some(&"999"), 100), "steps 951..=1050 as text");
+    assert_eq!(
+        iterates.lines().count(),
+        1 + 100 * 4 * 10,
+        "every iterate 951..=1050 × 4 variants × 10 initial conditions"
+    );
+    let steps: std::collections::BTreeSet<&str> =
+        iterates.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(
+        (steps.first(), steps.last(), steps.len()),
+        (Some(&"1000"), Some(&"999"), 100),
+        "steps 951..=1050 as text"
+    );
     let _ = env.spec();
 }
 

@@ -111,8 +111,13 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
     plots.extend(returns.save(&plots_dir, "returns")?);
     plots.extend(validation.save(&plots_dir, "validation")?);
     if run.variants.iter().any(|(_, c)| !c.iterate_steps.is_empty()) {
-        let mut window = LineChart::new(format!("{}: J_H of every iterate in the evaluation windows", cfg.env), Axis::linear("gradient updates"), Axis::linear("J_H"));
-        window.note = format!("mean over {} fixed initial conditions at each consecutive iterate", cfg.eval.initial_conditions);
+        let mut window = LineChart::new(
+            format!("{}: J_H of every iterate in the evaluation windows", cfg.env),
+            Axis::linear("gradient updates"),
+            Axis::linear("J_H"),
+        );
+        window.note =
+            format!("mean over {} fixed initial conditions at each consecutive iterate", cfg.eval.initial_conditions);
         window.legend = Corner::LowerRight;
         for (k, (name, c)) in run.variants.iter().enumerate() {
             let points = c.iterate_steps.iter().map(|s| *s as f64).zip(c.iterate_return.iter().copied()).collect();
@@ -179,12 +184,19 @@ fn markdown(s: &RunSummary) -> String {
     }
     if s.variants.iter().any(|v| v.iterate_oscillation.is_some()) {
         let _ = writeln!(md, "\n## Every iterate\n\n![window](plots/window.png)\n");
-        let _ = writeln!(md, "The same metrics between consecutive iterates of the evaluation windows (cadence: 1 update).\n");
+        let _ = writeln!(
+            md,
+            "The same metrics between consecutive iterates of the evaluation windows (cadence: 1 update).\n"
+        );
         let _ = writeln!(md, "| variant | osc | collapse | spread | level | iterates |");
         let _ = writeln!(md, "|---|---|---|---|---|---|");
         for v in &s.variants {
             if let Some(o) = v.iterate_oscillation {
-                let _ = writeln!(md, "| {} | {:.3} | {:.2} | {:.3} | {:.3} | {} |", v.name, o.osc, o.collapse, o.spread, o.level, o.evaluations);
+                let _ = writeln!(
+                    md,
+                    "| {} | {:.3} | {:.2} | {:.3} | {:.3} | {} |",
+                    v.name, o.osc, o.collapse, o.spread, o.level, o.evaluations
+                );
             }
         }
     }

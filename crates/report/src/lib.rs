@@ -9,6 +9,7 @@ mod bc_run;
 mod csv_table;
 mod error;
 mod font;
+mod heatmap;
 mod line_chart;
 mod oscillation;
 
@@ -16,5 +17,6 @@ pub use bc_report::{RunSummary, VariantSummary, write_bc_report};
 pub use bc_run::{BcRun, VariantCurves};
 pub use csv_table::CsvTable;
 pub use error::ReportError;
+pub use heatmap::{Heatmaps, Surface};
 pub use line_chart::{Axis, Corner, LineChart, Series, Style};
 pub use oscillation::Oscillation;

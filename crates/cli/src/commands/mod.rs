@@ -5,5 +5,6 @@ mod bench_sac;
 pub mod data;
 pub mod env;
 pub mod expert;
+pub mod landscape;
 pub mod report;
 pub mod theory;

@@ -1,0 +1,171 @@
+//! Reward landscapes around an evaluation checkpoint (paper Figure 1, right): J_H and the held-out BC
+//! loss on the grid θ + s·d₁ + t·d₂, where d₁, d₂ are two independent minibatch gradient steps at θ.
+//! The BC loss is smooth there; J_H, through the closed loop, often is not.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use butterfly_envs::{Env, TaskEnv, env_rng, evaluate, initial_conditions};
+use butterfly_store::TensorFile;
+
+use crate::run_dir::{self, CONFIG, TRAIN_DATA, VALIDATION_DATA};
+use crate::{BcConfig, Dataset, ImitateError, Imitator};
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct LandscapeSpec {
+    /// An evaluation step of the run (its parameters are kept in checkpoints/params_*.safetensors).
+    pub step: u64,
+    /// `raw` or a stabilizer's name.
+    pub variant: String,
+    /// Points per axis (odd puts θ itself at the centre).
+    pub grid: usize,
+    /// The axes run over ±span minibatch SGD steps (d = learning rate × minibatch gradient).
+    pub span: f64,
+    /// Initial conditions per point (default: the run's evaluation set).
+    pub initial_conditions: Option<usize>,
+    /// Seed of the two minibatches.
+    pub seed: u64,
+    pub threads: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Landscape {
+    /// Axis coordinates, in SGD steps.
+    pub coords: Vec<f64>,
+    /// Mean J_H at (s_i, t_j), row-major by i.
+    pub returns: Vec<f64>,
+    /// Held-out BC loss at (s_i, t_j).
+    pub bc_loss: Vec<f64>,
+    /// Mean |difference| between grid neighbours relative to the surface's range: "jagged vs smooth".
+    pub return_roughness: f64,
+    pub loss_roughness: f64,
+    /// The norms of the two steps d₁, d₂ and the learning rate they used.
+    pub step_norms: [f64; 2],
+    pub lr: f64,
+}
+
+/// Mean |f(a) − f(b)| over horizontally and vertically adjacent grid points, divided by max f − min f
+/// (0 for a flat surface).
+pub fn roughness(values: &[f64], grid: usize) -> f64 {
+    let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    if !(max > min) {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    let mut pairs = 0usize;
+    for i in 0..grid {
+        for j in 0..grid {
+            let v = values[i * grid + j];
+            if i + 1 < grid {
+                total += (values[(i + 1) * grid + j] - v).abs();
+                pairs += 1;
+            }
+            if j + 1 < grid {
+                total += (values[i * grid + j + 1] - v).abs();
+                pairs += 1;
+            }
+        }
+    }
+    total / pairs as f64 / (max - min)
+}
+
+pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>) -> Result<Landscape, ImitateError> {
+    if spec.grid < 2 || !(spec.span > 0.0) {
+        return Err(ImitateError::Config("a landscape needs grid ≥ 2 and span > 0".into()));
+    }
+    run_dir::check_complete(dir)?;
+    let text = std::fs::read_to_string(dir.join(CONFIG))
+        .map_err(|source| ImitateError::Io { path: dir.join(CONFIG), source })?;
+    let config = BcConfig::from_toml(&text)?;
+    let params_path = dir.join(run_dir::params_file(spec.step));
+    if !params_path.is_file() {
+        return Err(ImitateError::RunDir {
+            path: dir.into(),
+            what: format!(
+                "no parameters kept for step {} (landscapes use evaluation steps: multiples of {})",
+                spec.step, config.eval.every
+            ),
+        });
+    }
+    let params = TensorFile::load(&params_path)?;
+    let theta = params.f32(&spec.variant).map_err(|_| ImitateError::RunDir {
+        path: params_path.clone(),
+        what: format!(
+            "no variant '{}' (have: {})",
+            spec.variant,
+            params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    })?;
+    let env = TaskEnv::make(&config.env, assets)?;
+    let train = Dataset::load(&dir.join(TRAIN_DATA))?;
+    let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;
+    butterfly_nn::set_num_threads(config.threads)?;
+    let mut imitator = Imitator::new(&config, env.spec(), &train)?;
+    if theta.len() != imitator.net.num_params() {
+        return Err(ImitateError::RunDir {
+            path: params_path,
+            what: "parameters do not fit the configured network".into(),
+        });
+    }
+
+    // Two independent minibatch SGD steps at θ.
+    let lr = config.schedule.lr(spec.step);
+    let mut rng = env_rng(spec.seed);
+    let mut directions = [vec![0.0f32; theta.len()], vec![0.0f32; theta.len()]];
+    let mut step_norms = [0.0; 2];
+    for (d, norm) in directions.iter_mut().zip(&mut step_norms) {
+        imitator.minibatch_gradient(theta, &train, config.batch_size, &mut rng, d, false)?;
+        d.iter_mut().for_each(|g| *g *= lr as f32);
+        *norm = d.iter().map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();
+    }
+
+    let k = spec.initial_conditions.unwrap_or(config.eval.initial_conditions);
+    let states = initial_conditions(&mut TaskEnv::make(&config.env, assets)?, k, &mut env_rng(config.eval.seed));
+    let n = spec.grid;
+    let coords: Vec<f64> = (0..n).map(|i| -spec.span + 2.0 * spec.span * i as f64 / (n - 1) as f64).collect();
+    let (mut returns, mut bc_loss) = (Vec::with_capacity(n * n), Vec::with_capacity(n * n));
+    // One row of the grid at a time: its n × K rollouts run together on the threads.
+    for &s in &coords {
+        let points: Vec<Vec<f32>> = coords
+            .iter()
+            .map(|&t| {
+                theta
+                    .iter()
+                    .zip(&directions[0])
+                    .zip(&directions[1])
+                    .map(|((x, a), b)| x + s as f32 * a + t as f32 * b)
+                    .collect()
+            })
+            .collect();
+        let policies = points.iter().map(|p| imitator.policy(p, BTreeMap::new())).collect::<Result<Vec<_>, _>>()?;
+        let episodes = evaluate(&env, &policies, &states, config.eval.horizon, spec.threads)?;
+        for (p, eps) in points.iter().zip(&episodes) {
+            returns.push(eps.iter().map(|e| e.ret).sum::<f64>() / eps.len() as f64);
+            bc_loss.push(imitator.loss(p, &validation)?);
+        }
+    }
+    Ok(Landscape {
+        return_roughness: roughness(&returns, n),
+        loss_roughness: roughness(&bc_loss, n),
+        coords,
+        returns,
+        bc_loss,
+        step_norms,
+        lr,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::roughness;
+
+    #[test]
+    fn roughness_tells_a_checkerboard_from_a_ramp() {
+        let ramp: Vec<f64> = (0..25).map(|k| (k / 5 + k % 5) as f64).collect();
+        let checker: Vec<f64> = (0..25).map(|k| ((k / 5 + k % 5) % 2) as f64).collect();
+        assert!((roughness(&ramp, 5) - 1.0 / 8.0).abs() < 1e-12, "steps of 1 over a range of 8");
+        assert_eq!(roughness(&checker, 5), 1.0, "every neighbour differs by the whole range");
+        assert_eq!(roughness(&[3.0; 9], 3), 0.0);
+    }
+}
