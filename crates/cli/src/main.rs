@@ -17,6 +17,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The butterfly effect in minutes: BC with and without EMA, every-iterate rewards, landscapes, report.
+    Demo(commands::demo::DemoArgs),
     /// Environments: list them, replay actions from a state.
     #[command(subcommand)]
     Env(commands::env::EnvCommand),
@@ -44,6 +46,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => commands::demo::run(&args),
         Command::Env(cmd) => commands::env::run(cmd),
         Command::Expert(cmd) => commands::expert::run(cmd),
         Command::Data(cmd) => commands::data::run(cmd),

@@ -141,3 +141,34 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("missing eval.csv"), "{stderr}");
 }
+
+#[test]
+fn demo_runs_end_to_end_on_the_linear_system() {
+    let dir = scratch("demo");
+    let d = dir.to_str().unwrap();
+    let out = butterfly(&[
+        "demo",
+        "--env",
+        "LinearSystem",
+        "--expert",
+        "linear",
+        "--steps",
+        "400",
+        "--grid",
+        "3",
+        "--out",
+        d,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("report:") && stdout.contains("ema"), "{stdout}");
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("## Landscapes") && report.contains("## Every iterate"), "{report}");
+    for plot in ["returns.png", "validation.png", "window.png", "landscape_raw.png", "landscape_ema.png"] {
+        assert!(dir.join("plots").join(plot).is_file(), "{plot}");
+    }
+    // Without the shipped expert the demo says how to get one.
+    let out = butterfly(&["demo", "--expert", "no/such/expert.safetensors", "--out", &format!("{d}-missing")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("butterfly expert train"), "{stderr}");
+}

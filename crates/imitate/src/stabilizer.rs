@@ -52,6 +52,12 @@ impl StabilizerSpec {
         }
     }
 
+    pub fn set_burn_in(&mut self, steps: u64) {
+        match self {
+            StabilizerSpec::Ema { burn_in, .. } | StabilizerSpec::Tail { burn_in, .. } => *burn_in = steps,
+        }
+    }
+
     /// The spec as a ready stabilizer, started at the initial parameters θ₀ (θ̃₀ = θ₀).
     pub fn build(&self, theta0: &[f32]) -> Result<Ema, ImitateError> {
         let bad = |m: String| Err(ImitateError::Config(format!("stabilizer: {m}")));

@@ -11,7 +11,7 @@ fn main() {
     let mut d = vec![0.0; y.len()];
     let mut opt = Optimizer::new(OptimizerConfig::adam(), theta.len()).unwrap();
     let (mut tf, mut tb, mut to) = (0.0, 0.0, 0.0);
-    for it in 0..600 {
+    for it in 0..1500 {
         let a = Instant::now();
         let p = mlp.forward(&theta, &x, 256).unwrap();
         mse(p, &y, &mut d).unwrap();
@@ -26,7 +26,7 @@ fn main() {
             to += (e - c).as_secs_f64();
         }
     }
-    let n = 500.0;
+    let n = 1400.0;
     println!(
         "threads {th}: fwd {:.0} us, bwd {:.0} us, opt {:.0} us => {:.0} steps/s",
         tf / n * 1e6,
@@ -34,6 +34,9 @@ fn main() {
         to / n * 1e6,
         n / (tf + tb + to)
     );
+    if std::env::args().nth(2).is_some() {
+        return;
+    }
     let inf: Vec<f64> = (0..5).map(|_| bench::infer_latency_us(256, 2000).unwrap()).collect();
     println!(
         "  infer {:.1} us; sgemm256 {:.0} 1024 {:.0}",

@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::activation::Activation;
 use crate::error::Result;
-use crate::gemm::{Operand, gemm};
+use crate::gemm::{Operand, gemm, num_threads};
 use crate::layout::{Layout, MlpSpec};
 use crate::loss::mse;
 use crate::mlp::Mlp;
@@ -99,7 +99,16 @@ pub fn sgemm_gflops(n: usize, reps: usize) -> f64 {
     let (a, b) = (random(&mut rng, n * n), random(&mut rng, n * n));
     let mut c = vec![0.0f32; n * n];
     let mut run = || {
-        gemm(n, n, n, Operand { data: &a, transposed: false }, Operand { data: &b, transposed: true }, &mut c, false)
+        gemm(
+            n,
+            n,
+            n,
+            Operand { data: &a, transposed: false },
+            Operand { data: &b, transposed: true },
+            &mut c,
+            false,
+            num_threads(),
+        )
     };
     run();
     let start = Instant::now();

@@ -44,8 +44,9 @@ pub struct Operand<'a, T> {
     pub(crate) transposed: bool,
 }
 
-/// `c (+)= a · b` with `a` logically m×k, `b` logically k×n and `c` m×n, all row-major.
-/// `accumulate` adds to `c` instead of overwriting it.
+/// `c (+)= a · b` with `a` logically m×k, `b` logically k×n and `c` m×n, all row-major, on
+/// `threads` threads. `accumulate` adds to `c` instead of overwriting it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm<T: GemmScalar>(
     m: usize,
     n: usize,
@@ -54,13 +55,23 @@ pub(crate) fn gemm<T: GemmScalar>(
     b: Operand<'_, T>,
     c: &mut [T],
     accumulate: bool,
+    threads: usize,
 ) {
     // Hard asserts: the unsafe kernels below read these extents.
     assert!(a.data.len() >= m * k && b.data.len() >= k * n && c.len() >= m * n);
     if m == 0 || n == 0 {
         return;
     }
-    T::gemm_raw(m, n, k, a, b, c, accumulate, num_threads());
+    T::gemm_raw(m, n, k, a, b, c, accumulate, threads);
+}
+
+/// Makes the backend's own thread setting `threads` now. Call it on one thread before GEMMs run
+/// concurrently from several (OpenBLAS's setting is a global that must not change mid-call).
+pub(crate) fn prepare_threads(threads: usize) {
+    #[cfg(not(feature = "rust-gemm"))]
+    blas::sync_threads(threads);
+    #[cfg(feature = "rust-gemm")]
+    let _ = threads; // The gemm crate takes its thread count per call.
 }
 
 /// The per-type GEMM entry point (sealed: implemented for f32 and f64 only).
@@ -185,6 +196,15 @@ mod blas {
         );
     }
 
+    pub(super) fn sync_threads(threads: usize) {
+        // SAFETY: plain getter/setter of OpenBLAS's global thread count.
+        unsafe {
+            if openblas_get_num_threads() != threads as c_int {
+                openblas_set_num_threads(threads as c_int);
+            }
+        }
+    }
+
     macro_rules! impl_gemm {
         ($t:ty, $f:ident) => {
             impl GemmScalar for $t {
@@ -201,12 +221,10 @@ mod blas {
                     let lda = if a.transposed { m } else { k };
                     let ldb = if b.transposed { k } else { n };
                     let t = |x: bool| if x { TRANS } else { NO_TRANS };
+                    sync_threads(threads);
                     // SAFETY: the caller checked every operand's extent; leading dims match the
-                    // row-major layouts. OpenBLAS's thread count is a global: keep it in sync.
+                    // row-major layouts.
                     unsafe {
-                        if openblas_get_num_threads() != threads as c_int {
-                            openblas_set_num_threads(threads as c_int);
-                        }
                         $f(
                             ROW_MAJOR,
                             t(a.transposed),

@@ -4,12 +4,15 @@
 //! `[out, in]` as in PyTorch. Bias, layer norm, activation and dropout run in one fused pass per
 //! row right after each GEMM, while the row is hot in cache.
 
+use std::sync::Mutex;
+
 use rand::{Rng, RngCore};
 
 use crate::activation::{Activation, with_activation};
 use crate::error::{NnError, Result, check_len};
 use crate::float::Float;
-use crate::gemm::{Operand, gemm};
+use crate::gemm::{Operand, gemm, num_threads, prepare_threads};
+use crate::helper;
 use crate::layer_norm;
 use crate::layout::{Layout, MlpSpec};
 
@@ -158,6 +161,12 @@ impl<T: Float> Mlp<T> {
             }
         }
         let norm_start = norms.first().map_or(grad.len(), |n| n.weight);
+        // With two or more threads each layer's weight-gradient GEMM runs beside its input-gradient
+        // GEMM (one thread each): they are independent and equally large, so this beats splitting
+        // every GEMM in two, and the elementwise pass below rides along on the main thread.
+        let split = num_threads() >= 2;
+        let gemm_threads = if split { 1 } else { num_threads() };
+        prepare_threads(gemm_threads);
         let w = &mut self.work;
         let [s0, s1] = &mut w.scratch;
         let (mut cur, mut next) = (s0, s1);
@@ -166,41 +175,55 @@ impl<T: Float> Mlp<T> {
         for (i, l) in linears.iter().enumerate().rev() {
             let dz: &[T] = if i == last { d_output } else { &cur[..batch * l.out_dim] };
             let x = if i == 0 { &w.input } else { &w.hidden[i - 1].post };
-            // dW = dzᵀ · x  ([out, batch] · [batch, in])
-            gemm(
-                l.out_dim,
-                l.in_dim,
-                batch,
-                Operand { data: dz, transposed: true },
-                Operand { data: &x[..batch * l.in_dim], transposed: false },
-                &mut grad[l.weight..l.weight + l.in_dim * l.out_dim],
-                accumulate,
-            );
-            if i == last {
-                add_column_sums(dz, l.out_dim, &mut grad[l.bias..l.bias + l.out_dim]);
-            }
-            // dx = dz · W  ([batch, out] · [out, in])
-            let weight = Operand { data: &theta[l.weight..l.weight + l.in_dim * l.out_dim], transposed: false };
+            // θ order puts lower layers' gradients before this layer's weight, norms after every
+            // Linear: three disjoint regions for the two jobs.
+            let (below_grad, rest) = grad.split_at_mut(l.weight);
+            let (own_grad, norm_grad) = rest.split_at_mut(norm_start - l.weight);
+            let w_len = l.in_dim * l.out_dim;
+            let weight_job = |own_grad: &mut [T]| {
+                // dW = dzᵀ · x  ([out, batch] · [batch, in])
+                let (dw, db) = own_grad.split_at_mut(w_len);
+                let dz_t = Operand { data: dz, transposed: true };
+                let x_op = Operand { data: &x[..batch * l.in_dim], transposed: false };
+                gemm(l.out_dim, l.in_dim, batch, dz_t, x_op, dw, accumulate, gemm_threads);
+                if i == last {
+                    add_column_sums(dz, l.out_dim, &mut db[..l.out_dim]);
+                }
+            };
+            // dx = dz · W  ([batch, out] · [out, in]), then through the layer below.
+            let weight = Operand { data: &theta[l.weight..l.weight + w_len], transposed: false };
             let dz_op = Operand { data: dz, transposed: false };
+            let mut input_job = || {
+                if i > 0 {
+                    let dx = &mut next[..batch * l.in_dim];
+                    gemm(batch, l.in_dim, l.out_dim, dz_op, weight, dx, false, gemm_threads);
+                    let below = linears[i - 1];
+                    let d_bias = &mut below_grad[below.bias..below.bias + below.out_dim];
+                    let norm = norms.get(i - 1).map(|s| {
+                        let (dg, ds) =
+                            norm_grad[s.weight - norm_start..s.bias - norm_start + s.dim].split_at_mut(s.dim);
+                        (&theta[s.weight..s.weight + s.dim], dg, ds)
+                    });
+                    let h = &w.hidden[i - 1];
+                    with_activation!(
+                        spec.activation,
+                        derivative,
+                        hidden_backward(h, dx, below.out_dim, dropout, d_bias, norm)
+                    );
+                } else if let Some(d_in) = d_input.as_deref_mut() {
+                    gemm(batch, l.in_dim, l.out_dim, dz_op, weight, d_in, false, gemm_threads);
+                }
+            };
+            if split {
+                // The helper needs a shared closure; the mutex hands it the weight-gradient slice.
+                let own_grad = Mutex::new(own_grad);
+                helper::join(input_job, &|| weight_job(&mut own_grad.lock().unwrap_or_else(|e| e.into_inner())));
+            } else {
+                input_job();
+                weight_job(own_grad);
+            }
             if i > 0 {
-                let dx = &mut next[..batch * l.in_dim];
-                gemm(batch, l.in_dim, l.out_dim, dz_op, weight, dx, false);
-                let below = linears[i - 1];
-                let (lin_grad, norm_grad) = grad.split_at_mut(norm_start);
-                let d_bias = &mut lin_grad[below.bias..below.bias + below.out_dim];
-                let norm = norms.get(i - 1).map(|s| {
-                    let (dg, ds) = norm_grad[s.weight - norm_start..s.bias - norm_start + s.dim].split_at_mut(s.dim);
-                    (&theta[s.weight..s.weight + s.dim], dg, ds)
-                });
-                let h = &w.hidden[i - 1];
-                with_activation!(
-                    spec.activation,
-                    derivative,
-                    hidden_backward(h, dx, below.out_dim, dropout, d_bias, norm)
-                );
                 std::mem::swap(&mut cur, &mut next);
-            } else if let Some(d_in) = d_input.as_deref_mut() {
-                gemm(batch, l.in_dim, l.out_dim, dz_op, weight, d_in, false);
             }
         }
         Ok(())
@@ -245,6 +268,7 @@ fn linear_gemm<T: Float>(theta: &[T], weight: usize, batch: usize, k: usize, n: 
         Operand { data: &theta[weight..weight + n * k], transposed: true },
         &mut z[..batch * n],
         false,
+        num_threads(),
     );
 }
 

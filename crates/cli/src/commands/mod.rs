@@ -3,6 +3,7 @@ pub mod bench;
 mod bench_env;
 mod bench_sac;
 pub mod data;
+pub mod demo;
 pub mod env;
 pub mod expert;
 pub mod landscape;

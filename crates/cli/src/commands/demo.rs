@@ -1,0 +1,167 @@
+//! `butterfly demo`: the butterfly effect on your machine — BC training where the rollout reward of
+//! nearby iterates swings while the BC loss is smooth, the reward landscape around a checkpoint, and the
+//! EMA calming both (a compact paper Figure 1), with a report that says it in numbers.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use butterfly_envs::{Env, TaskEnv};
+use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, run_dir};
+use butterfly_report::{BcRun, Heatmaps, Surface, write_bc_report};
+use clap::Args;
+
+use super::env::AssetsArg;
+use crate::progress::Progress;
+
+const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Run directory (an unfinished demo there is resumed).
+    #[arg(long, default_value = "runs/demo")]
+    out: PathBuf,
+    /// Another task (the demo's config is configs/demo.toml).
+    #[arg(long)]
+    env: Option<String>,
+    /// Another expert: a policy file, or `linear` with --env LinearSystem.
+    #[arg(long)]
+    expert: Option<String>,
+    /// Landscape points per axis.
+    #[arg(long, default_value_t = 11)]
+    grid: usize,
+    /// A shorter or longer demo: the evaluation cadence, the window and the burn-in scale with it.
+    #[arg(long)]
+    steps: Option<u64>,
+    #[command(flatten)]
+    assets: AssetsArg,
+}
+
+/// The demo's config for the chosen env and expert (horizons capped at the env's episode length).
+fn demo_config(args: &DemoArgs) -> anyhow::Result<BcConfig> {
+    let mut config = BcConfig::from_toml(DEMO_CONFIG)?;
+    if let Some(env) = &args.env {
+        config.env = env.clone();
+    }
+    if let Some(expert) = &args.expert {
+        config.expert = expert.clone();
+    }
+    if let Some(steps) = args.steps {
+        anyhow::ensure!(steps >= 100, "--steps must be at least 100");
+        let scale = |x: u64| (x as f64 * steps as f64 / config.steps as f64).round().max(1.0) as u64;
+        config.eval.every = scale(config.eval.every);
+        for w in &mut config.eval.windows {
+            w.start = scale(w.start);
+            w.length = w.length.min(steps - w.start);
+        }
+        for s in &mut config.stabilizers {
+            s.set_burn_in(scale(s.burn_in()));
+        }
+        config.steps = steps;
+    }
+    let episode = TaskEnv::make(&config.env, args.assets.assets.as_deref())?.spec().max_episode_steps;
+    config.data.horizon = config.data.horizon.min(episode);
+    config.eval.horizon = config.eval.horizon.min(episode);
+    if config.expert.ends_with(".safetensors") && !Path::new(&config.expert).is_file() {
+        anyhow::bail!(
+            "the expert {} is missing: train one with `butterfly expert train --env {}` and pass it with --expert",
+            config.expert,
+            config.env
+        );
+    }
+    Ok(config)
+}
+
+pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    let assets = args.assets.assets.as_deref();
+    let mut trainer = if args.out.join(run_dir::CONFIG).exists() {
+        eprintln!("resuming the demo in {}", args.out.display());
+        BcTrainer::resume(&args.out, assets)?
+    } else {
+        let config = demo_config(args)?;
+        eprintln!("collecting {} expert trajectories on {} ...", config.data.trajectories, config.env);
+        BcTrainer::create(config, &args.out, assets)?
+    };
+    let mut progress = Progress::new("demo: BC training", trainer.total_steps());
+    progress.set_position(trainer.step());
+    trainer.run(None, |p| {
+        let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.0}")).collect();
+        progress.update(p.step, &format!("J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") }));
+    })?;
+    progress.finish();
+    drop(trainer);
+
+    let run = BcRun::load(&args.out)?;
+    let summary = write_bc_report(&run, None)?;
+    // The landscape around the last evaluation inside the oscillation window.
+    let step = run.variants[0]
+        .1
+        .steps
+        .iter()
+        .rev()
+        .find(|s| **s >= summary.window_start)
+        .copied()
+        .context("no evaluation in the window")?;
+    eprintln!("demo: reward landscapes around step {step} ({0}×{0} grid per variant) ...", args.grid);
+    let mut roughness = Vec::new();
+    for (name, _) in &run.variants {
+        let spec = LandscapeSpec {
+            step,
+            variant: name.clone(),
+            grid: args.grid,
+            span: 10.0,
+            initial_conditions: None,
+            seed: 0,
+            threads: run.config.eval.threads,
+        };
+        let land = compute_landscape(&args.out, &spec, assets)?;
+        let maps = Heatmaps {
+            title: format!(
+                "{} around step {step}: roughness J_H {:.3}, BC loss {:.3}",
+                name, land.return_roughness, land.loss_roughness
+            ),
+            x_label: "s (SGD steps along d₁)".into(),
+            y_label: "t (SGD steps along d₂)".into(),
+            panels: vec![
+                Surface {
+                    title: "rollout reward J_H".into(),
+                    coords: land.coords.clone(),
+                    values: land.returns.clone(),
+                },
+                Surface { title: "held-out BC loss".into(), coords: land.coords.clone(), values: land.bc_loss.clone() },
+            ],
+        };
+        maps.save(&args.out.join("plots"), &format!("landscape_{name}"))?;
+        roughness.push((name.clone(), land.return_roughness, land.loss_roughness));
+    }
+    let mut md = std::fs::read_to_string(&summary.report)?;
+    md.push_str(&format!("\n## Landscapes around step {step}\n\n| variant | roughness of J_H | roughness of the BC loss |\n|---|---|---|\n"));
+    for (name, r, l) in &roughness {
+        md.push_str(&format!("| {name} | {r:.3} | {l:.3} |\n"));
+    }
+    md.push_str("\nRoughness: mean |difference| between grid neighbours divided by the surface's range (1: every neighbour differs by the whole range; small: smooth).\n\n");
+    for (name, _, _) in &roughness {
+        md.push_str(&format!("![landscape {name}](plots/landscape_{name}.png)\n\n"));
+    }
+    butterfly_store::write_atomic(&summary.report, md.as_bytes())?;
+
+    println!("demo finished: {}", args.out.display());
+    println!(
+        "  {:<12} {:>10} {:>8} {:>9} {:>10} {:>14}",
+        "variant", "final J_H", "osc", "collapse", "iter. osc", "J_H roughness"
+    );
+    for (v, (_, r, _)) in summary.variants.iter().zip(&roughness) {
+        let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+        println!(
+            "  {:<12} {:>10.1} {:>8} {:>9} {:>10} {:>14.3}",
+            v.name,
+            v.final_return,
+            f(v.oscillation.map(|o| o.osc)),
+            f(v.oscillation.map(|o| o.collapse)),
+            f(v.iterate_oscillation.map(|o| o.osc)),
+            r
+        );
+    }
+    println!("  report: {}", summary.report.display());
+    println!("  plots:  {}", args.out.join("plots").display());
+    Ok(())
+}
