@@ -11,6 +11,17 @@ venv="$root/.venv"
 stamp="$venv/.butterfly-requirements"
 want="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION"
 
+# 0. OpenBLAS, the GEMM under the MLP engine (Debian's libopenblas-dev; linked as -lopenblas).
+if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing libopenblas-dev"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null
+  else
+    echo "setup: OpenBLAS is missing: install libopenblas-dev (e.g. sudo apt-get install libopenblas-dev) and rerun" >&2
+    exit 1
+  fi
+fi
+
 # 1. The venv: reference Gymnasium for conformance tests and benchmarks, and the source of libmujoco and the XML.
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: creating $venv with $want"

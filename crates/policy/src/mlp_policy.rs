@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use butterfly_envs::Policy;
-use butterfly_nn::Mlp;
+use butterfly_nn::{Layout, PackedMlp};
 use butterfly_store::{Tensor, TensorFile};
 
 use crate::{OutputKind, PolicyError, PolicyMeta};
@@ -11,7 +11,10 @@ use crate::{OutputKind, PolicyError, PolicyMeta};
 pub struct MlpPolicy {
     meta: PolicyMeta,
     theta: Vec<f32>,
-    net: Mlp<f32>,
+    layout: Layout,
+    /// Inference runs on the engine's packed small-batch kernel: no BLAS call, so rollouts on many
+    /// threads at once never share a BLAS thread pool.
+    net: PackedMlp,
     obs_norm: Option<(Vec<f32>, Vec<f32>)>,
     /// The previous action (imitators read it; zero at an episode's start).
     prev: Vec<f64>,
@@ -20,10 +23,10 @@ pub struct MlpPolicy {
 
 impl MlpPolicy {
     pub fn new(meta: PolicyMeta, theta: Vec<f32>, obs_norm: Option<(Vec<f32>, Vec<f32>)>) -> Result<Self, PolicyError> {
-        let net = Mlp::new(meta.mlp_spec())?;
+        let layout = Layout::new(meta.mlp_spec())?;
         let invalid = |what: String| PolicyError::Invalid { path: "<new policy>".into(), what };
-        if theta.len() != net.num_params() {
-            return Err(invalid(format!("{} parameters, the network has {}", theta.len(), net.num_params())));
+        if theta.len() != layout.num_params() {
+            return Err(invalid(format!("{} parameters, the network has {}", theta.len(), layout.num_params())));
         }
         if meta.action_low.len() != meta.act_dim || meta.action_high.len() != meta.act_dim {
             return Err(invalid(format!("action bounds must have {} entries", meta.act_dim)));
@@ -41,7 +44,8 @@ impl MlpPolicy {
         }
         let input = vec![0.0; meta.obs_dim];
         let prev = vec![0.0; if meta.prev_action { meta.act_dim } else { 0 }];
-        Ok(Self { meta, theta, net, obs_norm, prev, input })
+        let net = PackedMlp::new(&layout, &theta)?;
+        Ok(Self { meta, theta, layout, net, obs_norm, prev, input })
     }
 
     pub fn meta(&self) -> &PolicyMeta {
@@ -58,7 +62,7 @@ impl MlpPolicy {
 
     pub fn save(&self, path: &Path) -> Result<(), PolicyError> {
         let mut file = TensorFile::default();
-        for t in self.net.layout().named_tensors(&self.theta)? {
+        for t in self.layout.named_tensors(&self.theta)? {
             file.insert(t.name, t.shape, Tensor::F32(t.data.to_vec()));
         }
         if let Some((mean, std)) = &self.obs_norm {
@@ -79,10 +83,10 @@ impl MlpPolicy {
             }
         }
         // θ is the concatenation of the named tensors in layout order (PyTorch's parameters_to_vector).
-        let net = Mlp::<f32>::new(meta.mlp_spec())?;
-        let zeros = vec![0.0f32; net.num_params()];
+        let layout = Layout::new(meta.mlp_spec())?;
+        let zeros = vec![0.0f32; layout.num_params()];
         let mut theta = Vec::with_capacity(zeros.len());
-        for t in net.layout().named_tensors(&zeros)? {
+        for t in layout.named_tensors(&zeros)? {
             if file.shape(&t.name)? != t.shape.as_slice() {
                 let what = format!(
                     "tensor {} has shape {:?}, the metadata implies {:?}",
@@ -133,7 +137,7 @@ impl Policy for MlpPolicy {
                 }
             }
         }
-        let y = self.net.forward(&self.theta, &self.input, 1).expect("shapes checked at construction");
+        let y = self.net.forward(&self.input, 1).expect("shapes checked at construction");
         let (low, high) = (&self.meta.action_low, &self.meta.action_high);
         for (i, (a, &y)) in action.iter_mut().zip(y).enumerate() {
             *a = match self.meta.output {

@@ -1,11 +1,13 @@
 use clap::Subcommand;
 
-use super::{bench_env, bench_sac};
+use super::{bench_env, bench_sac, bench_train};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// Env steps/s per task: ours, the raw physics limit, vectorized, and Gymnasium.
     Env(bench_env::BenchEnvArgs),
+    /// BC training steps/s of the MLP engine (and the stabilizers' share), and PyTorch's.
+    Train(bench_train::BenchTrainArgs),
     /// SAC updates/s at the default network size, and stable-baselines3's.
     Sac(bench_sac::BenchSacArgs),
 }
@@ -13,13 +15,7 @@ pub enum BenchCommand {
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Env(args) => bench_env::run(&args),
+        BenchCommand::Train(args) => bench_train::run(&args),
         BenchCommand::Sac(args) => bench_sac::run(&args),
     }
-}
-
-/// The median of measurements (the figure every benchmark reports).
-pub fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    if n % 2 == 1 { xs[n / 2] } else { 0.5 * (xs[n / 2 - 1] + xs[n / 2]) }
 }

@@ -10,7 +10,7 @@ use clap::Args;
 use rand::Rng;
 use serde::Serialize;
 
-use super::bench::median;
+use butterfly_nn::bench::median;
 use super::env::{AssetsArg, make_env};
 use crate::progress::Progress;
 use crate::reference_python::{run_script, venv_python};

@@ -9,7 +9,7 @@ use butterfly_sac::{ReplayBuffer, Sac, SacConfig, SacRng};
 use clap::Args;
 use rand::{Rng, SeedableRng};
 
-use super::bench::median;
+use butterfly_nn::bench::median;
 use super::env::{AssetsArg, make_env};
 use crate::reference_python::run_script;
 

@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, bail};
+use std::time::Instant;
+
+use butterfly_imitate::{Stabilizer, StabilizerSpec};
+use butterfly_nn::bench::median;
 use butterfly_nn::{Layout, bench};
 use serde_json::{Value, json};
 
@@ -15,7 +19,8 @@ const TORCH_MISSING: i32 = 3;
 
 #[derive(clap::Args, Debug)]
 pub struct BenchTrainArgs {
-    /// print JSON
+    /// Print JSON: `bc_steps_per_s`, `torch_bc_steps_per_s`, `infer_us_b20`, `gflops`,
+    /// `sgemm_peak_gflops`, `ema_share`.
     #[arg(long)]
     pub json: bool,
     /// Hidden widths to benchmark (4 hidden layers each).
@@ -55,12 +60,16 @@ pub fn run(args: &BenchTrainArgs) -> anyhow::Result<()> {
     let mut ours = serde_json::Map::new();
     for &w in &args.widths {
         let runs = (0..args.repeats).map(|_| bench::bc_steps_per_s(w, steps_at(args, w))).collect::<Result<_, _>>()?;
-        ours.insert(w.to_string(), json!(bench::median(runs)));
+        ours.insert(w.to_string(), json!(median(runs)));
     }
     let infer_runs = (0..args.repeats).map(|_| bench::infer_latency_us(256, 2000)).collect::<Result<_, _>>()?;
-    let infer_us = bench::median(infer_runs);
-    let peak = bench::median((0..args.repeats).map(|_| bench::sgemm_gflops(1024, 10)).collect());
+    let infer_us = median(infer_runs);
+    let peak = median((0..args.repeats).map(|_| bench::sgemm_gflops(1024, 10)).collect());
     let flops_256 = bench::bc_step_flops(&Layout::new(bench::imitator_spec(256))?, bench::TRAIN_BATCH);
+    let ema_share = match ours.get("256").and_then(Value::as_f64) {
+        Some(steps_per_s) => Some(median((0..args.repeats).map(|_| ema_seconds_per_step()).collect::<Result<_, _>>()?) * steps_per_s),
+        None => None,
+    };
     let gflops = ours.get("256").and_then(Value::as_f64).map(|s| s * flops_256 / 1e9);
 
     let torch_steps = torch.as_ref().map(|t| t["bc_steps_per_s"].clone());
@@ -71,6 +80,7 @@ pub fn run(args: &BenchTrainArgs) -> anyhow::Result<()> {
             "infer_us_b20": infer_us,
             "gflops": gflops,
             "sgemm_peak_gflops": peak,
+            "ema_share": ema_share,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -95,10 +105,34 @@ pub fn run(args: &BenchTrainArgs) -> anyhow::Result<()> {
     let torch_infer = torch.as_ref().and_then(|t| t["infer_us_b20"].as_f64());
     println!("batch-20 inference (width 256): {infer_us:.1} µs (torch: {} µs)", fmt(torch_infer, 1));
     println!("sgemm peak (1024³, {}, same threads): {peak:.1} GFLOP/s", butterfly_nn::gemm_backend());
+    if let Some(share) = ema_share {
+        println!("three EMA stabilizers updated every step: {:.2} % of a width-256 training step", 100.0 * share);
+    }
     if torch.is_none() && !args.no_torch {
         println!("torch: not found (set BUTTERFLY_TORCH_PYTHON or --torch-python to a Python with torch)");
     }
     Ok(())
+}
+
+/// Seconds to update the default three EMA stabilizers (α = 0.5, 0.7, 0.9) over the width-256 imitator's θ.
+fn ema_seconds_per_step() -> anyhow::Result<f64> {
+    let layout = Layout::new(bench::imitator_spec(256))?;
+    let theta: Vec<f32> = (0..layout.num_params()).map(|i| (i as f32 * 1e-3).sin()).collect();
+    let mut emas = ["0.5", "0.7", "0.9"]
+        .iter()
+        .map(|a| {
+            let spec: StabilizerSpec = toml::from_str(&format!("kind = \"ema\"\nalpha = {a}\ngamma_min = 1e-4"))?;
+            Ok(spec.build(&theta)?)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    const UPDATES: u64 = 200;
+    let start = Instant::now();
+    for t in 1..=UPDATES {
+        for ema in &mut emas {
+            ema.update(t + 1, &theta);
+        }
+    }
+    Ok(start.elapsed().as_secs_f64() / UPDATES as f64)
 }
 
 fn fmt(v: Option<f64>, digits: usize) -> String {
@@ -114,10 +148,9 @@ fn run_torch(args: &BenchTrainArgs) -> anyhow::Result<Option<Value>> {
     let candidates: Vec<PathBuf> = match (&args.torch_python, std::env::var_os("BUTTERFLY_TORCH_PYTHON")) {
         (Some(p), _) => vec![p.clone()],
         (None, Some(p)) => vec![PathBuf::from(p)],
-        (None, None) => vec![
-            PathBuf::from("python3"),
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"),
-        ],
+        (None, None) => {
+            vec![PathBuf::from("python3"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")]
+        }
     };
     let widths = args.widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
     for python in &candidates {

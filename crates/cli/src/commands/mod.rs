@@ -2,6 +2,7 @@ pub mod bc;
 pub mod bench;
 mod bench_env;
 mod bench_sac;
+mod bench_train;
 pub mod data;
 pub mod demo;
 pub mod env;
