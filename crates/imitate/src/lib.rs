@@ -18,5 +18,5 @@ pub use error::ImitateError;
 pub use expert::Expert;
 pub use imitator::Imitator;
 pub use landscape::{Landscape, LandscapeSpec, compute_landscape, roughness};
-pub use stabilizer::{Ema, EmaWeight, Stabilizer, StabilizerSpec};
+pub use stabilizer::{Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
 pub use trainer::{BcTrainer, Progress};

@@ -136,6 +136,30 @@ impl Ema {
 /// whatever the thread count, so results are bit-identical.
 const CHUNK: usize = 1 << 14;
 
+/// Updates several EMAs with iterate t in one pass over θ (each chunk of θ is read once, while it is in
+/// cache, for all of them); the same arithmetic as [`Stabilizer::update`] on each.
+pub fn update_all(emas: &mut [Ema], t: u64, theta: &[f32]) {
+    let gammas: Vec<f32> = emas.iter().map(|e| e.gamma(t) as f32).collect();
+    let mut per_chunk: Vec<Vec<&mut [f32]>> =
+        (0..theta.len().div_ceil(CHUNK)).map(|_| Vec::with_capacity(emas.len())).collect();
+    for e in emas.iter_mut() {
+        for (k, chunk) in e.average.chunks_mut(CHUNK).enumerate() {
+            per_chunk[k].push(chunk);
+        }
+    }
+    per_chunk.into_par_iter().zip(theta.par_chunks(CHUNK)).for_each(|(averages, th)| {
+        for (avg, &g) in averages.into_iter().zip(&gammas) {
+            if g == 1.0 {
+                avg.copy_from_slice(th);
+            } else {
+                for (a, &x) in avg.iter_mut().zip(th) {
+                    *a += g * (x - *a);
+                }
+            }
+        }
+    });
+}
+
 impl Stabilizer for Ema {
     fn name(&self) -> &str {
         &self.name
@@ -226,6 +250,21 @@ mod tests {
             assert!(spec.build(&[0.0]).is_err(), "{bad}");
         }
         assert!(toml::from_str::<StabilizerSpec>("kind = \"ema\"\ndecay = 0.9").is_err(), "unknown keys are rejected");
+    }
+
+    #[test]
+    fn one_pass_update_equals_separate_updates() {
+        let n = 2 * CHUNK + 5;
+        let theta0: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
+        let specs = ["kind = \"ema\"\nalpha = 0.5", "kind = \"ema\"\ngamma = 0.3\nburn_in = 2", "kind = \"tail\""];
+        let mut separate: Vec<Ema> = specs.iter().map(|s| ema(s, &theta0)).collect();
+        let mut together = separate.clone();
+        for t in 1..=5u64 {
+            let theta: Vec<f32> = theta0.iter().map(|x| x * t as f32).collect();
+            separate.iter_mut().for_each(|e| e.update(t, &theta));
+            update_all(&mut together, t, &theta);
+        }
+        assert_eq!(separate, together);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use butterfly_store::{Tensor, TensorFile};
 
 use crate::imitator::Imitator;
 use crate::run_dir::{self, CHECKPOINT, CONFIG, Logs, TRAIN_DATA, VALIDATION_DATA};
-use crate::{BcConfig, Dataset, Ema, Expert, ImitateError, Stabilizer, collect};
+use crate::{BcConfig, Dataset, Ema, Expert, ImitateError, Stabilizer, collect, update_all};
 
 const FORMAT: &str = "butterfly-bc-checkpoint-1";
 /// Iterates of an evaluation window whose rollouts run together (all of them spread over the threads).
@@ -279,9 +279,7 @@ impl BcTrainer {
         }
         self.optimizer.step_accumulated(&mut self.theta, &self.grad, cfg.accumulation, lr)?;
         self.step += 1;
-        for s in &mut self.stabilizers {
-            s.update(self.step, &self.theta);
-        }
+        update_all(&mut self.stabilizers, self.step, &self.theta);
         Ok(loss)
     }
 

@@ -30,7 +30,7 @@ pub struct BenchEnvArgs {
     #[arg(long, default_value_t = 2000)]
     steps: usize,
     /// Minimum duration of one measurement, in seconds (the action sequence is cycled until then).
-    #[arg(long, default_value_t = 0.4)]
+    #[arg(long, default_value_t = 1.0)]
     seconds: f64,
     /// Measurements per figure; the median is reported.
     #[arg(long, default_value_t = 5)]

@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use std::time::Instant;
 
-use butterfly_imitate::{Stabilizer, StabilizerSpec};
+use butterfly_imitate::{StabilizerSpec, update_all};
 use butterfly_nn::bench::median;
 use butterfly_nn::{Layout, bench};
 use serde_json::{Value, json};
@@ -128,9 +128,7 @@ fn ema_seconds_per_step() -> anyhow::Result<f64> {
     const UPDATES: u64 = 200;
     let start = Instant::now();
     for t in 1..=UPDATES {
-        for ema in &mut emas {
-            ema.update(t + 1, &theta);
-        }
+        update_all(&mut emas, t + 1, &theta);
     }
     Ok(start.elapsed().as_secs_f64() / UPDATES as f64)
 }
