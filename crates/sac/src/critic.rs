@@ -15,7 +15,6 @@ pub struct TwinCritic {
     pub q: [Vec<f32>; 2],
     d_out: Vec<f32>,
     d_input: Vec<f32>,
-    scratch_grad: Vec<f32>,
 }
 
 impl TwinCritic {
@@ -39,7 +38,6 @@ impl TwinCritic {
             q: [Vec::new(), Vec::new()],
             d_out: Vec::new(),
             d_input: Vec::new(),
-            scratch_grad: vec![0.0; per_net],
         })
     }
 
@@ -121,13 +119,7 @@ impl TwinCritic {
                 self.d_out.push(if chosen { -1.0 / batch as f32 } else { 0.0 });
             }
             // Each critic keeps its own activations from `q_values` above, so no second forward.
-            self.nets[k].backward(
-                &theta[range],
-                &self.d_out,
-                &mut self.scratch_grad,
-                false,
-                Some(&mut self.d_input),
-            )?;
+            self.nets[k].backward_input(&theta[range], &self.d_out, &mut self.d_input)?;
             for (d, row) in d_act.chunks_exact_mut(self.act_dim).zip(self.d_input.chunks_exact(width)) {
                 for (d, &g) in d.iter_mut().zip(&row[self.obs_dim..]) {
                     *d += g;

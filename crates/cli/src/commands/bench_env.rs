@@ -10,10 +10,10 @@ use clap::Args;
 use rand::Rng;
 use serde::Serialize;
 
-use butterfly_nn::bench::median;
 use super::env::{AssetsArg, make_env};
 use crate::progress::Progress;
 use crate::reference_python::{run_script, venv_python};
+use butterfly_nn::bench::median;
 
 const GYM_BENCH: &str = include_str!("../../../../bench/gym_env_bench.py");
 const EPISODE: usize = 1000;

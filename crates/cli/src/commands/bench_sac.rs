@@ -9,9 +9,9 @@ use butterfly_sac::{ReplayBuffer, Sac, SacConfig, SacRng};
 use clap::Args;
 use rand::{Rng, SeedableRng};
 
-use butterfly_nn::bench::median;
 use super::env::{AssetsArg, make_env};
 use crate::reference_python::run_script;
+use butterfly_nn::bench::median;
 
 const SB3_BENCH: &str = include_str!("../../../../bench/sb3_sac.py");
 const WARM_UP_STEPS: usize = 1000;

@@ -67,7 +67,9 @@ pub fn run(args: &BenchTrainArgs) -> anyhow::Result<()> {
     let peak = median((0..args.repeats).map(|_| bench::sgemm_gflops(1024, 10)).collect());
     let flops_256 = bench::bc_step_flops(&Layout::new(bench::imitator_spec(256))?, bench::TRAIN_BATCH);
     let ema_share = match ours.get("256").and_then(Value::as_f64) {
-        Some(steps_per_s) => Some(median((0..args.repeats).map(|_| ema_seconds_per_step()).collect::<Result<_, _>>()?) * steps_per_s),
+        Some(steps_per_s) => {
+            Some(median((0..args.repeats).map(|_| ema_seconds_per_step()).collect::<Result<_, _>>()?) * steps_per_s)
+        }
         None => None,
     };
     let gflops = ours.get("256").and_then(Value::as_f64).map(|s| s * flops_256 / 1e9);

@@ -179,3 +179,19 @@ fn two_runs_are_bit_identical_on_two_threads() {
     assert_eq!(bits(&a.1), bits(&b.1));
     assert_eq!(bits(&a.2), bits(&b.2));
 }
+
+#[test]
+fn input_only_backward_equals_the_full_backwards_input_gradient() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for layer_norm in [false, true] {
+        let mut mlp = Mlp::<f64>::new(spec(Activation::Tanh, layer_norm, 0.0)).unwrap();
+        let theta = mlp.layout().init_params(&mut rng);
+        let (x, c) = (random_vec(&mut rng, 4 * 3), random_vec(&mut rng, 4 * 2));
+        mlp.forward(&theta, &x, 4).unwrap();
+        let mut grad = vec![0.0; theta.len()];
+        let (mut full, mut only) = (vec![0.0; 12], vec![0.0; 12]);
+        mlp.backward(&theta, &c, &mut grad, false, Some(&mut full)).unwrap();
+        mlp.backward_input(&theta, &c, &mut only).unwrap();
+        assert_eq!(full, only, "layer_norm {layer_norm}");
+    }
+}
