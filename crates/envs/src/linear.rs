@@ -130,7 +130,7 @@ impl Env for LinearSystem {
         Ok(Transition {
             reward: terms.forward - terms.ctrl_cost,
             terms,
-            terminated: !(norm < DIVERGED),
+            terminated: norm.is_nan() || norm >= DIVERGED,
             truncated: self.elapsed_steps >= self.spec.max_episode_steps,
         })
     }

@@ -49,7 +49,7 @@ pub struct Landscape {
 /// (0 for a flat surface).
 pub fn roughness(values: &[f64], grid: usize) -> f64 {
     let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    if !(max > min) {
+    if max <= min {
         return 0.0;
     }
     let mut total = 0.0;
@@ -71,7 +71,7 @@ pub fn roughness(values: &[f64], grid: usize) -> f64 {
 }
 
 pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>) -> Result<Landscape, ImitateError> {
-    if spec.grid < 2 || !(spec.span > 0.0) {
+    if spec.grid < 2 || spec.span.is_nan() || spec.span <= 0.0 {
         return Err(ImitateError::Config("a landscape needs grid ≥ 2 and span > 0".into()));
     }
     run_dir::check_complete(dir)?;

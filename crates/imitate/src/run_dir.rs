@@ -48,13 +48,13 @@ pub(crate) struct Logs {
 impl Logs {
     /// New logs with headers, or the existing ones cut back to the lengths a checkpoint recorded.
     pub fn open(dir: &Path, lengths: Option<&[u64]>) -> Result<Self, ImitateError> {
-        if let Some(lens) = lengths {
-            if lens.len() != LOGS.len() {
-                return Err(ImitateError::RunDir {
-                    path: dir.join(CHECKPOINT),
-                    what: "log_lengths has the wrong size".into(),
-                });
-            }
+        if let Some(lens) = lengths
+            && lens.len() != LOGS.len()
+        {
+            return Err(ImitateError::RunDir {
+                path: dir.join(CHECKPOINT),
+                what: "log_lengths has the wrong size".into(),
+            });
         }
         let mut open = LOGS.iter().enumerate().map(|(k, (name, header))| match lengths {
             Some(lens) => CsvLog::resume(&dir.join(name), lens[k]),

@@ -213,7 +213,7 @@ impl BcTrainer {
             self.loss_sum += loss;
             self.loss_count += 1;
             let step = self.step;
-            let report_loss = if step % self.config.eval.log_every == 0 {
+            let report_loss = if step.is_multiple_of(self.config.eval.log_every) {
                 let lr = self.config.schedule.lr(step - 1);
                 let mean = self.loss_sum / self.loss_count as f64;
                 self.logs.metrics.row(&format!("{step},{lr:?},{mean:?}"))?;
@@ -223,7 +223,7 @@ impl BcTrainer {
             } else {
                 None
             };
-            if self.config.data.fresh && step % self.config.data.refresh_every == 0 {
+            if self.config.data.fresh && step.is_multiple_of(self.config.data.refresh_every) {
                 self.refresh_data()?;
             }
             if self.config.eval.windows.iter().any(|w| w.contains(step)) {
@@ -235,7 +235,7 @@ impl BcTrainer {
                     self.evaluate_iterates()?;
                 }
             }
-            if step % self.config.eval.every == 0 || step == self.config.steps {
+            if step.is_multiple_of(self.config.eval.every) || step == self.config.steps {
                 // A checkpoint holds no pending iterates: evaluate them first.
                 self.evaluate_iterates()?;
                 let eval_start = Instant::now();
@@ -246,7 +246,7 @@ impl BcTrainer {
                 self.save_params()?;
                 self.save_checkpoint()?;
             }
-            if report_loss.is_some() || step % self.config.eval.every == 0 {
+            if report_loss.is_some() || step.is_multiple_of(self.config.eval.every) {
                 on_progress(&Progress {
                     step,
                     total: self.config.steps,

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use butterfly_envs::{Env, LinearSystem, TaskEnv, env_rng, evaluate, initial_conditions};
 use butterfly_imitate::{BcConfig, BcTrainer, ImitateError};
-use butterfly_store::TensorFile;
 
 const CONFIG: &str = r#"
 env = "LinearSystem"

@@ -31,10 +31,10 @@ impl MlpPolicy {
         if meta.action_low.len() != meta.act_dim || meta.action_high.len() != meta.act_dim {
             return Err(invalid(format!("action bounds must have {} entries", meta.act_dim)));
         }
-        if let Some((mean, std)) = &obs_norm {
-            if mean.len() != meta.obs_dim || std.len() != meta.obs_dim {
-                return Err(invalid(format!("observation normalization must have {} entries", meta.obs_dim)));
-            }
+        if let Some((mean, std)) = &obs_norm
+            && (mean.len() != meta.obs_dim || std.len() != meta.obs_dim)
+        {
+            return Err(invalid(format!("observation normalization must have {} entries", meta.obs_dim)));
         }
         if meta.prev_action && meta.obs_dim <= meta.act_dim {
             return Err(invalid(format!(
@@ -77,10 +77,10 @@ impl MlpPolicy {
     pub fn load(path: &Path, env: Option<&str>) -> Result<Self, PolicyError> {
         let file = TensorFile::load(path)?;
         let meta = PolicyMeta::read(&file)?;
-        if let Some(expected) = env {
-            if meta.env != expected {
-                return Err(PolicyError::WrongEnv { path: path.into(), found: meta.env, expected: expected.into() });
-            }
+        if let Some(expected) = env
+            && meta.env != expected
+        {
+            return Err(PolicyError::WrongEnv { path: path.into(), found: meta.env, expected: expected.into() });
         }
         // θ is the concatenation of the named tensors in layout order (PyTorch's parameters_to_vector).
         let layout = Layout::new(meta.mlp_spec())?;

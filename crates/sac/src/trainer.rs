@@ -183,11 +183,11 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
                 self.sac.update(&self.buffer, &mut self.rng)?;
             }
             let rate = (self.step - first_step) as f64 / start.elapsed().as_secs_f64();
-            if self.options.eval_every > 0 && self.step % self.options.eval_every == 0 {
+            if self.options.eval_every > 0 && self.step.is_multiple_of(self.options.eval_every) {
                 self.evaluate_and_log(start.elapsed().as_secs_f64(), rate)?;
                 on_report(&self.report(rate));
             }
-            if self.options.checkpoint_every > 0 && self.step % self.options.checkpoint_every == 0 {
+            if self.options.checkpoint_every > 0 && self.step.is_multiple_of(self.options.checkpoint_every) {
                 self.checkpoint_due = true;
             }
             if t.terminated || self.episode_len >= self.spec.max_episode_steps {

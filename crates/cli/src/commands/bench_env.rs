@@ -134,7 +134,7 @@ fn timed(
     let mut steps = 0usize;
     loop {
         for action in &work.actions {
-            if steps > 0 && steps % EPISODE == 0 {
+            if steps > 0 && steps.is_multiple_of(EPISODE) {
                 env.reset_to(&work.start)?;
             }
             step(env, action)?;

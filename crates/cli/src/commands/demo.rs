@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use butterfly_envs::{Env, TaskEnv};
 use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, run_dir};
-use butterfly_report::{BcRun, Heatmaps, Surface, write_bc_report};
+use butterfly_report::{BcRun, write_bc_report};
 use clap::Args;
 
 use super::env::AssetsArg;
+use super::landscape::heatmaps;
 use crate::progress::Progress;
 
 const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
@@ -114,23 +115,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             threads: run.config.eval.threads,
         };
         let land = compute_landscape(&args.out, &spec, assets)?;
-        let maps = Heatmaps {
-            title: format!(
-                "{} around step {step}: roughness J_H {:.3}, BC loss {:.3}",
-                name, land.return_roughness, land.loss_roughness
-            ),
-            x_label: "s (SGD steps along d₁)".into(),
-            y_label: "t (SGD steps along d₂)".into(),
-            panels: vec![
-                Surface {
-                    title: "rollout reward J_H".into(),
-                    coords: land.coords.clone(),
-                    values: land.returns.clone(),
-                },
-                Surface { title: "held-out BC loss".into(), coords: land.coords.clone(), values: land.bc_loss.clone() },
-            ],
-        };
-        maps.save(&args.out.join("plots"), &format!("landscape_{name}"))?;
+        heatmaps(&land, &format!("{name} around step {step}"))
+            .save(&args.out.join("plots"), &format!("landscape_{name}"))?;
         roughness.push((name.clone(), land.return_roughness, land.loss_roughness));
     }
     let mut md = std::fs::read_to_string(&summary.report)?;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use butterfly_imitate::{LandscapeSpec, compute_landscape};
+use butterfly_imitate::{Landscape, LandscapeSpec, compute_landscape};
 use butterfly_report::{Heatmaps, Surface};
 use butterfly_store::write_atomic;
 use clap::Args;
@@ -40,6 +40,19 @@ pub struct LandscapeArgs {
     assets: AssetsArg,
 }
 
+/// J_H and the BC loss side by side (paper Figure 1, right), titled with their roughness.
+pub fn heatmaps(land: &Landscape, what: &str) -> Heatmaps {
+    Heatmaps {
+        title: format!("{what}: roughness J_H {:.3}, BC loss {:.3}", land.return_roughness, land.loss_roughness),
+        x_label: "s (SGD steps along d₁)".into(),
+        y_label: "t (SGD steps along d₂)".into(),
+        panels: vec![
+            Surface { title: "rollout reward J_H".into(), coords: land.coords.clone(), values: land.returns.clone() },
+            Surface { title: "held-out BC loss".into(), coords: land.coords.clone(), values: land.bc_loss.clone() },
+        ],
+    }
+}
+
 pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
     let spec = LandscapeSpec {
         step: args.checkpoint,
@@ -67,19 +80,7 @@ pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
     }
     let csv_path = dir.join(format!("{stem}.csv"));
     write_atomic(&csv_path, csv.as_bytes())?;
-    let maps = Heatmaps {
-        title: format!(
-            "around step {} ({}): roughness J_H {:.3}, BC loss {:.3}",
-            args.checkpoint, args.variant, land.return_roughness, land.loss_roughness
-        ),
-        x_label: "s (SGD steps along d₁)".into(),
-        y_label: "t (SGD steps along d₂)".into(),
-        panels: vec![
-            Surface { title: "rollout reward J_H".into(), coords: land.coords.clone(), values: land.returns.clone() },
-            Surface { title: "held-out BC loss".into(), coords: land.coords.clone(), values: land.bc_loss.clone() },
-        ],
-    };
-    let plots = maps.save(&dir, &stem)?;
+    let plots = heatmaps(&land, &format!("{} around step {}", args.variant, args.checkpoint)).save(&dir, &stem)?;
     if args.json {
         let summary = serde_json::json!({
             "run": args.run, "checkpoint": args.checkpoint, "variant": args.variant, "grid": n, "span": args.span,
