@@ -135,6 +135,21 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("multiples of 2000"), "{stderr}");
 
+    // Two runs compared in one figure and table.
+    let other = scratch("report-seed1");
+    std::fs::create_dir_all(&other).unwrap();
+    let seed1 = other.join("seed1.toml");
+    std::fs::write(&seed1, std::fs::read_to_string(config()).unwrap().replace("seed = 0", "seed = 1")).unwrap();
+    let run1 = other.join("run");
+    let out = butterfly(&["bc", "train", seed1.to_str().unwrap(), "--out", run1.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let compare = other.join("compare");
+    let out = butterfly(&["report", d, run1.to_str().unwrap(), "--compare", compare.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = std::fs::read_to_string(compare.join("compare.md")).unwrap();
+    assert_eq!(table.lines().filter(|l| l.contains("| LinearSystem |")).count(), 8, "2 runs × 4 variants:\n{table}");
+    assert!(compare.join("compare_returns.png").is_file());
+
     // An incomplete run directory names what is missing.
     std::fs::remove_file(dir.join("eval.csv")).unwrap();
     let out = butterfly(&["report", dir.to_str().unwrap()]);

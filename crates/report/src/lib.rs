@@ -6,6 +6,7 @@
 
 mod bc_report;
 mod bc_run;
+mod compare;
 mod csv_table;
 mod error;
 mod font;
@@ -15,6 +16,7 @@ mod oscillation;
 
 pub use bc_report::{RunSummary, VariantSummary, write_bc_report};
 pub use bc_run::{BcRun, VariantCurves};
+pub use compare::write_comparison;
 pub use csv_table::CsvTable;
 pub use error::ReportError;
 pub use heatmap::{Heatmaps, Surface};

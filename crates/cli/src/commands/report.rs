@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use butterfly_report::{BcRun, write_bc_report};
+use butterfly_report::{BcRun, write_bc_report, write_comparison};
 use clap::Args;
 
 #[derive(Args)]
@@ -16,13 +16,23 @@ pub struct ReportArgs {
     /// Print a JSON list of run summaries.
     #[arg(long)]
     json: bool,
+    /// With several runs: also write a comparison figure and table (compare_returns.png, compare.md) here.
+    #[arg(long, value_name = "DIR")]
+    compare: Option<PathBuf>,
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let mut summaries = Vec::new();
+    let mut runs = Vec::new();
     for dir in &args.runs {
         let run = BcRun::load(dir)?;
         summaries.push(write_bc_report(&run, args.window_start)?);
+        runs.push(run);
+    }
+    if let Some(dir) = &args.compare {
+        for path in write_comparison(&runs, &summaries, dir)? {
+            eprintln!("comparison: {}", path.display());
+        }
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summaries)?);

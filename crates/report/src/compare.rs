@@ -1,0 +1,52 @@
+//! Several BC runs side by side (paper Figures 2 and 3): their raw and stabilized J_H curves in one figure
+//! and their oscillation metrics in one table.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::{Axis, BcRun, Corner, LineChart, ReportError, RunSummary, Series, Style};
+
+/// Writes `<dir>/compare_returns.{png,svg}` and `<dir>/compare.md`; returns their paths.
+pub fn write_comparison(runs: &[BcRun], summaries: &[RunSummary], dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ReportError::Write { path: dir.to_path_buf(), message: e.to_string() })?;
+    let mut chart =
+        LineChart::new("J_H over training, run by run", Axis::linear("gradient updates"), Axis::linear("J_H"));
+    chart.note = "solid: raw iterate, dashed: first stabilizer (mean over each run's initial conditions)".into();
+    chart.legend = Corner::LowerRight;
+    for (k, run) in runs.iter().enumerate() {
+        let label =
+            run.dir.file_name().map_or_else(|| run.dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        for (v, (name, c)) in run.variants.iter().take(2).enumerate() {
+            let points = c.steps.iter().map(|s| *s as f64).zip(c.mean_return.iter().copied()).collect();
+            let style = if v == 0 { Style::Line } else { Style::Dashed };
+            chart.push(Series::new(format!("{label} {name}"), points, style, k));
+        }
+    }
+    let mut paths: Vec<PathBuf> = chart.save(dir, "compare_returns")?.into();
+    let mut md = String::from("# Runs compared\n\n![returns](compare_returns.png)\n\n");
+    md.push_str("| run | env | variant | final J_H | osc | collapse | spread | level | window | every |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    for s in summaries {
+        for v in &s.variants {
+            let o = v.oscillation;
+            let f = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:.3}"));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {:.2} | {} | {} | {} | {} | ≥ {} | {} |",
+                s.dir.display(),
+                s.env,
+                v.name,
+                v.final_return,
+                f(o.map(|o| o.osc)),
+                f(o.map(|o| o.collapse)),
+                f(o.map(|o| o.spread)),
+                f(o.map(|o| o.level)),
+                s.window_start,
+                s.eval_every
+            );
+        }
+    }
+    let md_path = dir.join("compare.md");
+    std::fs::write(&md_path, md).map_err(|e| ReportError::Write { path: md_path.clone(), message: e.to_string() })?;
+    paths.push(md_path);
+    Ok(paths)
+}
