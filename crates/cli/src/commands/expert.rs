@@ -85,6 +85,10 @@ pub struct EvalArgs {
     /// Print a JSON summary.
     #[arg(long)]
     json: bool,
+    /// Also write the policy, with this measurement in its metadata (`measured_return_mean`,
+    /// `measured_return_std`, `measured_episodes`, `measured_seed`), to FILE (e.g. experts/NAME.safetensors).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     #[command(flatten)]
     assets: AssetsArg,
 }
@@ -176,6 +180,15 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     let mean = returns.iter().sum::<f64>() / n;
     let std = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt();
     let mean_len = lengths.iter().sum::<usize>() as f64 / n;
+    if let Some(path) = &args.record {
+        let mut stamped = policy.clone();
+        let extra = &mut stamped.meta_mut().extra;
+        extra.insert("measured_return_mean".into(), format!("{mean:.1}"));
+        extra.insert("measured_return_std".into(), format!("{std:.1}"));
+        extra.insert("measured_episodes".into(), args.episodes.to_string());
+        extra.insert("measured_seed".into(), args.seed.to_string());
+        stamped.save(path)?;
+    }
     if args.json {
         let summary = serde_json::json!({
             "env": args.env, "expert": args.expert, "episodes": args.episodes, "seed": args.seed,
