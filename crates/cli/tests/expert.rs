@@ -110,7 +110,19 @@ fn shipped_walker_expert_reaches_its_recorded_return() {
     let expert = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experts/Walker2d-v4.safetensors");
     let meta = butterfly_store::TensorFile::load(&expert).unwrap().metadata;
     let (episodes, seed) = (meta["measured_episodes"].clone(), meta["measured_seed"].clone());
-    let out = butterfly(&["expert", "eval", "--env", "Walker2d-v4", "--expert", expert.to_str().unwrap(), "--episodes", &episodes, "--seed", &seed, "--json"]);
+    let out = butterfly(&[
+        "expert",
+        "eval",
+        "--env",
+        "Walker2d-v4",
+        "--expert",
+        expert.to_str().unwrap(),
+        "--episodes",
+        &episodes,
+        "--seed",
+        &seed,
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mean = v["mean_return"].as_f64().unwrap();

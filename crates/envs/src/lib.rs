@@ -19,6 +19,6 @@ pub use error::EnvError;
 pub use linear::LinearSystem;
 pub use mujoco::{MujocoEnv, TASK_IDS};
 pub use policy::{LinearPolicy, Policy};
-pub use rollout::{Episode, evaluate, initial_conditions, rollout};
+pub use rollout::{Episode, evaluate, initial_conditions, mean_std, rollout};
 pub use task_env::{LINEAR_SYSTEM_ID, TaskEnv};
 pub use vector::VecEnv;

@@ -36,6 +36,14 @@ pub fn rollout(env: &mut dyn Env, policy: &mut dyn Policy, horizon: usize) -> Re
     Ok(ep)
 }
 
+/// Mean and (population) standard deviation of returns, summed in order.
+pub fn mean_std(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len().max(1) as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let std = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+    (mean, std)
+}
+
 /// K initial states drawn from the env's reset distribution with a fixed seed: the evaluation set shared
 /// by every checkpoint and variant.
 pub fn initial_conditions(env: &mut dyn Env, k: usize, rng: &mut EnvRng) -> Vec<Vec<f64>> {

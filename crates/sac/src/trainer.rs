@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use butterfly_envs::{Env, EnvSpec, Replicate, evaluate, initial_conditions};
+use butterfly_envs::{Env, EnvSpec, Replicate, evaluate, initial_conditions, mean_std};
 use butterfly_policy::MlpPolicy;
 use butterfly_store::CsvLog;
 use rand::{Rng, SeedableRng};
@@ -239,9 +239,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
             evaluate(&self.env, &[policy], &self.eval_states, self.spec.max_episode_steps, self.options.threads)?;
         let returns: Vec<f64> = episodes[0].iter().map(|e| e.ret).collect();
         let lengths: Vec<usize> = episodes[0].iter().map(|e| e.length).collect();
-        let n = returns.len().max(1) as f64;
-        let mean = returns.iter().sum::<f64>() / n;
-        let std = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let (mean, std) = mean_std(&returns);
         Ok((mean, std, returns, lengths))
     }
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use butterfly_envs::{Env, MujocoEnv, Policy, env_rng, evaluate, initial_conditions};
+use butterfly_envs::{Env, MujocoEnv, Policy, env_rng, evaluate, initial_conditions, mean_std};
 use butterfly_policy::MlpPolicy;
 use butterfly_sac::{SacConfig, TrainOptions, Trainer};
 use clap::{Args, Subcommand};
@@ -176,10 +176,8 @@ fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     let episodes = evaluate(&env, std::slice::from_ref(&policy), &states, horizon, args.threads)?;
     let returns: Vec<f64> = episodes[0].iter().map(|e| e.ret).collect();
     let lengths: Vec<usize> = episodes[0].iter().map(|e| e.length).collect();
-    let n = returns.len() as f64;
-    let mean = returns.iter().sum::<f64>() / n;
-    let std = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt();
-    let mean_len = lengths.iter().sum::<usize>() as f64 / n;
+    let (mean, std) = mean_std(&returns);
+    let mean_len = lengths.iter().sum::<usize>() as f64 / lengths.len() as f64;
     if let Some(path) = &args.record {
         let mut stamped = policy.clone();
         let extra = &mut stamped.meta_mut().extra;
