@@ -16,6 +16,9 @@ use crate::helper;
 use crate::layer_norm;
 use crate::layout::{Layout, MlpSpec};
 
+/// Rows per thread below which a forward pass is not split (the hand-over costs more than it saves).
+const MIN_SPLIT_ROWS: usize = 16;
+
 /// An MLP's layout plus the work buffers its passes reuse (no allocation per step once the
 /// largest batch has been seen). θ is owned by the caller, so one `Mlp` can evaluate any
 /// parameter vector of its layout (EMA copies, perturbed weights, target networks).
@@ -100,34 +103,55 @@ impl<T: Float> Mlp<T> {
         self.work.ensure_rows(&self.layout, batch);
         let (act, p) = (spec.activation, spec.dropout);
         let mut rng = rng.filter(|_| p > 0.0);
+        // Two threads split every hidden layer's rows (GEMM and fused pass), each GEMM on one
+        // thread: OpenBLAS's own workers would fight the helper thread for the same cores.
+        let split = num_threads() >= 2 && batch >= 2 * MIN_SPLIT_ROWS;
+        let gemm_threads = if split { 1 } else { num_threads() };
+        prepare_threads(gemm_threads);
+        let half = if split { (batch / 2).div_ceil(8) * 8 } else { batch };
         let w = &mut self.work;
         w.last = None;
         w.input[..input.len()].copy_from_slice(input);
+        if let Some(rng) = rng.as_deref_mut() {
+            // Drawn up front, layer by layer, so both halves can apply theirs.
+            for (h, &n) in w.hidden.iter_mut().zip(&spec.hidden) {
+                draw_dropout_mask(&mut h.mask[..batch * n], p, rng);
+            }
+        }
+        let dropout = rng.is_some();
         let (linears, norms) = (self.layout.linears(), self.layout.norms());
         for (i, l) in linears[..linears.len() - 1].iter().enumerate() {
             let (done, rest) = w.hidden.split_at_mut(i);
             let x = if i == 0 { &w.input } else { &done[i - 1].post };
-            let h = &mut rest[0];
             let n = l.out_dim;
-            let z = if norms.is_empty() { &mut h.pre } else { &mut h.xhat };
-            linear_gemm(theta, l.weight, batch, l.in_dim, n, x, z);
             let bias = &theta[l.bias..l.bias + n];
             let norm = norms.get(i).map(|s| (&theta[s.weight..s.weight + n], &theta[s.bias..s.bias + n]));
-            with_activation!(act, apply, hidden_forward(h, batch, n, bias, norm));
-            if let Some(rng) = rng.as_deref_mut() {
-                apply_dropout(h, batch * n, p, rng);
+            let (top, bottom) = HiddenRows::split(&mut rest[0], batch, half, n, dropout);
+            let (x_top, x_bottom) = x[..batch * l.in_dim].split_at(half * l.in_dim);
+            let layer = |x: &[T], mut rows: HiddenRows<'_, T>| {
+                linear_gemm(theta, l.weight, rows.count, l.in_dim, n, x, rows.linear_out(), gemm_threads);
+                with_activation!(act, apply, hidden_forward(rows, n, bias, norm));
+            };
+            if split {
+                let bottom = Mutex::new(Some(bottom));
+                helper::join(|| layer(x_top, top), &|| {
+                    let rows = bottom.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    layer(x_bottom, rows.expect("the helper runs the bottom half once"))
+                });
+            } else {
+                layer(x_top, top);
             }
         }
         let l = linears[linears.len() - 1];
         let x = w.hidden.last().map_or(&w.input, |h| &h.post);
-        linear_gemm(theta, l.weight, batch, l.in_dim, l.out_dim, x, &mut w.output);
+        linear_gemm(theta, l.weight, batch, l.in_dim, l.out_dim, x, &mut w.output, gemm_threads);
         let bias = &theta[l.bias..l.bias + l.out_dim];
         for row in w.output[..batch * l.out_dim].chunks_exact_mut(l.out_dim) {
             for (o, &b) in row.iter_mut().zip(bias) {
                 *o += b;
             }
         }
-        w.last = Some(Pass { batch, dropout: rng.is_some() });
+        w.last = Some(Pass { batch, dropout });
         Ok(&w.output[..batch * l.out_dim])
     }
 
@@ -288,7 +312,17 @@ impl<T: Float> Workspace<T> {
 }
 
 /// `z = x · Wᵀ` for a Linear whose weight starts at `theta[weight]`.
-fn linear_gemm<T: Float>(theta: &[T], weight: usize, batch: usize, k: usize, n: usize, x: &[T], z: &mut [T]) {
+#[allow(clippy::too_many_arguments)]
+fn linear_gemm<T: Float>(
+    theta: &[T],
+    weight: usize,
+    batch: usize,
+    k: usize,
+    n: usize,
+    x: &[T],
+    z: &mut [T],
+    threads: usize,
+) {
     gemm(
         batch,
         n,
@@ -297,21 +331,55 @@ fn linear_gemm<T: Float>(theta: &[T], weight: usize, batch: usize, k: usize, n: 
         Operand { data: &theta[weight..weight + n * k], transposed: true },
         &mut z[..batch * n],
         false,
-        num_threads(),
+        threads,
     );
 }
 
-/// After a hidden GEMM: bias, layer norm (when on) and activation, one row at a time.
-/// The Linear output is in `pre` (no layer norm) or `xhat` (layer norm).
+/// One hidden layer's buffers for a contiguous block of rows (all of them, or one thread's half).
+struct HiddenRows<'a, T> {
+    count: usize,
+    pre: &'a mut [T],
+    post: &'a mut [T],
+    /// Empty without dropout.
+    mask: &'a [T],
+    /// Empty without layer norm, like `rstd`.
+    xhat: &'a mut [T],
+    rstd: &'a mut [T],
+}
+
+impl<'a, T> HiddenRows<'a, T> {
+    /// Rows `[0, at)` and `[at, batch)` of a layer `n` wide.
+    fn split(h: &'a mut HiddenBuffers<T>, batch: usize, at: usize, n: usize, dropout: bool) -> (Self, Self) {
+        fn cut<T>(v: &mut [T], len: usize, at: usize) -> (&mut [T], &mut [T]) {
+            if v.is_empty() { (&mut [], &mut []) } else { v[..len].split_at_mut(at) }
+        }
+        let (pre0, pre1) = cut(&mut h.pre, batch * n, at * n);
+        let (post0, post1) = cut(&mut h.post, batch * n, at * n);
+        let (xhat0, xhat1) = cut(&mut h.xhat, batch * n, at * n);
+        let (rstd0, rstd1) = cut(&mut h.rstd, batch, at);
+        let (mask0, mask1) = if dropout { h.mask[..batch * n].split_at(at * n) } else { (&[][..], &[][..]) };
+        (
+            HiddenRows { count: at, pre: pre0, post: post0, mask: mask0, xhat: xhat0, rstd: rstd0 },
+            HiddenRows { count: batch - at, pre: pre1, post: post1, mask: mask1, xhat: xhat1, rstd: rstd1 },
+        )
+    }
+
+    /// Where the Linear's GEMM writes: `pre`, or `xhat` when layer norm follows.
+    fn linear_out(&mut self) -> &mut [T] {
+        if self.xhat.is_empty() { self.pre } else { self.xhat }
+    }
+}
+
+/// After a hidden GEMM: bias, layer norm (when on), activation and dropout (when its mask is
+/// given), one row at a time. The Linear output is in `pre` (no layer norm) or `xhat` (layer norm).
 fn hidden_forward<T: Float>(
-    h: &mut HiddenBuffers<T>,
-    batch: usize,
+    h: HiddenRows<'_, T>,
     n: usize,
     bias: &[T],
     norm: Option<(&[T], &[T])>,
     f: impl Fn(T) -> T,
 ) {
-    for r in 0..batch {
+    for r in 0..h.count {
         let rows = r * n..(r + 1) * n;
         let (pre, post) = (&mut h.pre[rows.clone()], &mut h.post[rows.clone()]);
         match norm {
@@ -322,7 +390,7 @@ fn hidden_forward<T: Float>(
                 }
             }
             Some((gain, shift)) => {
-                let xhat = &mut h.xhat[rows];
+                let xhat = &mut h.xhat[rows.clone()];
                 for (x, &b) in xhat.iter_mut().zip(bias) {
                     *x += b;
                 }
@@ -332,15 +400,19 @@ fn hidden_forward<T: Float>(
                 }
             }
         }
+        if !h.mask.is_empty() {
+            for (o, &m) in post.iter_mut().zip(&h.mask[rows]) {
+                *o *= m;
+            }
+        }
     }
 }
 
-/// Inverted dropout on the activations: zero with probability `p`, scale survivors by 1/(1 − p).
-fn apply_dropout<T: Float>(h: &mut HiddenBuffers<T>, len: usize, p: f64, rng: &mut dyn RngCore) {
+/// Inverted dropout's mask: 0 with probability `p`, else 1/(1 − p).
+fn draw_dropout_mask<T: Float>(mask: &mut [T], p: f64, rng: &mut dyn RngCore) {
     let keep_scale = T::from_f64(1.0 / (1.0 - p));
-    for (m, o) in h.mask[..len].iter_mut().zip(&mut h.post[..len]) {
+    for m in mask {
         *m = if rng.random::<f64>() < p { T::ZERO } else { keep_scale };
-        *o *= *m;
     }
 }
 

@@ -29,7 +29,16 @@ fn assert_close(what: &str, analytic: f64, numeric: f64) {
 
 #[test]
 fn gradients_match_finite_differences_for_every_layer_kind() {
-    let batch = 3;
+    // Batch 40 on two threads takes the row-split forward and the split backward.
+    let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    for (threads, batch) in [(1, 3), (2, 40)] {
+        crate::set_num_threads(threads).unwrap();
+        check_gradients(batch);
+    }
+    crate::set_num_threads(1).unwrap();
+}
+
+fn check_gradients(batch: usize) {
     let h = 1e-6;
     for activation in [Activation::Relu, Activation::Tanh, Activation::Gelu, Activation::Elu] {
         for layer_norm in [false, true] {
@@ -48,7 +57,7 @@ fn gradients_match_finite_differences_for_every_layer_kind() {
                 let mut grad = vec![f64::NAN; theta.len()];
                 let mut d_x = vec![f64::NAN; x.len()];
                 mlp.backward(&theta, &c, &mut grad, false, Some(&mut d_x)).unwrap();
-                let case = format!("{activation:?} norm={layer_norm} dropout={dropout}");
+                let case = format!("{activation:?} norm={layer_norm} dropout={dropout} batch={batch}");
                 for i in 0..theta.len() {
                     let mut t = theta.clone();
                     t[i] = theta[i] + h;
