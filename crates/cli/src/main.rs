@@ -35,6 +35,8 @@ enum Command {
     Landscape(commands::landscape::LandscapeArgs),
     /// Figures, oscillation metrics and report.md of BC runs, from their CSVs.
     Report(commands::report::ReportArgs),
+    /// Variants of a BC config × seeds (paper Figures 2 and 3): train them here or on a cluster, compare them.
+    Sweep(commands::sweep::SweepArgs),
     /// Benchmarks, side by side with the reference implementations.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Bc(cmd) => commands::bc::run(cmd),
         Command::Landscape(args) => commands::landscape::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Sweep(args) => commands::sweep::run(&args),
         Command::Bench(cmd) => commands::bench::run(cmd),
         Command::Theory(cmd) => commands::theory::run(cmd),
     };

@@ -10,6 +10,7 @@ mod imitator;
 mod landscape;
 pub mod run_dir;
 mod stabilizer;
+mod sweep;
 mod trainer;
 
 pub use config::{BcConfig, DataConfig, EvalConfig, Window};
@@ -19,4 +20,5 @@ pub use expert::Expert;
 pub use imitator::Imitator;
 pub use landscape::{Landscape, LandscapeSpec, compute_landscape, roughness};
 pub use stabilizer::{Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
+pub use sweep::{Sweep, SweepRun};
 pub use trainer::{BcTrainer, Progress};

@@ -13,6 +13,8 @@ mod font;
 mod heatmap;
 mod line_chart;
 mod oscillation;
+mod panels;
+mod sweep_report;
 
 pub use bc_report::{RunSummary, VariantSummary, write_bc_report};
 pub use bc_run::{BcRun, VariantCurves};
@@ -22,3 +24,5 @@ pub use error::ReportError;
 pub use heatmap::{Heatmaps, Surface};
 pub use line_chart::{Axis, Corner, LineChart, Series, Style};
 pub use oscillation::Oscillation;
+pub use panels::Panels;
+pub use sweep_report::{OverSeeds, SweepCurve, SweepGroup, SweepSummary, write_sweep_report};

@@ -50,6 +50,8 @@ pub enum Style {
     Line,
     Dashed,
     Markers,
+    /// Small translucent dots without a legend entry (per-initial-condition returns).
+    Dots,
 }
 
 /// Where the legend goes.
@@ -111,17 +113,7 @@ impl LineChart {
         if !font::registered() {
             return Err(ReportError::Font);
         }
-        for s in &self.series {
-            if let Some(intervals) = &s.intervals
-                && intervals.len() != s.points.len()
-            {
-                return Err(ReportError::IntervalCount {
-                    series: s.name.clone(),
-                    points: s.points.len(),
-                    intervals: intervals.len(),
-                });
-            }
-        }
+        self.check_intervals()?;
         let (x, y) = self.ranges()?;
         let png = dir.join(format!("{stem}.png"));
         let svg = dir.join(format!("{stem}.svg"));
@@ -142,8 +134,23 @@ impl LineChart {
         Ok([png, svg])
     }
 
+    pub(crate) fn check_intervals(&self) -> Result<(), ReportError> {
+        for s in &self.series {
+            if let Some(intervals) = &s.intervals
+                && intervals.len() != s.points.len()
+            {
+                return Err(ReportError::IntervalCount {
+                    series: s.name.clone(),
+                    points: s.points.len(),
+                    intervals: intervals.len(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The data ranges, padded, over every drawable point and interval end.
-    fn ranges(&self) -> Result<(Range<f64>, Range<f64>), ReportError> {
+    pub(crate) fn ranges(&self) -> Result<(Range<f64>, Range<f64>), ReportError> {
         let shown = |v: f64, log: bool| v.is_finite() && (!log || v > 0.0);
         let xs: Vec<f64> =
             self.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).filter(|&v| shown(v, self.x.log)).collect();
@@ -157,7 +164,8 @@ impl LineChart {
         }
     }
 
-    fn render<DB: DrawingBackend>(
+    /// Draws the chart, title strip included, filling `root`.
+    pub(crate) fn render<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
         x: Range<f64>,
@@ -167,11 +175,10 @@ impl LineChart {
         // The title and note get a strip of their own: plotters' caption is a single line.
         let (header, body) = root.split_vertically(if self.note.is_empty() { 36 } else { 58 });
         let centred = |size| TextStyle::from((font::FAMILY, size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-        header.draw(&Text::new(self.title.as_str(), (WIDTH as i32 / 2, 8), centred(20))).map_err(|e| e.to_string())?;
+        let middle = root.dim_in_pixel().0 as i32 / 2;
+        header.draw(&Text::new(self.title.as_str(), (middle, 8), centred(20))).map_err(|e| e.to_string())?;
         if !self.note.is_empty() {
-            header
-                .draw(&Text::new(self.note.as_str(), (WIDTH as i32 / 2, 34), centred(14)))
-                .map_err(|e| e.to_string())?;
+            header.draw(&Text::new(self.note.as_str(), (middle, 34), centred(14))).map_err(|e| e.to_string())?;
         }
         match (self.x.log, self.y.log) {
             (false, false) => self.draw(&body, x, y),
@@ -246,12 +253,18 @@ impl LineChart {
                     }
                     chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?
                 }
+                Style::Dots => {
+                    chart.draw_series(points.iter().map(|&p| Circle::new(p, 2, color.mix(0.55).filled())))?;
+                    continue;
+                }
             };
             if !s.name.is_empty() {
                 let style = s.style;
                 legend.label(&s.name).legend(move |(lx, ly)| match style {
                     Style::Markers => Circle::new((lx + 10, ly), 4, color.filled()).into_dyn(),
-                    Style::Line | Style::Dashed => PathElement::new(vec![(lx, ly), (lx + 20, ly)], stroke).into_dyn(),
+                    Style::Line | Style::Dashed | Style::Dots => {
+                        PathElement::new(vec![(lx, ly), (lx + 20, ly)], stroke).into_dyn()
+                    }
                 });
             }
         }

@@ -33,6 +33,25 @@ pub struct TrainArgs {
     assets: AssetsArg,
 }
 
+/// Runs `trainer` to `stop_at` (or its end) behind a progress bar with the loss and the last J_H of
+/// every variant.
+pub(crate) fn train_with_progress(trainer: &mut BcTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
+    let mut progress = Progress::new(label, trainer.total_steps());
+    progress.set_position(trainer.step());
+    let mut last_loss = None;
+    trainer.run(stop_at, |p| {
+        last_loss = p.train_loss.or(last_loss);
+        let loss = last_loss.map_or("-".into(), |l| format!("{l:.3e}"));
+        let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.1}")).collect();
+        progress.update(
+            p.step,
+            &format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") }),
+        );
+    })?;
+    progress.finish();
+    Ok(())
+}
+
 pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
     match cmd {
         BcCommand::Train(args) => train(&args),
@@ -52,19 +71,7 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
         _ => unreachable!("clap requires CONFIG and --out, or --resume"),
     };
     let total = trainer.total_steps();
-    let mut progress = Progress::new("bc", total);
-    progress.set_position(trainer.step());
-    let mut last_loss = None;
-    trainer.run(args.stop_at, |p| {
-        last_loss = p.train_loss.or(last_loss);
-        let loss = last_loss.map_or("-".into(), |l| format!("{l:.3e}"));
-        let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.1}")).collect();
-        progress.update(
-            p.step,
-            &format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") }),
-        );
-    })?;
-    progress.finish();
+    train_with_progress(&mut trainer, "bc", args.stop_at)?;
     println!("run directory: {} (step {} of {total})", dir.display(), trainer.step());
     for (name, j) in trainer.last_eval() {
         println!("  J_H {name:<28} {j:.2}");

@@ -10,9 +10,9 @@ use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, r
 use butterfly_report::{BcRun, write_bc_report};
 use clap::Args;
 
+use super::bc::train_with_progress;
 use super::env::AssetsArg;
 use super::landscape::heatmaps;
-use crate::progress::Progress;
 
 const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
 
@@ -82,13 +82,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         eprintln!("collecting {} expert trajectories on {} ...", config.data.trajectories, config.env);
         BcTrainer::create(config, &args.out, assets)?
     };
-    let mut progress = Progress::new("demo: BC training", trainer.total_steps());
-    progress.set_position(trainer.step());
-    trainer.run(None, |p| {
-        let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.0}")).collect();
-        progress.update(p.step, &format!("J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") }));
-    })?;
-    progress.finish();
+    train_with_progress(&mut trainer, "demo: BC training", None)?;
     drop(trainer);
 
     let run = BcRun::load(&args.out)?;

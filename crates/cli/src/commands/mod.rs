@@ -9,4 +9,5 @@ pub mod env;
 pub mod expert;
 pub mod landscape;
 pub mod report;
+pub mod sweep;
 pub mod theory;

@@ -1,0 +1,157 @@
+//! `butterfly sweep`: variants of a BC config × seeds (paper Figures 2 and 3), run one after another
+//! here or one per task on a cluster, then compared in one report.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use butterfly_imitate::{BcConfig, BcTrainer, Sweep, SweepRun, run_dir};
+use butterfly_report::{BcRun, SweepGroup, write_sweep_report};
+use clap::Args;
+
+use super::bc::train_with_progress;
+use super::env::AssetsArg;
+
+#[derive(Args)]
+pub struct SweepArgs {
+    /// The sweep (TOML: `base` config, `seeds`, `[[variants]]` with `set` overrides; see configs/sweeps/).
+    sweep: PathBuf,
+    /// Output directory: runs go to <out>/<variant>/seed<k>, the report to <out>.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Only this variant or run (`variant` or `variant/seed<k>`), e.g. one task of a cluster job array.
+    #[arg(long, value_name = "NAME")]
+    only: Option<String>,
+    /// Train nothing: print one command per run (for a cluster job array) and write them to
+    /// <out>/commands.txt.
+    #[arg(long, conflicts_with = "report_only")]
+    list: bool,
+    /// Train nothing: report on the runs that exist.
+    #[arg(long)]
+    report_only: bool,
+    /// Skip the report after training (when every cluster task trains one run; report once at the end).
+    #[arg(long, conflicts_with = "report_only")]
+    no_report: bool,
+    /// First step of the oscillation window (default: half of each run, after every burn-in).
+    #[arg(long, value_name = "STEP")]
+    window_start: Option<u64>,
+    /// Print the per-variant summary as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    assets: AssetsArg,
+}
+
+pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
+    let sweep = Sweep::load(&args.sweep)?;
+    let chosen = sweep.select(args.only.as_deref())?;
+    if args.list {
+        return list(args, &chosen);
+    }
+    if !args.report_only {
+        for (k, run) in chosen.iter().enumerate() {
+            train(args, run, &format!("sweep {}/{} {}", k + 1, chosen.len(), run.id()))?;
+        }
+    }
+    if args.no_report {
+        return Ok(());
+    }
+    report(args, &sweep)
+}
+
+/// One command per run, each resumable: a task that is cut short can simply be run again.
+fn list(args: &SweepArgs, runs: &[&SweepRun]) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("cannot locate the butterfly executable")?;
+    let abs = |p: &Path| std::path::absolute(p).with_context(|| format!("cannot resolve {}", p.display()));
+    let (sweep, out) = (abs(&args.sweep)?, abs(&args.out)?);
+    let mut text = String::new();
+    for run in runs {
+        text.push_str(&format!(
+            "{} sweep {} --out {} --only {} --no-report\n",
+            exe.display(),
+            sweep.display(),
+            out.display(),
+            run.id()
+        ));
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let file = out.join("commands.txt");
+    butterfly_store::write_atomic(&file, text.as_bytes())?;
+    print!("{text}");
+    eprintln!("{} commands written to {}; report afterwards with --report-only", runs.len(), file.display());
+    Ok(())
+}
+
+/// Creates, resumes or skips (when finished) one run of the sweep.
+fn train(args: &SweepArgs, run: &SweepRun, label: &str) -> anyhow::Result<()> {
+    let dir = run.dir(&args.out);
+    let assets = args.assets.assets.as_deref();
+    let mut trainer = if dir.join(run_dir::CONFIG).exists() {
+        let stored =
+            std::fs::read_to_string(dir.join(run_dir::CONFIG)).ok().and_then(|text| BcConfig::from_toml(&text).ok());
+        anyhow::ensure!(
+            stored.as_ref() == Some(&run.config),
+            "{} holds a run of another config (the sweep file changed?): move it away or restore the sweep",
+            dir.display()
+        );
+        BcTrainer::resume(&dir, assets)?
+    } else {
+        eprintln!("{label}: collecting expert data for {} ...", run.config.env);
+        BcTrainer::create(run.config.clone(), &dir, assets)?
+    };
+    if trainer.step() >= trainer.total_steps() {
+        eprintln!("{label}: finished earlier");
+        return Ok(());
+    }
+    train_with_progress(&mut trainer, label, None)
+}
+
+fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
+    let mut groups = Vec::new();
+    let mut missing = Vec::new();
+    for variant in &sweep.variants {
+        let mut runs = Vec::new();
+        for run in sweep.runs.iter().filter(|r| &r.variant == variant) {
+            let dir = run.dir(&args.out);
+            if dir.join(run_dir::CONFIG).exists() {
+                runs.push(BcRun::load(&dir)?);
+            } else {
+                missing.push(run.id());
+            }
+        }
+        if !runs.is_empty() {
+            groups.push(SweepGroup { variant: variant.clone(), runs });
+        }
+    }
+    anyhow::ensure!(!groups.is_empty(), "no run of this sweep exists under {} yet", args.out.display());
+    if !missing.is_empty() {
+        eprintln!("not started yet, left out of the report: {}", missing.join(", "));
+    }
+    let summary = write_sweep_report(&groups, &args.out, args.window_start)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary.curves)?);
+        return Ok(());
+    }
+    let show = |x: Option<butterfly_report::OverSeeds>, d: usize| match x {
+        None => "-".to_string(),
+        Some(o) => match o.std {
+            Some(s) => format!("{:.d$}±{s:.d$}", o.mean),
+            None => format!("{:.d$}", o.mean),
+        },
+    };
+    println!("{:<20} {:<26} {:>5} {:>16} {:>14} {:>14}", "variant", "curve", "seeds", "final J_H", "osc", "spread");
+    for c in &summary.curves {
+        println!(
+            "{:<20} {:<26} {:>5} {:>16} {:>14} {:>14}",
+            c.variant,
+            c.curve,
+            c.seeds,
+            show(c.final_return, 1),
+            show(c.osc, 3),
+            show(c.spread, 3)
+        );
+    }
+    for f in &summary.files {
+        println!("  {}", f.display());
+    }
+    Ok(())
+}

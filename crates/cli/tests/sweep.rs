@@ -1,0 +1,89 @@
+//! `butterfly sweep` on the linear system: every (variant, seed) run trained, reported side by side,
+//! listed for a cluster, skipped when finished, and refused when the sweep file no longer matches.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn butterfly(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args).output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// A copy of configs/sweeps/linear.toml next to its base, shortened, in a scratch directory.
+fn sweep_file(dir: &Path, steps: u64) -> PathBuf {
+    let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+    std::fs::create_dir_all(dir.join("sweeps")).unwrap();
+    std::fs::copy(configs.join("linear-bc.toml"), dir.join("linear-bc.toml")).unwrap();
+    let sweep = std::fs::read_to_string(configs.join("sweeps/linear.toml")).unwrap();
+    let sweep = sweep.replace("steps = 6000", &format!("steps = {steps}"));
+    let path = dir.join("sweeps/linear.toml");
+    std::fs::write(&path, sweep).unwrap();
+    path
+}
+
+#[test]
+fn sweep_trains_reports_lists_and_resumes() {
+    let dir = std::env::temp_dir().join(format!("butterfly-cli-sweep-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sweep = sweep_file(&dir, 2000);
+    let out = dir.join("out");
+    let (s, o) = (sweep.to_str().unwrap(), out.to_str().unwrap());
+
+    let listed = butterfly(&["sweep", s, "--out", o, "--list"]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    let commands = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert_eq!(commands.lines().count(), 6, "{commands}");
+    assert!(commands.contains("--only batch-512/seed1 --no-report"), "{commands}");
+    assert_eq!(std::fs::read_to_string(out.join("commands.txt")).unwrap(), commands);
+    assert!(!out.join("baseline").exists(), "--list trains nothing");
+
+    // One cluster task: one run, no report.
+    let one = butterfly(&["sweep", s, "--out", o, "--only", "baseline/seed1", "--no-report"]);
+    assert!(one.status.success(), "{}", text(&one));
+    assert!(out.join("baseline/seed1/eval.csv").is_file() && !out.join("baseline/seed0").exists());
+    assert!(!out.join("sweep.md").exists());
+
+    let all = butterfly(&["sweep", s, "--out", o]);
+    assert!(all.status.success(), "{}", text(&all));
+    assert!(text(&all).contains("baseline/seed1: finished earlier"), "{}", text(&all));
+    for run in ["baseline/seed0", "batch-512/seed1", "cosine-decay/seed0"] {
+        assert!(out.join(run).join("report.md").is_file(), "{run}");
+    }
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    // 3 variants × 2 seeds × (raw + one EMA), after the header.
+    assert_eq!(csv.lines().count(), 13, "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("baseline,0,raw,"), "{csv}");
+    let md = std::fs::read_to_string(out.join("sweep.md")).unwrap();
+    assert!(md.contains("| cosine-decay | raw | 2 |") && md.contains(" ± "), "{md}");
+    assert_eq!(&std::fs::read(out.join("panels.png")).unwrap()[1..4], b"PNG");
+
+    // Seeds differ; a run's files are the same as those of the same config trained alone.
+    let eval = |run: &str| std::fs::read(out.join(run).join("eval.csv")).unwrap();
+    assert_ne!(eval("baseline/seed0"), eval("baseline/seed1"));
+    let alone = dir.join("alone");
+    let trained = butterfly(&[
+        "bc",
+        "train",
+        out.join("baseline/seed1/config.toml").to_str().unwrap(),
+        "--out",
+        alone.to_str().unwrap(),
+    ]);
+    assert!(trained.status.success(), "{}", text(&trained));
+    assert_eq!(std::fs::read(alone.join("eval.csv")).unwrap(), eval("baseline/seed1"));
+
+    let json = butterfly(&["sweep", s, "--out", o, "--report-only", "--json"]);
+    assert!(json.status.success(), "{}", text(&json));
+    assert!(String::from_utf8_lossy(&json.stdout).contains("\"variant\": \"batch-512\""));
+
+    // The sweep file changed under existing runs: one clear line, nothing overwritten.
+    let changed = sweep_file(&dir, 3000);
+    let refused = butterfly(&["sweep", changed.to_str().unwrap(), "--out", o, "--only", "baseline/seed0"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("holds a run of another config"), "{}", text(&refused));
+    let unknown = butterfly(&["sweep", s, "--out", o, "--only", "nope"]);
+    assert!(!unknown.status.success() && text(&unknown).contains("no run is named 'nope'"), "{}", text(&unknown));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

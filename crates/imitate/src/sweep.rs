@@ -1,0 +1,229 @@
+//! A sweep (paper Figures 2 and 3): one base BC config, named variants that override some of its keys,
+//! and seeds. Every (variant, seed) pair is one run directory, `<out>/<variant>/seed<seed>`.
+//!
+//! ```toml
+//! base = "walker2d-bc.toml"          # relative to this file
+//! seeds = [0, 1, 2]
+//! set = { steps = 50000 }            # overrides for every run
+//! [[variants]]
+//! name = "baseline"
+//! [[variants]]
+//! name = "batch-1024"
+//! set = { batch_size = 1024 }
+//! [[variants]]
+//! name = "cosine"
+//! set = { schedule.decay = { kind = "cosine", steps = 50000, final_lr = 0.0 } }
+//! ```
+//! `set` tables merge into the base key by key; a table with a `kind` key (an optimizer, a decay, a
+//! stabilizer) replaces the base's instead, and so does any array (`stabilizers = [...]`).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::{BcConfig, ImitateError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepFile {
+    base: PathBuf,
+    #[serde(default = "seed_zero")]
+    seeds: Vec<u64>,
+    #[serde(default)]
+    set: toml::Table,
+    variants: Vec<VariantFile>,
+}
+
+fn seed_zero() -> Vec<u64> {
+    vec![0]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariantFile {
+    name: String,
+    #[serde(default)]
+    set: toml::Table,
+}
+
+/// One run of a sweep: its resolved config and its directory relative to the sweep's output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRun {
+    pub variant: String,
+    pub seed: u64,
+    pub config: BcConfig,
+}
+
+impl SweepRun {
+    /// `<variant>/seed<seed>`: the run directory under the sweep's output, and the run's `--only` name.
+    pub fn id(&self) -> String {
+        format!("{}/seed{}", self.variant, self.seed)
+    }
+
+    pub fn dir(&self, out: &Path) -> PathBuf {
+        out.join(&self.variant).join(format!("seed{}", self.seed))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// Variant names in file order.
+    pub variants: Vec<String>,
+    pub seeds: Vec<u64>,
+    /// Variant-major: every seed of the first variant, then the next.
+    pub runs: Vec<SweepRun>,
+}
+
+impl Sweep {
+    /// Reads a sweep file and resolves every run's config (each checked like `bc train` checks one).
+    pub fn load(path: &Path) -> Result<Self, ImitateError> {
+        let text = std::fs::read_to_string(path).map_err(|e| bad(path, e.to_string()))?;
+        let file: SweepFile = toml::from_str(&text).map_err(|e| bad(path, flat(e)))?;
+        let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.base);
+        let base_text = std::fs::read_to_string(&base_path).map_err(|e| bad(&base_path, e.to_string()))?;
+        let mut base: toml::Table = toml::from_str(&base_text).map_err(|e| bad(&base_path, flat(e)))?;
+        merge(&mut base, &file.set);
+        Self::expand(base, file.seeds, file.variants).map_err(|what| bad(path, what))
+    }
+
+    fn expand(base: toml::Table, seeds: Vec<u64>, variants: Vec<VariantFile>) -> Result<Self, String> {
+        if variants.is_empty() || seeds.is_empty() {
+            return Err("needs at least one [[variants]] entry and one seed".into());
+        }
+        let mut names: Vec<String> = Vec::new();
+        for v in &variants {
+            let safe = v.name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if v.name.is_empty() || !safe || v.name.starts_with('.') {
+                return Err(format!("variant name '{}' must be letters, digits, '.', '_' or '-'", v.name));
+            }
+            if names.contains(&v.name) {
+                return Err(format!("variant '{}' appears twice", v.name));
+            }
+            names.push(v.name.clone());
+        }
+        let mut seen = seeds.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != seeds.len() {
+            return Err("seeds repeat".into());
+        }
+        let mut runs = Vec::new();
+        for v in &variants {
+            for &seed in &seeds {
+                let mut table = base.clone();
+                merge(&mut table, &v.set);
+                table.insert("seed".into(), toml::Value::Integer(seed as i64));
+                let text = toml::to_string(&table).map_err(|e| format!("variant '{}': {e}", v.name))?;
+                let config = BcConfig::from_toml(&text).map_err(|e| format!("variant '{}': {e}", v.name))?;
+                runs.push(SweepRun { variant: v.name.clone(), seed, config });
+            }
+        }
+        Ok(Self { variants: names, seeds, runs })
+    }
+
+    /// The runs named by `only` (`variant` or `variant/seed<k>`); all of them for `None`.
+    pub fn select(&self, only: Option<&str>) -> Result<Vec<&SweepRun>, ImitateError> {
+        let chosen: Vec<&SweepRun> =
+            self.runs.iter().filter(|r| only.is_none_or(|o| o == r.variant || o == r.id())).collect();
+        if chosen.is_empty() {
+            let names: Vec<String> = self.runs.iter().map(SweepRun::id).collect();
+            return Err(ImitateError::Config(format!(
+                "no run is named '{}' (runs: {})",
+                only.unwrap_or_default(),
+                names.join(", ")
+            )));
+        }
+        Ok(chosen)
+    }
+}
+
+fn bad(path: &Path, what: String) -> ImitateError {
+    ImitateError::Config(format!("{}: {what}", path.display()))
+}
+
+fn flat(e: toml::de::Error) -> String {
+    e.to_string().trim().replace('\n', " ")
+}
+
+/// Merges `set` into `table`: nested tables key by key, except tables with a `kind` (a different
+/// optimizer, decay or stabilizer has other keys), which replace, like every other value.
+fn merge(table: &mut toml::Table, set: &toml::Table) {
+    for (key, value) in set {
+        match (table.get_mut(key), value) {
+            (Some(toml::Value::Table(old)), toml::Value::Table(new)) if !new.contains_key("kind") => merge(old, new),
+            _ => {
+                table.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+env = "LinearSystem"
+expert = "linear"
+steps = 100
+[network]
+hidden = [8, 8]
+[schedule]
+lr = 1e-3
+decay = { kind = "linear", steps = 100, final_lr = 0.0 }
+[[stabilizers]]
+kind = "ema"
+alpha = 0.5
+"#;
+
+    fn sweep(file: &str) -> Result<Sweep, ImitateError> {
+        let dir = std::env::temp_dir().join(format!("butterfly-sweep-{}-{}", std::process::id(), file.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("base.toml"), BASE).unwrap();
+        std::fs::write(dir.join("sweep.toml"), file).unwrap();
+        let result = Sweep::load(&dir.join("sweep.toml"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        result
+    }
+
+    #[test]
+    fn variants_override_the_base_and_seeds_multiply() {
+        let s = sweep(
+            r#"
+base = "base.toml"
+seeds = [3, 4]
+set = { steps = 50 }
+[[variants]]
+name = "baseline"
+[[variants]]
+name = "wide"
+set = { network.hidden = [32, 32], schedule.decay = { kind = "constant" }, stabilizers = [] }
+"#,
+        )
+        .unwrap();
+        assert_eq!(s.variants, ["baseline", "wide"]);
+        let ids: Vec<String> = s.runs.iter().map(SweepRun::id).collect();
+        assert_eq!(ids, ["baseline/seed3", "baseline/seed4", "wide/seed3", "wide/seed4"]);
+        let (base, wide) = (&s.runs[0].config, &s.runs[3].config);
+        assert_eq!((base.steps, base.seed, wide.steps, wide.seed), (50, 3, 50, 4));
+        assert_eq!((base.network.hidden.clone(), wide.network.hidden.clone()), (vec![8, 8], vec![32, 32]));
+        // The decay table was replaced (a merge would have kept `steps` and been rejected), lr kept.
+        assert_eq!(wide.schedule, butterfly_nn::Schedule::constant(1e-3));
+        assert_eq!((base.stabilizers.len(), wide.stabilizers.len()), (1, 0));
+        assert_eq!(s.runs[3].dir(Path::new("out")), Path::new("out/wide/seed4"));
+        assert_eq!(s.select(Some("wide")).unwrap().len(), 2);
+        assert_eq!(s.select(Some("wide/seed3")).unwrap()[0].seed, 3);
+        assert!(s.select(Some("narrow")).unwrap_err().to_string().contains("baseline/seed3"));
+    }
+
+    #[test]
+    fn bad_sweeps_are_one_clear_error() {
+        let err = |file: &str| sweep(file).unwrap_err().to_string();
+        assert!(err("base = \"missing.toml\"\n[[variants]]\nname = \"a\"").contains("missing.toml"));
+        assert!(err("base = \"base.toml\"\n[[variants]]\nname = \"a\"\nset = { netwrk = 1 }").contains("netwrk"));
+        assert!(err("base = \"base.toml\"\n[[variants]]\nname = \"a/b\"").contains("a/b"));
+        assert!(err("base = \"base.toml\"\n[[variants]]\nname = \"a\"\n[[variants]]\nname = \"a\"").contains("twice"));
+        assert!(err("base = \"base.toml\"\nvariants = []").contains("at least one"));
+        assert!(err("base = \"base.toml\"\nseed = [1]\n[[variants]]\nname = \"a\"").contains("seed"));
+    }
+}

@@ -1,0 +1,232 @@
+//! A sweep's report (paper Figures 2 and 3): one panel per variant with every seed's raw and first
+//! stabilizer curves, and the oscillation metrics of every curve as mean ± std over seeds.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::{Axis, BcRun, Corner, LineChart, Panels, ReportError, RunSummary, Series, Style, write_bc_report};
+
+/// Palette: raw in blue with teal per-initial-condition dots, the first stabilizer in green, as in the paper.
+const RAW: usize = 0;
+const STABILIZED: usize = 2;
+const DOTS: usize = 9;
+const EXPERT: usize = 7;
+
+/// The runs (one per seed) of one variant.
+pub struct SweepGroup {
+    pub variant: String,
+    pub runs: Vec<BcRun>,
+}
+
+/// Mean and sample standard deviation over seeds (std is None for one seed).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OverSeeds {
+    pub mean: f64,
+    pub std: Option<f64>,
+}
+
+impl OverSeeds {
+    fn of(xs: &[f64]) -> Option<Self> {
+        if xs.is_empty() {
+            return None;
+        }
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let std = (xs.len() > 1).then(|| (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
+        Some(Self { mean, std })
+    }
+
+    fn show(x: Option<Self>, digits: usize) -> String {
+        match x {
+            None => "–".into(),
+            Some(Self { mean, std: None }) => format!("{mean:.digits$}"),
+            Some(Self { mean, std: Some(s) }) => format!("{mean:.digits$} ± {s:.digits$}"),
+        }
+    }
+}
+
+/// One curve (raw or a stabilizer) of one variant, over its seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepCurve {
+    pub variant: String,
+    pub curve: String,
+    pub seeds: usize,
+    pub final_return: Option<OverSeeds>,
+    pub osc: Option<OverSeeds>,
+    pub collapse: Option<OverSeeds>,
+    pub spread: Option<OverSeeds>,
+    pub level: Option<OverSeeds>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepSummary {
+    pub curves: Vec<SweepCurve>,
+    /// Every run's own summary (its `report.md` is rewritten too).
+    pub runs: Vec<RunSummary>,
+    pub files: Vec<PathBuf>,
+}
+
+/// Writes `panels.{png,svg}`, `sweep.md` and `sweep.csv` into `dir`, and every run's own report.
+pub fn write_sweep_report(
+    groups: &[SweepGroup],
+    dir: &Path,
+    window_start: Option<u64>,
+) -> Result<SweepSummary, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|e| ReportError::Write { path: dir.to_path_buf(), message: e.to_string() })?;
+    let mut runs = Vec::new();
+    let mut curves = Vec::new();
+    let mut csv = String::from("variant,seed,curve,final_return,osc,collapse,spread,level\n");
+    for g in groups {
+        let summaries: Vec<RunSummary> =
+            g.runs.iter().map(|r| write_bc_report(r, window_start)).collect::<Result<_, _>>()?;
+        for (run, s) in g.runs.iter().zip(&summaries) {
+            for v in &s.variants {
+                let o = v.oscillation;
+                let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:?}"));
+                let _ = writeln!(
+                    csv,
+                    "{},{},{},{:?},{},{},{},{}",
+                    g.variant,
+                    run.config.seed,
+                    v.name,
+                    v.final_return,
+                    f(o.map(|o| o.osc)),
+                    f(o.map(|o| o.collapse)),
+                    f(o.map(|o| o.spread)),
+                    f(o.map(|o| o.level))
+                );
+            }
+        }
+        let names: Vec<String> =
+            summaries.first().map_or(Vec::new(), |s| s.variants.iter().map(|v| v.name.clone()).collect());
+        for name in names {
+            let per_seed: Vec<_> =
+                summaries.iter().filter_map(|s| s.variants.iter().find(|v| v.name == name)).collect();
+            let stat = |f: &dyn Fn(&crate::Oscillation) -> f64| {
+                OverSeeds::of(&per_seed.iter().filter_map(|v| v.oscillation.as_ref().map(f)).collect::<Vec<_>>())
+            };
+            curves.push(SweepCurve {
+                variant: g.variant.clone(),
+                curve: name.clone(),
+                seeds: per_seed.len(),
+                final_return: OverSeeds::of(
+                    &per_seed.iter().map(|v| v.final_return).filter(|x| x.is_finite()).collect::<Vec<_>>(),
+                ),
+                osc: stat(&|o| o.osc),
+                collapse: stat(&|o| o.collapse),
+                spread: stat(&|o| o.spread),
+                level: stat(&|o| o.level),
+            });
+        }
+        runs.extend(summaries);
+    }
+    let mut files: Vec<PathBuf> = panels(groups).save(dir, "panels")?.into();
+    let csv_path = dir.join("sweep.csv");
+    write(&csv_path, &csv)?;
+    let md_path = dir.join("sweep.md");
+    write(&md_path, &markdown(&curves, &runs))?;
+    files.extend([md_path, csv_path]);
+    Ok(SweepSummary { curves, runs, files })
+}
+
+fn write(path: &Path, text: &str) -> Result<(), ReportError> {
+    std::fs::write(path, text).map_err(|e| ReportError::Write { path: path.to_path_buf(), message: e.to_string() })
+}
+
+/// J_H panels (one per variant), then held-out BC loss panels in the same order.
+fn panels(groups: &[SweepGroup]) -> Panels {
+    let mut returns = Vec::new();
+    let mut losses = Vec::new();
+    for g in groups {
+        let mut j = LineChart::new(g.variant.as_str(), Axis::linear("gradient updates"), Axis::linear("J_H"));
+        j.legend = Corner::LowerRight;
+        let mut loss = LineChart::new(
+            format!("{}: held-out BC loss", g.variant),
+            Axis::linear("gradient updates"),
+            Axis::log("validation MSE"),
+        );
+        loss.legend = Corner::UpperRight;
+        for (seed, run) in g.runs.iter().enumerate() {
+            let named = |name: &str| if seed == 0 { name.to_string() } else { String::new() };
+            for (k, (name, c)) in run.variants.iter().take(2).enumerate() {
+                let color = if k == 0 { RAW } else { STABILIZED };
+                if k == 0 && seed == 0 {
+                    let dots = c
+                        .steps
+                        .iter()
+                        .zip(&c.per_ic)
+                        .flat_map(|(s, r)| r.iter().map(move |j| (*s as f64, *j)))
+                        .collect();
+                    j.push(Series::new("", dots, Style::Dots, DOTS));
+                }
+                let mean = c.steps.iter().map(|s| *s as f64).zip(c.mean_return.iter().copied()).collect();
+                j.push(Series::new(named(name), mean, Style::Line, color));
+                let val = c.val_steps.iter().map(|s| *s as f64).zip(c.val_loss.iter().copied()).collect();
+                loss.push(Series::new(named(name), val, Style::Line, color));
+            }
+        }
+        if let Some(run) = g.runs.first() {
+            let last = run.variants.iter().flat_map(|(_, c)| c.steps.last()).max().copied().unwrap_or(0);
+            j.push(Series::new(
+                "expert",
+                vec![(0.0, run.expert_return), (last as f64, run.expert_return)],
+                Style::Dashed,
+                EXPERT,
+            ));
+        }
+        j.note = format!(
+            "{} seed(s); dots: seed {}'s initial conditions",
+            g.runs.len(),
+            g.runs.first().map_or(0, |r| r.config.seed)
+        );
+        returns.push(j);
+        losses.push(loss);
+    }
+    let columns = groups.len().clamp(1, 4);
+    returns.extend(losses);
+    Panels { title: "J_H (top) and held-out BC loss (bottom) per variant".into(), columns, charts: returns }
+}
+
+fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
+    let mut md = String::from("# Sweep\n\n![panels](panels.png)\n\n");
+    if let Some(first) = runs.first() {
+        let _ = writeln!(
+            md,
+            "Oscillation metrics (DESIGN.md §6) over each run's evaluations at step ≥ {} (every {} updates), as mean ± \
+             std over seeds; per run in `sweep.csv` and each run's `report.md`.\n",
+            first.window_start, first.eval_every
+        );
+    }
+    md.push_str("| variant | curve | seeds | final J_H | osc | collapse | spread | level |\n|---|---|---|---|---|---|---|---|\n");
+    for c in curves {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            c.variant,
+            c.curve,
+            c.seeds,
+            OverSeeds::show(c.final_return, 1),
+            OverSeeds::show(c.osc, 3),
+            OverSeeds::show(c.collapse, 2),
+            OverSeeds::show(c.spread, 3),
+            OverSeeds::show(c.level, 3)
+        );
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_and_sample_std_over_seeds() {
+        let o = OverSeeds::of(&[1.0, 3.0]).unwrap();
+        assert_eq!((o.mean, o.std), (2.0, Some(2f64.sqrt())));
+        assert_eq!(OverSeeds::of(&[5.0]).unwrap().std, None);
+        assert!(OverSeeds::of(&[]).is_none());
+        assert_eq!(OverSeeds::show(OverSeeds::of(&[1.0, 3.0]), 1), "2.0 ± 1.4");
+    }
+}
