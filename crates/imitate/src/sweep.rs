@@ -226,4 +226,23 @@ set = { network.hidden = [32, 32], schedule.decay = { kind = "constant" }, stabi
         assert!(err("base = \"base.toml\"\nvariants = []").contains("at least one"));
         assert!(err("base = \"base.toml\"\nseed = [1]\n[[variants]]\nname = \"a\"").contains("seed"));
     }
+
+    #[test]
+    fn every_shipped_config_and_sweep_resolves() {
+        let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+        for entry in std::fs::read_dir(&configs).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                BcConfig::from_toml(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+        }
+        let mut sweeps = 0;
+        for entry in std::fs::read_dir(configs.join("sweeps")).unwrap() {
+            let s = Sweep::load(&entry.unwrap().path()).unwrap();
+            assert_eq!(s.runs.len(), s.variants.len() * s.seeds.len());
+            sweeps += 1;
+        }
+        assert!(sweeps >= 3);
+    }
 }
