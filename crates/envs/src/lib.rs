@@ -18,7 +18,7 @@ pub use env::{Env, EnvRng, EnvSpec, Replicate, RewardTerms, Transition, env_rng,
 pub use error::EnvError;
 pub use linear::LinearSystem;
 pub use mujoco::{MujocoEnv, TASK_IDS};
-pub use policy::{LinearPolicy, Policy};
-pub use rollout::{Episode, evaluate, initial_conditions, mean_std, rollout};
+pub use policy::{BatchPolicy, LinearPolicy, Policy};
+pub use rollout::{Episode, evaluate, initial_conditions, mean_std, rollout, rollout_batch};
 pub use task_env::{LINEAR_SYSTEM_ID, TaskEnv};
 pub use vector::VecEnv;

@@ -9,6 +9,20 @@ pub trait Policy: Send {
     fn reset(&mut self) {}
     /// Writes the action for `obs` into `action`.
     fn act(&mut self, obs: &[f64], action: &mut [f64]);
+    /// The batched interface, for policies that act for many episodes in one forward pass.
+    fn batched(&mut self) -> Option<&mut dyn BatchPolicy> {
+        None
+    }
+}
+
+/// Acting for several episodes in lockstep (evaluation over many initial conditions): one forward
+/// pass per step for all of them instead of one per episode.
+pub trait BatchPolicy {
+    /// Starts `n` episodes: per-episode memory (an imitator's previous action) at its start value.
+    fn reset_episodes(&mut self, n: usize);
+    /// Row r of `obs` is the observation of episode `episodes[r]` (of those started), and its action
+    /// goes to row r of `actions`: per row exactly what [`Policy::act`] gives in that episode.
+    fn act_episodes(&mut self, obs: &[f64], episodes: &[usize], actions: &mut [f64]);
 }
 
 /// `u = K x`: the expert of the linear systems, `gain` row-major `[act_dim, obs_dim]`.

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::{Env, EnvError, EnvRng, Policy, Replicate, RewardTerms};
+use crate::{BatchPolicy, Env, EnvError, EnvRng, Policy, Replicate, RewardTerms, Transition};
 
 /// What one episode earned.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -15,6 +15,19 @@ pub struct Episode {
     pub terms: RewardTerms,
 }
 
+impl Episode {
+    /// Adds one step; true when it ended the episode.
+    fn record(&mut self, t: &Transition) -> bool {
+        self.ret += t.reward;
+        self.length += 1;
+        self.terms.forward += t.terms.forward;
+        self.terms.healthy += t.terms.healthy;
+        self.terms.ctrl_cost += t.terms.ctrl_cost;
+        self.terminated = t.terminated;
+        t.terminated
+    }
+}
+
 /// Runs `policy` from `env`'s current state for at most `horizon` steps (fewer on termination).
 pub fn rollout(env: &mut dyn Env, policy: &mut dyn Policy, horizon: usize) -> Result<Episode, EnvError> {
     policy.reset();
@@ -22,18 +35,43 @@ pub fn rollout(env: &mut dyn Env, policy: &mut dyn Policy, horizon: usize) -> Re
     let mut ep = Episode::default();
     for _ in 0..horizon {
         policy.act(env.observation(), &mut action);
-        let t = env.step(&action)?;
-        ep.ret += t.reward;
-        ep.length += 1;
-        ep.terms.forward += t.terms.forward;
-        ep.terms.healthy += t.terms.healthy;
-        ep.terms.ctrl_cost += t.terms.ctrl_cost;
-        if t.terminated {
-            ep.terminated = true;
+        if ep.record(&env.step(&action)?) {
             break;
         }
     }
     Ok(ep)
+}
+
+/// Runs one episode per env, from each env's current state, in lockstep: every step, one batched
+/// call acts for the episodes still going. Each episode is what [`rollout`] gives for it.
+pub fn rollout_batch<E: Env>(
+    envs: &mut [E],
+    policy: &mut dyn BatchPolicy,
+    horizon: usize,
+) -> Result<Vec<Episode>, EnvError> {
+    let Some(first) = envs.first() else { return Ok(Vec::new()) };
+    let act_dim = first.spec().act_dim;
+    policy.reset_episodes(envs.len());
+    let mut episodes = vec![Episode::default(); envs.len()];
+    let mut live: Vec<usize> = (0..envs.len()).collect();
+    let mut obs = Vec::new();
+    let mut actions = vec![0.0; envs.len() * act_dim];
+    for _ in 0..horizon {
+        if live.is_empty() {
+            break;
+        }
+        obs.clear();
+        for &i in &live {
+            obs.extend_from_slice(envs[i].observation());
+        }
+        let actions = &mut actions[..live.len() * act_dim];
+        policy.act_episodes(&obs, &live, actions);
+        for (&i, action) in live.iter().zip(actions.chunks_exact(act_dim)) {
+            episodes[i].record(&envs[i].step(action)?);
+        }
+        live.retain(|&i| !episodes[i].terminated);
+    }
+    Ok(episodes)
 }
 
 /// Mean and (population) standard deviation of returns, summed in order.
@@ -56,7 +94,9 @@ pub fn initial_conditions(env: &mut dyn Env, k: usize, rng: &mut EnvRng) -> Vec<
 }
 
 /// Rolls out every (policy, initial state) pair on up to `threads` threads; `out[p][i]` is policy p from
-/// state i. Each rollout is independent, so results do not depend on the thread count.
+/// state i. A job is one policy on a contiguous block of initial states, rolled out in lockstep with
+/// batched forwards when the policy offers them. Each rollout is independent of the others, so results
+/// do not depend on the thread count (nor on the batching).
 pub fn evaluate<E, P>(
     env: &E,
     policies: &[P],
@@ -72,17 +112,30 @@ where
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| EnvError::ThreadPool(e.to_string()))?;
-    let jobs: Vec<(usize, usize)> = (0..policies.len()).flat_map(|p| (0..states.len()).map(move |i| (p, i))).collect();
-    let episodes: Vec<Episode> = pool.install(|| {
+    // Enough blocks to keep every thread busy (twice over, for balance when episodes end early).
+    let blocks = (2 * threads.max(1)).div_ceil(policies.len().max(1)).clamp(1, states.len().max(1));
+    let per_block = states.len().div_ceil(blocks).max(1);
+    let jobs: Vec<(usize, usize)> =
+        (0..policies.len()).flat_map(|p| (0..states.len()).step_by(per_block).map(move |start| (p, start))).collect();
+    let blocks: Vec<Vec<Episode>> = pool.install(|| {
         jobs.par_iter()
-            .map_init(
-                || env.replicate(),
-                |local, &(p, i)| {
-                    local.reset_to(&states[i])?;
-                    rollout(local, &mut policies[p].clone(), horizon)
-                },
-            )
+            .map_init(Vec::new, |envs: &mut Vec<E>, &(p, start)| {
+                let block = &states[start..(start + per_block).min(states.len())];
+                while envs.len() < block.len() {
+                    envs.push(env.replicate());
+                }
+                let envs = &mut envs[..block.len()];
+                for (e, s) in envs.iter_mut().zip(block) {
+                    e.reset_to(s)?;
+                }
+                let mut policy = policies[p].clone();
+                match policy.batched() {
+                    Some(batched) => rollout_batch(envs, batched, horizon),
+                    None => envs.iter_mut().map(|e| rollout(e, &mut policy, horizon)).collect(),
+                }
+            })
             .collect::<Result<_, _>>()
     })?;
-    Ok(episodes.chunks(states.len().max(1)).map(<[Episode]>::to_vec).collect())
+    let per_policy = states.len().div_ceil(per_block);
+    Ok(blocks.chunks(per_policy.max(1)).map(|b| b.concat()).collect())
 }

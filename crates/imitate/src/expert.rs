@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use butterfly_envs::{Env, LINEAR_SYSTEM_ID, LinearPolicy, LinearSystem, Policy};
+use butterfly_envs::{BatchPolicy, Env, LINEAR_SYSTEM_ID, LinearPolicy, LinearSystem, Policy};
 use butterfly_policy::MlpPolicy;
 
 use crate::ImitateError;
@@ -64,6 +64,13 @@ impl Policy for Expert {
         match self {
             Expert::Mlp(p) => p.act(obs, action),
             Expert::Linear(p) => p.act(obs, action),
+        }
+    }
+
+    fn batched(&mut self) -> Option<&mut dyn BatchPolicy> {
+        match self {
+            Expert::Mlp(p) => p.batched(),
+            Expert::Linear(p) => p.batched(),
         }
     }
 }

@@ -85,8 +85,20 @@ impl PackedMlp {
         Ok(())
     }
 
-    /// The `[batch, output]` outputs for a `[batch, input]` input.
+    /// The `[batch, output]` outputs for a `[batch, input]` input; rows split with the helper thread
+    /// when the engine runs on two or more threads.
     pub fn forward(&mut self, input: &[f32], batch: usize) -> Result<&[f32]> {
+        let split = num_threads() >= 2 && batch >= 2 * MIN_ROWS_PER_THREAD;
+        self.forward_on(input, batch, if split { 2 } else { 1 })
+    }
+
+    /// The same outputs computed on the calling thread only: for rollouts that already run one per
+    /// core. Each row's output does not depend on the other rows, so this equals [`Self::forward`].
+    pub fn forward_serial(&mut self, input: &[f32], batch: usize) -> Result<&[f32]> {
+        self.forward_on(input, batch, 1)
+    }
+
+    fn forward_on(&mut self, input: &[f32], batch: usize, threads: usize) -> Result<&[f32]> {
         let spec = self.layout.spec();
         if batch == 0 {
             return Err(NnError::Shape { what: "batch size", expected: 1, got: 0 });
@@ -94,7 +106,6 @@ impl PackedMlp {
         check_len("input batch", batch * spec.input, input.len())?;
         let (n_in, n_out, act) = (spec.input, spec.output, spec.activation);
         // The helper thread gives at most a two-way split (this machine has two cores).
-        let threads = if num_threads() >= 2 && batch >= 2 * MIN_ROWS_PER_THREAD { 2 } else { 1 };
         self.ensure_chunks(batch, threads);
         self.output.resize(batch * n_out, 0.0);
         let linears = &self.linears;

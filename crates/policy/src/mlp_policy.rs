@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use butterfly_envs::Policy;
+use butterfly_envs::{BatchPolicy, Policy};
 use butterfly_nn::{Layout, PackedMlp};
 use butterfly_store::{Tensor, TensorFile};
 
@@ -16,8 +16,10 @@ pub struct MlpPolicy {
     /// threads at once never share a BLAS thread pool.
     net: PackedMlp,
     obs_norm: Option<(Vec<f32>, Vec<f32>)>,
-    /// The previous action (imitators read it; zero at an episode's start).
+    /// The previous action (imitators read it; zero at an episode's start), `[episodes, act_dim]`:
+    /// one row for [`Policy::act`], one per episode for [`BatchPolicy::act_episodes`].
     prev: Vec<f64>,
+    /// Network input rows.
     input: Vec<f32>,
 }
 
@@ -43,7 +45,7 @@ impl MlpPolicy {
             )));
         }
         let input = vec![0.0; meta.obs_dim];
-        let prev = vec![0.0; if meta.prev_action { meta.act_dim } else { 0 }];
+        let prev = vec![0.0; meta.act_dim];
         let net = PackedMlp::new(&layout, &theta)?;
         Ok(Self { meta, theta, layout, net, obs_norm, prev, input })
     }
@@ -109,10 +111,47 @@ impl MlpPolicy {
     }
 }
 
+impl MlpPolicy {
+    /// The previous action's width in the input (0 for policies that do not read it).
+    fn prev_dim(&self) -> usize {
+        if self.meta.prev_action { self.meta.act_dim } else { 0 }
+    }
+
+    /// Network input row = standardized (observation ‖ previous action).
+    fn fill_input(&self, obs: &[f64], prev: &[f64], row: &mut [f32]) {
+        let raw = obs.iter().chain(&prev[..self.prev_dim()]);
+        match &self.obs_norm {
+            Some((mean, std)) => {
+                for (((x, o), m), s) in row.iter_mut().zip(raw).zip(mean).zip(std) {
+                    *x = (*o as f32 - m) / s;
+                }
+            }
+            None => {
+                for (x, o) in row.iter_mut().zip(raw) {
+                    *x = *o as f32;
+                }
+            }
+        }
+    }
+
+    /// Rows of network outputs → actions (squashed into the action range, or as they are).
+    fn write_actions(meta: &PolicyMeta, y: &[f32], actions: &mut [f64]) {
+        let (low, high) = (&meta.action_low, &meta.action_high);
+        for (row_a, row_y) in actions.chunks_exact_mut(meta.act_dim).zip(y.chunks_exact(meta.act_dim)) {
+            for (i, (a, &y)) in row_a.iter_mut().zip(row_y).enumerate() {
+                *a = match meta.output {
+                    OutputKind::Tanh => low[i] + ((y as f64).tanh() + 1.0) / 2.0 * (high[i] - low[i]),
+                    OutputKind::Linear => y as f64,
+                };
+            }
+        }
+    }
+}
+
 impl Policy for MlpPolicy {
     /// The env's observation size (the network's input less the previous action, if it reads one).
     fn obs_dim(&self) -> usize {
-        self.meta.obs_dim - self.prev.len()
+        self.meta.obs_dim - self.prev_dim()
     }
 
     fn act_dim(&self) -> usize {
@@ -120,33 +159,43 @@ impl Policy for MlpPolicy {
     }
 
     fn reset(&mut self) {
-        self.prev.fill(0.0);
+        self.reset_episodes(1);
     }
 
     fn act(&mut self, obs: &[f64], action: &mut [f64]) {
-        let raw = obs.iter().chain(&self.prev);
-        match &self.obs_norm {
-            Some((mean, std)) => {
-                for (((x, o), m), s) in self.input.iter_mut().zip(raw).zip(mean).zip(std) {
-                    *x = (*o as f32 - m) / s;
-                }
-            }
-            None => {
-                for (x, o) in self.input.iter_mut().zip(raw) {
-                    *x = *o as f32;
-                }
-            }
+        let mut row = std::mem::take(&mut self.input);
+        row.resize(self.meta.obs_dim, 0.0);
+        self.fill_input(obs, &self.prev[..self.meta.act_dim], &mut row);
+        let y = self.net.forward_serial(&row, 1).expect("shapes checked at construction");
+        Self::write_actions(&self.meta, y, action);
+        self.prev[..self.meta.act_dim].copy_from_slice(action);
+        self.input = row;
+    }
+
+    fn batched(&mut self) -> Option<&mut dyn BatchPolicy> {
+        Some(self)
+    }
+}
+
+impl BatchPolicy for MlpPolicy {
+    fn reset_episodes(&mut self, n: usize) {
+        self.prev.clear();
+        self.prev.resize(n.max(1) * self.meta.act_dim, 0.0);
+    }
+
+    fn act_episodes(&mut self, obs: &[f64], episodes: &[usize], actions: &mut [f64]) {
+        let (n_in, n_act) = (self.meta.obs_dim, self.meta.act_dim);
+        let obs_dim = n_in - self.prev_dim();
+        let mut rows = std::mem::take(&mut self.input);
+        rows.resize(episodes.len() * n_in, 0.0);
+        for ((row, o), &e) in rows.chunks_exact_mut(n_in).zip(obs.chunks_exact(obs_dim)).zip(episodes) {
+            self.fill_input(o, &self.prev[e * n_act..(e + 1) * n_act], row);
         }
-        let y = self.net.forward(&self.input, 1).expect("shapes checked at construction");
-        let (low, high) = (&self.meta.action_low, &self.meta.action_high);
-        for (i, (a, &y)) in action.iter_mut().zip(y).enumerate() {
-            *a = match self.meta.output {
-                OutputKind::Tanh => low[i] + ((y as f64).tanh() + 1.0) / 2.0 * (high[i] - low[i]),
-                OutputKind::Linear => y as f64,
-            };
+        let y = self.net.forward_serial(&rows, episodes.len()).expect("shapes checked at construction");
+        Self::write_actions(&self.meta, y, actions);
+        for (a, &e) in actions.chunks_exact(n_act).zip(episodes) {
+            self.prev[e * n_act..(e + 1) * n_act].copy_from_slice(a);
         }
-        if !self.prev.is_empty() {
-            self.prev.copy_from_slice(action);
-        }
+        self.input = rows;
     }
 }
