@@ -6,11 +6,17 @@
 //! Both split work over output tiles only (never over the summed dimension), so for a fixed thread
 //! count the results are bit-identical from run to run.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{NnError, Result};
 
 static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+thread_local! {
+    /// Set while this thread runs one of two networks side by side ([`join_serial`]).
+    static SERIAL: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Serializes the tests that change the process-wide thread count.
 #[cfg(test)]
@@ -26,9 +32,39 @@ pub fn set_num_threads(n: usize) -> Result<()> {
     Ok(())
 }
 
-/// The thread count in force (1 until [`set_num_threads`] is called).
+/// The thread count in force (1 until [`set_num_threads`] is called; 1 inside [`join_serial`]).
 pub fn num_threads() -> usize {
-    THREADS.load(Ordering::Relaxed)
+    if SERIAL.get() { 1 } else { THREADS.load(Ordering::Relaxed) }
+}
+
+/// Runs two independent jobs (e.g. SAC's twin critics) side by side, `a` here and `b` on the helper
+/// thread, each with the engine single-threaded: coarser and cheaper than splitting every layer of
+/// both. One after the other when the engine has one thread.
+pub fn join_serial(a: impl FnOnce(), b: &(dyn Fn() + Sync)) {
+    if num_threads() < 2 {
+        a();
+        b();
+        return;
+    }
+    /// Restores the flag even when a job panics.
+    struct Serial(bool);
+    impl Drop for Serial {
+        fn drop(&mut self) {
+            SERIAL.set(self.0);
+        }
+    }
+    let serial = || Serial(SERIAL.replace(true));
+    prepare_threads(1);
+    crate::helper::join(
+        || {
+            let _serial = serial();
+            a()
+        },
+        &|| {
+            let _serial = serial();
+            b()
+        },
+    );
 }
 
 /// Which GEMM this build uses, for benchmark reports.

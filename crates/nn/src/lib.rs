@@ -30,7 +30,7 @@ pub mod schedule;
 pub use activation::Activation;
 pub use error::{NnError, Result};
 pub use float::Float;
-pub use gemm::{gemm_backend, num_threads, set_num_threads};
+pub use gemm::{gemm_backend, join_serial, num_threads, set_num_threads};
 pub use layout::{Layout, LinearSlot, MlpSpec, NamedTensor, NormSlot};
 pub use loss::mse;
 pub use mlp::Mlp;

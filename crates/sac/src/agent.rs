@@ -104,7 +104,7 @@ impl Sac {
         self.critic.q_values(&self.theta_target, &b.next_obs, &self.next_actions, b.size)?;
         self.y.clear();
         for i in 0..b.size {
-            let min_q = self.critic.q[0][i].min(self.critic.q[1][i]);
+            let min_q = self.critic.q(0)[i].min(self.critic.q(1)[i]);
             self.y.push(b.rew[i] + gamma * (1.0 - b.done[i]) * (min_q - alpha * self.next_log_prob[i]));
         }
         let critic_loss = self.critic.regress(&self.theta_critic, &b.obs, &b.act, &self.y, &mut self.grad_critic)?;
@@ -119,7 +119,7 @@ impl Sac {
         // Actor: minimize mean(α log π(a|s) − min Q(s, a)), a re-parameterized, through the updated critics.
         self.critic.action_gradient(&self.theta_critic, &b.obs, &self.actor.actions, &mut self.d_act)?;
         let actor_loss = (0..b.size)
-            .map(|i| (alpha * self.actor.log_prob[i] - self.critic.q[0][i].min(self.critic.q[1][i])) as f64)
+            .map(|i| (alpha * self.actor.log_prob[i] - self.critic.q(0)[i].min(self.critic.q(1)[i])) as f64)
             .sum::<f64>()
             / b.size as f64;
         self.actor.backward(&self.theta_actor, &self.d_act, alpha, &mut self.grad_actor)?;

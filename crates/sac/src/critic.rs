@@ -1,20 +1,29 @@
 //! Twin Q networks over one flat vector θ = [θ₁ ‖ θ₂], so that one optimizer pass and one Polyak pass
 //! cover both.
 
-use butterfly_nn::{Activation, Mlp, MlpSpec, NnError};
+use std::sync::Mutex;
+
+use butterfly_nn::{Activation, Mlp, MlpSpec, NnError, join_serial};
+
+/// One of the two Q networks with its own buffers, so that both can run side by side.
+#[derive(Debug, Clone)]
+struct Critic {
+    net: Mlp<f32>,
+    /// Q values of the last forward pass.
+    q: Vec<f32>,
+    d_out: Vec<f32>,
+    d_input: Vec<f32>,
+    loss: f64,
+}
 
 #[derive(Debug, Clone)]
 pub struct TwinCritic {
-    nets: [Mlp<f32>; 2],
+    critics: [Critic; 2],
     /// Parameters of one critic.
     pub(crate) per_net: usize,
     obs_dim: usize,
     act_dim: usize,
     input: Vec<f32>,
-    /// Q values of the last `q_values` call, one vector per critic.
-    pub q: [Vec<f32>; 2],
-    d_out: Vec<f32>,
-    d_input: Vec<f32>,
 }
 
 impl TwinCritic {
@@ -29,16 +38,8 @@ impl TwinCritic {
         };
         let net = Mlp::new(spec)?;
         let per_net = net.num_params();
-        Ok(Self {
-            nets: [net.clone(), net],
-            per_net,
-            obs_dim,
-            act_dim,
-            input: Vec::new(),
-            q: [Vec::new(), Vec::new()],
-            d_out: Vec::new(),
-            d_input: Vec::new(),
-        })
+        let critic = Critic { net, q: Vec::new(), d_out: Vec::new(), d_input: Vec::new(), loss: 0.0 };
+        Ok(Self { critics: [critic.clone(), critic], per_net, obs_dim, act_dim, input: Vec::new() })
     }
 
     pub fn num_params(&self) -> usize {
@@ -46,9 +47,14 @@ impl TwinCritic {
     }
 
     pub fn init_params(&self, rng: &mut crate::SacRng) -> Vec<f32> {
-        let mut theta = self.nets[0].layout().init_params(rng);
-        theta.extend(self.nets[1].layout().init_params::<f32, _>(rng));
+        let mut theta = self.critics[0].net.layout().init_params(rng);
+        theta.extend(self.critics[1].net.layout().init_params::<f32, _>(rng));
         theta
+    }
+
+    /// Q_k of every row of the last `q_values` or `action_gradient` call.
+    pub fn q(&self, k: usize) -> &[f32] {
+        &self.critics[k].q
     }
 
     fn fill_input(&mut self, obs: &[f32], act: &[f32]) {
@@ -59,15 +65,36 @@ impl TwinCritic {
         }
     }
 
-    /// Q₁(s, a) and Q₂(s, a) for every row, into `self.q`.
+    /// Runs `job(k, critic k, its parameters, the shared input)` for both critics: side by side on two
+    /// threads (each network single-threaded), one after the other on one.
+    fn both(
+        &mut self,
+        theta: &[f32],
+        job: impl Fn(usize, &mut Critic, &[f32], &[f32]) -> Result<(), NnError> + Sync,
+    ) -> Result<(), NnError> {
+        let (first, second) = self.critics.split_at_mut(1);
+        let (theta0, theta1) = theta.split_at(self.per_net);
+        let input = &self.input;
+        let second = Mutex::new((&mut second[0], Ok(())));
+        let mut first_result = Ok(());
+        join_serial(|| first_result = job(0, &mut first[0], theta0, input), &|| {
+            let mut guard = second.lock().unwrap_or_else(|e| e.into_inner());
+            let (critic, result) = &mut *guard;
+            *result = job(1, critic, theta1, input);
+        });
+        first_result?;
+        second.into_inner().unwrap_or_else(|e| e.into_inner()).1
+    }
+
+    /// Q₁(s, a) and Q₂(s, a) for every row, read with [`Self::q`].
     pub fn q_values(&mut self, theta: &[f32], obs: &[f32], act: &[f32], batch: usize) -> Result<(), NnError> {
         self.fill_input(obs, act);
-        for k in 0..2 {
-            let q = self.nets[k].forward(&theta[k * self.per_net..(k + 1) * self.per_net], &self.input, batch)?;
-            self.q[k].clear();
-            self.q[k].extend_from_slice(q);
-        }
-        Ok(())
+        self.both(theta, |_, c, theta, input| {
+            let q = c.net.forward(theta, input, batch)?;
+            c.q.clear();
+            c.q.extend_from_slice(q);
+            Ok(())
+        })
     }
 
     /// Gradient of ½ Σₖ mean((Qₖ(s, a) − y)²) into `grad`; returns that loss.
@@ -81,22 +108,24 @@ impl TwinCritic {
     ) -> Result<f64, NnError> {
         let batch = y.len();
         self.fill_input(obs, act);
-        let mut loss = 0.0f64;
-        for k in 0..2 {
-            let range = k * self.per_net..(k + 1) * self.per_net;
-            let q = self.nets[k].forward(&theta[range.clone()], &self.input, batch)?;
-            self.d_out.clear();
+        let (grad0, grad1) = grad.split_at_mut(self.per_net);
+        let grads = [Mutex::new(grad0), Mutex::new(grad1)];
+        self.both(theta, |k, c, theta, input| {
+            let q = c.net.forward(theta, input, batch)?;
+            c.d_out.clear();
+            c.loss = 0.0;
             for (&q, &y) in q.iter().zip(y) {
                 let diff = q - y;
-                loss += 0.5 * (diff as f64) * (diff as f64) / batch as f64;
-                self.d_out.push(diff / batch as f32);
+                c.loss += 0.5 * (diff as f64) * (diff as f64) / batch as f64;
+                c.d_out.push(diff / batch as f32);
             }
-            self.nets[k].backward(&theta[range.clone()], &self.d_out, &mut grad[range], false, None)?;
-        }
-        Ok(loss)
+            let mut grad = grads[k].lock().unwrap_or_else(|e| e.into_inner());
+            c.net.backward(theta, &c.d_out, &mut grad, false, None)
+        })?;
+        Ok(self.critics[0].loss + self.critics[1].loss)
     }
 
-    /// dL/da for L = −mean(min(Q₁, Q₂)(s, a)), into `d_act`; `self.q` holds the Q values after it.
+    /// dL/da for L = −mean(min(Q₁, Q₂)(s, a)), into `d_act`; [`Self::q`] holds the Q values after it.
     pub fn action_gradient(
         &mut self,
         theta: &[f32],
@@ -106,21 +135,25 @@ impl TwinCritic {
     ) -> Result<(), NnError> {
         let batch = obs.len() / self.obs_dim;
         self.q_values(theta, obs, act, batch)?;
+        // Only the smaller Q of each row receives the gradient (ties go to Q₁, like torch.min).
+        let [c0, c1] = &mut self.critics;
+        c0.d_out.clear();
+        c1.d_out.clear();
+        for (&q0, &q1) in c0.q.iter().zip(&c1.q) {
+            let first = q0 <= q1;
+            c0.d_out.push(if first { -1.0 / batch as f32 } else { 0.0 });
+            c1.d_out.push(if first { 0.0 } else { -1.0 / batch as f32 });
+        }
+        let width = self.obs_dim + self.act_dim;
+        // Each critic keeps its own activations from `q_values` above, so no second forward.
+        self.both(theta, |_, c, theta, _| {
+            c.d_input.resize(batch * width, 0.0);
+            c.net.backward_input(theta, &c.d_out, &mut c.d_input)
+        })?;
         d_act.clear();
         d_act.resize(batch * self.act_dim, 0.0);
-        let width = self.obs_dim + self.act_dim;
-        self.d_input.resize(batch * width, 0.0);
-        for k in 0..2 {
-            let range = k * self.per_net..(k + 1) * self.per_net;
-            // Only the smaller Q of each row receives the gradient (ties go to Q₁, like torch.min).
-            self.d_out.clear();
-            for b in 0..batch {
-                let chosen = if k == 0 { self.q[0][b] <= self.q[1][b] } else { self.q[1][b] < self.q[0][b] };
-                self.d_out.push(if chosen { -1.0 / batch as f32 } else { 0.0 });
-            }
-            // Each critic keeps its own activations from `q_values` above, so no second forward.
-            self.nets[k].backward_input(&theta[range], &self.d_out, &mut self.d_input)?;
-            for (d, row) in d_act.chunks_exact_mut(self.act_dim).zip(self.d_input.chunks_exact(width)) {
+        for c in &self.critics {
+            for (d, row) in d_act.chunks_exact_mut(self.act_dim).zip(c.d_input.chunks_exact(width)) {
                 for (d, &g) in d.iter_mut().zip(&row[self.obs_dim..]) {
                     *d += g;
                 }

@@ -113,7 +113,7 @@ fn action_gradient_follows_the_smaller_critic() {
     critic.action_gradient(&theta, &obs, &act, &mut d).unwrap();
     let min_q = |critic: &mut TwinCritic, act: &[f32]| -> Vec<f64> {
         critic.q_values(&theta, &obs, act, 3).unwrap();
-        (0..3).map(|b| critic.q[0][b].min(critic.q[1][b]) as f64).collect()
+        (0..3).map(|b| critic.q(0)[b].min(critic.q(1)[b]) as f64).collect()
     };
     let h = 1e-2;
     for b in 0..3 {
