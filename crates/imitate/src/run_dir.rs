@@ -57,6 +57,8 @@ impl Logs {
             });
         }
         let mut open = LOGS.iter().enumerate().map(|(k, (name, header))| match lengths {
+            // timing.csv (last) is recorded by rows: its wall-clock figures make its bytes vary.
+            Some(lens) if k == LOGS.len() - 1 => CsvLog::resume_rows(&dir.join(name), lens[k]),
             Some(lens) => CsvLog::resume(&dir.join(name), lens[k]),
             None => CsvLog::create(&dir.join(name), header),
         });
@@ -64,13 +66,14 @@ impl Logs {
         Ok(Self { metrics: next()?, eval: next()?, validation: next()?, iterates: next()?, timing: next()? })
     }
 
+    /// What a checkpoint records: byte lengths, except the row count of timing.csv.
     pub fn lengths(&self) -> Result<Vec<u64>, ImitateError> {
         Ok(vec![
             self.metrics.len()?,
             self.eval.len()?,
             self.validation.len()?,
             self.iterates.len()?,
-            self.timing.len()?,
+            self.timing.rows()?,
         ])
     }
 }
