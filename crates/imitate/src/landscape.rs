@@ -40,18 +40,16 @@ pub struct Landscape {
     /// Mean |difference| between grid neighbours relative to the surface's range: "jagged vs smooth".
     pub return_roughness: f64,
     pub loss_roughness: f64,
+    /// Mean |difference| of J_H between grid neighbours, unnormalized: comparable across variants
+    /// (roughness divides by each surface's own range, which flatters a jagged surface with a wide range).
+    pub return_neighbour_change: f64,
     /// The norms of the two steps d₁, d₂ and the learning rate they used.
     pub step_norms: [f64; 2],
     pub lr: f64,
 }
 
-/// Mean |f(a) − f(b)| over horizontally and vertically adjacent grid points, divided by max f − min f
-/// (0 for a flat surface).
-pub fn roughness(values: &[f64], grid: usize) -> f64 {
-    let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    if max <= min {
-        return 0.0;
-    }
+/// Mean |f(a) − f(b)| over horizontally and vertically adjacent grid points.
+pub fn mean_neighbour_change(values: &[f64], grid: usize) -> f64 {
     let mut total = 0.0;
     let mut pairs = 0usize;
     for i in 0..grid {
@@ -67,7 +65,16 @@ pub fn roughness(values: &[f64], grid: usize) -> f64 {
             }
         }
     }
-    total / pairs as f64 / (max - min)
+    total / pairs.max(1) as f64
+}
+
+/// [`mean_neighbour_change`] divided by max f − min f (0 for a flat surface).
+pub fn roughness(values: &[f64], grid: usize) -> f64 {
+    let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    if max <= min {
+        return 0.0;
+    }
+    mean_neighbour_change(values, grid) / (max - min)
 }
 
 pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>) -> Result<Landscape, ImitateError> {
@@ -147,6 +154,7 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     }
     Ok(Landscape {
         return_roughness: roughness(&returns, n),
+        return_neighbour_change: mean_neighbour_change(&returns, n),
         loss_roughness: roughness(&bc_loss, n),
         coords,
         returns,
@@ -158,7 +166,7 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
 
 #[cfg(test)]
 mod tests {
-    use super::roughness;
+    use super::{mean_neighbour_change, roughness};
 
     #[test]
     fn roughness_tells_a_checkerboard_from_a_ramp() {
@@ -167,5 +175,9 @@ mod tests {
         assert!((roughness(&ramp, 5) - 1.0 / 8.0).abs() < 1e-12, "steps of 1 over a range of 8");
         assert_eq!(roughness(&checker, 5), 1.0, "every neighbour differs by the whole range");
         assert_eq!(roughness(&[3.0; 9], 3), 0.0);
+        // Unnormalized, a wide smooth ramp changes more between neighbours than a small checkerboard.
+        let wide: Vec<f64> = ramp.iter().map(|v| 100.0 * v).collect();
+        assert_eq!(mean_neighbour_change(&wide, 5), 100.0);
+        assert_eq!(mean_neighbour_change(&checker, 5), 1.0);
     }
 }

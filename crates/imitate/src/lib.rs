@@ -18,7 +18,7 @@ pub use dataset::{Dataset, collect};
 pub use error::ImitateError;
 pub use expert::Expert;
 pub use imitator::Imitator;
-pub use landscape::{Landscape, LandscapeSpec, compute_landscape, roughness};
+pub use landscape::{Landscape, LandscapeSpec, compute_landscape, mean_neighbour_change, roughness};
 pub use stabilizer::{Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
 pub use sweep::{Sweep, SweepRun};
 pub use trainer::{BcTrainer, Progress};

@@ -111,15 +111,21 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         let land = compute_landscape(&args.out, &spec, assets)?;
         heatmaps(&land, &format!("{name} around step {step}"))
             .save(&args.out.join("plots"), &format!("landscape_{name}"))?;
-        roughness.push((name.clone(), land.return_roughness, land.loss_roughness));
+        roughness.push((name.clone(), land.return_roughness, land.loss_roughness, land.return_neighbour_change));
     }
     let mut md = std::fs::read_to_string(&summary.report)?;
-    md.push_str(&format!("\n## Landscapes around step {step}\n\n| variant | roughness of J_H | roughness of the BC loss |\n|---|---|---|\n"));
-    for (name, r, l) in &roughness {
-        md.push_str(&format!("| {name} | {r:.3} | {l:.3} |\n"));
+    md.push_str(&format!(
+        "\n## Landscapes around step {step}\n\n| variant | roughness of J_H | roughness of the BC loss | mean neighbour |ΔJ_H| / J_expert |\n|---|---|---|---|\n"
+    ));
+    for (name, r, l, change) in &roughness {
+        md.push_str(&format!("| {name} | {r:.3} | {l:.3} | {:.3} |\n", change / run.expert_return.abs()));
     }
-    md.push_str("\nRoughness: mean |difference| between grid neighbours divided by the surface's range (1: every neighbour differs by the whole range; small: smooth).\n\n");
-    for (name, _, _) in &roughness {
+    md.push_str(
+        "\nRoughness: mean |difference| between grid neighbours divided by the surface's range (1: every neighbour differs \
+         by the whole range; small: smooth). The last column is the same mean difference relative to the expert's return, \
+         comparable across variants whatever their ranges.\n\n",
+    );
+    for (name, ..) in &roughness {
         md.push_str(&format!("![landscape {name}](plots/landscape_{name}.png)\n\n"));
     }
     butterfly_store::write_atomic(&summary.report, md.as_bytes())?;
@@ -129,7 +135,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         "  {:<12} {:>10} {:>8} {:>9} {:>10} {:>14}",
         "variant", "final J_H", "osc", "collapse", "iter. osc", "J_H roughness"
     );
-    for (v, (_, r, _)) in summary.variants.iter().zip(&roughness) {
+    for (v, (_, r, ..)) in summary.variants.iter().zip(&roughness) {
         let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
         println!(
             "  {:<12} {:>10.1} {:>8} {:>9} {:>10} {:>14.3}",

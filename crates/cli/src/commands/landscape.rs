@@ -86,13 +86,15 @@ pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
             "run": args.run, "checkpoint": args.checkpoint, "variant": args.variant, "grid": n, "span": args.span,
             "lr": land.lr, "step_norms": land.step_norms,
             "return_roughness": land.return_roughness, "loss_roughness": land.loss_roughness,
+            "return_neighbour_change": land.return_neighbour_change,
             "csv": csv_path, "plots": plots,
         });
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         println!(
-            "{n}×{n} grid around step {} ({}): roughness of J_H {:.3}, of the BC loss {:.3} (mean neighbour difference / range)",
-            args.checkpoint, args.variant, land.return_roughness, land.loss_roughness
+            "{n}×{n} grid around step {} ({}): roughness of J_H {:.3}, of the BC loss {:.3} (mean neighbour difference / range); \
+             J_H changes by {:.1} between neighbours on average",
+            args.checkpoint, args.variant, land.return_roughness, land.loss_roughness, land.return_neighbour_change
         );
         println!("  {}\n  {}", csv_path.display(), plots[0].display());
     }
