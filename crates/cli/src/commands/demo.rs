@@ -115,7 +115,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     }
     let mut md = std::fs::read_to_string(&summary.report)?;
     md.push_str(&format!(
-        "\n## Landscapes around step {step}\n\n| variant | roughness of J_H | roughness of the BC loss | mean neighbour |ΔJ_H| / J_expert |\n|---|---|---|---|\n"
+        "\n## Landscapes around step {step}\n\n| variant | roughness of J_H | roughness of the BC loss | mean neighbour change of J_H / J_expert |\n|---|---|---|---|\n"
     ));
     for (name, r, l, change) in &roughness {
         md.push_str(&format!("| {name} | {r:.3} | {l:.3} | {:.3} |\n", change / run.expert_return.abs()));
