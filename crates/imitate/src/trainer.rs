@@ -16,7 +16,8 @@ use crate::imitator::Imitator;
 use crate::run_dir::{self, CHECKPOINT, CONFIG, Logs, TRAIN_DATA, VALIDATION_DATA};
 use crate::{BcConfig, Dataset, Ema, Expert, ImitateError, Stabilizer, collect, update_all};
 
-const FORMAT: &str = "butterfly-bc-checkpoint-1";
+/// Version 2 records timing.csv by rows (version 1: bytes).
+const FORMAT: &str = "butterfly-bc-checkpoint-2";
 /// Iterates of an evaluation window whose rollouts run together (all of them spread over the threads).
 const WINDOW_BLOCK: usize = 16;
 
@@ -119,6 +120,7 @@ impl BcTrainer {
         let train = Dataset::load(&dir.join(TRAIN_DATA))?;
         let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;
         let ckpt = TensorFile::load(&dir.join(CHECKPOINT))?;
+        check_format(&ckpt, env.spec().id)?;
         let logs = Logs::open(dir, Some(ckpt.u64("log_lengths")?))?;
         let mut trainer = Self::assemble(config, dir, env, expert, train, validation, env_rng(0), logs)?;
         trainer.restore(&ckpt)?;
@@ -388,9 +390,7 @@ impl BcTrainer {
 
     fn restore(&mut self, f: &TensorFile) -> Result<(), ImitateError> {
         let bad = |what: String| ImitateError::RunDir { path: f.path.clone(), what };
-        if f.meta("format")? != FORMAT || f.meta("env")? != self.env.spec().id {
-            return Err(bad(format!("not a {FORMAT} checkpoint for {}", self.env.spec().id)));
-        }
+        check_format(f, self.env.spec().id)?;
         let theta = f.f32("theta")?;
         if theta.len() != self.theta.len() {
             return Err(bad(format!("{} parameters, the configured network has {}", theta.len(), self.theta.len())));
@@ -425,4 +425,16 @@ impl BcTrainer {
         self.last_checkpoint = self.step;
         Ok(())
     }
+}
+
+/// A checkpoint of this version for this env, or one clear error (a run from another butterfly version
+/// is not resumed: retrain it, or finish it with the version that started it).
+fn check_format(f: &TensorFile, env: &str) -> Result<(), ImitateError> {
+    let format = f.meta("format")?;
+    if format != FORMAT || f.meta("env")? != env {
+        let what =
+            format!("holds a {format} checkpoint for {}; this butterfly resumes {FORMAT} for {env}", f.meta("env")?);
+        return Err(ImitateError::RunDir { path: f.path.clone(), what });
+    }
+    Ok(())
 }

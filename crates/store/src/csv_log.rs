@@ -25,10 +25,7 @@ impl CsvLog {
         let io = |source| StoreError::Write { path: path.to_path_buf(), source };
         let file = OpenOptions::new().write(true).open(path).map_err(io)?;
         if file.metadata().map_err(io)?.len() < len {
-            return Err(StoreError::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!("shorter than the {len} bytes the checkpoint recorded"),
-            });
+            return Err(StoreError::ShortLog { path: path.to_path_buf(), reason: format!("{len} bytes recorded") });
         }
         file.set_len(len).map_err(io)?;
         Self::append(path)
@@ -41,10 +38,7 @@ impl CsvLog {
         let ends: Vec<usize> = text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1).collect();
         match ends.get(rows as usize) {
             Some(&len) => Self::resume(path, len as u64),
-            None => Err(StoreError::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!("fewer than the {rows} rows the checkpoint recorded"),
-            }),
+            None => Err(StoreError::ShortLog { path: path.to_path_buf(), reason: format!("{rows} rows recorded") }),
         }
     }
 
@@ -96,8 +90,8 @@ mod tests {
         drop(by_rows);
         CsvLog::resume(&path, bytes).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "step,x\n1,0.5\n");
-        assert!(matches!(CsvLog::resume_rows(&path, 5), Err(StoreError::Corrupt { .. })));
-        assert!(matches!(CsvLog::resume(&path, 1000), Err(StoreError::Corrupt { .. })));
+        assert!(matches!(CsvLog::resume_rows(&path, 5), Err(StoreError::ShortLog { .. })));
+        assert!(matches!(CsvLog::resume(&path, 1000), Err(StoreError::ShortLog { .. })));
         std::fs::remove_file(&path).unwrap();
     }
 }

@@ -11,6 +11,9 @@ pub enum StoreError {
     #[error("{path} is not a valid safetensors file ({reason}); it may be truncated or corrupt")]
     Corrupt { path: PathBuf, reason: String },
 
+    #[error("{path} is shorter than its checkpoint recorded ({reason}): it was truncated or edited")]
+    ShortLog { path: PathBuf, reason: String },
+
     #[error("{path} has no tensor '{name}'")]
     MissingTensor { path: PathBuf, name: String },
 

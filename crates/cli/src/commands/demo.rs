@@ -76,7 +76,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let assets = args.assets.assets.as_deref();
     let mut trainer = if args.out.join(run_dir::CONFIG).exists() {
         eprintln!("resuming the demo in {}", args.out.display());
-        BcTrainer::resume(&args.out, assets)?
+        BcTrainer::resume(&args.out, assets).with_context(|| {
+            format!(
+                "{} holds an earlier demo that cannot be resumed: remove it, or pass another --out",
+                args.out.display()
+            )
+        })?
     } else {
         let config = demo_config(args)?;
         eprintln!("collecting {} expert trajectories on {} ...", config.data.trajectories, config.env);
