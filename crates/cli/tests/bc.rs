@@ -115,6 +115,7 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     assert_eq!(raw["oscillation"]["evaluations"], 6, "evaluations at 10000, 12000, …, 20000");
     assert!(raw["oscillation"]["level"].as_f64().unwrap() > 0.95, "the imitator matches the expert: {raw}");
     assert_eq!(raw["iterate_oscillation"]["evaluations"], 50, "the window of 50 consecutive iterates");
+    assert_eq!(raw["rollout_falls"], 0.0, "no single rollout of a matched imitator loses half the expert's return");
     for plot in ["plots/returns.png", "plots/returns.svg", "plots/validation.png", "plots/window.png", "report.md"] {
         assert!(dir.join(plot).is_file(), "{plot}");
     }

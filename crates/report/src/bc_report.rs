@@ -21,6 +21,9 @@ pub struct VariantSummary {
     pub oscillation: Option<Oscillation>,
     /// Between consecutive iterates of the every-iterate windows (None without them).
     pub iterate_oscillation: Option<Oscillation>,
+    /// Over the oscillation window: the fraction of single rollouts (evaluation × initial condition)
+    /// that lost more than half the expert's return — the falls the per-condition dots show.
+    pub rollout_falls: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +53,15 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
         .map(|(name, c)| {
             let in_window: Vec<f64> =
                 c.steps.iter().zip(&c.mean_return).filter(|(s, _)| **s >= window_start).map(|(_, j)| *j).collect();
+            let rollouts: Vec<f64> = c
+                .steps
+                .iter()
+                .zip(&c.per_ic)
+                .filter(|(s, _)| **s >= window_start)
+                .flat_map(|(_, r)| r.iter().copied())
+                .collect();
+            let scale = run.expert_return.abs();
+            let falls = rollouts.iter().filter(|&&j| j < run.expert_return - 0.5 * scale).count();
             VariantSummary {
                 name: name.clone(),
                 final_step: c.steps.last().copied().unwrap_or(0),
@@ -57,6 +69,7 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
                 final_val_loss: c.val_loss.last().copied(),
                 oscillation: Oscillation::of(&in_window, run.expert_return),
                 iterate_oscillation: Oscillation::of(&c.iterate_return, run.expert_return),
+                rollout_falls: (!rollouts.is_empty()).then(|| falls as f64 / rollouts.len() as f64),
             }
         })
         .collect();
@@ -162,16 +175,20 @@ fn markdown(s: &RunSummary) -> String {
         md,
         "Oscillation over the evaluations at step ≥ {} (every {} updates), relative to the expert's return: \
          `osc` = mean |J_(k+1) − J_k| / |J_expert|, `collapse` = fraction of evaluations that lost more than half the \
-         expert's return, `spread` = std(J_k) / |J_expert|, `level` = mean J_k / J_expert.\n",
+         expert's return, `spread` = std(J_k) / |J_expert|, `level` = mean J_k / J_expert; `falls` = fraction of single \
+         rollouts (evaluation × initial condition) that lost more than half the expert's return.\n",
         s.window_start, s.eval_every
     );
-    let _ = writeln!(md, "| variant | final J_H | final val. loss | osc | collapse | spread | level | evaluations |");
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| variant | final J_H | final val. loss | osc | collapse | spread | level | falls | evaluations |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
     for v in &s.variants {
         let o = v.oscillation;
         let _ = writeln!(
             md,
-            "| {} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
             v.name,
             v.final_return,
             v.final_val_loss.map_or("–".into(), |l| format!("{l:.3e}")),
@@ -179,6 +196,7 @@ fn markdown(s: &RunSummary) -> String {
             fmt_opt(o.map(|o| o.collapse), 2),
             fmt_opt(o.map(|o| o.spread), 3),
             fmt_opt(o.map(|o| o.level), 3),
+            fmt_opt(v.rollout_falls, 3),
             o.map_or(0, |o| o.evaluations)
         );
     }

@@ -303,7 +303,10 @@ fn tick(v: f64) -> String {
     if a == 0.0 {
         "0".to_string()
     } else if !(1e-3..1e5).contains(&a) {
-        format!("{v:.0e}")
+        // Two decimals of mantissa at most, so that 1.5e5 does not round to 2e5.
+        let s = format!("{v:.2e}");
+        let (mantissa, exponent) = s.split_once('e').expect("scientific notation");
+        format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
     } else {
         let s = format!("{v:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -357,6 +360,9 @@ mod tests {
         assert_eq!(tick(0.5), "0.5");
         assert_eq!(tick(100.0), "100");
         assert_eq!(tick(1e-4), "1e-4");
+        assert_eq!(tick(150000.0), "1.5e5");
+        assert_eq!(tick(200000.0), "2e5");
+        assert_eq!(tick(-2.5e-5), "-2.5e-5");
         assert_eq!(tick(0.0), "0");
     }
 }

@@ -58,6 +58,7 @@ pub struct SweepCurve {
     pub collapse: Option<OverSeeds>,
     pub spread: Option<OverSeeds>,
     pub level: Option<OverSeeds>,
+    pub falls: Option<OverSeeds>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,7 +78,7 @@ pub fn write_sweep_report(
     std::fs::create_dir_all(dir).map_err(|e| ReportError::Write { path: dir.to_path_buf(), message: e.to_string() })?;
     let mut runs = Vec::new();
     let mut curves = Vec::new();
-    let mut csv = String::from("variant,seed,curve,final_return,osc,collapse,spread,level\n");
+    let mut csv = String::from("variant,seed,curve,final_return,osc,collapse,spread,level,falls\n");
     for g in groups {
         let summaries: Vec<RunSummary> =
             g.runs.iter().map(|r| write_bc_report(r, window_start)).collect::<Result<_, _>>()?;
@@ -87,7 +88,7 @@ pub fn write_sweep_report(
                 let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:?}"));
                 let _ = writeln!(
                     csv,
-                    "{},{},{},{:?},{},{},{},{}",
+                    "{},{},{},{:?},{},{},{},{},{}",
                     g.variant,
                     run.config.seed,
                     v.name,
@@ -95,7 +96,8 @@ pub fn write_sweep_report(
                     f(o.map(|o| o.osc)),
                     f(o.map(|o| o.collapse)),
                     f(o.map(|o| o.spread)),
-                    f(o.map(|o| o.level))
+                    f(o.map(|o| o.level)),
+                    f(v.rollout_falls)
                 );
             }
         }
@@ -118,6 +120,7 @@ pub fn write_sweep_report(
                 collapse: stat(&|o| o.collapse),
                 spread: stat(&|o| o.spread),
                 level: stat(&|o| o.level),
+                falls: OverSeeds::of(&per_seed.iter().filter_map(|v| v.rollout_falls).collect::<Vec<_>>()),
             });
         }
         runs.extend(summaries);
@@ -199,11 +202,13 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
             first.window_start, first.eval_every
         );
     }
-    md.push_str("| variant | curve | seeds | final J_H | osc | collapse | spread | level |\n|---|---|---|---|---|---|---|---|\n");
+    md.push_str(
+        "| variant | curve | seeds | final J_H | osc | collapse | spread | level | falls |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
     for c in curves {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             c.variant,
             c.curve,
             c.seeds,
@@ -211,7 +216,8 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
             OverSeeds::show(c.osc, 3),
             OverSeeds::show(c.collapse, 2),
             OverSeeds::show(c.spread, 3),
-            OverSeeds::show(c.level, 3)
+            OverSeeds::show(c.level, 3),
+            OverSeeds::show(c.falls, 3)
         );
     }
     md

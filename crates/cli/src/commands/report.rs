@@ -48,20 +48,21 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
             s.eval_every
         );
         println!(
-            "  {:<28} {:>10} {:>8} {:>9} {:>8} {:>7}",
-            "variant", "final J_H", "osc", "collapse", "spread", "level"
+            "  {:<28} {:>10} {:>8} {:>9} {:>8} {:>7} {:>7}",
+            "variant", "final J_H", "osc", "collapse", "spread", "level", "falls"
         );
         for v in &s.variants {
             let o = v.oscillation;
             let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
             println!(
-                "  {:<28} {:>10.2} {:>8} {:>9} {:>8} {:>7}",
+                "  {:<28} {:>10.2} {:>8} {:>9} {:>8} {:>7} {:>7}",
                 v.name,
                 v.final_return,
                 f(o.map(|o| o.osc)),
                 f(o.map(|o| o.collapse)),
                 f(o.map(|o| o.spread)),
-                f(o.map(|o| o.level))
+                f(o.map(|o| o.level)),
+                f(v.rollout_falls)
             );
         }
         println!("  report: {}", s.report.display());
