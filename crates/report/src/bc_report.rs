@@ -22,7 +22,8 @@ pub struct VariantSummary {
     /// Between consecutive iterates of the every-iterate windows (None without them).
     pub iterate_oscillation: Option<Oscillation>,
     /// Over the oscillation window: the fraction of single rollouts (evaluation × initial condition)
-    /// that lost more than half the expert's return — the falls the per-condition dots show.
+    /// that lost more than half the expert's return from the same initial condition — the falls the
+    /// per-condition dots show.
     pub rollout_falls: Option<f64>,
 }
 
@@ -53,15 +54,15 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
         .map(|(name, c)| {
             let in_window: Vec<f64> =
                 c.steps.iter().zip(&c.mean_return).filter(|(s, _)| **s >= window_start).map(|(_, j)| *j).collect();
-            let rollouts: Vec<f64> = c
+            // Each rollout against the expert's return from the same initial condition.
+            let rollouts: Vec<(f64, f64)> = c
                 .steps
                 .iter()
                 .zip(&c.per_ic)
                 .filter(|(s, _)| **s >= window_start)
-                .flat_map(|(_, r)| r.iter().copied())
+                .flat_map(|(_, r)| r.iter().copied().zip(run.expert_per_ic.iter().copied()))
                 .collect();
-            let scale = run.expert_return.abs();
-            let falls = rollouts.iter().filter(|&&j| j < run.expert_return - 0.5 * scale).count();
+            let falls = rollouts.iter().filter(|&&(j, e)| j < e - 0.5 * e.abs()).count();
             VariantSummary {
                 name: name.clone(),
                 final_step: c.steps.last().copied().unwrap_or(0),
@@ -176,7 +177,8 @@ fn markdown(s: &RunSummary) -> String {
         "Oscillation over the evaluations at step ≥ {} (every {} updates), relative to the expert's return: \
          `osc` = mean |J_(k+1) − J_k| / |J_expert|, `collapse` = fraction of evaluations that lost more than half the \
          expert's return, `spread` = std(J_k) / |J_expert|, `level` = mean J_k / J_expert; `falls` = fraction of single \
-         rollouts (evaluation × initial condition) that lost more than half the expert's return.\n",
+         rollouts (evaluation × initial condition) that lost more than half the expert's return from the same initial \
+         condition.\n",
         s.window_start, s.eval_every
     );
     let _ = writeln!(

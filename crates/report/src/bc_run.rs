@@ -30,6 +30,8 @@ pub struct BcRun {
     pub variants: Vec<(String, VariantCurves)>,
     /// The expert's mean J_H on the same initial conditions.
     pub expert_return: f64,
+    /// The expert's J_H on each of them.
+    pub expert_per_ic: Vec<f64>,
 }
 
 fn bad(path: &Path, what: String) -> ReportError {
@@ -112,7 +114,7 @@ impl BcRun {
             order.push(s.build(&[]).map_err(|e| bad(&config_path, e.to_string()))?.name().to_string());
         }
         let variants = order.into_iter().filter_map(|name| by_name.remove(&name).map(|c| (name, c))).collect();
-        Ok(Self { dir: dir.to_path_buf(), config, variants, expert_return })
+        Ok(Self { dir: dir.to_path_buf(), config, variants, expert_return, expert_per_ic: expert })
     }
 
     /// Default oscillation window: the second half of training, after every burn-in.
