@@ -302,6 +302,9 @@ fn tick(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".to_string()
+    } else if (1e5..1e9).contains(&a) && v.fract() == 0.0 {
+        // Whole numbers (update counts) in full: ticks 20 updates apart must not all read 1.5e5.
+        format!("{v:.0}")
     } else if !(1e-3..1e5).contains(&a) {
         // Two decimals of mantissa at most, so that 1.5e5 does not round to 2e5.
         let s = format!("{v:.2e}");
@@ -360,8 +363,9 @@ mod tests {
         assert_eq!(tick(0.5), "0.5");
         assert_eq!(tick(100.0), "100");
         assert_eq!(tick(1e-4), "1e-4");
-        assert_eq!(tick(150000.0), "1.5e5");
-        assert_eq!(tick(200000.0), "2e5");
+        assert_eq!(tick(150020.0), "150020");
+        assert_eq!(tick(150000.5), "1.5e5");
+        assert_eq!(tick(2e9), "2e9");
         assert_eq!(tick(-2.5e-5), "-2.5e-5");
         assert_eq!(tick(0.0), "0");
     }
