@@ -138,16 +138,20 @@ fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
             None => format!("{:.d$}", o.mean),
         },
     };
-    println!("{:<20} {:<26} {:>5} {:>16} {:>14} {:>14}", "variant", "curve", "seeds", "final J_H", "osc", "spread");
+    println!(
+        "{:<20} {:<26} {:>5} {:>16} {:>14} {:>14} {:>14}",
+        "variant", "curve", "seeds", "final J_H", "osc", "spread", "falls"
+    );
     for c in &summary.curves {
         println!(
-            "{:<20} {:<26} {:>5} {:>16} {:>14} {:>14}",
+            "{:<20} {:<26} {:>5} {:>16} {:>14} {:>14} {:>14}",
             c.variant,
             c.curve,
             c.seeds,
             show(c.final_return, 1),
             show(c.osc, 3),
-            show(c.spread, 3)
+            show(c.spread, 3),
+            show(c.falls, 3)
         );
     }
     for f in &summary.files {
