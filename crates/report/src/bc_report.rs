@@ -27,6 +27,15 @@ pub struct VariantSummary {
     pub rollout_falls: Option<f64>,
 }
 
+impl VariantSummary {
+    /// `osc`, `collapse`, `spread`, `level` (over the oscillation window) and `falls`, in the order the
+    /// reports list them.
+    pub fn metrics(&self) -> [Option<f64>; 5] {
+        let o = self.oscillation;
+        [o.map(|o| o.osc), o.map(|o| o.collapse), o.map(|o| o.spread), o.map(|o| o.level), self.rollout_falls]
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
     pub dir: PathBuf,
@@ -187,19 +196,19 @@ fn markdown(s: &RunSummary) -> String {
     );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
     for v in &s.variants {
-        let o = v.oscillation;
+        let [osc, collapse, spread, level, falls] = v.metrics();
         let _ = writeln!(
             md,
             "| {} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
             v.name,
             v.final_return,
             v.final_val_loss.map_or("–".into(), |l| format!("{l:.3e}")),
-            fmt_opt(o.map(|o| o.osc), 3),
-            fmt_opt(o.map(|o| o.collapse), 2),
-            fmt_opt(o.map(|o| o.spread), 3),
-            fmt_opt(o.map(|o| o.level), 3),
-            fmt_opt(v.rollout_falls, 3),
-            o.map_or(0, |o| o.evaluations)
+            fmt_opt(osc, 3),
+            fmt_opt(collapse, 2),
+            fmt_opt(spread, 3),
+            fmt_opt(level, 3),
+            fmt_opt(falls, 3),
+            v.oscillation.map_or(0, |o| o.evaluations)
         );
     }
     if s.variants.iter().any(|v| v.iterate_oscillation.is_some()) {

@@ -27,19 +27,15 @@ pub fn write_comparison(runs: &[BcRun], summaries: &[RunSummary], dir: &Path) ->
     md.push_str("| run | env | variant | final J_H | osc | collapse | spread | level | window | every |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for s in summaries {
         for v in &s.variants {
-            let o = v.oscillation;
-            let f = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{x:.3}"));
+            let [osc, collapse, spread, level, _] =
+                v.metrics().map(|x| x.map_or("–".to_string(), |x| format!("{x:.3}")));
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {:.2} | {} | {} | {} | {} | ≥ {} | {} |",
+                "| {} | {} | {} | {:.2} | {osc} | {collapse} | {spread} | {level} | ≥ {} | {} |",
                 s.dir.display(),
                 s.env,
                 v.name,
                 v.final_return,
-                f(o.map(|o| o.osc)),
-                f(o.map(|o| o.collapse)),
-                f(o.map(|o| o.spread)),
-                f(o.map(|o| o.level)),
                 s.window_start,
                 s.eval_every
             );

@@ -84,20 +84,15 @@ pub fn write_sweep_report(
             g.runs.iter().map(|r| write_bc_report(r, window_start)).collect::<Result<_, _>>()?;
         for (run, s) in g.runs.iter().zip(&summaries) {
             for v in &s.variants {
-                let o = v.oscillation;
-                let f = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:?}"));
+                let metrics = v.metrics().map(|x| x.map_or(String::new(), |x| format!("{x:?}")));
                 let _ = writeln!(
                     csv,
-                    "{},{},{},{:?},{},{},{},{},{}",
+                    "{},{},{},{:?},{}",
                     g.variant,
                     run.config.seed,
                     v.name,
                     v.final_return,
-                    f(o.map(|o| o.osc)),
-                    f(o.map(|o| o.collapse)),
-                    f(o.map(|o| o.spread)),
-                    f(o.map(|o| o.level)),
-                    f(v.rollout_falls)
+                    metrics.join(",")
                 );
             }
         }
@@ -106,9 +101,8 @@ pub fn write_sweep_report(
         for name in names {
             let per_seed: Vec<_> =
                 summaries.iter().filter_map(|s| s.variants.iter().find(|v| v.name == name)).collect();
-            let stat = |f: &dyn Fn(&crate::Oscillation) -> f64| {
-                OverSeeds::of(&per_seed.iter().filter_map(|v| v.oscillation.as_ref().map(f)).collect::<Vec<_>>())
-            };
+            // Metric k of `VariantSummary::metrics` over the seeds that have it.
+            let stat = |k: usize| OverSeeds::of(&per_seed.iter().filter_map(|v| v.metrics()[k]).collect::<Vec<_>>());
             curves.push(SweepCurve {
                 variant: g.variant.clone(),
                 curve: name.clone(),
@@ -116,11 +110,11 @@ pub fn write_sweep_report(
                 final_return: OverSeeds::of(
                     &per_seed.iter().map(|v| v.final_return).filter(|x| x.is_finite()).collect::<Vec<_>>(),
                 ),
-                osc: stat(&|o| o.osc),
-                collapse: stat(&|o| o.collapse),
-                spread: stat(&|o| o.spread),
-                level: stat(&|o| o.level),
-                falls: OverSeeds::of(&per_seed.iter().filter_map(|v| v.rollout_falls).collect::<Vec<_>>()),
+                osc: stat(0),
+                collapse: stat(1),
+                spread: stat(2),
+                level: stat(3),
+                falls: stat(4),
             });
         }
         runs.extend(summaries);

@@ -52,17 +52,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
             "variant", "final J_H", "osc", "collapse", "spread", "level", "falls"
         );
         for v in &s.variants {
-            let o = v.oscillation;
-            let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+            let [osc, collapse, spread, level, falls] =
+                v.metrics().map(|x| x.map_or("-".to_string(), |x| format!("{x:.3}")));
             println!(
-                "  {:<28} {:>10.2} {:>8} {:>9} {:>8} {:>7} {:>7}",
-                v.name,
-                v.final_return,
-                f(o.map(|o| o.osc)),
-                f(o.map(|o| o.collapse)),
-                f(o.map(|o| o.spread)),
-                f(o.map(|o| o.level)),
-                f(v.rollout_falls)
+                "  {:<28} {:>10.2} {osc:>8} {collapse:>9} {spread:>8} {level:>7} {falls:>7}",
+                v.name, v.final_return
             );
         }
         println!("  report: {}", s.report.display());
