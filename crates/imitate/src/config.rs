@@ -152,6 +152,21 @@ impl BcConfig {
         Ok(config)
     }
 
+    /// The config of the run in `dir`, read the one way every reader of a run reads it.
+    pub fn of_run(dir: &std::path::Path) -> Result<Self, ImitateError> {
+        let path = dir.join(butterfly_store::run_dir::CONFIG);
+        let text = std::fs::read_to_string(&path).map_err(|_| ImitateError::RunDir {
+            path: dir.to_path_buf(),
+            what: format!("is not a BC run directory (no readable {})", butterfly_store::run_dir::CONFIG),
+        })?;
+        Self::parse_run(&text, &path)
+    }
+
+    /// A run's stored config, errors naming its file.
+    pub(crate) fn parse_run(text: &str, path: &std::path::Path) -> Result<Self, ImitateError> {
+        Self::from_toml(text).map_err(|e| ImitateError::RunDir { path: path.to_path_buf(), what: e.to_string() })
+    }
+
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("configs serialize")
     }
@@ -160,6 +175,12 @@ impl BcConfig {
         let bad = |m: &str| Err(ImitateError::Config(m.into()));
         if self.steps == 0 || self.batch_size == 0 || self.accumulation == 0 || self.threads == 0 {
             return bad("steps, batch_size, accumulation and threads must be positive");
+        }
+        if self.data.threads == 0 || self.eval.threads == 0 {
+            return bad("data.threads and eval.threads must be positive");
+        }
+        if self.network.hidden.contains(&0) {
+            return bad("every hidden layer of network.hidden needs at least 1 unit");
         }
         if self.data.trajectories == 0 || self.data.validation_trajectories == 0 || self.data.horizon == 0 {
             return bad("data needs trajectories, validation_trajectories and horizon ≥ 1");
@@ -190,6 +211,28 @@ impl BcConfig {
             }
             names.push(name);
         }
+        Ok(())
+    }
+
+    /// Checks, before anything is allocated, that the network, its minibatches and the evaluation
+    /// snapshots fit in this machine's memory (the error names the largest part); the expert data is
+    /// checked where it is collected.
+    pub fn check_fits(&self, obs_dim: usize, act_dim: usize) -> Result<(), ImitateError> {
+        let input = (obs_dim + act_dim) as u128;
+        let widths: Vec<u128> = std::iter::once(input)
+            .chain(self.network.hidden.iter().map(|&h| h as u128))
+            .chain(std::iter::once(act_dim as u128))
+            .collect();
+        let params: u128 = widths.windows(2).map(|w| w[0].saturating_mul(w[1]).saturating_add(w[1] * 3)).sum();
+        let units: u128 = widths.iter().sum();
+        // θ, its gradient, two optimizer moments, each stabilizer, and the parameter snapshots an
+        // evaluation window keeps (16 iterates of every variant).
+        let variants = 1 + self.stabilizers.len() as u128;
+        let copies = 4 + variants + 16 * variants;
+        butterfly_store::memory::ensure_fits(&[
+            (&format!("the network (hidden = {:?})", self.network.hidden), params.saturating_mul(copies), 4),
+            (&format!("a minibatch (batch_size = {})", self.batch_size), units.saturating_mul(3 * self.batch_size as u128), 4),
+        ])?;
         Ok(())
     }
 }

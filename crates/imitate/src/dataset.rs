@@ -9,6 +9,8 @@ use rayon::prelude::*;
 
 use crate::ImitateError;
 
+const DATA_FORMAT: &str = "butterfly-bc-data-1";
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Dataset {
     pub env: String,
@@ -72,7 +74,7 @@ impl Dataset {
         f.insert("targets", vec![self.len(), self.act_dim], Tensor::F32(self.targets.clone()));
         f.insert("offsets", vec![self.offsets.len()], Tensor::U64(self.offsets.iter().map(|&o| o as u64).collect()));
         f.insert("returns", vec![self.returns.len()], Tensor::F64(self.returns.clone()));
-        f.set_meta("format", "butterfly-bc-data-1");
+        f.set_meta("format", DATA_FORMAT);
         f.set_meta("env", &self.env);
         f.set_meta("obs_dim", self.obs_dim);
         f.set_meta("act_dim", self.act_dim);
@@ -86,6 +88,10 @@ impl Dataset {
 
     pub fn from_file(f: &TensorFile) -> Result<Self, ImitateError> {
         let bad = |what: String| ImitateError::Data { path: f.path.clone(), what };
+        let format = f.meta("format")?;
+        if format != DATA_FORMAT {
+            return Err(bad(format!("is {format}; this butterfly reads {DATA_FORMAT}")));
+        }
         let data = Dataset {
             env: f.meta("env")?.to_string(),
             obs_dim: f.meta_parse("obs_dim")?,
@@ -99,6 +105,12 @@ impl Dataset {
         if data.act_dim == 0 || data.inputs.len() != n * data.input_dim() || data.offsets.last() != Some(&n) {
             return Err(bad("tensor sizes disagree with obs_dim/act_dim".into()));
         }
+        if data.offsets.first() != Some(&0)
+            || data.offsets.windows(2).any(|w| w[0] >= w[1])
+            || data.returns.len() + 1 != data.offsets.len()
+        {
+            return Err(bad("trajectory offsets must start at 0 and increase, one return per trajectory".into()));
+        }
         if let Some(i) = data.inputs.iter().chain(&data.targets).position(|x| !x.is_finite()) {
             return Err(bad(format!("value {i} is not finite (NaN or infinite data)")));
         }
@@ -108,6 +120,17 @@ impl Dataset {
     pub fn load(path: &Path) -> Result<Self, ImitateError> {
         Self::from_file(&TensorFile::load(path)?)
     }
+}
+
+/// Checks that `trajectories` of at most `horizon` steps fit in memory, before collecting them.
+pub fn check_fits(trajectories: usize, horizon: usize, obs_dim: usize, act_dim: usize) -> Result<(), ImitateError> {
+    let rows = (trajectories as u128).saturating_mul(horizon as u128);
+    butterfly_store::memory::ensure_fits(&[(
+        &format!("{trajectories} expert trajectories of {horizon} steps"),
+        rows.saturating_mul((obs_dim + 2 * act_dim) as u128),
+        4,
+    )])?;
+    Ok(())
 }
 
 /// Rolls the expert out from `trajectories` i.i.d. initial conditions (drawn from `rng`) for at most
@@ -126,6 +149,7 @@ where
 {
     let spec = env.spec();
     let (obs_dim, act_dim) = (spec.obs_dim, spec.act_dim);
+    check_fits(trajectories, horizon, obs_dim, act_dim)?;
     let states = initial_conditions(&mut env.replicate(), trajectories, rng);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))

@@ -8,7 +8,7 @@ use std::path::Path;
 use butterfly_envs::{Env, TaskEnv, env_rng, evaluate, initial_conditions};
 use butterfly_store::TensorFile;
 
-use crate::run_dir::{self, CONFIG, TRAIN_DATA, VALIDATION_DATA};
+use crate::run_dir::{self, TRAIN_DATA, VALIDATION_DATA};
 use crate::{BcConfig, Dataset, ImitateError, Imitator};
 
 /// What to compute.
@@ -81,10 +81,10 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     if spec.grid < 2 || spec.span.is_nan() || spec.span <= 0.0 {
         return Err(ImitateError::Config("a landscape needs grid ≥ 2 and span > 0".into()));
     }
-    run_dir::check_complete(dir)?;
-    let text = std::fs::read_to_string(dir.join(CONFIG))
-        .map_err(|source| ImitateError::Io { path: dir.join(CONFIG), source })?;
-    let config = BcConfig::from_toml(&text)?;
+    if spec.initial_conditions == Some(0) || spec.threads == 0 {
+        return Err(ImitateError::Config("a landscape needs at least 1 initial condition and 1 thread".into()));
+    }
+    let config = BcConfig::of_run(dir)?;
     let params_path = dir.join(run_dir::params_file(spec.step));
     if !params_path.is_file() {
         return Err(ImitateError::RunDir {
@@ -109,6 +109,11 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;
     butterfly_nn::set_num_threads(config.threads)?;
     let mut imitator = Imitator::new(&config, env.spec(), &train)?;
+    let n = spec.grid as u128;
+    butterfly_store::memory::ensure_fits(&[
+        (&format!("a {0}×{0} landscape grid", spec.grid), n.saturating_mul(n), 16),
+        ("a row of the grid's parameters", n.saturating_mul(theta.len() as u128), 4),
+    ])?;
     if theta.len() != imitator.net.num_params() {
         return Err(ImitateError::RunDir {
             path: params_path,

@@ -99,14 +99,13 @@ impl StabilizerSpec {
 }
 
 /// A filter of the iterates whose output is a parameter vector of the same network.
-pub trait Stabilizer: Send {
+/// Its checkpointed state is [`butterfly_store::State`].
+pub trait Stabilizer: Send + butterfly_store::State {
     fn name(&self) -> &str;
     /// Folds in θ_t, the iterate after update t (t = 1, 2, …).
     fn update(&mut self, t: u64, theta: &[f32]);
     /// The stabilized parameters.
     fn params(&self) -> &[f32];
-    /// The state to checkpoint (the average itself: γ_t depends only on t).
-    fn restore(&mut self, average: &[f32]) -> Result<(), ImitateError>;
 }
 
 /// EMA with burn-in (the tail average is its special case γ_t = 1/s).
@@ -181,16 +180,16 @@ impl Stabilizer for Ema {
     fn params(&self) -> &[f32] {
         &self.average
     }
+}
 
-    fn restore(&mut self, average: &[f32]) -> Result<(), ImitateError> {
-        if average.len() != self.average.len() {
-            return Err(ImitateError::Config(format!(
-                "stabilizer {}: checkpoint holds {} parameters, the network has {}",
-                self.name,
-                average.len(),
-                self.average.len()
-            )));
-        }
+/// A checkpoint carries the average (γ_t follows from the step, so nothing else).
+impl butterfly_store::State for Ema {
+    fn save_state(&self, prefix: &str, checkpoint: &mut butterfly_store::Checkpoint) {
+        checkpoint.put_f32(&format!("{prefix}average"), &self.average);
+    }
+
+    fn load_state(&mut self, prefix: &str, checkpoint: &butterfly_store::Checkpoint) -> Result<(), butterfly_store::StoreError> {
+        let average = checkpoint.f32_exact(&format!("{prefix}average"), self.average.len())?;
         self.average.copy_from_slice(average);
         Ok(())
     }

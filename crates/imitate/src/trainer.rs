@@ -4,20 +4,24 @@
 //! writes the same files as an uninterrupted one.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use butterfly_envs::{Env, EnvRng, TaskEnv, env_rng, evaluate, initial_conditions, rng_from_state, rng_state};
 use butterfly_nn::Optimizer;
 use butterfly_policy::MlpPolicy;
-use butterfly_store::{Tensor, TensorFile};
+use butterfly_store::{Checkpoint, LogRow, RunDir, Start, State, Tensor, TensorFile};
 
 use crate::imitator::Imitator;
-use crate::run_dir::{self, CHECKPOINT, CONFIG, Logs, TRAIN_DATA, VALIDATION_DATA};
+use crate::run_dir::{
+    self, CHECKPOINT, ExpertRow, IterateRow, Logs, MetricsRow, RolloutRow, TRAIN_DATA, TimingRow, VALIDATION_DATA,
+    ValidationRow,
+};
 use crate::{BcConfig, Dataset, Ema, Expert, ImitateError, Stabilizer, collect, update_all};
 
-/// Version 2 records timing.csv by rows (version 1: bytes).
-const FORMAT: &str = "butterfly-bc-checkpoint-2";
+/// Version 3: named scalars, checksums of every tensor, of the data files and of the logs' prefixes
+/// (version 2 stored counters by position).
+const FORMAT: &str = "butterfly-bc-checkpoint-3";
 /// Iterates of an evaluation window whose rollouts run together (all of them spread over the threads).
 const WINDOW_BLOCK: usize = 16;
 
@@ -34,7 +38,7 @@ pub struct Progress {
 
 pub struct BcTrainer {
     config: BcConfig,
-    dir: PathBuf,
+    run: RunDir,
     env: TaskEnv,
     expert: Expert,
     imitator: Imitator,
@@ -60,35 +64,58 @@ pub struct BcTrainer {
 }
 
 impl BcTrainer {
-    /// Starts a run in `dir`: writes the resolved config, collects (or loads) the expert data.
+    /// Starts a run of `config` in `dir` (new or empty), or continues the run of the same config there;
+    /// refuses anything else. Everything that can be checked is checked before the directory is made.
     pub fn create(config: BcConfig, dir: &Path, assets: Option<&Path>) -> Result<Self, ImitateError> {
-        config.validate()?;
-        if dir.join(CHECKPOINT).exists() || dir.join(CONFIG).exists() {
-            return Err(ImitateError::RunDir {
-                path: dir.into(),
-                what: "already holds a run: resume it, or choose another directory".into(),
-            });
+        let (env, expert) = prepare(&config, assets)?;
+        let (run, start) = RunDir::claim(dir, &config.to_toml())?;
+        Self::start(run, start, config, env, expert)
+    }
+
+    /// Continues the run in `dir` from its checkpoint (logs cut back to it first), or from nothing when
+    /// it died before its first one.
+    pub fn resume(dir: &Path, assets: Option<&Path>) -> Result<Self, ImitateError> {
+        let (run, text, start) = RunDir::open(dir)?;
+        let config = BcConfig::parse_run(&text, &run.join(run_dir::CONFIG))?;
+        let (env, expert) = prepare(&config, assets)?;
+        Self::start(run, start, config, env, expert)
+    }
+
+    fn start(run: RunDir, start: Start, config: BcConfig, env: TaskEnv, expert: Expert) -> Result<Self, ImitateError> {
+        match start {
+            Start::Checkpointed => Self::continue_run(run, config, env, expert),
+            Start::Fresh => Self::begin(run, config, env, expert),
         }
-        let env = TaskEnv::make(&config.env, assets)?;
-        let expert = Expert::load(&config.expert, &env)?;
-        let d = &config.data;
-        let mut data_rng = env_rng(config.seed.wrapping_mul(0x9e37_79b9).wrapping_add(1));
-        let train = collect(&env, &expert, d.trajectories, d.horizon, &mut data_rng, d.threads)?;
-        let validation = collect(
-            &env,
-            &expert,
-            d.validation_trajectories,
-            d.horizon,
-            &mut env_rng(config.seed ^ 0x7a11d),
-            d.threads,
-        )?;
-        run_dir::create_dirs(dir)?;
-        butterfly_store::write_atomic(&dir.join(CONFIG), config.to_toml().as_bytes())?;
-        train.save(&dir.join(TRAIN_DATA))?;
-        validation.save(&dir.join(VALIDATION_DATA))?;
-        let logs = Logs::open(dir, None)?;
-        let trainer = Self::assemble(config, dir, env, expert, train, validation, data_rng, logs)?;
-        trainer.write_expert_returns()?;
+    }
+
+    /// A fresh run: the expert data, the logs, the expert's returns and a checkpoint at step 0, so that
+    /// from here on the run can always be resumed; a failure on the way removes what it made.
+    fn begin(run: RunDir, config: BcConfig, env: TaskEnv, expert: Expert) -> Result<Self, ImitateError> {
+        let made = (|| {
+            let d = &config.data;
+            let mut data_rng = env_rng(config.seed.wrapping_mul(0x9e37_79b9).wrapping_add(1));
+            let train = collect(&env, &expert, d.trajectories, d.horizon, &mut data_rng, d.threads)?;
+            let mut validation_rng = env_rng(config.seed ^ 0x7a11d);
+            let validation = collect(&env, &expert, d.validation_trajectories, d.horizon, &mut validation_rng, d.threads)?;
+            run.make_dir("data")?;
+            run.make_dir("checkpoints")?;
+            train.save(&run.join(TRAIN_DATA))?;
+            validation.save(&run.join(VALIDATION_DATA))?;
+            let logs = Logs::open(run.path(), None)?;
+            Ok::<_, ImitateError>((train, validation, data_rng, logs))
+        })();
+        let (train, validation, data_rng, logs) = match made {
+            Ok(parts) => parts,
+            Err(e) => {
+                run.discard();
+                return Err(e);
+            }
+        };
+        let mut trainer = Self::assemble(config, run, env, expert, train, validation, data_rng, logs)?;
+        if let Err(e) = trainer.write_expert_returns().and_then(|()| trainer.save_checkpoint()) {
+            trainer.run.discard();
+            return Err(e);
+        }
         Ok(trainer)
     }
 
@@ -102,35 +129,36 @@ impl BcTrainer {
             self.config.eval.horizon,
             self.config.eval.threads,
         )?;
-        let mut text = String::from("ic,return,length\n");
+        let mut text = format!("{}\n", ExpertRow::HEADER);
         for (ic, e) in episodes[0].iter().enumerate() {
-            text.push_str(&format!("{ic},{:?},{}\n", e.ret, e.length));
+            text.push_str(&ExpertRow { ic, ret: e.ret, length: e.length }.line());
+            text.push('\n');
         }
-        Ok(butterfly_store::write_atomic(&self.dir.join(run_dir::EXPERT_RETURNS), text.as_bytes())?)
+        Ok(self.run.write(ExpertRow::FILE, text.as_bytes())?)
     }
 
-    /// Continues the run in `dir` from its checkpoint; logs are cut back to the checkpoint first.
-    pub fn resume(dir: &Path, assets: Option<&Path>) -> Result<Self, ImitateError> {
-        run_dir::check_complete(dir)?;
-        let text = std::fs::read_to_string(dir.join(CONFIG))
-            .map_err(|source| ImitateError::Io { path: dir.join(CONFIG), source })?;
-        let config = BcConfig::from_toml(&text)?;
-        let env = TaskEnv::make(&config.env, assets)?;
-        let expert = Expert::load(&config.expert, &env)?;
-        let train = Dataset::load(&dir.join(TRAIN_DATA))?;
-        let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;
-        let ckpt = TensorFile::load(&dir.join(CHECKPOINT))?;
-        check_format(&ckpt, env.spec().id)?;
-        let logs = Logs::open(dir, Some(ckpt.u64("log_lengths")?))?;
-        let mut trainer = Self::assemble(config, dir, env, expert, train, validation, env_rng(0), logs)?;
+    /// Continues from the checkpoint: everything is read and checked (version, checksums of the
+    /// tensors and data files, counters, log positions) before any log is cut back.
+    fn continue_run(run: RunDir, config: BcConfig, env: TaskEnv, expert: Expert) -> Result<Self, ImitateError> {
+        let ckpt = Checkpoint::load(&run.join(CHECKPOINT), FORMAT)?;
+        if ckpt.meta("env")? != env.spec().id {
+            return Err(ckpt.invalid(format!("is a checkpoint of {}, the run is {}", ckpt.meta("env")?, env.spec().id)).into());
+        }
+        ckpt.verify_file(TRAIN_DATA, &run.join(TRAIN_DATA))?;
+        ckpt.verify_file(VALIDATION_DATA, &run.join(VALIDATION_DATA))?;
+        let train = Dataset::load(&run.join(TRAIN_DATA))?;
+        let validation = Dataset::load(&run.join(VALIDATION_DATA))?;
+        let logs = Logs::open(run.path(), Some(&ckpt))?;
+        let mut trainer = Self::assemble(config, run, env, expert, train, validation, env_rng(0), logs)?;
         trainer.restore(&ckpt)?;
+        trainer.logs.cut_back()?;
         Ok(trainer)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn assemble(
         config: BcConfig,
-        dir: &Path,
+        run: RunDir,
         env: TaskEnv,
         expert: Expert,
         train: Dataset,
@@ -139,14 +167,22 @@ impl BcTrainer {
         logs: Logs,
     ) -> Result<Self, ImitateError> {
         let spec = env.spec().clone();
-        if train.env != spec.id || train.obs_dim != spec.obs_dim || train.act_dim != spec.act_dim {
-            return Err(ImitateError::Data {
-                path: dir.join(TRAIN_DATA),
-                what: format!(
-                    "data of {} ({} → {}), the env is {} ({} → {})",
-                    train.env, train.obs_dim, train.act_dim, spec.id, spec.obs_dim, spec.act_dim
-                ),
-            });
+        for (data, file) in [(&train, TRAIN_DATA), (&validation, VALIDATION_DATA)] {
+            if data.env != spec.id || data.obs_dim != spec.obs_dim || data.act_dim != spec.act_dim || data.is_empty() {
+                return Err(ImitateError::Data {
+                    path: run.join(file),
+                    what: format!(
+                        "{} rows of {} ({} → {}); the run needs data of {} ({} → {})",
+                        data.len(),
+                        data.env,
+                        data.obs_dim,
+                        data.act_dim,
+                        spec.id,
+                        spec.obs_dim,
+                        spec.act_dim
+                    ),
+                });
+            }
         }
         butterfly_nn::set_num_threads(config.threads)?;
         let imitator = Imitator::new(&config, &spec, &train)?;
@@ -176,12 +212,17 @@ impl BcTrainer {
             last_eval: Vec::new(),
             pending_iterates: Vec::new(),
             config,
-            dir: dir.to_path_buf(),
+            run,
             env,
             expert,
             train,
             validation,
         })
+    }
+
+    /// The run directory.
+    pub fn dir(&self) -> &Path {
+        self.run.path()
     }
 
     pub fn step(&self) -> u64 {
@@ -218,7 +259,7 @@ impl BcTrainer {
             let report_loss = if step.is_multiple_of(self.config.eval.log_every) {
                 let lr = self.config.schedule.lr(step - 1);
                 let mean = self.loss_sum / self.loss_count as f64;
-                self.logs.metrics.row(&format!("{step},{lr:?},{mean:?}"))?;
+                self.logs.metrics.append(&MetricsRow { step, lr, train_loss: mean })?;
                 self.loss_sum = 0.0;
                 self.loss_count = 0;
                 Some(mean)
@@ -244,7 +285,8 @@ impl BcTrainer {
                 self.evaluate_and_log()?;
                 let rate = (step - first) as f64 / start.elapsed().as_secs_f64();
                 let eval_s = eval_start.elapsed().as_secs_f64();
-                self.logs.timing.row(&format!("{step},{:.3},{rate:.2},{eval_s:.3}", start.elapsed().as_secs_f64()))?;
+                let elapsed_s = start.elapsed().as_secs_f64();
+                self.logs.timing.append(&TimingRow { step, elapsed_s, updates_per_s: rate, eval_s })?;
                 self.save_params()?;
                 self.save_checkpoint()?;
             }
@@ -322,11 +364,11 @@ impl BcTrainer {
         let names: Vec<String> = variants.into_iter().map(|(name, _)| name).collect();
         for (name, eps) in names.iter().zip(&episodes) {
             for (ic, e) in eps.iter().enumerate() {
-                self.logs.eval.row(&format!("{step},{name},{ic},{:?},{}", e.ret, e.length))?;
+                self.logs.eval.append(&RolloutRow { step, variant: name.clone(), ic, ret: e.ret, length: e.length })?;
             }
         }
         for (name, loss) in names.iter().zip(&val_losses) {
-            self.logs.validation.row(&format!("{step},{name},{loss:?}"))?;
+            self.logs.validation.append(&ValidationRow { step, variant: name.clone(), val_loss: *loss })?;
         }
         self.last_eval = summary;
         Ok(())
@@ -344,7 +386,8 @@ impl BcTrainer {
             evaluate(&self.env, &policies, &self.eval_states, self.config.eval.horizon, self.config.eval.threads)?;
         for ((step, name, _), eps) in pending.iter().zip(&episodes) {
             for (ic, e) in eps.iter().enumerate() {
-                self.logs.iterates.row(&format!("{step},{name},{ic},{:?},{}", e.ret, e.length))?;
+                let row = RolloutRow { step: *step, variant: name.clone(), ic, ret: e.ret, length: e.length };
+                self.logs.iterates.append(&IterateRow(row))?;
             }
         }
         Ok(())
@@ -358,83 +401,77 @@ impl BcTrainer {
         }
         f.set_meta("env", self.env.spec().id);
         f.set_meta("step", self.step);
-        f.save(&self.dir.join(run_dir::params_file(self.step)))?;
+        f.save(&self.run.join(run_dir::params_file(self.step)))?;
         Ok(())
     }
 
     fn save_checkpoint(&mut self) -> Result<(), ImitateError> {
-        let mut f = TensorFile::default();
-        f.insert("theta", vec![self.theta.len()], Tensor::F32(self.theta.clone()));
-        f.insert("optimizer", vec![self.optimizer.state().len()], Tensor::F32(self.optimizer.state().to_vec()));
+        let mut c = Checkpoint::new(FORMAT);
+        c.put_f32("theta", &self.theta);
+        self.optimizer.save_state("optimizer.", &mut c);
         for s in &self.stabilizers {
-            f.insert(format!("stabilizer.{}", s.name()), vec![s.params().len()], Tensor::F32(s.params().to_vec()));
+            s.save_state(&format!("stabilizer.{}.", s.name()), &mut c);
         }
-        f.insert("rng", vec![7], Tensor::U64(rng_state(&self.rng)));
-        f.insert("data_rng", vec![7], Tensor::U64(rng_state(&self.data_rng)));
-        f.insert("counters", vec![2], Tensor::U64(vec![self.step, self.optimizer.step_count()]));
-        f.insert("loss_accumulator", vec![2], Tensor::F64(vec![self.loss_sum, self.loss_count as f64]));
-        let lengths = self.logs.lengths()?;
-        f.insert("log_lengths", vec![lengths.len()], Tensor::U64(lengths));
+        c.put_words("rng", &rng_state(&self.rng));
+        c.put_words("data_rng", &rng_state(&self.data_rng));
+        c.put_count("step", self.step);
+        c.put_real("loss_sum", self.loss_sum);
+        c.put_count("loss_count", self.loss_count);
+        self.logs.record(&mut c)?;
+        c.put_file(TRAIN_DATA, &self.run.join(TRAIN_DATA))?;
+        c.put_file(VALIDATION_DATA, &self.run.join(VALIDATION_DATA))?;
         if self.config.data.fresh {
-            for (name, (shape, tensor)) in self.train.to_file().tensors {
-                f.insert(format!("pool.{name}"), shape, tensor);
-            }
+            c.put_section("pool.", self.train.to_file());
         }
-        f.set_meta("format", FORMAT);
-        f.set_meta("env", self.env.spec().id);
-        f.set_meta("step", self.step);
-        f.save(&self.dir.join(CHECKPOINT))?;
+        c.set_meta("env", self.env.spec().id);
+        c.set_meta("step", self.step);
+        c.save(&self.run.join(CHECKPOINT))?;
         self.last_checkpoint = self.step;
         Ok(())
     }
 
-    fn restore(&mut self, f: &TensorFile) -> Result<(), ImitateError> {
-        let bad = |what: String| ImitateError::RunDir { path: f.path.clone(), what };
-        check_format(f, self.env.spec().id)?;
-        let theta = f.f32("theta")?;
-        if theta.len() != self.theta.len() {
-            return Err(bad(format!("{} parameters, the configured network has {}", theta.len(), self.theta.len())));
-        }
+    /// Restores every part and checks that the counters agree with each other and with the config.
+    fn restore(&mut self, c: &Checkpoint) -> Result<(), ImitateError> {
+        let step = c.count_at_most("step", self.config.steps)?;
+        let theta = c.f32_exact("theta", self.theta.len())?;
         self.theta.copy_from_slice(theta);
-        let counters = f.u64("counters")?;
-        if counters.len() != 2 {
-            return Err(bad("counters must have 2 entries".into()));
+        self.optimizer.load_state("optimizer.", c)?;
+        if self.optimizer.step_count() != step {
+            return Err(c.invalid(format!("the optimizer took {} steps, the run {step}", self.optimizer.step_count())).into());
         }
-        self.optimizer.restore(counters[1], f.f32("optimizer")?)?;
         for s in &mut self.stabilizers {
-            s.restore(f.f32(&format!("stabilizer.{}", s.name()))?)?;
+            let prefix = format!("stabilizer.{}.", s.name());
+            s.load_state(&prefix, c)?;
         }
-        self.rng = rng_from_state(f.u64("rng")?).ok_or_else(|| bad("rng must have 7 words".into()))?;
-        self.data_rng = rng_from_state(f.u64("data_rng")?).ok_or_else(|| bad("data_rng must have 7 words".into()))?;
-        let acc = f.f64("loss_accumulator")?;
-        if acc.len() != 2 {
-            return Err(bad("loss_accumulator must have 2 entries".into()));
-        }
-        (self.loss_sum, self.loss_count) = (acc[0], acc[1] as u64);
+        let rng = |name: &str| rng_from_state(c.words(name)?).ok_or_else(|| c.invalid(format!("'{name}' must have 7 words")));
+        self.rng = rng("rng")?;
+        self.data_rng = rng("data_rng")?;
+        self.loss_sum = c.real("loss_sum")?;
+        self.loss_count = c.count_at_most("loss_count", self.config.eval.log_every)?;
         if self.config.data.fresh {
-            let mut pool =
-                TensorFile { path: f.path.clone(), metadata: self.train.to_file().metadata, ..Default::default() };
-            for (name, value) in &f.tensors {
-                if let Some(stripped) = name.strip_prefix("pool.") {
-                    pool.tensors.insert(stripped.to_string(), value.clone());
-                }
+            let mut pool = c.section("pool.");
+            pool.metadata = self.train.to_file().metadata;
+            let pool = Dataset::from_file(&pool)?;
+            if pool.is_empty() {
+                return Err(c.invalid("holds an empty data pool").into());
             }
-            self.train = Dataset::from_file(&pool)?;
+            self.train = pool;
         }
-        self.step = counters[0];
-        self.last_checkpoint = self.step;
+        self.step = step;
+        self.last_checkpoint = step;
         Ok(())
     }
 }
 
-/// A checkpoint of this version for this env, or one clear error (a run from another butterfly version
-/// is not resumed: retrain it, or finish it with the version that started it).
-fn check_format(f: &TensorFile, env: &str) -> Result<(), ImitateError> {
-    let format = f.meta("format")?;
-    if format != FORMAT || f.meta("env")? != env {
-        let what =
-            format!("holds a {format} checkpoint for {}; this butterfly resumes {FORMAT} for {env}", f.meta("env")?);
-        return Err(ImitateError::RunDir { path: f.path.clone(), what });
-    }
-    Ok(())
+/// Everything about a run that can be checked before its directory is made: the config, the env, the
+/// expert, the network, and the memory that the network, the minibatches and the data need.
+fn prepare(config: &BcConfig, assets: Option<&Path>) -> Result<(TaskEnv, Expert), ImitateError> {
+    config.validate()?;
+    let env = TaskEnv::make(&config.env, assets)?;
+    let spec = env.spec();
+    config.check_fits(spec.obs_dim, spec.act_dim)?;
+    let d = &config.data;
+    crate::dataset::check_fits(d.trajectories + d.validation_trajectories, d.horizon, spec.obs_dim, spec.act_dim)?;
+    let expert = Expert::load(&config.expert, &env)?;
+    Ok((env, expert))
 }

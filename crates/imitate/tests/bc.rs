@@ -158,8 +158,12 @@ fn bad_configs_name_the_problem() {
     let mut small = config();
     small.steps = 10;
     small.eval.windows.clear();
-    BcTrainer::create(small.clone(), &dir, None).unwrap();
-    assert!(matches!(BcTrainer::create(small, &dir, None), Err(ImitateError::RunDir { .. })), "no run is overwritten");
+    BcTrainer::create(small.clone(), &dir, None).unwrap().run(Some(5), |_| {}).unwrap();
+    let other = BcConfig { seed: 1, ..small.clone() };
+    let err = BcTrainer::create(other, &dir, None).err().unwrap();
+    assert!(err.to_string().contains("another config"), "no run is overwritten: {err}");
+    // The same config continues the run in place of starting it again.
+    assert_eq!(BcTrainer::create(small, &dir, None).unwrap().step(), 0);
     let err = BcTrainer::resume(&scratch("empty"), None).err().unwrap();
     assert!(err.to_string().contains("config.toml"), "{err}");
 }

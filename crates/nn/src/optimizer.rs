@@ -342,5 +342,21 @@ fn update_body<T: Float>(rule: Rule<T>, s: Slices<'_, T>) {
     }
 }
 
+/// A checkpoint carries the step count (Adam's bias corrections) and the flat state; a state of another
+/// length (another network) is refused.
+impl butterfly_store::State for Optimizer<f32> {
+    fn save_state(&self, prefix: &str, checkpoint: &mut butterfly_store::Checkpoint) {
+        checkpoint.put_count(&format!("{prefix}steps"), self.steps);
+        checkpoint.put_f32(&format!("{prefix}state"), &self.state);
+    }
+
+    fn load_state(&mut self, prefix: &str, checkpoint: &butterfly_store::Checkpoint) -> std::result::Result<(), butterfly_store::StoreError> {
+        let state = checkpoint.f32_exact(&format!("{prefix}state"), self.state.len())?;
+        self.state.copy_from_slice(state);
+        self.steps = checkpoint.count(&format!("{prefix}steps"))?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests;

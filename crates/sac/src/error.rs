@@ -14,6 +14,9 @@ pub enum SacError {
     #[error(transparent)]
     Policy(#[from] butterfly_policy::PolicyError),
 
+    #[error("config: {0}")]
+    Config(String),
+
     #[error("{path}: {what}")]
     Checkpoint { path: PathBuf, what: String },
 

@@ -99,6 +99,36 @@ impl ReplayBuffer {
     }
 }
 
+/// A checkpoint carries the stored transitions and the ring's position; sizes that disagree with each
+/// other or with the configured capacity are refused.
+impl butterfly_store::State for ReplayBuffer {
+    fn save_state(&self, prefix: &str, c: &mut butterfly_store::Checkpoint) {
+        c.put_matrix(&format!("{prefix}obs"), &self.obs, self.obs_dim);
+        c.put_matrix(&format!("{prefix}act"), &self.act, self.act_dim);
+        c.put_f32(&format!("{prefix}rew"), &self.rew);
+        c.put_matrix(&format!("{prefix}next_obs"), &self.next_obs, self.obs_dim);
+        c.put_f32(&format!("{prefix}done"), &self.done);
+        c.put_count(&format!("{prefix}pos"), self.pos as u64);
+        c.put_count(&format!("{prefix}len"), self.len as u64);
+    }
+
+    fn load_state(&mut self, prefix: &str, c: &butterfly_store::Checkpoint) -> Result<(), butterfly_store::StoreError> {
+        let len = c.count_at_most(&format!("{prefix}len"), self.capacity as u64)? as usize;
+        let pos = c.count_at_most(&format!("{prefix}pos"), self.capacity.saturating_sub(1) as u64)? as usize;
+        if len < self.capacity && pos != len {
+            return Err(c.invalid(format!("the replay buffer holds {len} transitions but writes at {pos}")));
+        }
+        let (o, a) = (self.obs_dim, self.act_dim);
+        self.obs = c.f32_exact(&format!("{prefix}obs"), len * o)?.to_vec();
+        self.act = c.f32_exact(&format!("{prefix}act"), len * a)?.to_vec();
+        self.rew = c.f32_exact(&format!("{prefix}rew"), len)?.to_vec();
+        self.next_obs = c.f32_exact(&format!("{prefix}next_obs"), len * o)?.to_vec();
+        self.done = c.f32_exact(&format!("{prefix}done"), len)?.to_vec();
+        (self.pos, self.len) = (pos, len);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,30 +1,16 @@
 //! The training loop: act, store, learn, evaluate, checkpoint; resumable from its run directory.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use butterfly_envs::{Env, EnvSpec, Replicate, evaluate, initial_conditions, mean_std};
 use butterfly_policy::MlpPolicy;
-use butterfly_store::CsvLog;
+use butterfly_store::{Checkpoint, RunDir, Start};
 use rand::{Rng, SeedableRng};
 
-use crate::{ReplayBuffer, Sac, SacConfig, SacError, SacRng};
-
-/// How long to train and how to watch it.
-#[derive(Debug, Clone)]
-pub struct TrainOptions {
-    pub total_steps: u64,
-    pub seed: u64,
-    /// Deterministic evaluation every this many env steps (0: never).
-    pub eval_every: u64,
-    pub eval_episodes: usize,
-    /// A checkpoint is due every this many steps and taken at the next episode start.
-    pub checkpoint_every: u64,
-    /// Threads of the parallel evaluation.
-    pub threads: usize,
-    pub out_dir: PathBuf,
-}
+use crate::logs::{EpisodeRow, EvalRow, Logs, TimingRow};
+use crate::{ReplayBuffer, RunConfig, Sac, SacError, SacRng};
 
 /// Progress, reported after every episode and every evaluation.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +30,10 @@ pub struct Trainer<E: Env> {
     pub(crate) sac: Sac,
     pub(crate) buffer: ReplayBuffer,
     pub(crate) rng: SacRng,
-    pub(crate) options: TrainOptions,
+    pub(crate) config: RunConfig,
+    /// Threads of the parallel evaluation.
+    threads: usize,
+    pub(crate) run: RunDir,
     pub(crate) step: u64,
     pub(crate) episodes: u64,
     pub(crate) episode_return: f64,
@@ -57,70 +46,72 @@ pub struct Trainer<E: Env> {
     pub(crate) logs: Logs,
 }
 
-/// The append-only CSV logs of a run (`timing.csv` holds the wall-clock figures, so that the other two
-/// are identical between runs with the same seed).
-pub(crate) struct Logs {
-    pub(crate) episodes: CsvLog,
-    pub(crate) eval: CsvLog,
-    pub(crate) timing: CsvLog,
-}
-
-const LOG_FILES: [(&str, &str); 3] = [
-    ("episodes.csv", "step,return,length"),
-    ("eval.csv", "step,mean_return,std_return,min_return,max_return,mean_length"),
-    ("timing.csv", "step,elapsed_s,steps_per_s"),
-];
-
-impl Logs {
-    /// New logs with their headers, or (with the lengths a checkpoint recorded) the existing ones cut back.
-    pub(crate) fn open(dir: &Path, lengths: Option<[u64; 3]>) -> Result<Self, SacError> {
-        let mut logs = LOG_FILES.iter().enumerate().map(|(k, (name, header))| match lengths {
-            Some(lens) => CsvLog::resume(&dir.join(name), lens[k]),
-            None => CsvLog::create(&dir.join(name), header),
-        });
-        let mut next = || logs.next().expect("three logs");
-        Ok(Self { episodes: next()?, eval: next()?, timing: next()? })
-    }
-
-    pub(crate) fn lengths(&self) -> Result<[u64; 3], SacError> {
-        Ok([self.episodes.len()?, self.eval.len()?, self.timing.len()?])
-    }
-}
-
 impl<E: Env + Replicate + Sync> Trainer<E> {
-    /// Starts a new run in `options.out_dir` (created; existing logs there are replaced).
-    pub fn new(env: E, config: SacConfig, options: TrainOptions) -> Result<Self, SacError> {
-        let dir = &options.out_dir;
-        for sub in ["", "checkpoints", "policies"] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(|source| SacError::Io { path: dir.join(sub), source })?;
-        }
-        let logs = Logs::open(dir, None)?;
-        Self::assemble(env, config, options, logs)
+    /// Starts a run of `config` in `dir` (new or empty), or continues the run of the same config there;
+    /// refuses anything else. The config is checked (memory included) before the directory is made.
+    pub fn create(env: E, config: RunConfig, dir: &Path, threads: usize) -> Result<Self, SacError> {
+        check(&env, &config, threads)?;
+        let (run, start) = RunDir::claim(dir, &config.to_toml())?;
+        Self::start(env, config, run, start, threads)
     }
 
-    /// Continues the run in `options.out_dir` from its latest checkpoint.
-    pub fn resume(env: E, config: SacConfig, options: TrainOptions) -> Result<Self, SacError> {
-        let path = Self::checkpoint_path(&options.out_dir);
-        let file = butterfly_store::TensorFile::load(&path)?;
-        let lengths = crate::checkpoint::log_lengths(&file)?;
-        let logs = Logs::open(&options.out_dir, Some(lengths))?;
-        let mut trainer = Self::assemble(env, config, options, logs)?;
-        trainer.restore(&file)?;
+    /// Continues the run in `dir` — from its latest checkpoint, or from nothing when it died before
+    /// one — with `config`: its stored config, whose `steps` alone may be changed.
+    pub fn resume(env: E, config: RunConfig, dir: &Path, threads: usize) -> Result<Self, SacError> {
+        check(&env, &config, threads)?;
+        let (run, text, start) = RunDir::open(dir)?;
+        let stored = RunConfig { steps: config.steps, ..RunConfig::of_run(dir)? };
+        if stored != config {
+            return Err(SacError::Config(format!("{} holds a run of another config", dir.display())));
+        }
+        if text != config.to_toml() {
+            run.rewrite_config(&config.to_toml())?;
+        }
+        Self::start(env, config, run, start, threads)
+    }
+
+    fn start(env: E, config: RunConfig, run: RunDir, start: Start, threads: usize) -> Result<Self, SacError> {
+        let checkpoint = match start {
+            Start::Checkpointed => Some(Checkpoint::load(&run.join(butterfly_store::run_dir::CHECKPOINT), crate::checkpoint::FORMAT)?),
+            Start::Fresh => None,
+        };
+        let made = (|| {
+            run.make_dir("checkpoints")?;
+            run.make_dir("policies")?;
+            Logs::open(run.path(), checkpoint.as_ref())
+        })();
+        let logs = match made {
+            Ok(logs) => logs,
+            Err(e) => {
+                if checkpoint.is_none() {
+                    run.discard();
+                }
+                return Err(e.into());
+            }
+        };
+        let mut trainer = Self::assemble(env, config, run, logs, threads)?;
+        let started = match &checkpoint {
+            Some(c) => trainer.restore(c).and_then(|()| Ok(trainer.logs.cut_back()?)),
+            // A checkpoint at step 0 (an episode start): from here on the run can always be resumed.
+            None => trainer.save_checkpoint(),
+        };
+        if let Err(e) = started {
+            if checkpoint.is_none() {
+                trainer.run.discard();
+            }
+            return Err(e);
+        }
         Ok(trainer)
     }
 
-    pub(crate) fn checkpoint_path(dir: &Path) -> PathBuf {
-        dir.join("checkpoints/latest.safetensors")
-    }
-
-    fn assemble(mut env: E, config: SacConfig, options: TrainOptions, logs: Logs) -> Result<Self, SacError> {
+    fn assemble(mut env: E, config: RunConfig, run: RunDir, logs: Logs, threads: usize) -> Result<Self, SacError> {
         let spec = env.spec().clone();
-        let sac = Sac::new(config.clone(), spec.obs_dim, spec.act_dim, options.seed)?;
-        let buffer = ReplayBuffer::new(config.buffer_size, spec.obs_dim, spec.act_dim);
+        let sac = Sac::new(config.sac.clone(), spec.obs_dim, spec.act_dim, config.seed)?;
+        let buffer = ReplayBuffer::new(config.sac.buffer_size, spec.obs_dim, spec.act_dim);
         // The evaluation set is drawn from its own seed so that it is the same at every evaluation.
         let eval_states =
-            initial_conditions(&mut env, options.eval_episodes, &mut SacRng::seed_from_u64(options.seed ^ 0xe7a1));
-        let mut rng = SacRng::seed_from_u64(options.seed);
+            initial_conditions(&mut env, config.eval_episodes, &mut SacRng::seed_from_u64(config.seed ^ 0xe7a1));
+        let mut rng = SacRng::seed_from_u64(config.seed);
         env.reset(&mut rng);
         Ok(Self {
             env,
@@ -128,7 +119,9 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
             sac,
             buffer,
             rng,
-            options,
+            config,
+            threads,
+            run,
             step: 0,
             episodes: 0,
             episode_return: 0.0,
@@ -142,6 +135,19 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         })
     }
 
+    /// The run directory.
+    pub fn dir(&self) -> &Path {
+        self.run.path()
+    }
+
+    pub fn spec(&self) -> &EnvSpec {
+        &self.spec
+    }
+
+    pub fn total_steps(&self) -> u64 {
+        self.config.steps
+    }
+
     pub fn step(&self) -> u64 {
         self.step
     }
@@ -150,7 +156,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         &self.sac
     }
 
-    /// Trains until `options.total_steps`, calling `on_report` after every episode and evaluation.
+    /// Trains until `config.steps`, calling `on_report` after every episode and evaluation.
     pub fn run(&mut self, mut on_report: impl FnMut(&Report)) -> Result<(), SacError> {
         let start = Instant::now();
         let first_step = self.step;
@@ -159,7 +165,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         let mut action = vec![0.0f32; act_dim];
         let mut env_action = vec![0.0f64; act_dim];
         let (low, high) = (self.spec.action_low.clone(), self.spec.action_high.clone());
-        while self.step < self.options.total_steps {
+        while self.step < self.config.steps {
             let obs: Vec<f64> = self.env.observation().to_vec();
             if self.step < self.sac.config.learning_starts as u64 {
                 for a in &mut action {
@@ -183,11 +189,11 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
                 self.sac.update(&self.buffer, &mut self.rng)?;
             }
             let rate = (self.step - first_step) as f64 / start.elapsed().as_secs_f64();
-            if self.options.eval_every > 0 && self.step.is_multiple_of(self.options.eval_every) {
+            if self.config.eval_every > 0 && self.step.is_multiple_of(self.config.eval_every) {
                 self.evaluate_and_log(start.elapsed().as_secs_f64(), rate)?;
                 on_report(&self.report(rate));
             }
-            if self.options.checkpoint_every > 0 && self.step.is_multiple_of(self.options.checkpoint_every) {
+            if self.config.checkpoint_every > 0 && self.step.is_multiple_of(self.config.checkpoint_every) {
                 self.checkpoint_due = true;
             }
             if t.terminated || self.episode_len >= self.spec.max_episode_steps {
@@ -199,7 +205,10 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
                 }
             }
         }
-        self.save_checkpoint()
+        self.save_checkpoint()?;
+        // The last policy, whatever the evaluation cadence (with eval_every = 0 it is the only one).
+        self.policy(BTreeMap::new())?.save(&self.run.join("policies/final.safetensors"))?;
+        Ok(())
     }
 
     fn report(&self, steps_per_s: f64) -> Report {
@@ -209,7 +218,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
 
     fn end_episode(&mut self) -> Result<(), SacError> {
         self.episodes += 1;
-        self.logs.episodes.row(&format!("{},{:?},{}", self.step, self.episode_return, self.episode_len))?;
+        self.logs.episodes.append(&EpisodeRow { step: self.step, ret: self.episode_return, length: self.episode_len })?;
         self.recent.push_back(self.episode_return);
         if self.recent.len() > 10 {
             self.recent.pop_front();
@@ -224,7 +233,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
     pub fn policy(&self, extra: BTreeMap<String, String>) -> Result<MlpPolicy, SacError> {
         let mut meta = BTreeMap::from([
             ("training_steps".to_string(), self.step.to_string()),
-            ("seed".to_string(), self.options.seed.to_string()),
+            ("seed".to_string(), self.config.seed.to_string()),
             ("trainer".to_string(), "butterfly SAC".to_string()),
         ]);
         meta.extend(extra);
@@ -236,7 +245,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
     pub fn evaluate(&self) -> Result<(f64, f64, Vec<f64>, Vec<usize>), SacError> {
         let policy = self.policy(BTreeMap::new())?;
         let episodes =
-            evaluate(&self.env, &[policy], &self.eval_states, self.spec.max_episode_steps, self.options.threads)?;
+            evaluate(&self.env, &[policy], &self.eval_states, self.spec.max_episode_steps, self.threads)?;
         let returns: Vec<f64> = episodes[0].iter().map(|e| e.ret).collect();
         let lengths: Vec<usize> = episodes[0].iter().map(|e| e.length).collect();
         let (mean, std) = mean_std(&returns);
@@ -248,8 +257,10 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         let min = returns.iter().copied().fold(f64::INFINITY, f64::min);
         let max = returns.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mean_len = lengths.iter().sum::<usize>() as f64 / lengths.len().max(1) as f64;
-        self.logs.eval.row(&format!("{},{mean:?},{std:?},{min:?},{max:?},{mean_len:?}", self.step))?;
-        self.logs.timing.row(&format!("{},{elapsed:.3},{rate:.2}", self.step))?;
+        let step = self.step;
+        let row = EvalRow { step, mean_return: mean, std_return: std, min_return: min, max_return: max, mean_length: mean_len };
+        self.logs.eval.append(&row)?;
+        self.logs.timing.append(&TimingRow { step, elapsed_s: elapsed, steps_per_s: rate })?;
         self.last_eval = Some((mean, std));
         let extra = BTreeMap::from([
             ("eval_return_mean".to_string(), format!("{mean:.2}")),
@@ -257,7 +268,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
             ("eval_episodes".to_string(), returns.len().to_string()),
         ]);
         let policy = self.policy(extra)?;
-        let dir = self.options.out_dir.join("policies");
+        let dir = self.run.join("policies");
         policy.save(&dir.join(format!("step_{:08}.safetensors", self.step)))?;
         if mean > self.best_eval {
             self.best_eval = mean;
@@ -265,4 +276,16 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         }
         Ok(())
     }
+}
+
+/// What the trainer checks before anything is made: the env is the config's, the config is valid.
+fn check<E: Env>(env: &E, config: &RunConfig, threads: usize) -> Result<(), SacError> {
+    let spec = env.spec();
+    if spec.id != config.env {
+        return Err(SacError::Config(format!("the run is of {}, the env given is {}", config.env, spec.id)));
+    }
+    if threads == 0 {
+        return Err(SacError::Config("threads must be ≥ 1".into()));
+    }
+    config.validate(spec.obs_dim, spec.act_dim)
 }

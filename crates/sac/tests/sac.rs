@@ -1,9 +1,10 @@
 //! SAC's pieces against their definitions, and learning end to end on the linear system.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use butterfly_envs::{LinearSystem, env_rng, evaluate, initial_conditions};
-use butterfly_sac::{Actor, SacConfig, SacRng, TrainOptions, Trainer, TwinCritic};
+use butterfly_sac::{Actor, RunConfig, SacConfig, SacRng, Trainer, TwinCritic};
 use rand::{Rng, SeedableRng};
 
 fn random_vec(n: usize, scale: f32, rng: &mut SacRng) -> Vec<f32> {
@@ -125,8 +126,8 @@ fn action_gradient_follows_the_smaller_critic() {
     }
 }
 
-fn linear_options(dir: &str, steps: u64) -> (SacConfig, TrainOptions) {
-    let config = SacConfig {
+fn linear_run(dir: &str, steps: u64) -> (RunConfig, PathBuf) {
+    let sac = SacConfig {
         batch_size: 64,
         learning_starts: 500,
         hidden: vec![32, 32],
@@ -134,23 +135,17 @@ fn linear_options(dir: &str, steps: u64) -> (SacConfig, TrainOptions) {
         ..Default::default()
     };
     let out_dir = std::env::temp_dir().join(format!("butterfly-sac-{dir}-{}", std::process::id()));
-    let options = TrainOptions {
-        total_steps: steps,
-        seed: 5,
-        eval_every: 1000,
-        eval_episodes: 10,
-        checkpoint_every: 1000,
-        threads: 2,
-        out_dir,
-    };
-    (config, options)
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let config =
+        RunConfig { env: "LinearSystem".into(), steps, seed: 5, eval_every: 1000, eval_episodes: 10, checkpoint_every: 1000, sac };
+    (config, out_dir)
 }
 
 #[test]
 fn learns_to_stabilize_the_linear_system() {
     let env = LinearSystem::double_integrator(1, 50);
-    let (config, options) = linear_options("learn", 6000);
-    let mut trainer = Trainer::new(env.clone(), config, options).unwrap();
+    let (config, dir) = linear_run("learn", 6000);
+    let mut trainer = Trainer::create(env.clone(), config, &dir, 2).unwrap();
     let untrained = trainer.evaluate().unwrap().0;
     trainer.run(|_| {}).unwrap();
     let learned = trainer.evaluate().unwrap().0;
@@ -181,23 +176,21 @@ fn learns_to_stabilize_the_linear_system() {
 #[test]
 fn resume_continues_bit_for_bit() {
     let env = LinearSystem::double_integrator(1, 50);
-    let (config, options) = linear_options("whole", 3000);
-    let mut whole = Trainer::new(env.clone(), config.clone(), options.clone()).unwrap();
+    let (config, whole_dir) = linear_run("whole", 3000);
+    let mut whole = Trainer::create(env.clone(), config.clone(), &whole_dir, 2).unwrap();
     whole.run(|_| {}).unwrap();
 
-    let (_, mut cut) = linear_options("cut", 1700);
-    let mut first = Trainer::new(env.clone(), config.clone(), cut.clone()).unwrap();
+    let (_, cut) = linear_run("cut", 1700);
+    let mut first = Trainer::create(env.clone(), RunConfig { steps: 1700, ..config.clone() }, &cut, 2).unwrap();
     first.run(|_| {}).unwrap();
     drop(first);
-    // The last checkpoint before 1700 was taken at the first episode start after step 1000.
-    cut.total_steps = 3000;
-    let mut second = Trainer::resume(env.clone(), config, cut.clone()).unwrap();
+    let mut second = Trainer::resume(env.clone(), config, &cut, 2).unwrap();
     assert!(second.step() > 1000 && second.step() <= 1700);
     second.run(|_| {}).unwrap();
     assert_eq!(whole.sac().theta_actor, second.sac().theta_actor);
     for name in ["episodes.csv", "eval.csv"] {
-        let a = std::fs::read_to_string(options.out_dir.join(name)).unwrap();
-        let b = std::fs::read_to_string(cut.out_dir.join(name)).unwrap();
+        let a = std::fs::read_to_string(whole_dir.join(name)).unwrap();
+        let b = std::fs::read_to_string(cut.join(name)).unwrap();
         assert_eq!(a, b, "{name}");
     }
 }

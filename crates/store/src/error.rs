@@ -14,6 +14,18 @@ pub enum StoreError {
     #[error("{path} is shorter than its checkpoint recorded ({reason}): it was truncated or edited")]
     ShortLog { path: PathBuf, reason: String },
 
+    #[error("{path} {what}")]
+    RunDir { path: PathBuf, what: String },
+
+    #[error("{path}: {what}")]
+    Checkpoint { path: PathBuf, what: String },
+
+    #[error("{path} line {line}: {what}")]
+    Log { path: PathBuf, line: usize, what: String },
+
+    #[error("{what} would need {need} of memory; this machine has {limit}: make it smaller")]
+    TooLarge { what: String, need: String, limit: String },
+
     #[error("{path} has no tensor '{name}'")]
     MissingTensor { path: PathBuf, name: String },
 

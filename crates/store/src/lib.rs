@@ -1,12 +1,19 @@
-//! Tensor files: safetensors (which PyTorch and numpy users load in a few lines) with string metadata,
-//! written atomically (temp file, fsync, rename) so that a killed process never leaves a torn file.
+//! Everything a run keeps on disk: run directories (locked, never torn), checkpoints (named tensors and
+//! scalars, checksummed), typed CSV logs, and safetensors files (which PyTorch and numpy users load in a
+//! few lines) written atomically (temp file, fsync, rename) so that a killed process never leaves a torn
+//! file; and the memory check that comes before any of them is created.
 
 mod atomic;
+mod checkpoint;
 mod csv_log;
 mod error;
+pub mod memory;
+pub mod run_dir;
 mod tensor_file;
 
 pub use atomic::write_atomic;
-pub use csv_log::CsvLog;
+pub use checkpoint::{Checkpoint, State, checksum};
+pub use csv_log::{Log, LogRow, field, finite, read_log};
 pub use error::StoreError;
+pub use run_dir::{RunDir, Start};
 pub use tensor_file::{Tensor, TensorFile};

@@ -30,7 +30,7 @@ impl Tensor {
         }
     }
 
-    fn bytes(&self) -> Vec<u8> {
+    pub(crate) fn bytes(&self) -> Vec<u8> {
         match self {
             Tensor::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Tensor::F64(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),

@@ -20,7 +20,7 @@ pub struct TrainArgs {
     /// The experiment (TOML; unknown keys are rejected).
     #[arg(required_unless_present = "resume")]
     config: Option<PathBuf>,
-    /// The run directory to create.
+    /// The run directory: a new or empty one, or one holding a run of the same config (continued).
     #[arg(long, value_name = "DIR", required_unless_present = "resume")]
     out: Option<PathBuf>,
     /// Continue the run in DIR from its last checkpoint (its CSVs are cut back to it first).
@@ -60,19 +60,19 @@ pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let assets = args.assets.assets.as_deref();
-    let (mut trainer, dir) = match (&args.resume, &args.config, &args.out) {
-        (Some(dir), _, _) => (BcTrainer::resume(dir, assets)?, dir.clone()),
+    let mut trainer = match (&args.resume, &args.config, &args.out) {
+        (Some(dir), _, _) => BcTrainer::resume(dir, assets)?,
         (None, Some(config), Some(out)) => {
             let text = std::fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
             let config = BcConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?;
             eprintln!("collecting expert data for {} ...", config.env);
-            (BcTrainer::create(config, out, assets)?, out.clone())
+            BcTrainer::create(config, out, assets)?
         }
         _ => unreachable!("clap requires CONFIG and --out, or --resume"),
     };
     let total = trainer.total_steps();
     train_with_progress(&mut trainer, "bc", args.stop_at)?;
-    println!("run directory: {} (step {} of {total})", dir.display(), trainer.step());
+    println!("run directory: {} (step {} of {total})", trainer.dir().display(), trainer.step());
     for (name, j) in trainer.last_eval() {
         println!("  J_H {name:<28} {j:.2}");
     }

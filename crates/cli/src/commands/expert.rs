@@ -2,12 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use butterfly_envs::{Env, MujocoEnv, Policy, env_rng, evaluate, initial_conditions, mean_std};
 use butterfly_policy::MlpPolicy;
-use butterfly_sac::{SacConfig, TrainOptions, Trainer};
+use butterfly_sac::{RunConfig, SacConfig, Trainer};
 use clap::{Args, Subcommand};
-use serde::{Deserialize, Serialize};
 
 use super::env::{AssetsArg, make_env};
 use crate::progress::Progress;
@@ -55,19 +54,6 @@ pub struct TrainArgs {
     assets: AssetsArg,
 }
 
-/// The resolved run configuration, written to `config.toml` in the run directory.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RunConfig {
-    env: String,
-    steps: u64,
-    seed: u64,
-    eval_every: u64,
-    eval_episodes: usize,
-    checkpoint_every: u64,
-    sac: SacConfig,
-}
-
 #[derive(Args)]
 pub struct EvalArgs {
     #[arg(long)]
@@ -102,14 +88,11 @@ pub fn run(cmd: ExpertCommand) -> anyhow::Result<()> {
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     butterfly_nn::set_num_threads(args.threads)?;
-    let (dir, config, resume) = match &args.resume {
+    let mut trainer = match &args.resume {
         Some(dir) => {
-            let path = dir.join("config.toml");
-            let text =
-                std::fs::read_to_string(&path).with_context(|| format!("{} is not a run directory", dir.display()))?;
-            let mut config: RunConfig = toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?;
+            let mut config = RunConfig::of_run(dir)?;
             config.steps = args.steps.unwrap_or(config.steps);
-            (dir.clone(), config, true)
+            Trainer::resume(make_env(&config.env, &args.assets)?, config, dir, args.threads)?
         }
         None => {
             let env = args.env.clone().context("--env is required for a new run")?;
@@ -130,30 +113,12 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
                 checkpoint_every: args.checkpoint_every,
                 sac,
             };
-            (args.out.clone().expect("clap requires --out without --resume"), config, false)
+            let dir = args.out.as_ref().expect("clap requires --out without --resume");
+            Trainer::create(make_env(&config.env, &args.assets)?, config, dir, args.threads)?
         }
     };
-    let env = make_env(&config.env, &args.assets)?;
-    let options = TrainOptions {
-        total_steps: config.steps,
-        seed: config.seed,
-        eval_every: config.eval_every,
-        eval_episodes: config.eval_episodes,
-        checkpoint_every: config.checkpoint_every,
-        threads: args.threads,
-        out_dir: dir.clone(),
-    };
-    let mut trainer = if resume {
-        Trainer::resume(env, config.sac.clone(), options)?
-    } else {
-        if dir.join("checkpoints/latest.safetensors").exists() {
-            bail!("{} already holds a run; continue it with --resume {}", dir.display(), dir.display());
-        }
-        let trainer = Trainer::new(env, config.sac.clone(), options)?;
-        butterfly_store::write_atomic(&dir.join("config.toml"), toml::to_string(&config)?.as_bytes())?;
-        trainer
-    };
-    let mut progress = Progress::new(&format!("SAC {}", config.env), config.steps);
+    let (env, total) = (trainer.spec().id, trainer.total_steps());
+    let mut progress = Progress::new(&format!("SAC {env}"), total);
     progress.set_position(trainer.step());
     trainer.run(|r| {
         let recent = r.recent_return.map_or("-".into(), |x| format!("{x:.0}"));
@@ -162,8 +127,8 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
     })?;
     progress.finish();
     let (mean, std, _, _) = trainer.evaluate()?;
-    println!("{}: {} steps, deterministic return {mean:.1} ± {std:.1}", config.env, trainer.step());
-    println!("policies: {}", dir.join("policies").display());
+    println!("{env}: {} steps, deterministic return {mean:.1} ± {std:.1}", trainer.step());
+    println!("policies: {}", trainer.dir().join("policies").display());
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use butterfly_imitate::{BcConfig, BcTrainer, Sweep, SweepRun, run_dir};
+use butterfly_imitate::{BcTrainer, Sweep, SweepRun, run_dir};
 use butterfly_report::{BcRun, SweepGroup, write_sweep_report};
 use clap::Args;
 
@@ -85,19 +85,12 @@ fn list(args: &SweepArgs, runs: &[&SweepRun]) -> anyhow::Result<()> {
 fn train(args: &SweepArgs, run: &SweepRun, label: &str) -> anyhow::Result<()> {
     let dir = run.dir(&args.out);
     let assets = args.assets.assets.as_deref();
-    let mut trainer = if dir.join(run_dir::CONFIG).exists() {
-        let stored =
-            std::fs::read_to_string(dir.join(run_dir::CONFIG)).ok().and_then(|text| BcConfig::from_toml(&text).ok());
-        anyhow::ensure!(
-            stored.as_ref() == Some(&run.config),
-            "{} holds a run of another config (the sweep file changed?): move it away or restore the sweep",
-            dir.display()
-        );
-        BcTrainer::resume(&dir, assets)?
-    } else {
+    if !dir.join(run_dir::CONFIG).exists() {
         eprintln!("{label}: collecting expert data for {} ...", run.config.env);
-        BcTrainer::create(run.config.clone(), &dir, assets)?
-    };
+    }
+    // A run of this config is continued (from its checkpoint, or from nothing); another is refused.
+    let mut trainer = BcTrainer::create(run.config.clone(), &dir, assets)
+        .with_context(|| format!("sweep run {} (did the sweep file change?)", run.id()))?;
     if trainer.step() >= trainer.total_steps() {
         eprintln!("{label}: finished earlier");
         return Ok(());

@@ -1,0 +1,243 @@
+//! One checkpoint format for every trainer: named tensors and named scalars (integers stored as
+//! integers), a format version checked first, and a CRC-32 of every tensor, of the run's data files and
+//! of every log's recorded prefix, so that a flipped byte, a wrong version or a torn log position is one
+//! clear error before any file of the run is touched.
+
+use std::path::Path;
+
+use crate::{StoreError, Tensor, TensorFile};
+
+/// Something whose state a checkpoint carries: an optimizer, a stabilizer, a replay buffer, a generator.
+/// Each part writes its tensors and scalars under its own `prefix` and checks them when read back.
+pub trait State {
+    fn save_state(&self, prefix: &str, checkpoint: &mut Checkpoint);
+    fn load_state(&mut self, prefix: &str, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Checkpoint {
+    file: TensorFile,
+}
+
+/// CRC-32 of bytes, as eight hex digits.
+pub fn checksum(bytes: &[u8]) -> String {
+    format!("{:08x}", crc32fast::hash(bytes))
+}
+
+const FORMAT_KEY: &str = "format";
+const CHECKSUM_PREFIX: &str = "crc32.";
+const FILE_PREFIX: &str = "file_crc32.";
+
+impl Checkpoint {
+    /// An empty checkpoint of `format` (e.g. `butterfly-bc-checkpoint-3`).
+    pub fn new(format: &str) -> Self {
+        let mut file = TensorFile::default();
+        file.set_meta(FORMAT_KEY, format);
+        Self { file }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.file.path
+    }
+
+    /// An error about this checkpoint.
+    pub fn invalid(&self, what: impl Into<String>) -> StoreError {
+        StoreError::Checkpoint { path: self.file.path.clone(), what: what.into() }
+    }
+
+    pub fn put_f32(&mut self, name: &str, values: &[f32]) {
+        self.file.insert(name, vec![values.len()], Tensor::F32(values.to_vec()));
+    }
+
+    /// A `[rows, cols]` f32 tensor (a replay buffer's observations, a dataset's inputs).
+    pub fn put_matrix(&mut self, name: &str, values: &[f32], cols: usize) {
+        self.file.insert(name, vec![values.len() / cols.max(1), cols], Tensor::F32(values.to_vec()));
+    }
+
+    pub fn put_f64(&mut self, name: &str, values: &[f64]) {
+        self.file.insert(name, vec![values.len()], Tensor::F64(values.to_vec()));
+    }
+
+    pub fn put_words(&mut self, name: &str, values: &[u64]) {
+        self.file.insert(name, vec![values.len()], Tensor::U64(values.to_vec()));
+    }
+
+    /// A named integer (a step, a count, a position), stored as a 0-dimensional u64 tensor.
+    pub fn put_count(&mut self, name: &str, value: u64) {
+        self.file.insert(name, vec![], Tensor::U64(vec![value]));
+    }
+
+    /// A named real number, stored as a 0-dimensional f64 tensor.
+    pub fn put_real(&mut self, name: &str, value: f64) {
+        self.file.insert(name, vec![], Tensor::F64(vec![value]));
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: impl ToString) {
+        self.file.set_meta(key, value);
+    }
+
+    pub fn meta(&self, key: &str) -> Result<&str, StoreError> {
+        self.file.meta(key)
+    }
+
+    /// Records the checksum of a file of the run (its expert data), checked by [`Checkpoint::verify_file`].
+    pub fn put_file(&mut self, name: &str, path: &Path) -> Result<(), StoreError> {
+        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), source })?;
+        self.file.set_meta(&format!("{FILE_PREFIX}{name}"), checksum(&bytes));
+        Ok(())
+    }
+
+    /// Checks that a file of the run is the one this checkpoint was taken with.
+    pub fn verify_file(&self, name: &str, path: &Path) -> Result<(), StoreError> {
+        let want = self.file.meta(&format!("{FILE_PREFIX}{name}"))?;
+        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), source })?;
+        if checksum(&bytes) != want {
+            return Err(StoreError::Checkpoint {
+                path: path.to_path_buf(),
+                what: format!("differs from the file the checkpoint {} was taken with (checksum)", self.path().display()),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn f32(&self, name: &str) -> Result<&[f32], StoreError> {
+        self.file.f32(name)
+    }
+
+    /// An f32 tensor that must have exactly `len` values (the configured network's size).
+    pub fn f32_exact(&self, name: &str, len: usize) -> Result<&[f32], StoreError> {
+        let values = self.file.f32(name)?;
+        if values.len() != len {
+            return Err(self.invalid(format!("'{name}' has {} values, the configured run needs {len}", values.len())));
+        }
+        Ok(values)
+    }
+
+    pub fn f64(&self, name: &str) -> Result<&[f64], StoreError> {
+        self.file.f64(name)
+    }
+
+    pub fn words(&self, name: &str) -> Result<&[u64], StoreError> {
+        self.file.u64(name)
+    }
+
+    fn scalar(&self, name: &str) -> Result<&Tensor, StoreError> {
+        match self.file.tensors.get(name) {
+            Some((shape, tensor)) if shape.is_empty() => Ok(tensor),
+            Some(_) => Err(self.invalid(format!("'{name}' must be a scalar"))),
+            None => Err(StoreError::MissingTensor { path: self.file.path.clone(), name: name.into() }),
+        }
+    }
+
+    pub fn count(&self, name: &str) -> Result<u64, StoreError> {
+        match self.scalar(name)? {
+            Tensor::U64(v) => Ok(v[0]),
+            _ => Err(self.invalid(format!("'{name}' must be an integer"))),
+        }
+    }
+
+    /// A named integer that cannot exceed `max` (a step beyond the run's total is an inconsistent counter).
+    pub fn count_at_most(&self, name: &str, max: u64) -> Result<u64, StoreError> {
+        let value = self.count(name)?;
+        if value > max {
+            return Err(self.invalid(format!("'{name}' = {value} exceeds {max}: the checkpoint is inconsistent")));
+        }
+        Ok(value)
+    }
+
+    pub fn real(&self, name: &str) -> Result<f64, StoreError> {
+        match self.scalar(name)? {
+            Tensor::F64(v) => Ok(v[0]),
+            _ => Err(self.invalid(format!("'{name}' must be a real number"))),
+        }
+    }
+
+    /// The tensors whose names start with `prefix`, with the prefix removed (a dataset stored inside).
+    pub fn section(&self, prefix: &str) -> TensorFile {
+        let mut out = TensorFile { path: self.file.path.clone(), ..Default::default() };
+        for (name, value) in &self.file.tensors {
+            if let Some(rest) = name.strip_prefix(prefix) {
+                out.tensors.insert(rest.to_string(), value.clone());
+            }
+        }
+        out
+    }
+
+    /// Stores another tensor file's tensors under `prefix`.
+    pub fn put_section(&mut self, prefix: &str, file: TensorFile) {
+        for (name, value) in file.tensors {
+            self.file.tensors.insert(format!("{prefix}{name}"), value);
+        }
+    }
+
+    /// Writes atomically, with a checksum of every tensor in the metadata.
+    pub fn save(&mut self, path: &Path) -> Result<(), StoreError> {
+        self.file.metadata.retain(|k, _| !k.starts_with(CHECKSUM_PREFIX));
+        let sums: Vec<(String, String)> =
+            self.file.tensors.iter().map(|(name, (_, t))| (format!("{CHECKSUM_PREFIX}{name}"), checksum(&t.bytes()))).collect();
+        self.file.metadata.extend(sums);
+        self.file.save(path)
+    }
+
+    /// Reads a checkpoint of `format`: the version first, then every tensor against its checksum.
+    pub fn load(path: &Path, format: &str) -> Result<Self, StoreError> {
+        let file = TensorFile::load(path)?;
+        let found = file.meta(FORMAT_KEY).unwrap_or("an unversioned file");
+        if found != format {
+            return Err(StoreError::Checkpoint {
+                path: path.to_path_buf(),
+                what: format!(
+                    "is {found}; this butterfly reads {format}: finish the run with the version that started it, or start it again"
+                ),
+            });
+        }
+        for (name, (_, tensor)) in &file.tensors {
+            let stored = file.metadata.get(&format!("{CHECKSUM_PREFIX}{name}"));
+            if stored.map(String::as_str) != Some(checksum(&tensor.bytes()).as_str()) {
+                return Err(StoreError::Checkpoint {
+                    path: path.to_path_buf(),
+                    what: format!("tensor '{name}' does not match its checksum: the file is corrupt"),
+                });
+            }
+        }
+        if let Some(orphan) = file
+            .metadata
+            .keys()
+            .filter_map(|k| k.strip_prefix(CHECKSUM_PREFIX))
+            .find(|name| !file.tensors.contains_key(*name))
+        {
+            return Err(StoreError::Checkpoint { path: path.to_path_buf(), what: format!("tensor '{orphan}' is missing") });
+        }
+        Ok(Self { file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_scalars_round_trip_and_damage_is_refused() {
+        let dir = std::env::temp_dir().join(format!("butterfly-ckpt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.safetensors");
+        let mut c = Checkpoint::new("test-1");
+        c.put_count("step", 7);
+        c.put_real("loss_sum", 0.25);
+        c.put_f32("theta", &[1.0, 2.0, 3.0]);
+        c.save(&path).unwrap();
+        let r = Checkpoint::load(&path, "test-1").unwrap();
+        assert_eq!((r.count("step").unwrap(), r.real("loss_sum").unwrap()), (7, 0.25));
+        assert!(r.count_at_most("step", 6).unwrap_err().to_string().contains("inconsistent"));
+        assert!(r.f32_exact("theta", 4).is_err());
+        assert!(r.count("theta").is_err());
+        assert!(Checkpoint::load(&path, "test-2").unwrap_err().to_string().contains("is test-1"));
+
+        // The last byte belongs to the data of the last tensor ('theta'): flip it.
+        let mut bytes = std::fs::read(&path).unwrap();
+        *bytes.last_mut().unwrap() ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = Checkpoint::load(&path, "test-1").unwrap_err().to_string();
+        assert!(err.contains("checksum"), "{err}");
+    }
+}

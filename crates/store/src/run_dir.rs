@@ -1,0 +1,242 @@
+//! The run directory every trainer writes: its resolved `config.toml` first, an exclusive lock held for
+//! the writer's whole life, atomic writes, and the rule that a directory is always either continued or
+//! refused with a reason — never torn by two writers, never stuck after a crash.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use crate::{StoreError, write_atomic};
+
+pub const CONFIG: &str = "config.toml";
+pub const CHECKPOINT: &str = "checkpoints/latest.safetensors";
+/// Holds the writer's PID; the lock on it (flock) dies with the process, so a crash leaves no stale lock.
+pub const LOCK: &str = "run.lock";
+
+/// How a claimed directory starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Nothing there yet (or only a config written by a run that died before its first checkpoint).
+    Fresh,
+    /// A checkpoint to continue from.
+    Checkpointed,
+}
+
+/// A locked run directory.
+#[derive(Debug)]
+pub struct RunDir {
+    path: PathBuf,
+    /// Kept open: dropping it releases the lock.
+    _lock: File,
+    /// Whether this process wrote the config (a new run) and made the directory itself, so that a
+    /// failure before training removes what it made.
+    wrote_config: bool,
+    made_dir: bool,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Write { path: path.to_path_buf(), source }
+}
+
+impl RunDir {
+    /// Claims `path` for a run whose resolved config is `config`: a new or empty directory becomes a
+    /// fresh run; a run of the same config is continued (from its checkpoint, or from nothing when it
+    /// died before one); a run of another config, or any other non-empty directory, is refused.
+    pub fn claim(path: &Path, config: &str) -> Result<(Self, Start), StoreError> {
+        let existed = path.exists();
+        std::fs::create_dir_all(path).map_err(io(path))?;
+        let mut run = Self::lock(path)?;
+        run.made_dir = !existed;
+        match run.config() {
+            Ok(stored) if stored == config => {
+                let start = run.start();
+                if start == Start::Fresh {
+                    run.clear()?;
+                }
+                Ok((run, start))
+            }
+            Ok(_) => Err(StoreError::RunDir {
+                path: path.to_path_buf(),
+                what: "holds a run of another config: choose another directory, or resume it as it is".into(),
+            }),
+            Err(_) if run.is_empty()? => {
+                run.wrote_config = true;
+                run.write(CONFIG, config.as_bytes())?;
+                Ok((run, Start::Fresh))
+            }
+            Err(_) => Err(StoreError::RunDir {
+                path: path.to_path_buf(),
+                what: "is not empty and holds no butterfly run: choose a new or empty directory".into(),
+            }),
+        }
+    }
+
+    /// Opens an existing run to continue it: its stored config, and how it starts (a run that died
+    /// before its first checkpoint starts again from nothing).
+    pub fn open(path: &Path) -> Result<(Self, String, Start), StoreError> {
+        if !path.join(CONFIG).is_file() {
+            return Err(StoreError::RunDir {
+                path: path.to_path_buf(),
+                what: format!("is not a run directory (no {CONFIG})"),
+            });
+        }
+        let run = Self::lock(path)?;
+        let config = run.config()?;
+        let start = run.start();
+        if start == Start::Fresh {
+            run.clear()?;
+        }
+        Ok((run, config, start))
+    }
+
+    /// Takes the lock, or names the process that holds it.
+    fn lock(path: &Path) -> Result<Self, StoreError> {
+        let lock_path = path.join(LOCK);
+        let mut file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(io(&lock_path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                let who = if holder.is_empty() { "another process".to_string() } else { format!("process {holder}") };
+                return Err(StoreError::RunDir {
+                    path: path.to_path_buf(),
+                    what: format!("is in use by {who} (PID in {LOCK}): wait for it to finish or stop it"),
+                });
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(StoreError::Write { path: lock_path, source }),
+        }
+        // A lock left by a process that died is taken over: its flock went with it, only its PID stays.
+        file.set_len(0).map_err(io(&lock_path))?;
+        file.rewind().map_err(io(&lock_path))?;
+        writeln!(file, "{}", std::process::id()).map_err(io(&lock_path))?;
+        Ok(Self { path: path.to_path_buf(), _lock: file, wrote_config: false, made_dir: false })
+    }
+
+    fn config(&self) -> Result<String, StoreError> {
+        let path = self.join(CONFIG);
+        std::fs::read_to_string(&path).map_err(|source| StoreError::Read { path, source })
+    }
+
+    fn start(&self) -> Start {
+        if self.join(CHECKPOINT).is_file() { Start::Checkpointed } else { Start::Fresh }
+    }
+
+    fn entries(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let read = std::fs::read_dir(&self.path).map_err(|source| StoreError::Read { path: self.path.clone(), source })?;
+        let mut out = Vec::new();
+        for entry in read {
+            let entry = entry.map_err(|source| StoreError::Read { path: self.path.clone(), source })?;
+            if entry.file_name() != LOCK {
+                out.push(entry.path());
+            }
+        }
+        Ok(out)
+    }
+
+    fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.entries()?.is_empty())
+    }
+
+    /// Removes everything but the config and the lock: a run that died before its first checkpoint
+    /// starts again from nothing and writes the files an uninterrupted run writes.
+    fn clear(&self) -> Result<(), StoreError> {
+        for path in self.entries()? {
+            if path.file_name().is_some_and(|n| n == CONFIG) {
+                continue;
+            }
+            let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            removed.map_err(io(&path))?;
+        }
+        Ok(())
+    }
+
+    /// Undoes a claim that failed before training started: what this process made is removed, so a
+    /// failure leaves no directory behind (a run it continued is left as it was).
+    pub fn discard(self) {
+        if self.wrote_config {
+            let _ = self.clear();
+            let _ = std::fs::remove_file(self.join(CONFIG));
+            let _ = std::fs::remove_file(self.join(LOCK));
+        }
+        if self.made_dir {
+            let _ = std::fs::remove_dir(&self.path);
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn join(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.path.join(relative)
+    }
+
+    /// Creates a subdirectory (e.g. `checkpoints`).
+    pub fn make_dir(&self, relative: &str) -> Result<PathBuf, StoreError> {
+        let path = self.join(relative);
+        std::fs::create_dir_all(&path).map_err(io(&path))?;
+        Ok(path)
+    }
+
+    /// Writes a file of the run atomically.
+    pub fn write(&self, relative: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        write_atomic(&self.join(relative), bytes)
+    }
+
+    /// Replaces the stored config (a resumed run whose total was raised or lowered).
+    pub fn rewrite_config(&self, config: &str) -> Result<(), StoreError> {
+        self.write(CONFIG, config.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("butterfly-rundir-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn claims_continues_and_refuses() {
+        let dir = scratch("claim");
+        let (run, start) = RunDir::claim(&dir, "a = 1\n").unwrap();
+        assert_eq!(start, Start::Fresh);
+        // A second writer in the same process is refused too (flock is per open file).
+        let second = RunDir::claim(&dir, "a = 1\n").unwrap_err().to_string();
+        assert!(second.contains(&format!("process {}", std::process::id())), "{second}");
+        std::fs::write(run.join("metrics.csv"), "x\n").unwrap();
+        drop(run);
+        // Same config without a checkpoint: fresh again, the partial files gone.
+        let (run, start) = RunDir::claim(&dir, "a = 1\n").unwrap();
+        assert_eq!(start, Start::Fresh);
+        assert!(!run.join("metrics.csv").exists());
+        run.make_dir("checkpoints").unwrap();
+        std::fs::write(run.join(CHECKPOINT), "c").unwrap();
+        drop(run);
+        assert_eq!(RunDir::claim(&dir, "a = 1\n").unwrap().1, Start::Checkpointed);
+        assert!(RunDir::claim(&dir, "a = 2\n").unwrap_err().to_string().contains("another config"));
+        let (_, config, start) = RunDir::open(&dir).unwrap();
+        assert_eq!((config.as_str(), start), ("a = 1\n", Start::Checkpointed));
+
+        let other = scratch("other");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("notes.txt"), "mine").unwrap();
+        assert!(RunDir::claim(&other, "a = 1\n").unwrap_err().to_string().contains("not empty"));
+        assert_eq!(std::fs::read_to_string(other.join("notes.txt")).unwrap(), "mine");
+        assert!(RunDir::open(&other).unwrap_err().to_string().contains("not a run directory"));
+    }
+
+    #[test]
+    fn discard_removes_only_what_it_made() {
+        let dir = scratch("discard");
+        let (run, _) = RunDir::claim(&dir, "a = 1\n").unwrap();
+        run.discard();
+        assert!(!dir.exists());
+    }
+}
