@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use butterfly_store::write_atomic;
 use serde::Serialize;
 
 use crate::{Axis, BcRun, Corner, LineChart, Oscillation, ReportError, Series, Style};
@@ -163,8 +164,7 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
         plots,
         report: report.clone(),
     };
-    std::fs::write(&report, markdown(&summary))
-        .map_err(|e| ReportError::Write { path: report.clone(), message: e.to_string() })?;
+    write_atomic(&report, markdown(&summary).as_bytes())?;
     Ok(summary)
 }
 

@@ -4,6 +4,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use butterfly_store::write_atomic;
+
 use crate::{Axis, BcRun, Corner, LineChart, ReportError, RunSummary, Series, Style};
 
 /// Writes `<dir>/compare_returns.{png,svg}` and `<dir>/compare.md`; returns their paths.
@@ -42,7 +44,7 @@ pub fn write_comparison(runs: &[BcRun], summaries: &[RunSummary], dir: &Path) ->
         }
     }
     let md_path = dir.join("compare.md");
-    std::fs::write(&md_path, md).map_err(|e| ReportError::Write { path: md_path.clone(), message: e.to_string() })?;
+    write_atomic(&md_path, md.as_bytes())?;
     paths.push(md_path);
     Ok(paths)
 }

@@ -14,6 +14,8 @@ pub enum ReportError {
     Run { path: PathBuf, what: String },
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
+    #[error(transparent)]
+    Store(#[from] butterfly_store::StoreError),
     #[error("CSV row {row} has {got} fields, the header {expected}")]
     RowWidth { row: usize, got: usize, expected: usize },
 }

@@ -6,6 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::figure::{self, Figure};
 use crate::{ReportError, font};
 
 const PANEL_WIDTH: u32 = 520;
@@ -43,9 +44,6 @@ fn viridis(u: f64) -> RGBColor {
 impl Heatmaps {
     /// Writes `<dir>/<stem>.png` and `.svg`.
     pub fn save(&self, dir: &Path, stem: &str) -> Result<[PathBuf; 2], ReportError> {
-        if !font::registered() {
-            return Err(ReportError::Font);
-        }
         for p in &self.panels {
             if p.coords.len() < 2 || p.values.len() != p.coords.len() * p.coords.len() {
                 return Err(ReportError::Empty {
@@ -54,26 +52,12 @@ impl Heatmaps {
                 });
             }
         }
-        let size = (PANEL_WIDTH * self.panels.len().max(1) as u32, HEIGHT);
-        let (png, svg) = (dir.join(format!("{stem}.png")), dir.join(format!("{stem}.svg")));
-        let fail = |path: &Path| {
-            let path = path.to_path_buf();
-            move |message: String| ReportError::Draw { path, message }
-        };
-        {
-            let root = BitMapBackend::new(&png, size).into_drawing_area();
-            self.render(&root).map_err(fail(&png))?;
-            root.present().map_err(|e| fail(&png)(e.to_string()))?;
-        }
-        {
-            let root = SVGBackend::new(&svg, size).into_drawing_area();
-            self.render(&root).map_err(fail(&svg))?;
-            root.present().map_err(|e| fail(&svg)(e.to_string()))?;
-        }
-        Ok([png, svg])
+        figure::save(self, dir, stem, (PANEL_WIDTH * self.panels.len().max(1) as u32, HEIGHT))
     }
+}
 
-    fn render<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+impl Figure for Heatmaps {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&WHITE).map_err(err)?;
         let (header, body) = root.split_vertically(36);

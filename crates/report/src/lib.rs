@@ -2,19 +2,23 @@
 //!
 //! Charts are drawn with `plotters` in pure Rust: text goes through its `ab_glyph` renderer with DejaVu Sans
 //! embedded from the `dejavu` crate, so nothing depends on the system's fonts or font libraries. Every chart is
-//! written twice, as PNG (for the README) and SVG (to scale).
+//! written twice, as PNG (for the README) and SVG (to scale); tables and markdown are written atomically.
 
 mod bc_report;
 mod bc_run;
 mod compare;
 mod csv_table;
 mod error;
+mod figure;
 mod font;
 mod heatmap;
+mod landscape;
+mod landscape_section;
 mod line_chart;
 mod oscillation;
 mod panels;
 mod sweep_report;
+mod theory;
 
 pub use bc_report::{RunSummary, VariantSummary, write_bc_report};
 pub use bc_run::{BcRun, VariantCurves};
@@ -22,7 +26,10 @@ pub use compare::write_comparison;
 pub use csv_table::CsvTable;
 pub use error::ReportError;
 pub use heatmap::{Heatmaps, Surface};
+pub use landscape::{LandscapeFiles, landscape_heatmaps, write_landscape};
+pub use landscape_section::append_landscape_section;
 pub use line_chart::{Axis, Corner, LineChart, Series, Style};
 pub use oscillation::Oscillation;
 pub use panels::Panels;
 pub use sweep_report::{OverSeeds, SweepCurve, SweepGroup, SweepSummary, write_sweep_report};
+pub use theory::{CliffPoint, Laws, LinearPoint, TheorySweep, write_cliff_sweep, write_linear_sweep};

@@ -8,6 +8,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::figure::{self, Figure};
 use crate::{ReportError, font};
 
 const WIDTH: u32 = 900;
@@ -110,28 +111,9 @@ impl LineChart {
 
     /// Writes `<dir>/<stem>.png` and `<dir>/<stem>.svg` and returns their paths.
     pub fn save(&self, dir: &Path, stem: &str) -> Result<[PathBuf; 2], ReportError> {
-        if !font::registered() {
-            return Err(ReportError::Font);
-        }
         self.check_intervals()?;
         let (x, y) = self.ranges()?;
-        let png = dir.join(format!("{stem}.png"));
-        let svg = dir.join(format!("{stem}.svg"));
-        let draw_error = |path: &Path| {
-            let path = path.to_path_buf();
-            move |e: String| ReportError::Draw { path, message: e }
-        };
-        {
-            let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
-            self.render(&root, x.clone(), y.clone()).map_err(draw_error(&png))?;
-            root.present().map_err(|e| draw_error(&png)(e.to_string()))?;
-        }
-        {
-            let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
-            self.render(&root, x, y).map_err(draw_error(&svg))?;
-            root.present().map_err(|e| draw_error(&svg)(e.to_string()))?;
-        }
-        Ok([png, svg])
+        figure::save(&Framed { chart: self, x, y }, dir, stem, (WIDTH, HEIGHT))
     }
 
     pub(crate) fn check_intervals(&self) -> Result<(), ReportError> {
@@ -281,6 +263,19 @@ impl LineChart {
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
             .draw()
+    }
+}
+
+/// A chart with its data ranges, worked out once for both files.
+struct Framed<'a> {
+    chart: &'a LineChart,
+    x: Range<f64>,
+    y: Range<f64>,
+}
+
+impl Figure for Framed<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        self.chart.render(root, self.x.clone(), self.y.clone())
     }
 }
 

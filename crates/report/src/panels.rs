@@ -4,10 +4,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
-
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::figure::{self, Figure};
 use crate::{LineChart, ReportError, font};
 
 const PANEL_WIDTH: u32 = 620;
@@ -25,9 +25,6 @@ pub struct Panels {
 impl Panels {
     /// Writes `<dir>/<stem>.png` and `<dir>/<stem>.svg` and returns their paths.
     pub fn save(&self, dir: &Path, stem: &str) -> Result<[PathBuf; 2], ReportError> {
-        if !font::registered() {
-            return Err(ReportError::Font);
-        }
         if self.charts.is_empty() || self.columns == 0 {
             return Err(ReportError::Empty { title: self.title.clone(), hint: " (no panels)" });
         }
@@ -39,31 +36,30 @@ impl Panels {
         let columns = self.columns.min(self.charts.len());
         let rows = self.charts.len().div_ceil(columns);
         let size = (PANEL_WIDTH * columns as u32, HEADER + PANEL_HEIGHT * rows as u32);
-        let png = dir.join(format!("{stem}.png"));
-        let svg = dir.join(format!("{stem}.svg"));
-        self.draw(BitMapBackend::new(&png, size).into_drawing_area(), &ranges, rows, columns)
-            .map_err(|message| ReportError::Draw { path: png.clone(), message })?;
-        self.draw(SVGBackend::new(&svg, size).into_drawing_area(), &ranges, rows, columns)
-            .map_err(|message| ReportError::Draw { path: svg.clone(), message })?;
-        Ok([png, svg])
+        figure::save(&Grid { panels: self, ranges, rows, columns }, dir, stem, size)
     }
+}
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: DrawingArea<DB, Shift>,
-        ranges: &[(Range<f64>, Range<f64>)],
-        rows: usize,
-        columns: usize,
-    ) -> Result<(), String> {
+/// The panels laid out, with each chart's data ranges worked out once for both files.
+struct Grid<'a> {
+    panels: &'a Panels,
+    ranges: Vec<(Range<f64>, Range<f64>)>,
+    rows: usize,
+    columns: usize,
+}
+
+impl Figure for Grid<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let (header, body) = root.split_vertically(HEADER);
         let style = TextStyle::from((font::FAMILY, 22).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
         let middle = root.dim_in_pixel().0 as i32 / 2;
-        header.draw(&Text::new(self.title.as_str(), (middle, 10), style)).map_err(|e| e.to_string())?;
-        for ((chart, (x, y)), area) in self.charts.iter().zip(ranges).zip(body.split_evenly((rows, columns))) {
+        header.draw(&Text::new(self.panels.title.as_str(), (middle, 10), style)).map_err(|e| e.to_string())?;
+        let areas = body.split_evenly((self.rows, self.columns));
+        for ((chart, (x, y)), area) in self.panels.charts.iter().zip(&self.ranges).zip(areas) {
             chart.render(&area, x.clone(), y.clone())?;
         }
-        root.present().map_err(|e| e.to_string())
+        Ok(())
     }
 }
 

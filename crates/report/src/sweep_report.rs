@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use butterfly_store::write_atomic;
 use serde::Serialize;
 
 use crate::{Axis, BcRun, Corner, LineChart, Panels, ReportError, RunSummary, Series, Style, write_bc_report};
@@ -121,15 +122,11 @@ pub fn write_sweep_report(
     }
     let mut files: Vec<PathBuf> = panels(groups).save(dir, "panels")?.into();
     let csv_path = dir.join("sweep.csv");
-    write(&csv_path, &csv)?;
+    write_atomic(&csv_path, csv.as_bytes())?;
     let md_path = dir.join("sweep.md");
-    write(&md_path, &markdown(&curves, &runs))?;
+    write_atomic(&md_path, markdown(&curves, &runs).as_bytes())?;
     files.extend([md_path, csv_path]);
     Ok(SweepSummary { curves, runs, files })
-}
-
-fn write(path: &Path, text: &str) -> Result<(), ReportError> {
-    std::fs::write(path, text).map_err(|e| ReportError::Write { path: path.to_path_buf(), message: e.to_string() })
 }
 
 /// J_H panels (one per variant), then held-out BC loss panels in the same order.

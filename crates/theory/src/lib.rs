@@ -16,6 +16,7 @@ mod error;
 pub mod estimate;
 pub mod linear;
 pub mod monte_carlo;
+mod sweep;
 
 pub use error::TheoryError;
 pub use estimate::Estimate;

@@ -1,7 +1,7 @@
 //! The linear construction's rollouts against its closed forms.
 
 use butterfly_theory::MonteCarlo;
-use butterfly_theory::linear::{LinearConfig, exact, simulate};
+use butterfly_theory::linear::{LinearConfig, exact, simulate, sweep};
 
 #[test]
 fn monte_carlo_agrees_with_the_closed_form() {
@@ -46,4 +46,18 @@ fn bad_parameters_name_themselves() {
     assert_eq!(err.to_string(), "delta must be in [0, 1], got 1.5");
     let err = exact(&LinearConfig { delta: 0.1, horizon: 0, dim: 1 }).unwrap_err();
     assert_eq!(err.to_string(), "horizon must be at least 1, got 0");
+}
+
+#[test]
+fn sweeps_run_delta_major_and_validate_before_simulating() {
+    let mc = MonteCarlo { trials: 50, seed: 0, confidence: 0.95 };
+    let mut seen = 0;
+    let rows = sweep(&[0.1, 0.2], &[1, 5, 10], 2, &mc, |_| seen += 1).unwrap();
+    assert_eq!((rows.len(), seen), (6, 6));
+    let order: Vec<(f64, usize)> = rows.iter().map(|r| (r.config.delta, r.config.horizon)).collect();
+    assert_eq!(order, [(0.1, 1), (0.1, 5), (0.1, 10), (0.2, 1), (0.2, 5), (0.2, 10)]);
+    let config = LinearConfig { delta: 0.2, horizon: 5, dim: 2 };
+    assert_eq!((rows[4].exact, rows[4].estimates), (exact(&config).unwrap(), simulate(&config, &mc).unwrap()));
+    let err = sweep(&[0.1, 2.0], &[1], 1, &mc, |_| panic!("no row runs before validation")).unwrap_err();
+    assert_eq!(err.to_string(), "delta must be in [0, 1], got 2");
 }

@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use butterfly_envs::{Env, TaskEnv};
 use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, run_dir};
-use butterfly_report::{BcRun, write_bc_report};
+use butterfly_report::{BcRun, append_landscape_section, write_bc_report};
 use clap::Args;
 
 use super::bc::train_with_progress;
 use super::env::AssetsArg;
-use super::landscape::heatmaps;
 
 const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
 
@@ -102,7 +101,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .copied()
         .context("no evaluation in the window")?;
     eprintln!("demo: reward landscapes around step {step} ({0}×{0} grid per variant) ...", args.grid);
-    let mut roughness = Vec::new();
+    let mut landscapes = Vec::new();
     for (name, _) in &run.variants {
         let spec = LandscapeSpec {
             step,
@@ -113,34 +112,16 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             seed: 0,
             threads: run.config.eval.threads,
         };
-        let land = compute_landscape(&args.out, &spec, assets)?;
-        heatmaps(&land, &format!("{name} around step {step}"))
-            .save(&args.out.join("plots"), &format!("landscape_{name}"))?;
-        roughness.push((name.clone(), land.return_roughness, land.loss_roughness, land.return_neighbour_change));
+        landscapes.push((name.clone(), compute_landscape(&args.out, &spec, assets)?));
     }
-    let mut md = std::fs::read_to_string(&summary.report)?;
-    md.push_str(&format!(
-        "\n## Landscapes around step {step}\n\n| variant | roughness of J_H | roughness of the BC loss | mean neighbour change of J_H / J_expert |\n|---|---|---|---|\n"
-    ));
-    for (name, r, l, change) in &roughness {
-        md.push_str(&format!("| {name} | {r:.3} | {l:.3} | {:.3} |\n", change / run.expert_return.abs()));
-    }
-    md.push_str(
-        "\nRoughness: mean |difference| between grid neighbours divided by the surface's range (1: every neighbour differs \
-         by the whole range; small: smooth). The last column is the same mean difference relative to the expert's return, \
-         comparable across variants whatever their ranges.\n\n",
-    );
-    for (name, ..) in &roughness {
-        md.push_str(&format!("![landscape {name}](plots/landscape_{name}.png)\n\n"));
-    }
-    butterfly_store::write_atomic(&summary.report, md.as_bytes())?;
+    append_landscape_section(&summary.report, step, &landscapes, run.expert_return)?;
 
     println!("demo finished: {}", args.out.display());
     println!(
         "  {:<12} {:>10} {:>8} {:>9} {:>10} {:>14}",
         "variant", "final J_H", "osc", "collapse", "iter. osc", "J_H roughness"
     );
-    for (v, (_, r, ..)) in summary.variants.iter().zip(&roughness) {
+    for (v, (_, land)) in summary.variants.iter().zip(&landscapes) {
         let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
         println!(
             "  {:<12} {:>10.1} {:>8} {:>9} {:>10} {:>14.3}",
@@ -149,7 +130,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             f(v.oscillation.map(|o| o.osc)),
             f(v.oscillation.map(|o| o.collapse)),
             f(v.iterate_oscillation.map(|o| o.osc)),
-            r
+            land.return_roughness
         );
     }
     println!("  report: {}", summary.report.display());

@@ -2,9 +2,8 @@
 
 use std::path::PathBuf;
 
-use butterfly_imitate::{Landscape, LandscapeSpec, compute_landscape};
-use butterfly_report::{Heatmaps, Surface};
-use butterfly_store::write_atomic;
+use butterfly_imitate::{LandscapeSpec, compute_landscape};
+use butterfly_report::{LandscapeFiles, write_landscape};
 use clap::Args;
 
 use super::env::AssetsArg;
@@ -40,19 +39,6 @@ pub struct LandscapeArgs {
     assets: AssetsArg,
 }
 
-/// J_H and the BC loss side by side (paper Figure 1, right), titled with their roughness.
-pub fn heatmaps(land: &Landscape, what: &str) -> Heatmaps {
-    Heatmaps {
-        title: format!("{what}: roughness J_H {:.3}, BC loss {:.3}", land.return_roughness, land.loss_roughness),
-        x_label: "s (SGD steps along d₁)".into(),
-        y_label: "t (SGD steps along d₂)".into(),
-        panels: vec![
-            Surface { title: "rollout reward J_H".into(), coords: land.coords.clone(), values: land.returns.clone() },
-            Surface { title: "held-out BC loss".into(), coords: land.coords.clone(), values: land.bc_loss.clone() },
-        ],
-    }
-}
-
 pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
     let spec = LandscapeSpec {
         step: args.checkpoint,
@@ -64,23 +50,10 @@ pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
         threads: args.threads,
     };
     let land = compute_landscape(&args.run, &spec, args.assets.assets.as_deref())?;
-    let dir = args.run.join("landscapes");
-    std::fs::create_dir_all(&dir)?;
+    let what = format!("{} around step {}", args.variant, args.checkpoint);
     let stem = format!("step_{}_{}", args.checkpoint, args.variant);
+    let LandscapeFiles { csv: csv_path, plots } = write_landscape(&land, &args.run.join("landscapes"), &stem, &what)?;
     let n = args.grid;
-    let mut csv = String::from("s,t,return,bc_loss\n");
-    for i in 0..n {
-        for j in 0..n {
-            let k = i * n + j;
-            csv.push_str(&format!(
-                "{:?},{:?},{:?},{:?}\n",
-                land.coords[i], land.coords[j], land.returns[k], land.bc_loss[k]
-            ));
-        }
-    }
-    let csv_path = dir.join(format!("{stem}.csv"));
-    write_atomic(&csv_path, csv.as_bytes())?;
-    let plots = heatmaps(&land, &format!("{} around step {}", args.variant, args.checkpoint)).save(&dir, &stem)?;
     if args.json {
         let summary = serde_json::json!({
             "run": args.run, "checkpoint": args.checkpoint, "variant": args.variant, "grid": n, "span": args.span,

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{CliffConfig, CliffValues, Schedule, exact, simulate};
+use crate::sweep::evaluate_all;
 use crate::{Estimate, MonteCarlo, TheoryError};
 
 /// One configuration of a sweep: its estimates and exact values at step T.
@@ -21,22 +22,16 @@ pub fn sweep(
     etas: &[f64],
     gammas: &[f64],
     mc: &MonteCarlo,
-    mut on_row: impl FnMut(&SweepRow),
+    on_row: impl FnMut(&SweepRow),
 ) -> Result<Vec<SweepRow>, TheoryError> {
     let schedules = etas.iter().map(|&eta| Schedule::Constant { eta }).chain([Schedule::InverseT]);
     let configs: Vec<CliffConfig> = schedules
         .flat_map(|schedule| gammas.iter().map(move |&gamma| CliffConfig { schedule, gamma, ..*base }))
         .collect();
-    // Fail on a bad value before spending time on the good ones.
-    for config in &configs {
-        config.validate()?;
-    }
-    configs
-        .into_iter()
-        .map(|config| {
-            let row = SweepRow { config, estimates: simulate(&config, mc)?, exact: exact(&config)? };
-            on_row(&row);
-            Ok(row)
-        })
-        .collect()
+    evaluate_all(
+        configs,
+        CliffConfig::validate,
+        |config| Ok(SweepRow { config, estimates: simulate(&config, mc)?, exact: exact(&config)? }),
+        on_row,
+    )
 }

@@ -23,11 +23,13 @@
 
 mod exact;
 mod simulate;
+mod sweep;
 
 use serde::Serialize;
 
 pub use exact::exact;
 pub use simulate::simulate;
+pub use sweep::{SweepRow, sweep};
 
 use crate::TheoryError;
 
