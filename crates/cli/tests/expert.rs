@@ -51,9 +51,14 @@ fn train_resume_and_evaluate() {
     {
         assert!(dir.join(file).is_file(), "{file}");
     }
-    // A second `train` into the same directory is refused, pointing at --resume.
-    let line = error_line(&train(&dir, "300"));
-    assert!(line.contains("--resume"), "{line}");
+    // The same `train` again continues the finished run (nothing to do, nothing lost); another config
+    // in the same directory is refused.
+    let before = std::fs::read(dir.join("eval.csv")).unwrap();
+    let again = train(&dir, "300");
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(std::fs::read(dir.join("eval.csv")).unwrap(), before);
+    let line = error_line(&butterfly(&["expert", "train", "--env", "Hopper-v4", "--steps", "300", "--seed", "9", "--out", dir.to_str().unwrap()]));
+    assert!(line.contains("another config"), "{line}");
     let out = butterfly(&["expert", "train", "--resume", dir.to_str().unwrap(), "--steps", "600"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let eval = std::fs::read_to_string(dir.join("eval.csv")).unwrap();

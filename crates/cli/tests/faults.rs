@@ -361,4 +361,6 @@ fn sizes_no_machine_has_and_empty_sets_are_one_line() {
         ]),
         &["memory", "trajectories"],
     );
+    one_error(&butterfly(&["theory", "cliff", "--dim", "1000000000000000"]), &["memory", "dim"]);
+    one_error(&butterfly(&["theory", "linear", "--dim", "1000000000", "--horizon", "100000000"]), &["memory", "dim"]);
 }

@@ -87,3 +87,44 @@ fn sweep_trains_reports_lists_and_resumes() {
     assert!(!unknown.status.success() && text(&unknown).contains("no run is named 'nope'"), "{}", text(&unknown));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_sweep_killed_at_the_start_of_a_run_completes_when_rerun() {
+    let dir = std::env::temp_dir().join(format!("butterfly-cli-sweep-killed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let sweep = sweep_file(&dir, 2000);
+    let out = dir.join("out");
+    let (s, o) = (sweep.to_str().unwrap(), out.to_str().unwrap());
+    let run = out.join("baseline/seed0");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_butterfly"))
+        .args(["sweep", s, "--out", o, "--only", "baseline/seed0", "--no-report"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !run.join("config.toml").exists() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "the run did not start");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // However far it got, and also when nothing but its config is left, the rerun completes the run.
+    let rerun = butterfly(&["sweep", s, "--out", o, "--only", "baseline/seed0", "--no-report"]);
+    assert!(rerun.status.success(), "{}", text(&rerun));
+    let alone = dir.join("alone");
+    let config = run.join("config.toml");
+    let trained = butterfly(&["bc", "train", config.to_str().unwrap(), "--out", alone.to_str().unwrap()]);
+    assert!(trained.status.success(), "{}", text(&trained));
+    let stripped = out.join("baseline/seed1");
+    std::fs::create_dir_all(&stripped).unwrap();
+    let seed1 = std::fs::read_to_string(&config).unwrap().replace("seed = 0\n", "seed = 1\n");
+    std::fs::write(stripped.join("config.toml"), seed1).unwrap();
+    let rerun = butterfly(&["sweep", s, "--out", o, "--only", "baseline/seed1", "--no-report"]);
+    assert!(rerun.status.success(), "{}", text(&rerun));
+    for name in ["metrics.csv", "eval.csv", "validation.csv"] {
+        assert_eq!(std::fs::read(alone.join(name)).unwrap(), std::fs::read(run.join(name)).unwrap(), "{name}");
+    }
+    assert!(stripped.join("eval.csv").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

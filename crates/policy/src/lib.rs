@@ -1,5 +1,5 @@
 //! Deterministic MLP policies (experts and imitators) over the flat-parameter engine, and their file
-//! format (DESIGN.md §4): safetensors with `layers.{i}.weight` `[out, in]`, `layers.{i}.bias`, optional
+//! format (docs/design.md §4): safetensors with `layers.{i}.weight` `[out, in]`, `layers.{i}.bias`, optional
 //! `norms.{i}.*`, `obs_mean`/`obs_std`, and string metadata describing the network.
 
 mod error;

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use butterfly_imitate::run_dir::{CONFIG, EVAL, EXPERT_RETURNS, ITERATES, VALIDATION, check_complete};
+use butterfly_imitate::run_dir::{ExpertRow, IterateRow, MetricsRow, RolloutRow, ValidationRow};
 use butterfly_imitate::{BcConfig, Stabilizer};
+use butterfly_store::{LogRow, read_log};
 
 use crate::ReportError;
 
@@ -32,67 +33,82 @@ pub struct BcRun {
     pub expert_return: f64,
     /// The expert's J_H on each of them.
     pub expert_per_ic: Vec<f64>,
+    /// The training loss rows.
+    pub metrics: Vec<MetricsRow>,
 }
 
 fn bad(path: &Path, what: String) -> ReportError {
     ReportError::Run { path: path.to_path_buf(), what }
 }
 
-/// Rows of a CSV written by Butterfly (no quoting), after the header, checked for `width` fields.
-fn rows(path: &Path, width: usize) -> Result<Vec<Vec<String>>, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|e| bad(path, e.to_string()))?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let fields: Vec<String> = line.split(',').map(str::to_string).collect();
-        if fields.len() != width {
-            return Err(bad(path, format!("line {} has {} fields, expected {width}", i + 1, fields.len())));
-        }
-        out.push(fields);
-    }
-    Ok(out)
-}
-
-fn num<T: std::str::FromStr>(path: &Path, field: &str) -> Result<T, ReportError> {
-    field.parse().map_err(|_| bad(path, format!("'{field}' is not a number")))
+/// The rows of one log, read and checked (header, fields, order, duplicates) by its row type.
+fn rows<R: LogRow>(dir: &Path) -> Result<Vec<R>, ReportError> {
+    Ok(read_log::<R>(dir)?)
 }
 
 impl BcRun {
+    /// Reads a BC run from its files, refusing one whose logs are damaged or disagree with its config
+    /// (the file and row named): no evaluation at all, an unknown variant, an evaluation that misses an
+    /// initial condition.
     pub fn load(dir: &Path) -> Result<Self, ReportError> {
-        check_complete(dir).map_err(|e| bad(dir, e.to_string()))?;
-        let config_path = dir.join(CONFIG);
-        let text = std::fs::read_to_string(&config_path).map_err(|e| bad(&config_path, e.to_string()))?;
-        let config = BcConfig::from_toml(&text).map_err(|e| bad(&config_path, e.to_string()))?;
+        let config = BcConfig::of_run(dir).map_err(|e| bad(dir, e.to_string()))?;
+        let mut order = vec!["raw".to_string()];
+        for s in &config.stabilizers {
+            order.push(s.build(&[]).map_err(|e| bad(dir, e.to_string()))?.name().to_string());
+        }
+        let k = config.eval.initial_conditions;
+        let known = |file: &str, variant: &str| {
+            if order.iter().any(|v| v == variant) {
+                Ok(())
+            } else {
+                Err(bad(
+                    &dir.join(file),
+                    format!("variant '{variant}' is not in the run's config (have {})", order.join(", ")),
+                ))
+            }
+        };
 
-        let expert_path = dir.join(EXPERT_RETURNS);
-        let expert: Vec<f64> =
-            rows(&expert_path, 3)?.iter().map(|r| num(&expert_path, &r[1])).collect::<Result<_, _>>()?;
-        if expert.is_empty() {
-            return Err(bad(&expert_path, "no expert returns".into()));
+        let expert: Vec<f64> = rows::<ExpertRow>(dir)?.into_iter().map(|r| r.ret).collect();
+        if expert.len() != k {
+            let what = format!("{} expert returns, the run evaluates {k} initial conditions", expert.len());
+            return Err(bad(&dir.join(ExpertRow::FILE), what));
         }
         let expert_return = expert.iter().sum::<f64>() / expert.len() as f64;
+        let metrics = rows::<MetricsRow>(dir)?;
 
         let mut by_name: BTreeMap<String, VariantCurves> = BTreeMap::new();
-        let eval_path = dir.join(EVAL);
-        for r in rows(&eval_path, 5)? {
-            let (step, ret): (u64, f64) = (num(&eval_path, &r[0])?, num(&eval_path, &r[3])?);
-            let v = by_name.entry(r[1].clone()).or_default();
-            if v.steps.last() != Some(&step) {
-                v.steps.push(step);
+        let eval = rows::<RolloutRow>(dir)?;
+        if eval.is_empty() {
+            return Err(bad(&dir.join(RolloutRow::FILE), "holds no evaluation yet: train the run first".into()));
+        }
+        for r in &eval {
+            known(RolloutRow::FILE, &r.variant)?;
+            let v = by_name.entry(r.variant.clone()).or_default();
+            if v.steps.last() != Some(&r.step) {
+                v.steps.push(r.step);
                 v.per_ic.push(Vec::new());
             }
-            v.per_ic.last_mut().expect("pushed above").push(ret);
+            v.per_ic.last_mut().expect("pushed above").push(r.ret);
         }
-        let iterates_path = dir.join(ITERATES);
+        for (name, v) in &by_name {
+            if let Some((step, got)) = v.steps.iter().zip(&v.per_ic).find(|(_, r)| r.len() != k) {
+                let what = format!(
+                    "step {step} has {} returns of '{name}', the run evaluates {k} initial conditions",
+                    got.len()
+                );
+                return Err(bad(&dir.join(RolloutRow::FILE), what));
+            }
+        }
         let mut iterate_sums: BTreeMap<String, Vec<(u64, f64, usize)>> = BTreeMap::new();
-        for r in rows(&iterates_path, 5)? {
-            let (step, ret): (u64, f64) = (num(&iterates_path, &r[0])?, num(&iterates_path, &r[3])?);
-            let sums = iterate_sums.entry(r[1].clone()).or_default();
+        for IterateRow(r) in rows::<IterateRow>(dir)? {
+            known(IterateRow::FILE, &r.variant)?;
+            let sums = iterate_sums.entry(r.variant).or_default();
             match sums.last_mut() {
-                Some((s, total, count)) if *s == step => {
-                    *total += ret;
+                Some((s, total, count)) if *s == r.step => {
+                    *total += r.ret;
                     *count += 1;
                 }
-                _ => sums.push((step, ret, 1)),
+                _ => sums.push((r.step, r.ret, 1)),
             }
         }
         for (name, sums) in iterate_sums {
@@ -100,21 +116,17 @@ impl BcRun {
             v.iterate_steps = sums.iter().map(|s| s.0).collect();
             v.iterate_return = sums.iter().map(|s| s.1 / s.2 as f64).collect();
         }
-        let val_path = dir.join(VALIDATION);
-        for r in rows(&val_path, 3)? {
-            let v = by_name.entry(r[1].clone()).or_default();
-            v.val_steps.push(num(&val_path, &r[0])?);
-            v.val_loss.push(num(&val_path, &r[2])?);
+        for r in rows::<ValidationRow>(dir)? {
+            known(ValidationRow::FILE, &r.variant)?;
+            let v = by_name.entry(r.variant).or_default();
+            v.val_steps.push(r.step);
+            v.val_loss.push(r.val_loss);
         }
         for v in by_name.values_mut() {
             v.mean_return = v.per_ic.iter().map(|r| r.iter().sum::<f64>() / r.len().max(1) as f64).collect();
         }
-        let mut order = vec!["raw".to_string()];
-        for s in &config.stabilizers {
-            order.push(s.build(&[]).map_err(|e| bad(&config_path, e.to_string()))?.name().to_string());
-        }
         let variants = order.into_iter().filter_map(|name| by_name.remove(&name).map(|c| (name, c))).collect();
-        Ok(Self { dir: dir.to_path_buf(), config, variants, expert_return, expert_per_ic: expert })
+        Ok(Self { dir: dir.to_path_buf(), config, variants, expert_return, expert_per_ic: expert, metrics })
     }
 
     /// Default oscillation window: the second half of training, after every burn-in.

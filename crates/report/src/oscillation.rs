@@ -1,4 +1,4 @@
-//! The GVA metrics of a curve of mean returns (DESIGN.md §6), relative to the expert's return.
+//! The GVA metrics of a curve of mean returns (docs/design.md §6), relative to the expert's return.
 
 use serde::Serialize;
 

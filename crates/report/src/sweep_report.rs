@@ -188,7 +188,7 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
     if let Some(first) = runs.first() {
         let _ = writeln!(
             md,
-            "Oscillation metrics (DESIGN.md §6) over each run's evaluations at step ≥ {} (every {} updates), as mean ± \
+            "Oscillation metrics (docs/design.md §6) over each run's evaluations at step ≥ {} (every {} updates), as mean ± \
              std over seeds; per run in `sweep.csv` and each run's `report.md`.\n",
             first.window_start, first.eval_every
         );

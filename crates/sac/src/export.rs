@@ -9,7 +9,7 @@ use butterfly_policy::{MlpPolicy, OutputKind, PolicyMeta};
 use crate::{Sac, SacError};
 
 impl Sac {
-    /// The policy a ∈ [low, high] = low + (tanh(μ(s)) + 1)/2 · (high − low), in DESIGN.md §4's format.
+    /// The policy a ∈ [low, high] = low + (tanh(μ(s)) + 1)/2 · (high − low), in the format of docs/design.md §4.
     pub fn deterministic_policy(&self, spec: &EnvSpec, extra: BTreeMap<String, String>) -> Result<MlpPolicy, SacError> {
         let layout = self.actor.net.layout();
         let last = *layout.linears().last().expect("the actor has an output layer");

@@ -14,5 +14,5 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         file.sync_all()?;
         std::fs::rename(&tmp, path)
     };
-    write().map_err(|source| StoreError::Write { path: path.to_path_buf(), source })
+    write().map_err(|source| StoreError::Write { path: path.to_path_buf(), error: source })
 }

@@ -82,7 +82,7 @@ impl Checkpoint {
 
     /// Records the checksum of a file of the run (its expert data), checked by [`Checkpoint::verify_file`].
     pub fn put_file(&mut self, name: &str, path: &Path) -> Result<(), StoreError> {
-        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
         self.file.set_meta(&format!("{FILE_PREFIX}{name}"), checksum(&bytes));
         Ok(())
     }
@@ -90,7 +90,7 @@ impl Checkpoint {
     /// Checks that a file of the run is the one this checkpoint was taken with.
     pub fn verify_file(&self, name: &str, path: &Path) -> Result<(), StoreError> {
         let want = self.file.meta(&format!("{FILE_PREFIX}{name}"))?;
-        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
         if checksum(&bytes) != want {
             return Err(StoreError::Checkpoint {
                 path: path.to_path_buf(),

@@ -48,11 +48,11 @@ pub struct Log<R: LogRow> {
 }
 
 fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Write { path: path.to_path_buf(), source }
+    move |source| StoreError::Write { path: path.to_path_buf(), error: source }
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
-    std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), source })
+    std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })
 }
 
 impl<R: LogRow> Log<R> {

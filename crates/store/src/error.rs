@@ -2,11 +2,12 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    // The I/O error is part of the one-line message (not a `source`, which `{:#}` would print again).
+    #[error("cannot write {path}: {error}")]
+    Write { path: PathBuf, error: std::io::Error },
 
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {path}: {error}")]
+    Read { path: PathBuf, error: std::io::Error },
 
     #[error("{path} is not a valid safetensors file ({reason}); it may be truncated or corrupt")]
     Corrupt { path: PathBuf, reason: String },

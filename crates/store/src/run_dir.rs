@@ -35,7 +35,7 @@ pub struct RunDir {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Write { path: path.to_path_buf(), source }
+    move |source| StoreError::Write { path: path.to_path_buf(), error: source }
 }
 
 impl RunDir {
@@ -106,7 +106,7 @@ impl RunDir {
                     what: format!("is in use by {who} (PID in {LOCK}): wait for it to finish or stop it"),
                 });
             }
-            Err(std::fs::TryLockError::Error(source)) => return Err(StoreError::Write { path: lock_path, source }),
+            Err(std::fs::TryLockError::Error(source)) => return Err(StoreError::Write { path: lock_path, error: source }),
         }
         // A lock left by a process that died is taken over: its flock went with it, only its PID stays.
         file.set_len(0).map_err(io(&lock_path))?;
@@ -117,7 +117,7 @@ impl RunDir {
 
     fn config(&self) -> Result<String, StoreError> {
         let path = self.join(CONFIG);
-        std::fs::read_to_string(&path).map_err(|source| StoreError::Read { path, source })
+        std::fs::read_to_string(&path).map_err(|source| StoreError::Read { path, error: source })
     }
 
     fn start(&self) -> Start {
@@ -125,10 +125,10 @@ impl RunDir {
     }
 
     fn entries(&self) -> Result<Vec<PathBuf>, StoreError> {
-        let read = std::fs::read_dir(&self.path).map_err(|source| StoreError::Read { path: self.path.clone(), source })?;
+        let read = std::fs::read_dir(&self.path).map_err(|source| StoreError::Read { path: self.path.clone(), error: source })?;
         let mut out = Vec::new();
         for entry in read {
-            let entry = entry.map_err(|source| StoreError::Read { path: self.path.clone(), source })?;
+            let entry = entry.map_err(|source| StoreError::Read { path: self.path.clone(), error: source })?;
             if entry.file_name() != LOCK {
                 out.push(entry.path());
             }

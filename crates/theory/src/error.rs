@@ -5,6 +5,8 @@ pub enum TheoryError {
     OutOfRange { name: &'static str, expected: &'static str, value: f64 },
     #[error("{name} must be at least {min}, got {value}")]
     TooSmall { name: &'static str, min: usize, value: usize },
+    #[error(transparent)]
+    TooLarge(#[from] butterfly_store::StoreError),
 }
 
 impl TheoryError {
@@ -19,6 +21,14 @@ impl TheoryError {
     }
 
     /// Checks that a count is at least `min`.
+    /// Checks that `vectors` vectors of `dim` f64 per Monte Carlo thread fit in memory.
+    pub(crate) fn check_fits(dim: usize, vectors: usize) -> Result<(), Self> {
+        let per_thread = (dim as u128).saturating_mul(vectors as u128);
+        let what = format!("the iterates of the Monte Carlo trials (dim = {dim})");
+        butterfly_store::memory::ensure_fits(&[(&what, per_thread.saturating_mul(rayon::current_num_threads() as u128), 8)])?;
+        Ok(())
+    }
+
     pub(crate) fn check_count(name: &'static str, value: usize, min: usize) -> Result<(), Self> {
         if value >= min { Ok(()) } else { Err(Self::TooSmall { name, min, value }) }
     }

@@ -86,7 +86,9 @@ impl CliffConfig {
         TheoryError::check("cost", self.cost, "positive", |v| v > 0.0)?;
         TheoryError::check("offset", self.offset, "non-negative", |v| v >= 0.0)?;
         TheoryError::check_count("dim", self.dim, 1)?;
-        TheoryError::check_count("steps", self.steps, 1)
+        TheoryError::check_count("steps", self.steps, 1)?;
+        // SGD and its EMA.
+        TheoryError::check_fits(self.dim, 2)
     }
 
     /// The reward gap J(θ*) − J(θ) = −J(θ) of eq. 4.2 at squared distance ‖θ − μ‖² = `sq_dist`.

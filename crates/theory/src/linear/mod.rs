@@ -49,7 +49,9 @@ impl LinearConfig {
         // Past δ = 1 the gap overflows nothing yet, but the construction is about small errors.
         TheoryError::check("delta", self.delta, "in [0, 1]", |v| (0.0..=1.0).contains(&v))?;
         TheoryError::check_count("horizon", self.horizon, 1)?;
-        TheoryError::check_count("dim", self.dim, 1)
+        TheoryError::check_count("dim", self.dim, 1)?;
+        // The H + 1 states of a learner's rollout.
+        TheoryError::check_fits(self.dim, self.horizon.saturating_add(1))
     }
 }
 
