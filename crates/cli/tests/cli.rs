@@ -26,34 +26,35 @@ fn one_error_line(args: &[&str]) -> String {
     lines[0].to_string()
 }
 
+/// The subcommands a `--help` page lists under "Commands:", as clap prints them.
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|name| name != "help")
+        .collect()
+}
+
 #[test]
 fn every_subcommand_has_help() {
-    let paths: [&[&str]; 17] = [
-        &[],
-        &["env"],
-        &["env", "list"],
-        &["env", "replay"],
-        &["expert"],
-        &["expert", "train"],
-        &["expert", "eval"],
-        &["bench"],
-        &["bench", "env"],
-        &["bench", "sac"],
-        &["theory"],
-        &["data"],
-        &["data", "collect"],
-        &["bc"],
-        &["bc", "train"],
-        &["report"],
-        &["landscape"],
-    ];
-    for path in paths {
-        let mut args = path.to_vec();
+    // Walks the command tree as clap itself prints it, so a new command cannot be missed.
+    let mut pending: Vec<Vec<String>> = vec![vec![]];
+    let mut seen = 0;
+    while let Some(path) = pending.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
         args.push("--help");
         let out = butterfly(&args);
         assert!(out.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: butterfly"), "{args:?}");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Usage: butterfly"), "{args:?}");
+        for sub in subcommands(&help) {
+            pending.push(path.iter().cloned().chain([sub]).collect());
+        }
+        seen += 1;
     }
+    assert!(seen >= 20, "only {seen} commands found");
 }
 
 fn replay_error(name: &str, input: &str) -> String {
