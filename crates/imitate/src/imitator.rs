@@ -40,7 +40,7 @@ impl Imitator {
             activation: n.activation,
             hidden: n.hidden.clone(),
             layer_norm: n.layer_norm,
-            obs_dim: train.input_dim(),
+            input_dim: train.input_dim(),
             prev_action: true,
             act_dim: env.act_dim,
             output: OutputKind::Linear,

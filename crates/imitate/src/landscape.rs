@@ -107,7 +107,6 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     let env = TaskEnv::make(&config.env, assets)?;
     let train = Dataset::load(&dir.join(TRAIN_DATA))?;
     let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;
-    butterfly_nn::set_num_threads(config.threads)?;
     let mut imitator = Imitator::new(&config, env.spec(), &train)?;
     let n = spec.grid as u128;
     butterfly_store::memory::ensure_fits(&[

@@ -184,7 +184,6 @@ impl BcTrainer {
                 });
             }
         }
-        butterfly_nn::set_num_threads(config.threads)?;
         let imitator = Imitator::new(&config, &spec, &train)?;
         let mut rng = env_rng(config.seed.wrapping_add(3));
         let theta: Vec<f32> = imitator.net.layout().init_params(&mut rng);
@@ -223,6 +222,11 @@ impl BcTrainer {
     /// The run directory.
     pub fn dir(&self) -> &Path {
         self.run.path()
+    }
+
+    /// The run's config (its `threads` are the engine's, which the binary sets once before training).
+    pub fn config(&self) -> &BcConfig {
+        &self.config
     }
 
     pub fn step(&self) -> u64 {

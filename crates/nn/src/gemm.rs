@@ -40,7 +40,7 @@ pub fn num_threads() -> usize {
 /// Runs two independent jobs (e.g. SAC's twin critics) side by side, `a` here and `b` on the helper
 /// thread, each with the engine single-threaded: coarser and cheaper than splitting every layer of
 /// both. One after the other when the engine has one thread.
-pub fn join_serial(a: impl FnOnce(), b: &(dyn Fn() + Sync)) {
+pub fn join_serial(a: impl FnOnce(), b: impl FnOnce() + Send) {
     if num_threads() < 2 {
         a();
         b();
@@ -60,7 +60,7 @@ pub fn join_serial(a: impl FnOnce(), b: &(dyn Fn() + Sync)) {
             let _serial = serial();
             a()
         },
-        &|| {
+        || {
             let _serial = serial();
             b()
         },

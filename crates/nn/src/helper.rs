@@ -22,7 +22,8 @@ const RUNNING: u8 = 2;
 const DONE: u8 = 3;
 const PANICKED: u8 = 4;
 
-type Job = *const (dyn Fn() + Sync);
+/// The second half, run once: by the helper, or by the caller when the helper never started it.
+type Job = *mut (dyn FnMut() + Send);
 
 struct Helper {
     /// Claimed by the caller that owns the helper for one `join`.
@@ -78,16 +79,19 @@ fn serve(h: &'static Helper) {
 
 /// Runs `a` on this thread and `b` on the helper (or both here when the helper is taken), and
 /// returns when both are done.
-pub(crate) fn join(a: impl FnOnce(), b: &(dyn Fn() + Sync)) {
+pub(crate) fn join(a: impl FnOnce(), b: impl FnOnce() + Send) {
     let h = helper();
     if h.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
         a();
         b();
         return;
     }
+    let mut b = Some(b);
+    let mut run_b = move || (b.take().expect("the second half runs once"))();
+    let job: *mut (dyn FnMut() + Send + '_) = &mut run_b;
     // SAFETY: we hold `busy` and the helper is idle (state EMPTY), so nobody else touches `job`.
-    // The lifetime is erased, but we do not return before the helper is done with `b`.
-    unsafe { *h.job.get() = Some(std::mem::transmute::<&(dyn Fn() + Sync), Job>(b)) };
+    // The lifetime is erased, but we do not return before the helper is done with `run_b`.
+    unsafe { *h.job.get() = Some(std::mem::transmute::<*mut (dyn FnMut() + Send + '_), Job>(job)) };
     h.state.store(POSTED, Ordering::Release);
     h.thread.unpark();
     // If `a` panics we must still settle `b` before its borrow ends.
@@ -96,7 +100,7 @@ pub(crate) fn join(a: impl FnOnce(), b: &(dyn Fn() + Sync)) {
         // The helper never started `b`: run it here.
         // SAFETY: the helper can no longer claim the job; we own the slot again.
         unsafe { *h.job.get() = None };
-        let ok = a_result.is_err() || std::panic::catch_unwind(std::panic::AssertUnwindSafe(b)).is_ok();
+        let ok = a_result.is_err() || std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut run_b)).is_ok();
         if ok { DONE } else { PANICKED }
     } else {
         let waiting_since = Instant::now();
@@ -124,11 +128,11 @@ mod tests {
 
     #[test]
     fn a_panicking_half_is_reported_after_both_settle() {
-        let r = std::panic::catch_unwind(|| join(|| {}, &|| panic!("boom")));
+        let r = std::panic::catch_unwind(|| join(|| {}, || panic!("boom")));
         assert!(r.is_err());
         // The helper is usable again afterwards.
         let hits = AtomicUsize::new(0);
-        join(|| _ = hits.fetch_add(1, Ordering::Relaxed), &|| _ = hits.fetch_add(1, Ordering::Relaxed));
+        join(|| _ = hits.fetch_add(1, Ordering::Relaxed), || _ = hits.fetch_add(1, Ordering::Relaxed));
         assert_eq!(hits.load(Ordering::Relaxed), 2);
     }
 
@@ -139,7 +143,7 @@ mod tests {
             for _ in 0..4 {
                 s.spawn(|| {
                     for _ in 0..500 {
-                        join(|| _ = count.fetch_add(1, Ordering::Relaxed), &|| {
+                        join(|| _ = count.fetch_add(1, Ordering::Relaxed), || {
                             _ = count.fetch_add(10, Ordering::Relaxed)
                         });
                     }

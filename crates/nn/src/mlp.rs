@@ -4,7 +4,6 @@
 //! `[out, in]` as in PyTorch. Bias, layer norm, activation and dropout run in one fused pass per
 //! row right after each GEMM, while the row is hot in cache.
 
-use std::sync::Mutex;
 
 use rand::{Rng, RngCore};
 
@@ -133,11 +132,7 @@ impl<T: Float> Mlp<T> {
                 with_activation!(act, apply, hidden_forward(rows, n, bias, norm));
             };
             if split {
-                let bottom = Mutex::new(Some(bottom));
-                helper::join(|| layer(x_top, top), &|| {
-                    let rows = bottom.lock().unwrap_or_else(|e| e.into_inner()).take();
-                    layer(x_bottom, rows.expect("the helper runs the bottom half once"))
-                });
+                helper::join(|| layer(x_top, top), || layer(x_bottom, bottom));
             } else {
                 layer(x_top, top);
             }
@@ -266,9 +261,7 @@ impl<T: Float> Mlp<T> {
                 }
             };
             if split {
-                // The helper needs a shared closure; the mutex hands it the weight-gradient slice.
-                let own_grad = Mutex::new(own_grad);
-                helper::join(input_job, &|| weight_job(&mut own_grad.lock().unwrap_or_else(|e| e.into_inner())));
+                helper::join(input_job, || weight_job(own_grad));
             } else {
                 input_job();
                 if weight_grads {

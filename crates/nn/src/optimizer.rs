@@ -2,7 +2,6 @@
 //! decay, gradient clipping by global norm and gradient accumulation. Updates follow PyTorch's
 //! `torch.optim` formulas and touch θ in a single pass; the state (momenta) is one flat vector.
 
-use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -237,10 +236,7 @@ impl<T: Float> Optimizer<T> {
         if num_threads() >= 2 && n >= PARALLEL_MIN_PARAMS {
             // Elementwise, so splitting θ changes nothing in the results.
             let (first, second) = whole.split(n / 2);
-            let second = Mutex::new(second);
-            helper::join(|| update(rule, first), &|| {
-                update(rule, second.lock().unwrap_or_else(|e| e.into_inner()).reborrow())
-            });
+            helper::join(|| update(rule, first), || update(rule, second));
         } else {
             update(rule, whole.reborrow());
         }

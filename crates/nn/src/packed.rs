@@ -4,7 +4,6 @@
 
 use crate::activation::Activation;
 use crate::error::{NnError, Result, check_len};
-use std::sync::Mutex;
 
 use crate::gemm::num_threads;
 use crate::helper;
@@ -117,13 +116,8 @@ impl PackedMlp {
         if threads == 1 {
             forward_rows(linears, act, first, x0, y0);
         } else {
-            // The helper needs a shared closure; the mutex hands it the second chunk.
-            let second = Mutex::new((&mut rest[0], y1));
-            helper::join(|| forward_rows(linears, act, first, x0, y0), &|| {
-                let mut guard = second.lock().unwrap_or_else(|e| e.into_inner());
-                let (chunk, y) = &mut *guard;
-                forward_rows(linears, act, chunk, x1, y)
-            });
+            let second = &mut rest[0];
+            helper::join(|| forward_rows(linears, act, first, x0, y0), || forward_rows(linears, act, second, x1, y1));
         }
         Ok(&self.output)
     }

@@ -29,8 +29,9 @@ pub struct PolicyMeta {
     pub activation: Activation,
     pub hidden: Vec<usize>,
     pub layer_norm: bool,
-    /// The network's input size (for an imitator it includes the previous action).
-    pub obs_dim: usize,
+    /// The network's input size: the observation, plus the previous action for an imitator (the file's
+    /// metadata key is `obs_dim`, as documented for PyTorch users).
+    pub input_dim: usize,
     /// The input is the observation followed by the previous action (zero at an episode's start):
     /// metadata `input` = `obs+prev_action` (else `obs`).
     pub prev_action: bool,
@@ -48,7 +49,7 @@ const KEYS: [&str; 10] =
 impl PolicyMeta {
     pub fn mlp_spec(&self) -> MlpSpec {
         MlpSpec {
-            input: self.obs_dim,
+            input: self.input_dim,
             hidden: self.hidden.clone(),
             output: self.act_dim,
             activation: self.activation,
@@ -62,7 +63,7 @@ impl PolicyMeta {
         file.set_meta("activation", self.activation.name());
         file.set_meta("hidden", json(&self.hidden));
         file.set_meta("layer_norm", self.layer_norm);
-        file.set_meta("obs_dim", self.obs_dim);
+        file.set_meta("obs_dim", self.input_dim);
         file.set_meta("input", if self.prev_action { "obs+prev_action" } else { "obs" });
         file.set_meta("act_dim", self.act_dim);
         file.set_meta("output", self.output.name());
@@ -112,7 +113,7 @@ impl PolicyMeta {
             activation,
             hidden,
             layer_norm,
-            obs_dim: file.meta_parse("obs_dim")?,
+            input_dim: file.meta_parse("obs_dim")?,
             prev_action,
             act_dim: file.meta_parse("act_dim")?,
             output,

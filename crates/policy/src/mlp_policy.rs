@@ -34,17 +34,17 @@ impl MlpPolicy {
             return Err(invalid(format!("action bounds must have {} entries", meta.act_dim)));
         }
         if let Some((mean, std)) = &obs_norm
-            && (mean.len() != meta.obs_dim || std.len() != meta.obs_dim)
+            && (mean.len() != meta.input_dim || std.len() != meta.input_dim)
         {
-            return Err(invalid(format!("observation normalization must have {} entries", meta.obs_dim)));
+            return Err(invalid(format!("observation normalization must have {} entries", meta.input_dim)));
         }
-        if meta.prev_action && meta.obs_dim <= meta.act_dim {
+        if meta.prev_action && meta.input_dim <= meta.act_dim {
             return Err(invalid(format!(
                 "input size {} cannot hold the previous action ({})",
-                meta.obs_dim, meta.act_dim
+                meta.input_dim, meta.act_dim
             )));
         }
-        let input = vec![0.0; meta.obs_dim];
+        let input = vec![0.0; meta.input_dim];
         let prev = vec![0.0; meta.act_dim];
         let net = PackedMlp::new(&layout, &theta)?;
         Ok(Self { meta, theta, layout, net, obs_norm, prev, input })
@@ -151,7 +151,7 @@ impl MlpPolicy {
 impl Policy for MlpPolicy {
     /// The env's observation size (the network's input less the previous action, if it reads one).
     fn obs_dim(&self) -> usize {
-        self.meta.obs_dim - self.prev_dim()
+        self.meta.input_dim - self.prev_dim()
     }
 
     fn act_dim(&self) -> usize {
@@ -164,7 +164,7 @@ impl Policy for MlpPolicy {
 
     fn act(&mut self, obs: &[f64], action: &mut [f64]) {
         let mut row = std::mem::take(&mut self.input);
-        row.resize(self.meta.obs_dim, 0.0);
+        row.resize(self.meta.input_dim, 0.0);
         self.fill_input(obs, &self.prev[..self.meta.act_dim], &mut row);
         let y = self.net.forward_serial(&row, 1).expect("shapes checked at construction");
         Self::write_actions(&self.meta, y, action);
@@ -184,7 +184,7 @@ impl BatchPolicy for MlpPolicy {
     }
 
     fn act_episodes(&mut self, obs: &[f64], episodes: &[usize], actions: &mut [f64]) {
-        let (n_in, n_act) = (self.meta.obs_dim, self.meta.act_dim);
+        let (n_in, n_act) = (self.meta.input_dim, self.meta.act_dim);
         let obs_dim = n_in - self.prev_dim();
         let mut rows = std::mem::take(&mut self.input);
         rows.resize(episodes.len() * n_in, 0.0);

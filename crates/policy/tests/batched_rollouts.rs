@@ -38,7 +38,7 @@ fn random_imitator(env: &MujocoEnv, seed: u64) -> MlpPolicy {
         activation: Activation::Relu,
         hidden: vec![64, 64],
         layer_norm: false,
-        obs_dim: spec.obs_dim + spec.act_dim,
+        input_dim: spec.obs_dim + spec.act_dim,
         prev_action: true,
         act_dim: spec.act_dim,
         output: OutputKind::Linear,
@@ -47,7 +47,7 @@ fn random_imitator(env: &MujocoEnv, seed: u64) -> MlpPolicy {
         extra: BTreeMap::new(),
     };
     let theta = Layout::new(meta.mlp_spec()).unwrap().init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-    let n = meta.obs_dim;
+    let n = meta.input_dim;
     MlpPolicy::new(meta, theta, Some((vec![0.1; n], vec![2.0; n]))).unwrap()
 }
 

@@ -1,7 +1,6 @@
 //! Twin Q networks over one flat vector θ = [θ₁ ‖ θ₂], so that one optimizer pass and one Polyak pass
 //! cover both.
 
-use std::sync::Mutex;
 
 use butterfly_nn::{Activation, Mlp, MlpSpec, NnError, join_serial};
 
@@ -67,29 +66,27 @@ impl TwinCritic {
 
     /// Runs `job(k, critic k, its parameters, the shared input)` for both critics: side by side on two
     /// threads (each network single-threaded), one after the other on one.
-    fn both(
+    fn both<S: Send>(
         &mut self,
         theta: &[f32],
-        job: impl Fn(usize, &mut Critic, &[f32], &[f32]) -> Result<(), NnError> + Sync,
+        [own0, own1]: [S; 2],
+        job: impl Fn(&mut Critic, &[f32], &[f32], S) -> Result<(), NnError> + Sync,
     ) -> Result<(), NnError> {
         let (first, second) = self.critics.split_at_mut(1);
         let (theta0, theta1) = theta.split_at(self.per_net);
         let input = &self.input;
-        let second = Mutex::new((&mut second[0], Ok(())));
-        let mut first_result = Ok(());
-        join_serial(|| first_result = job(0, &mut first[0], theta0, input), &|| {
-            let mut guard = second.lock().unwrap_or_else(|e| e.into_inner());
-            let (critic, result) = &mut *guard;
-            *result = job(1, critic, theta1, input);
-        });
-        first_result?;
-        second.into_inner().unwrap_or_else(|e| e.into_inner()).1
+        let (mut first_result, mut second_result) = (Ok(()), Ok(()));
+        join_serial(
+            || first_result = job(&mut first[0], theta0, input, own0),
+            || second_result = job(&mut second[0], theta1, input, own1),
+        );
+        first_result.and(second_result)
     }
 
     /// Q₁(s, a) and Q₂(s, a) for every row, read with [`Self::q`].
     pub fn q_values(&mut self, theta: &[f32], obs: &[f32], act: &[f32], batch: usize) -> Result<(), NnError> {
         self.fill_input(obs, act);
-        self.both(theta, |_, c, theta, input| {
+        self.both(theta, [(), ()], |c, theta, input, ()| {
             let q = c.net.forward(theta, input, batch)?;
             c.q.clear();
             c.q.extend_from_slice(q);
@@ -109,8 +106,7 @@ impl TwinCritic {
         let batch = y.len();
         self.fill_input(obs, act);
         let (grad0, grad1) = grad.split_at_mut(self.per_net);
-        let grads = [Mutex::new(grad0), Mutex::new(grad1)];
-        self.both(theta, |k, c, theta, input| {
+        self.both(theta, [grad0, grad1], |c, theta, input, grad| {
             let q = c.net.forward(theta, input, batch)?;
             c.d_out.clear();
             c.loss = 0.0;
@@ -119,8 +115,7 @@ impl TwinCritic {
                 c.loss += 0.5 * (diff as f64) * (diff as f64) / batch as f64;
                 c.d_out.push(diff / batch as f32);
             }
-            let mut grad = grads[k].lock().unwrap_or_else(|e| e.into_inner());
-            c.net.backward(theta, &c.d_out, &mut grad, false, None)
+            c.net.backward(theta, &c.d_out, grad, false, None)
         })?;
         Ok(self.critics[0].loss + self.critics[1].loss)
     }
@@ -146,7 +141,7 @@ impl TwinCritic {
         }
         let width = self.obs_dim + self.act_dim;
         // Each critic keeps its own activations from `q_values` above, so no second forward.
-        self.both(theta, |_, c, theta, _| {
+        self.both(theta, [(), ()], |c, theta, _, ()| {
             c.d_input.resize(batch * width, 0.0);
             c.net.backward_input(theta, &c.d_out, &mut c.d_input)
         })?;

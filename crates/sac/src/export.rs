@@ -22,7 +22,7 @@ impl Sac {
             activation: Activation::Relu,
             hidden: self.config.hidden.clone(),
             layer_norm: false,
-            obs_dim: self.obs_dim,
+            input_dim: self.obs_dim,
             prev_action: false,
             act_dim: self.act_dim,
             output: OutputKind::Tanh,

@@ -170,7 +170,7 @@ fn learns_to_stabilize_the_linear_system() {
     assert!(learned > 0.25 * zero_return, "and far beyond doing nothing: {learned} vs {zero_return}");
     assert!(learned > untrained);
     let policy = trainer.policy(BTreeMap::new()).unwrap();
-    assert_eq!(policy.meta().obs_dim, 2);
+    assert_eq!(policy.meta().input_dim, 2);
 }
 
 #[test]

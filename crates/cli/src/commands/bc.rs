@@ -36,6 +36,7 @@ pub struct TrainArgs {
 /// Runs `trainer` to `stop_at` (or its end) behind a progress bar with the loss and the last J_H of
 /// every variant.
 pub(crate) fn train_with_progress(trainer: &mut BcTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
+    butterfly_nn::set_num_threads(trainer.config().threads)?;
     let mut progress = Progress::new(label, trainer.total_steps());
     progress.set_position(trainer.step());
     let mut last_loss = None;
