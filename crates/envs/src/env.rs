@@ -10,31 +10,6 @@ pub fn env_rng(seed: u64) -> EnvRng {
     EnvRng::seed_from_u64(seed)
 }
 
-/// A generator's exact state as 7 words (seed ×4, stream, word position low and high), for checkpoints.
-pub fn rng_state(rng: &EnvRng) -> Vec<u64> {
-    let seed = rng.get_seed();
-    let mut words: Vec<u64> =
-        seed.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
-    let pos = rng.get_word_pos();
-    words.extend([rng.get_stream(), pos as u64, (pos >> 64) as u64]);
-    words
-}
-
-/// The generator [`rng_state`] described (None unless given 7 words).
-pub fn rng_from_state(words: &[u64]) -> Option<EnvRng> {
-    if words.len() != 7 {
-        return None;
-    }
-    let mut seed = [0u8; 32];
-    for (chunk, w) in seed.chunks_exact_mut(8).zip(&words[..4]) {
-        chunk.copy_from_slice(&w.to_le_bytes());
-    }
-    let mut rng = EnvRng::from_seed(seed);
-    rng.set_stream(words[4]);
-    rng.set_word_pos(words[5] as u128 | (words[6] as u128) << 64);
-    Some(rng)
-}
-
 /// Static facts about an environment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvSpec {
@@ -89,23 +64,4 @@ pub trait Env: Send {
 /// Makes an independent env of the same task (same model, fresh state), e.g. one per worker thread.
 pub trait Replicate {
     fn replicate(&self) -> Self;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::Rng;
-
-    #[test]
-    fn rng_state_restores_the_stream_exactly() {
-        let mut rng = env_rng(42);
-        for _ in 0..1001 {
-            rng.random::<u32>();
-        }
-        let mut restored = rng_from_state(&rng_state(&rng)).unwrap();
-        let a: Vec<u64> = (0..10).map(|_| rng.random()).collect();
-        let b: Vec<u64> = (0..10).map(|_| restored.random()).collect();
-        assert_eq!(a, b);
-        assert!(rng_from_state(&[1, 2]).is_none());
-    }
 }

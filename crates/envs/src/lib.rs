@@ -14,7 +14,7 @@ pub mod rollout;
 mod task_env;
 mod vector;
 
-pub use env::{Env, EnvRng, EnvSpec, Replicate, RewardTerms, Transition, env_rng, rng_from_state, rng_state};
+pub use env::{Env, EnvRng, EnvSpec, Replicate, RewardTerms, Transition, env_rng};
 pub use error::EnvError;
 pub use linear::LinearSystem;
 pub use mujoco::{MujocoEnv, TASK_IDS};

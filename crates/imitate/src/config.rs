@@ -3,7 +3,9 @@
 use butterfly_nn::{Activation, OptimizerConfig, Schedule};
 use serde::{Deserialize, Serialize};
 
-use crate::{ImitateError, Stabilizer, StabilizerSpec};
+use butterfly_train::{Stabilizer, StabilizerSpec, Window};
+
+use crate::ImitateError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,20 +100,6 @@ pub struct EvalConfig {
     /// Stretches of consecutive iterates evaluated one by one (`iterates.csv`), e.g.
     /// `windows = [{ start = 100000, length = 100 }]`.
     pub windows: Vec<Window>,
-}
-
-/// Updates `start + 1 ..= start + length`, every one of which is evaluated.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Window {
-    pub start: u64,
-    pub length: u64,
-}
-
-impl Window {
-    pub fn contains(&self, step: u64) -> bool {
-        step > self.start && step <= self.start + self.length
-    }
 }
 
 impl Default for EvalConfig {

@@ -26,9 +26,6 @@ pub enum ImitateError {
     #[error("cannot use {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 
-    #[error(
-        "training diverged at step {step} (loss {loss}); the last good checkpoint (step {checkpoint}) is kept: \
-         lower the learning rate or clip gradients, then resume or restart"
-    )]
-    Diverged { step: u64, loss: f64, checkpoint: u64 },
+    #[error(transparent)]
+    Train(#[from] butterfly_train::TrainError),
 }

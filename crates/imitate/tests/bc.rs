@@ -174,6 +174,6 @@ fn divergence_stops_and_keeps_the_last_checkpoint() {
     let text = CONFIG.replace("lr = 1e-3", "lr = 1e30") + "\n[optimizer]\nkind = \"sgd\"\n";
     let mut trainer = BcTrainer::create(BcConfig::from_toml(&text).unwrap(), &dir, None).unwrap();
     let err = trainer.run(None, |_| {}).unwrap_err();
-    assert!(matches!(err, ImitateError::Diverged { checkpoint: 0, .. }), "{err}");
+    assert!(matches!(err, ImitateError::Train(butterfly_train::TrainError::Diverged { checkpoint: 0, .. })), "{err}");
     assert!(err.to_string().contains("lower the learning rate"), "{err}");
 }

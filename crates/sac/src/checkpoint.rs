@@ -5,7 +5,7 @@
 //! simulator state, so resuming from them continues bit for bit. The final checkpoint may fall
 //! mid-episode; resuming from it restores qpos/qvel but not MuJoCo's solver warm start.
 
-use butterfly_envs::{Env, Replicate, rng_from_state, rng_state};
+use butterfly_envs::{Env, Replicate};
 use butterfly_store::{Checkpoint, State};
 
 use crate::SacError;
@@ -26,7 +26,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         sac.opt_critic.save_state("opt_critic.", &mut c);
         sac.opt_alpha.save_state("opt_alpha.", &mut c);
         self.buffer.save_state("buffer.", &mut c);
-        c.put_words("rng", &rng_state(&self.rng));
+        c.put_rng("rng", &self.rng);
         c.put_count("step", self.step);
         c.put_count("episodes", self.episodes);
         c.put_count("episode_len", self.episode_len as u64);
@@ -74,7 +74,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         if self.buffer.len as u64 != step.min(self.buffer.capacity as u64) {
             return Err(c.invalid(format!("the replay buffer holds {} transitions at step {step}", self.buffer.len)).into());
         }
-        self.rng = rng_from_state(c.words("rng")?).ok_or_else(|| c.invalid("'rng' must have 7 words"))?;
+        self.rng = c.rng("rng")?;
         self.episodes = c.count_at_most("episodes", step)?;
         self.episode_len = c.count_at_most("episode_len", self.spec.max_episode_steps as u64)? as usize;
         self.episode_return = c.real("episode_return")?;

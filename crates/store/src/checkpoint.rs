@@ -5,6 +5,9 @@
 
 use std::path::Path;
 
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+
 use crate::{StoreError, Tensor, TensorFile};
 
 /// Something whose state a checkpoint carries: an optimizer, a stabilizer, a replay buffer, a generator.
@@ -70,6 +73,32 @@ impl Checkpoint {
     /// A named real number, stored as a 0-dimensional f64 tensor.
     pub fn put_real(&mut self, name: &str, value: f64) {
         self.file.insert(name, vec![], Tensor::F64(vec![value]));
+    }
+
+    /// A ChaCha generator's exact state as 7 words (seed ×4, stream, word position low and high), so
+    /// that a resumed run draws what an uninterrupted one would.
+    pub fn put_rng(&mut self, name: &str, rng: &ChaCha8Rng) {
+        let mut words: Vec<u64> =
+            rng.get_seed().chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+        let pos = rng.get_word_pos();
+        words.extend([rng.get_stream(), pos as u64, (pos >> 64) as u64]);
+        self.put_words(name, &words);
+    }
+
+    /// The generator [`Checkpoint::put_rng`] stored.
+    pub fn rng(&self, name: &str) -> Result<ChaCha8Rng, StoreError> {
+        let words = self.words(name)?;
+        if words.len() != 7 {
+            return Err(self.invalid(format!("'{name}' must have 7 words")));
+        }
+        let mut seed = [0u8; 32];
+        for (chunk, w) in seed.chunks_exact_mut(8).zip(&words[..4]) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        let mut rng = ChaCha8Rng::from_seed(seed);
+        rng.set_stream(words[4]);
+        rng.set_word_pos(words[5] as u128 | (words[6] as u128) << 64);
+        Ok(rng)
     }
 
     pub fn set_meta(&mut self, key: &str, value: impl ToString) {
@@ -214,6 +243,8 @@ impl Checkpoint {
 
 #[cfg(test)]
 mod tests {
+    use rand_chacha::rand_core::RngCore;
+
     use super::*;
 
     #[test]
@@ -225,12 +256,19 @@ mod tests {
         c.put_count("step", 7);
         c.put_real("loss_sum", 0.25);
         c.put_f32("theta", &[1.0, 2.0, 3.0]);
+        let mut rng = ChaCha8Rng::seed_from_u64(42);
+        // Mid-stream (an odd number of 32-bit draws): the word position must be restored exactly.
+        (0..1001).for_each(|_| _ = rng.next_u32());
+        c.put_rng("rng", &rng);
         c.save(&path).unwrap();
         let r = Checkpoint::load(&path, "test-1").unwrap();
         assert_eq!((r.count("step").unwrap(), r.real("loss_sum").unwrap()), (7, 0.25));
         assert!(r.count_at_most("step", 6).unwrap_err().to_string().contains("inconsistent"));
         assert!(r.f32_exact("theta", 4).is_err());
         assert!(r.count("theta").is_err());
+        let mut restored = r.rng("rng").unwrap();
+        let (a, b): (Vec<u64>, Vec<u64>) = (0..10).map(|_| (rng.next_u64(), restored.next_u64())).unzip();
+        assert_eq!(a, b);
         assert!(Checkpoint::load(&path, "test-2").unwrap_err().to_string().contains("is test-1"));
 
         // The last byte belongs to the data of the last tensor ('theta'): flip it.

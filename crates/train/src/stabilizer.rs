@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::ImitateError;
+use crate::TrainError;
 
 /// How γ_t evolves with s = t − burn_in, the number of averaged updates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -59,8 +59,8 @@ impl StabilizerSpec {
     }
 
     /// The spec as a ready stabilizer, started at the initial parameters θ₀ (θ̃₀ = θ₀).
-    pub fn build(&self, theta0: &[f32]) -> Result<Ema, ImitateError> {
-        let bad = |m: String| Err(ImitateError::Config(format!("stabilizer: {m}")));
+    pub fn build(&self, theta0: &[f32]) -> Result<Ema, TrainError> {
+        let bad = |m: String| Err(TrainError::Config(format!("stabilizer: {m}")));
         let (name, burn_in, weight) = match self {
             StabilizerSpec::Ema { name, burn_in, alpha, gamma_min, gamma } => {
                 let weight = match (alpha, gamma) {

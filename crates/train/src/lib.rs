@@ -1,0 +1,16 @@
+//! One training loop for every learner (the BC imitators, and the language models to come): a small
+//! [`Learner`] trait for what differs, and [`TrainLoop`] for what does not — optimizer, schedule,
+//! gradient accumulation, stabilizers (EMA of the iterates, paper §4.1), evaluation cadence and windows,
+//! kept parameters, checkpoints and logs in a locked run directory.
+
+mod error;
+mod learner;
+mod logs;
+mod stabilizer;
+mod train_loop;
+
+pub use error::TrainError;
+pub use learner::{Learner, TrainRng};
+pub use logs::{MetricsRow, TimingRow, ValidationRow};
+pub use stabilizer::{Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
+pub use train_loop::{LoopConfig, Progress, TrainLoop, Window, params_file};
