@@ -80,10 +80,22 @@ pub struct Operand<'a, T> {
     pub(crate) transposed: bool,
 }
 
+impl<'a, T> Operand<'a, T> {
+    /// The stored matrix as it is.
+    pub fn plain(data: &'a [T]) -> Self {
+        Self { data, transposed: false }
+    }
+
+    /// The stored matrix, read transposed.
+    pub fn transposed(data: &'a [T]) -> Self {
+        Self { data, transposed: true }
+    }
+}
+
 /// `c (+)= a · b` with `a` logically m×k, `b` logically k×n and `c` m×n, all row-major, on
 /// `threads` threads. `accumulate` adds to `c` instead of overwriting it.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm<T: GemmScalar>(
+pub fn gemm<T: GemmScalar>(
     m: usize,
     n: usize,
     k: usize,

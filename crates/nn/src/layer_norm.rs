@@ -7,7 +7,7 @@ const EPS: f64 = 1e-5;
 
 /// Normalizes the row held in `xhat` in place and writes `pre = gain · xhat + shift`.
 /// Returns 1/σ, which the backward pass needs.
-pub(crate) fn forward_row<T: Float>(xhat: &mut [T], gain: &[T], shift: &[T], pre: &mut [T]) -> T {
+pub fn forward_row<T: Float>(xhat: &mut [T], gain: &[T], shift: &[T], pre: &mut [T]) -> T {
     let n = T::from_f64(xhat.len() as f64);
     let mut sum = T::ZERO;
     for &v in xhat.iter() {
@@ -29,7 +29,7 @@ pub(crate) fn forward_row<T: Float>(xhat: &mut [T], gain: &[T], shift: &[T], pre
 
 /// Turns the gradient w.r.t. the layer-norm output (`d`, in place) into the gradient w.r.t. its
 /// input, and adds the gain/shift gradients into `d_gain`/`d_shift`.
-pub(crate) fn backward_row<T: Float>(
+pub fn backward_row<T: Float>(
     d: &mut [T],
     xhat: &[T],
     gain: &[T],

@@ -1,0 +1,20 @@
+//! A GPT on flat parameters, in the hand-written style of llm.c: one parameter vector θ with a table
+//! of named offsets (nanoGPT's `state_dict` names and shapes), one activation struct sized for (B, T),
+//! and ops that are forward/backward pairs over slices. Token and position embeddings, pre-LayerNorm
+//! blocks of causal multi-head self-attention and a 4× MLP with tanh-approximate GELU, a final
+//! LayerNorm and a head tied to the token embedding.
+
+mod config;
+mod error;
+mod gpt;
+pub mod model;
+pub mod ops;
+mod params;
+
+pub use config::GptConfig;
+pub use error::GptError;
+pub use gpt::Gpt;
+pub use params::{BlockOffsets, ParamTable, ParamTensor};
+
+#[cfg(test)]
+mod tests;
