@@ -93,6 +93,15 @@ impl Gpt {
         Ok((sum0 + sum1) / tokens.len() as f64)
     }
 
+    /// The logits `[T, V]` of one sequence of `tokens` (T ≤ context): row t scores the token after t.
+    pub fn logits(&mut self, theta: &[f32], tokens: &[u32]) -> Result<&[f32], GptError> {
+        self.check(theta, tokens, tokens, tokens.len())?;
+        let w = &mut self.workers[0];
+        w.resize(&self.config, 1, tokens.len());
+        w.forward(&self.config, &self.table, theta, tokens, None);
+        Ok(&w.acts.logits)
+    }
+
     /// The mean cross-entropy alone (no gradient), in one pass.
     pub fn loss(&mut self, theta: &[f32], tokens: &[u32], targets: &[u32], seq: usize) -> Result<f64, GptError> {
         self.check(theta, tokens, targets, seq)?;

@@ -290,6 +290,7 @@ fn loop_config(config: &BcConfig) -> LoopConfig {
         log_every: config.eval.log_every,
         windows: config.eval.windows.clone(),
         format: FORMAT,
+        decayed: None,
     }
 }
 

@@ -138,13 +138,28 @@ pub struct Optimizer<T: Float = f32> {
     num_params: usize,
     steps: u64,
     state: Vec<T>,
+    /// AdamW's decay applies to these ranges of θ only (None: to all of it).
+    decayed: Option<Vec<std::ops::Range<usize>>>,
 }
 
 impl<T: Float> Optimizer<T> {
     pub fn new(config: OptimizerConfig, num_params: usize) -> Result<Self> {
         config.validate()?;
         let state = vec![T::ZERO; config.state_per_param() * num_params];
-        Ok(Self { config, num_params, steps: 0, state })
+        Ok(Self { config, num_params, steps: 0, state, decayed: None })
+    }
+
+    /// Decays only `ranges` of θ (nanoGPT decays its 2-D weights, not biases, gains or norms); decoupled
+    /// decay (AdamW) only, where θ ← θ(1 − lr·wd) can be applied to a part of θ.
+    pub fn with_decayed_ranges(mut self, ranges: Vec<std::ops::Range<usize>>) -> Result<Self> {
+        if !matches!(self.config.kind, OptimizerKind::AdamW { .. }) {
+            return Err(NnError::InvalidOptimizer("decay on part of θ needs kind = \"adamw\"".into()));
+        }
+        if ranges.iter().any(|r| r.start > r.end || r.end > self.num_params) {
+            return Err(NnError::InvalidOptimizer(format!("decayed ranges must lie within the {} parameters", self.num_params)));
+        }
+        self.decayed = Some(ranges);
+        Ok(self)
     }
 
     pub fn config(&self) -> &OptimizerConfig {
@@ -226,6 +241,21 @@ impl<T: Float> Optimizer<T> {
                     eps: T::from_f64(eps),
                 }
             }
+        };
+        let rule = match (&self.decayed, rule) {
+            // θ·(1 − lr·wd) on the decayed ranges first; the pass then multiplies by exactly 1.
+            (Some(ranges), Rule::Adam { shrink, .. }) => {
+                for r in ranges {
+                    theta[r.clone()].iter_mut().for_each(|x| *x *= shrink);
+                }
+                match rule {
+                    Rule::Adam { scale, l2, step_size, inv_sqrt_bc2, b1, b2, eps, .. } => {
+                        Rule::Adam { scale, l2, shrink: T::ONE, step_size, inv_sqrt_bc2, b1, b2, eps }
+                    }
+                    sgd => sgd,
+                }
+            }
+            (_, rule) => rule,
         };
         let n = self.num_params;
         let (s1, s2) = match self.config.state_per_param() {

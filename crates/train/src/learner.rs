@@ -31,7 +31,8 @@ pub trait Learner {
     }
 
     /// Judges every variant (raw first, then the stabilizers) at evaluation `step`, writing its own
-    /// logs; returns one headline number per variant (shown while training).
+    /// logs; returns one headline number per variant (shown while training), or none to show the
+    /// held-out loss.
     fn evaluate(&mut self, step: u64, variants: &[(&str, &[f32])]) -> Result<Vec<f64>, Self::Error>;
 
     /// Judges the iterates of an evaluation window, `(step, variant, parameters)`, writing its own logs.

@@ -1,0 +1,117 @@
+//! An LM experiment as a TOML file; unknown keys are rejected, naming the key.
+
+use std::path::PathBuf;
+
+use butterfly_nn::{OptimizerConfig, Schedule};
+use butterfly_train::{Stabilizer, StabilizerSpec, Window};
+use serde::{Deserialize, Serialize};
+
+use crate::LmError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmConfig {
+    /// A directory written by `butterfly lm prepare` (tokenizer, train.bin, val.bin).
+    pub data: PathBuf,
+    #[serde(default)]
+    pub seed: u64,
+    /// Optimizer updates.
+    pub steps: u64,
+    /// Sequences per micro-batch.
+    pub batch_size: usize,
+    /// Tokens per training sequence (at most `model.context`).
+    pub seq_len: usize,
+    #[serde(default = "one")]
+    pub accumulation: usize,
+    /// Threads of the engine.
+    #[serde(default = "one")]
+    pub threads: usize,
+    pub model: ModelConfig,
+    #[serde(default = "default_optimizer")]
+    pub optimizer: OptimizerConfig,
+    pub schedule: Schedule,
+    #[serde(default)]
+    pub stabilizers: Vec<StabilizerSpec>,
+    #[serde(default)]
+    pub eval: EvalConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub n_layer: usize,
+    pub n_head: usize,
+    pub n_embd: usize,
+    /// The longest context (rows of the position embedding).
+    pub context: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvalConfig {
+    /// Validation loss of every variant (and a checkpoint) every this many updates.
+    pub every: u64,
+    /// Fixed validation batches (each `batch_size` × `seq_len`, evenly spaced through val.bin).
+    pub val_batches: usize,
+    /// Write the mean training loss every this many updates.
+    pub log_every: u64,
+    /// Stretches of consecutive iterates whose validation loss is measured one by one (`iterates.csv`).
+    pub windows: Vec<Window>,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        Self { every: 250, val_batches: 8, log_every: 10, windows: Vec::new() }
+    }
+}
+
+fn one() -> usize {
+    1
+}
+
+/// nanoGPT's AdamW: β = (0.9, 0.95), decay 0.1 on the 2-D weights, clipping at 1.
+fn default_optimizer() -> OptimizerConfig {
+    let kind = butterfly_nn::OptimizerKind::AdamW { beta1: 0.9, beta2: 0.95, eps: 1e-8 };
+    OptimizerConfig { kind, weight_decay: 0.1, clip_norm: Some(1.0) }
+}
+
+impl LmConfig {
+    pub fn from_toml(text: &str) -> Result<Self, LmError> {
+        let config: LmConfig =
+            toml::from_str(text).map_err(|e| LmError::Config(e.to_string().trim().replace('\n', " ")))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("configs serialize")
+    }
+
+    pub fn validate(&self) -> Result<(), LmError> {
+        let bad = |m: String| Err(LmError::Config(m));
+        if self.steps == 0 || self.batch_size == 0 || self.seq_len == 0 || self.accumulation == 0 || self.threads == 0 {
+            return bad("steps, batch_size, seq_len, accumulation and threads must be positive".into());
+        }
+        if self.seq_len > self.model.context {
+            return bad(format!("seq_len = {} is longer than model.context = {}", self.seq_len, self.model.context));
+        }
+        let e = &self.eval;
+        if e.every == 0 || e.val_batches == 0 || e.log_every == 0 {
+            return bad("eval.every, eval.val_batches and eval.log_every must be ≥ 1".into());
+        }
+        if e.windows.iter().any(|w| w.length == 0 || w.start + w.length > self.steps) {
+            return bad("every eval window needs length ≥ 1 and must end by `steps`".into());
+        }
+        self.schedule.validate()?;
+        butterfly_nn::Optimizer::<f32>::new(self.optimizer, 1)?;
+        let mut names: Vec<String> = Vec::new();
+        for s in &self.stabilizers {
+            let name = s.build(&[])?.name().to_string();
+            if names.contains(&name) {
+                return bad(format!("two stabilizers are named '{name}'"));
+            }
+            names.push(name);
+        }
+        Ok(())
+    }
+}

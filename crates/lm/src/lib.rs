@@ -1,0 +1,20 @@
+//! Language models trained by next-token prediction (paper §4.2): a GPT is a behaviour cloner whose
+//! rollout is its own generation. Tokenizers, corpora, token shards, the LM learner on the shared
+//! training loop, and sampling.
+
+mod config;
+pub mod corpus;
+mod error;
+mod learner;
+pub mod prepare;
+mod sample;
+pub mod shard;
+pub mod tokenizer;
+mod trainer;
+
+pub use config::{EvalConfig, LmConfig, ModelConfig};
+pub use error::LmError;
+pub use learner::{IterateLossRow, LmLearner};
+pub use prepare::{PrepareSpec, Prepared, prepare};
+pub use sample::{SampleSpec, sample};
+pub use trainer::{LmTrainer, tokenizer_file};

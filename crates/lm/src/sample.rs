@@ -1,0 +1,94 @@
+//! Generation from a trained run: greedy by default, or with temperature and top-k.
+
+use std::path::Path;
+
+use butterfly_gpt::{Gpt, GptConfig};
+use butterfly_store::TensorFile;
+use butterfly_train::params_file;
+use rand::{Rng, SeedableRng};
+
+use crate::tokenizer::Tokenizer;
+use crate::trainer::tokenizer_file;
+use crate::{LmConfig, LmError};
+
+#[derive(Debug, Clone)]
+pub struct SampleSpec {
+    /// `raw` or a stabilizer's name.
+    pub variant: String,
+    /// The evaluation step whose parameters to use (default: the last kept).
+    pub step: Option<u64>,
+    pub prompt: String,
+    pub tokens: usize,
+    /// 0: greedy.
+    pub temperature: f64,
+    /// Sample among the k most likely tokens only (None: all).
+    pub top_k: Option<usize>,
+    pub seed: u64,
+}
+
+/// The steps whose parameters the run kept, in order.
+fn kept_steps(run: &Path) -> Vec<u64> {
+    let mut steps: Vec<u64> = std::fs::read_dir(run.join("checkpoints"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_prefix("params_")?.strip_suffix(".safetensors")?.parse().ok())
+        .collect();
+    steps.sort_unstable();
+    steps
+}
+
+/// The prompt followed by `spec.tokens` generated tokens, as text. The model sees at most its
+/// context: longer generations slide the window.
+pub fn sample(run: &Path, spec: &SampleSpec) -> Result<String, LmError> {
+    let bad = |what: String| LmError::RunDir { path: run.to_path_buf(), what };
+    let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
+        .map_err(|_| bad("is not an LM run directory (no config.toml)".into()))?;
+    let config = LmConfig::from_toml(&text)?;
+    let tokenizer = Tokenizer::load(&tokenizer_file(run)?)?;
+    let steps = kept_steps(run);
+    let step = match spec.step {
+        Some(s) if steps.contains(&s) => s,
+        Some(s) => return Err(bad(format!("kept no parameters at step {s} (kept: {steps:?})"))),
+        None => *steps.last().ok_or_else(|| bad("kept no parameters yet: train it first".into()))?,
+    };
+    let params = TensorFile::load(&run.join(params_file(step)))?;
+    let theta = params.f32(&spec.variant).map_err(|_| {
+        bad(format!("no variant '{}' at step {step} (have {})", spec.variant, params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")))
+    })?;
+    let m = &config.model;
+    let cfg = GptConfig { vocab_size: tokenizer.vocab_size(), context: m.context, n_layer: m.n_layer, n_head: m.n_head, n_embd: m.n_embd };
+    let mut gpt = Gpt::new(cfg)?;
+    let mut tokens = vec![tokenizer.end_of_text()];
+    tokens.extend(tokenizer.encode(&spec.prompt)?);
+    let prompt_len = tokens.len();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(spec.seed);
+    for _ in 0..spec.tokens {
+        let window = &tokens[tokens.len().saturating_sub(m.context)..];
+        let logits = gpt.logits(theta, window)?;
+        let last = &logits[(window.len() - 1) * cfg.vocab_size..];
+        tokens.push(choose(last, spec.temperature, spec.top_k, &mut rng));
+    }
+    Ok(format!("{}{}", spec.prompt, tokenizer.decode(&tokens[prompt_len..])))
+}
+
+/// The next token from its logits: the argmax (ties to the lowest id), or a draw from the softmax at
+/// `temperature` over the `top_k` best.
+fn choose(logits: &[f32], temperature: f64, top_k: Option<usize>, rng: &mut impl Rng) -> u32 {
+    let mut order: Vec<usize> = (0..logits.len()).collect();
+    order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+    if temperature <= 0.0 {
+        return order[0] as u32;
+    }
+    order.truncate(top_k.unwrap_or(order.len()).max(1));
+    let max = logits[order[0]] as f64;
+    let weights: Vec<f64> = order.iter().map(|&k| ((logits[k] as f64 - max) / temperature).exp()).collect();
+    let mut u = rng.random::<f64>() * weights.iter().sum::<f64>();
+    for (&k, w) in order.iter().zip(&weights) {
+        u -= w;
+        if u <= 0.0 {
+            return k as u32;
+        }
+    }
+    order[order.len() - 1] as u32
+}

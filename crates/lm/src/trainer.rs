@@ -1,0 +1,168 @@
+//! `lm train`: a GPT on the shared training loop, in a locked run directory that resumes bit for bit.
+
+use std::path::Path;
+
+use butterfly_gpt::{Gpt, GptConfig};
+use butterfly_store::{Log, RunDir, Start};
+use butterfly_train::{LoopConfig, Progress, TrainLoop};
+use rand::SeedableRng;
+
+use crate::learner::{IterateLossRow, LmLearner};
+use crate::prepare::{TRAIN_SHARD, VAL_SHARD};
+use crate::tokenizer::{BPE_FILE, CHAR_FILE, Tokenizer};
+use crate::{LmConfig, LmError, shard};
+
+/// Version 1 of the LM checkpoint.
+const FORMAT: &str = "butterfly-lm-checkpoint-1";
+
+pub struct LmTrainer {
+    inner: TrainLoop<LmLearner>,
+    config: LmConfig,
+}
+
+/// The tokenizer file of a prepared data directory or a run.
+pub fn tokenizer_file(dir: &Path) -> Result<std::path::PathBuf, LmError> {
+    [BPE_FILE, CHAR_FILE].iter().map(|f| dir.join(f)).find(|p| p.is_file()).ok_or_else(|| LmError::RunDir {
+        path: dir.to_path_buf(),
+        what: format!("holds no {BPE_FILE} or {CHAR_FILE}: prepare the data with `butterfly lm prepare`"),
+    })
+}
+
+/// What a run reads, checked before its directory is made: tokenizer, shards, model and memory.
+struct Inputs {
+    tokenizer: std::path::PathBuf,
+    train: Vec<u32>,
+    val: Vec<u32>,
+    gpt: GptConfig,
+}
+
+fn inputs(config: &LmConfig) -> Result<Inputs, LmError> {
+    config.validate()?;
+    let tokenizer = tokenizer_file(&config.data)?;
+    let vocab_size = Tokenizer::load(&tokenizer)?.vocab_size();
+    let m = &config.model;
+    let gpt = GptConfig { vocab_size, context: m.context, n_layer: m.n_layer, n_head: m.n_head, n_embd: m.n_embd };
+    gpt.validate()?;
+    let (l, c, v, t) = (m.n_layer as u128, m.n_embd as u128, vocab_size as u128, config.seq_len as u128);
+    let params = 12 * l * c * c + 13 * l * c + (v + m.context as u128) * c;
+    let variants = 1 + config.stabilizers.len() as u128;
+    // Two workers' activations for half the batch each: per token ≈ L·(16C + NH·T) + 2V, forward and
+    // backward.
+    let per_token = l * (16 * c + m.n_head as u128 * t) + 2 * v;
+    butterfly_store::memory::ensure_fits(&[
+        (&format!("the model (n_layer = {}, n_embd = {})", m.n_layer, m.n_embd), params.saturating_mul(4 + 17 * variants), 4),
+        (&format!("the activations (batch_size = {}, seq_len = {})", config.batch_size, config.seq_len), (config.batch_size as u128).saturating_mul(t).saturating_mul(2 * per_token), 4),
+    ])?;
+    let train = shard::read(&config.data.join(TRAIN_SHARD))?;
+    let val = shard::read(&config.data.join(VAL_SHARD))?;
+    for (name, tokens) in [(TRAIN_SHARD, &train), (VAL_SHARD, &val)] {
+        let path = config.data.join(name);
+        if tokens.len() < config.seq_len + 2 {
+            return Err(LmError::Shard { path, what: format!("{} tokens, a sequence needs {}", tokens.len(), config.seq_len + 2) });
+        }
+        if let Some(t) = tokens.iter().find(|&&t| t as usize >= vocab_size) {
+            return Err(LmError::Shard { path, what: format!("token {t} is outside the tokenizer's vocabulary of {vocab_size}") });
+        }
+    }
+    Ok(Inputs { tokenizer, train, val, gpt })
+}
+
+impl LmTrainer {
+    /// Starts a run of `config` in `dir` (new or empty), or continues the run of the same config there.
+    pub fn create(config: LmConfig, dir: &Path) -> Result<Self, LmError> {
+        let inputs = inputs(&config)?;
+        let (run, start) = RunDir::claim(dir, &config.to_toml())?;
+        Self::start(run, start, config, inputs)
+    }
+
+    /// Continues the run in `dir` from its checkpoint, or from nothing when it died before one.
+    pub fn resume(dir: &Path) -> Result<Self, LmError> {
+        let (run, text, start) = RunDir::open(dir)?;
+        let config = LmConfig::from_toml(&text)
+            .map_err(|e| LmError::RunDir { path: run.join(butterfly_store::run_dir::CONFIG), what: e.to_string() })?;
+        let inputs = inputs(&config)?;
+        Self::start(run, start, config, inputs)
+    }
+
+    fn start(run: RunDir, start: Start, config: LmConfig, inputs: Inputs) -> Result<Self, LmError> {
+        let gpt = Gpt::new(inputs.gpt)?;
+        let copy = run.join(inputs.tokenizer.file_name().expect("a file"));
+        let files = vec![
+            ("tokenizer".to_string(), copy.clone()),
+            (TRAIN_SHARD.to_string(), config.data.join(TRAIN_SHARD)),
+            (VAL_SHARD.to_string(), config.data.join(VAL_SHARD)),
+        ];
+        let loop_config = LoopConfig {
+            steps: config.steps,
+            accumulation: config.accumulation,
+            optimizer: config.optimizer,
+            schedule: config.schedule.clone(),
+            stabilizers: config.stabilizers.clone(),
+            eval_every: config.eval.every,
+            log_every: config.eval.log_every,
+            windows: config.eval.windows.clone(),
+            format: FORMAT,
+            decayed: Some(gpt.table.tensors.iter().filter(|t| t.shape.len() == 2).map(|t| t.offset..t.offset + t.len()).collect()),
+        };
+        let mut rng = butterfly_train::TrainRng::seed_from_u64(config.seed);
+        let theta = gpt.table.init(&mut rng);
+        let (b, t, vb) = (config.batch_size, config.seq_len, config.eval.val_batches);
+        let inner = match start {
+            Start::Checkpointed => {
+                let ckpt = TrainLoop::<LmLearner>::checkpoint(&run, FORMAT)?;
+                let iterates = Log::open(run.path(), Some(&ckpt))?;
+                let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, vb, iterates, files);
+                TrainLoop::resume(run, loop_config, learner, theta, &ckpt)?
+            }
+            Start::Fresh => {
+                let made = (|| {
+                    let bytes = std::fs::read(&inputs.tokenizer)
+                        .map_err(|e| LmError::Tokenizer(format!("{}: {e}", inputs.tokenizer.display())))?;
+                    run.make_dir("checkpoints")?;
+                    butterfly_store::write_atomic(&copy, &bytes)?;
+                    Ok::<_, LmError>(Log::<IterateLossRow>::open(run.path(), None)?)
+                })();
+                let iterates = match made {
+                    Ok(log) => log,
+                    Err(e) => {
+                        run.discard();
+                        return Err(e);
+                    }
+                };
+                let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, vb, iterates, files);
+                TrainLoop::fresh(run, loop_config, learner, theta, rng)?
+            }
+        };
+        Ok(Self { inner, config })
+    }
+
+    pub fn config(&self) -> &LmConfig {
+        &self.config
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.inner.run_dir().path()
+    }
+
+    pub fn step(&self) -> u64 {
+        self.inner.step()
+    }
+
+    pub fn total_steps(&self) -> u64 {
+        self.inner.total_steps()
+    }
+
+    /// Validation loss of each variant (raw first) at the last evaluation of this session.
+    pub fn last_eval(&self) -> &[(String, f64)] {
+        self.inner.last_eval()
+    }
+
+    /// Tokens per optimizer update.
+    pub fn tokens_per_step(&self) -> usize {
+        self.config.batch_size * self.config.seq_len * self.config.accumulation
+    }
+
+    pub fn run(&mut self, stop_at: Option<u64>, on_progress: impl FnMut(&Progress)) -> Result<(), LmError> {
+        self.inner.run(stop_at, on_progress)
+    }
+}
