@@ -1,0 +1,124 @@
+//! The LM path end to end on a small text the test writes: prepare, train, resume to identical files,
+//! sample; and the bad inputs a user meets.
+
+use std::path::{Path, PathBuf};
+
+use butterfly_lm::corpus::CorpusFormat as CorpusFormatArg;
+use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, SampleSpec, prepare, sample};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("butterfly-lm-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Short stories in TinyStories' txt format, varied enough that a model has something to learn.
+fn corpus(dir: &Path) -> PathBuf {
+    let names = ["Tom", "Lily", "Ben", "Sue", "Max"];
+    let things = ["ball", "kite", "cake", "dog", "book"];
+    let mut text = String::new();
+    for k in 0..200 {
+        let (n, t) = (names[k % 5], things[(k / 5) % 5]);
+        text.push_str(&format!("Once upon a time, {n} had a red {t}. {n} liked the {t} very much.\n<|endoftext|>\n"));
+    }
+    let path = dir.join("stories.txt");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn config(data: &Path, steps: u64) -> LmConfig {
+    LmConfig::from_toml(&format!(
+        r#"
+data = "{}"
+seed = 0
+steps = {steps}
+batch_size = 4
+seq_len = 16
+threads = 1
+
+[model]
+n_layer = 2
+n_head = 2
+n_embd = 16
+context = 16
+
+[schedule]
+lr = 3e-3
+
+[[stabilizers]]
+kind = "ema"
+name = "ema"
+alpha = 0.7
+gamma_min = 0.01
+burn_in = 20
+
+[eval]
+every = 40
+val_batches = 2
+log_every = 10
+windows = [{{ start = 50, length = 5 }}]
+"#,
+        data.display()
+    ))
+    .unwrap()
+}
+
+#[test]
+fn prepare_train_resume_and_sample() {
+    let dir = scratch("e2e");
+    let data = dir.join("data");
+    let spec = PrepareSpec { inputs: vec![corpus(&dir)], format: CorpusFormatArg::TinystoriesTxt, bpe_vocab: None, val_fraction: 0.1 };
+    let prepared = prepare(&spec, &data).unwrap();
+    assert_eq!(prepared.documents, 200);
+
+    let whole = dir.join("whole");
+    let mut trainer = LmTrainer::create(config(&data, 120), &whole).unwrap();
+    trainer.run(None, |_| {}).unwrap();
+    let val = std::fs::read_to_string(whole.join("validation.csv")).unwrap();
+    let losses: Vec<f64> = val.lines().skip(1).filter(|l| l.contains(",raw,")).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert!(losses.last().unwrap() < &(0.7 * (prepared.vocab_size as f64).ln()), "the model learns: {losses:?}");
+    let iterates = std::fs::read_to_string(whole.join("iterates.csv")).unwrap();
+    assert_eq!(iterates.lines().count(), 1 + 5 * 2, "every iterate of the window, raw and EMA");
+    drop(trainer);
+
+    let cut = dir.join("cut");
+    LmTrainer::create(config(&data, 120), &cut).unwrap().run(Some(70), |_| {}).unwrap();
+    let mut resumed = LmTrainer::resume(&cut).unwrap();
+    assert_eq!(resumed.step(), 40, "from the last checkpoint");
+    resumed.run(None, |_| {}).unwrap();
+    for name in ["metrics.csv", "validation.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
+        assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(cut.join(name)).unwrap(), "{name} differs");
+    }
+
+    let spec = SampleSpec { variant: "ema".into(), step: None, prompt: "Once upon".into(), tokens: 30, temperature: 0.0, top_k: None, seed: 0 };
+    let text = sample(&whole, &spec).unwrap();
+    assert!(text.starts_with("Once upon") && text.chars().count() > 30, "{text}");
+    assert_eq!(sample(&whole, &spec).unwrap(), text, "greedy sampling repeats");
+    let err = sample(&whole, &SampleSpec { prompt: "Zebra!".into(), ..spec.clone() }).unwrap_err().to_string();
+    assert!(err.contains("'Z'"), "{err}");
+    let err = sample(&whole, &SampleSpec { variant: "nope".into(), ..spec }).unwrap_err().to_string();
+    assert!(err.contains("nope"), "{err}");
+}
+
+#[test]
+fn bad_data_is_refused_before_a_run_is_made() {
+    let dir = scratch("bad");
+    let data = dir.join("data");
+    let spec = PrepareSpec { inputs: vec![corpus(&dir)], format: CorpusFormatArg::TinystoriesTxt, bpe_vocab: None, val_fraction: 0.1 };
+    prepare(&spec, &data).unwrap();
+    let shard = std::fs::read(data.join("train.bin")).unwrap();
+    std::fs::write(data.join("train.bin"), &shard[..shard.len() - 3]).unwrap();
+    let run = dir.join("run");
+    let err = LmTrainer::create(config(&data, 60), &run).err().unwrap().to_string();
+    assert!(err.contains("train.bin") && err.contains("truncated"), "{err}");
+    assert!(!run.exists());
+    let mut wrong = shard.clone();
+    wrong[0] ^= 1;
+    std::fs::write(data.join("train.bin"), wrong).unwrap();
+    assert!(LmTrainer::create(config(&data, 60), &run).err().unwrap().to_string().contains("magic"));
+    std::fs::write(data.join("train.bin"), shard).unwrap();
+    std::fs::remove_file(data.join("char_tokenizer.json")).unwrap();
+    assert!(LmTrainer::create(config(&data, 60), &run).err().unwrap().to_string().contains("lm prepare"));
+    assert!(!run.exists());
+}
