@@ -2,7 +2,7 @@
 
 mod commands;
 mod progress;
-mod reference_python;
+mod show;
 
 use std::process::ExitCode;
 

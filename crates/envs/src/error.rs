@@ -26,4 +26,19 @@ pub enum EnvError {
 
     #[error("cannot build a thread pool: {0}")]
     ThreadPool(String),
+
+    #[error("no Python venv with Gymnasium at {0}; run scripts/setup.sh")]
+    NoVenv(String),
+
+    #[error("cannot start {python}: {source}")]
+    PythonStart { python: PathBuf, source: std::io::Error },
+
+    #[error("reference Python script failed: {0}")]
+    ReferenceFailed(String),
+
+    #[error("unexpected output of a reference Python script: {0}")]
+    ReferenceOutput(String),
+
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
 }

@@ -28,4 +28,7 @@ pub enum ImitateError {
 
     #[error(transparent)]
     Train(#[from] butterfly_train::TrainError),
+
+    #[error("{0}")]
+    Torch(String),
 }

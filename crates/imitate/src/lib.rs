@@ -2,6 +2,7 @@
 //! state plus the previous action, stabilizers (EMA of the iterates), and a trainer that evaluates the
 //! long-horizon reward J_H of the raw iterate and of every stabilizer side by side, resumably.
 
+pub mod bench;
 mod config;
 mod dataset;
 mod error;
@@ -10,6 +11,7 @@ mod imitator;
 mod landscape;
 pub mod run_dir;
 mod sweep;
+mod torch_reference;
 mod trainer;
 
 pub use butterfly_train::{Ema, EmaWeight, Progress, Stabilizer, StabilizerSpec, Window, update_all};
@@ -20,4 +22,5 @@ pub use expert::Expert;
 pub use imitator::Imitator;
 pub use landscape::{Landscape, LandscapeSpec, compute_landscape, mean_neighbour_change, roughness};
 pub use sweep::{Sweep, SweepRun};
+pub use torch_reference::{TorchRates, torch_candidates};
 pub use trainer::{BcLearner, BcTrainer};

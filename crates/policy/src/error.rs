@@ -8,6 +8,9 @@ pub enum PolicyError {
     #[error(transparent)]
     Nn(#[from] butterfly_nn::NnError),
 
+    #[error(transparent)]
+    Env(#[from] butterfly_envs::EnvError),
+
     #[error("{path}: {what}")]
     Invalid { path: PathBuf, what: String },
 

@@ -3,9 +3,11 @@
 //! `norms.{i}.*`, `obs_mean`/`obs_std`, and string metadata describing the network.
 
 mod error;
+mod measured;
 mod meta;
 mod mlp_policy;
 
 pub use error::PolicyError;
+pub use measured::Measured;
 pub use meta::{OutputKind, PolicyMeta};
 pub use mlp_policy::MlpPolicy;

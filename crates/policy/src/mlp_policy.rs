@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use butterfly_envs::{BatchPolicy, Policy};
+use butterfly_envs::{BatchPolicy, EnvSpec, Policy};
 use butterfly_nn::{Layout, PackedMlp};
 use butterfly_store::{Tensor, TensorFile};
 
@@ -73,6 +73,23 @@ impl MlpPolicy {
         }
         self.meta.write(&mut file);
         Ok(file.save(path)?)
+    }
+
+    /// Loads a policy file for the env of `spec`, checking that it maps that env's observations to its actions.
+    pub fn load_for(path: &Path, spec: &EnvSpec) -> Result<Self, PolicyError> {
+        let policy = Self::load(path, Some(spec.id))?;
+        if policy.obs_dim() != spec.obs_dim || policy.act_dim() != spec.act_dim {
+            let what = format!(
+                "the policy maps {} observations to {} actions, {} has {} and {}",
+                policy.obs_dim(),
+                policy.act_dim(),
+                spec.id,
+                spec.obs_dim,
+                spec.act_dim
+            );
+            return Err(PolicyError::Invalid { path: path.into(), what });
+        }
+        Ok(policy)
     }
 
     /// Loads a policy file, checking it against the env it will act in when `env` is given.

@@ -6,9 +6,11 @@
 
 mod bc_report;
 mod bc_run;
+pub mod bench;
 mod compare;
 mod csv_table;
 mod error;
+mod expert_eval;
 mod figure;
 mod font;
 mod heatmap;
@@ -18,6 +20,7 @@ mod line_chart;
 mod oscillation;
 mod panels;
 mod sweep_report;
+mod sweep_table;
 mod theory;
 
 pub use bc_report::{RunSummary, VariantSummary, write_bc_report};
@@ -25,6 +28,7 @@ pub use bc_run::{BcRun, VariantCurves};
 pub use compare::write_comparison;
 pub use csv_table::CsvTable;
 pub use error::ReportError;
+pub use expert_eval::{expert_eval_json, expert_eval_text};
 pub use heatmap::{Heatmaps, Surface};
 pub use landscape::{LandscapeFiles, landscape_heatmaps, write_landscape};
 pub use landscape_section::append_landscape_section;

@@ -39,11 +39,17 @@ impl OverSeeds {
         Some(Self { mean, std })
     }
 
+    /// For the markdown table: `mean ± std`, `–` when missing.
     fn show(x: Option<Self>, digits: usize) -> String {
+        Self::shown(x, digits, " ± ", "–")
+    }
+
+    /// `mean{plus_minus}std`, the mean alone for one seed, `missing` for none.
+    pub(crate) fn shown(x: Option<Self>, digits: usize, plus_minus: &str, missing: &str) -> String {
         match x {
-            None => "–".into(),
+            None => missing.into(),
             Some(Self { mean, std: None }) => format!("{mean:.digits$}"),
-            Some(Self { mean, std: Some(s) }) => format!("{mean:.digits$} ± {s:.digits$}"),
+            Some(Self { mean, std: Some(s) }) => format!("{mean:.digits$}{plus_minus}{s:.digits$}"),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod actor;
 mod agent;
+pub mod bench;
 mod checkpoint;
 mod config;
 mod critic;
@@ -20,7 +21,7 @@ pub use agent::{Sac, UpdateStats};
 pub use config::{RunConfig, SacConfig};
 pub use critic::TwinCritic;
 pub use error::SacError;
+pub use logs::{EpisodeRow, EvalRow, TimingRow};
 pub use replay::{Batch, ReplayBuffer};
 pub use rng::SacRng;
-pub use logs::{EpisodeRow, EvalRow, TimingRow};
 pub use trainer::{Report, Trainer};

@@ -1,15 +1,17 @@
 //! `butterfly expert`: train SAC experts, and evaluate expert policy files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
-use butterfly_envs::{Env, MujocoEnv, Policy, env_rng, evaluate, initial_conditions, mean_std};
-use butterfly_policy::MlpPolicy;
+use butterfly_envs::Env;
+use butterfly_policy::{Measured, MlpPolicy};
+use butterfly_report::{expert_eval_json, expert_eval_text};
 use butterfly_sac::{RunConfig, SacConfig, Trainer};
 use clap::{Args, Subcommand};
 
 use super::env::{AssetsArg, make_env};
 use crate::progress::Progress;
+use crate::show::show;
 
 #[derive(Subcommand)]
 pub enum ExpertCommand {
@@ -135,52 +137,11 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
 fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.episodes > 0, "--episodes must be positive");
     let mut env = make_env(&args.env, &args.assets)?;
-    let policy = load_expert(&args.expert, &env)?;
-    let states = initial_conditions(&mut env, args.episodes, &mut env_rng(args.seed));
-    let horizon = env.spec().max_episode_steps;
-    let episodes = evaluate(&env, std::slice::from_ref(&policy), &states, horizon, args.threads)?;
-    let returns: Vec<f64> = episodes[0].iter().map(|e| e.ret).collect();
-    let lengths: Vec<usize> = episodes[0].iter().map(|e| e.length).collect();
-    let (mean, std) = mean_std(&returns);
-    let mean_len = lengths.iter().sum::<usize>() as f64 / lengths.len() as f64;
+    let policy = MlpPolicy::load_for(&args.expert, env.spec())?;
+    let measured = Measured::of(&policy, &mut env, args.episodes, args.seed, args.threads)?;
     if let Some(path) = &args.record {
-        let mut stamped = policy.clone();
-        let extra = &mut stamped.meta_mut().extra;
-        extra.insert("measured_return_mean".into(), format!("{mean:.1}"));
-        extra.insert("measured_return_std".into(), format!("{std:.1}"));
-        extra.insert("measured_episodes".into(), args.episodes.to_string());
-        extra.insert("measured_seed".into(), args.seed.to_string());
-        stamped.save(path)?;
+        measured.stamped(&policy).save(path)?;
     }
-    if args.json {
-        let summary = serde_json::json!({
-            "env": args.env, "expert": args.expert, "episodes": args.episodes, "seed": args.seed,
-            "mean_return": mean, "std_return": std, "returns": returns, "lengths": lengths,
-            "mean_length": mean_len,
-        });
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    } else {
-        println!(
-            "{}: return {mean:.1} ± {std:.1} over {} initial conditions (seed {}), mean length {mean_len:.0}",
-            args.env, args.episodes, args.seed
-        );
-    }
-    Ok(())
-}
-
-/// Loads a policy file and checks that it fits the env.
-pub fn load_expert(path: &Path, env: &MujocoEnv) -> anyhow::Result<MlpPolicy> {
-    let policy = MlpPolicy::load(path, Some(env.spec().id))?;
-    let spec = env.spec();
-    anyhow::ensure!(
-        policy.obs_dim() == spec.obs_dim && policy.act_dim() == spec.act_dim,
-        "{}: the policy maps {} observations to {} actions, {} has {} and {}",
-        path.display(),
-        policy.obs_dim(),
-        policy.act_dim(),
-        spec.id,
-        spec.obs_dim,
-        spec.act_dim
-    );
-    Ok(policy)
+    let summary = expert_eval_json(&args.env, &args.expert, &measured);
+    show(args.json, &summary, expert_eval_text(&args.env, &measured))
 }

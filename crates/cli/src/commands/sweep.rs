@@ -10,6 +10,7 @@ use clap::Args;
 
 use super::bc::train_with_progress;
 use super::env::AssetsArg;
+use crate::show::show;
 
 #[derive(Args)]
 pub struct SweepArgs {
@@ -120,35 +121,5 @@ fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
         eprintln!("not started yet, left out of the report: {}", missing.join(", "));
     }
     let summary = write_sweep_report(&groups, &args.out, args.window_start)?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary.curves)?);
-        return Ok(());
-    }
-    let show = |x: Option<butterfly_report::OverSeeds>, d: usize| match x {
-        None => "-".to_string(),
-        Some(o) => match o.std {
-            Some(s) => format!("{:.d$}±{s:.d$}", o.mean),
-            None => format!("{:.d$}", o.mean),
-        },
-    };
-    println!(
-        "{:<20} {:<26} {:>5} {:>16} {:>14} {:>14} {:>14}",
-        "variant", "curve", "seeds", "final J_H", "osc", "spread", "falls"
-    );
-    for c in &summary.curves {
-        println!(
-            "{:<20} {:<26} {:>5} {:>16} {:>14} {:>14} {:>14}",
-            c.variant,
-            c.curve,
-            c.seeds,
-            show(c.final_return, 1),
-            show(c.osc, 3),
-            show(c.spread, 3),
-            show(c.falls, 3)
-        );
-    }
-    for f in &summary.files {
-        println!("  {}", f.display());
-    }
-    Ok(())
+    show(args.json, &summary.curves, summary.table())
 }

@@ -7,9 +7,9 @@ use butterfly_theory::MonteCarlo;
 use butterfly_theory::cliff::{self, CliffConfig, Schedule};
 use butterfly_theory::linear::{self, LinearConfig};
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Serialize;
 
 use crate::progress::Progress;
+use crate::show::show;
 
 #[derive(Subcommand)]
 pub enum TheoryCommand {
@@ -167,16 +167,6 @@ impl CliffArgs {
             offset: self.offset,
         }
     }
-}
-
-/// Prints `value` as JSON, or `text` as it is.
-fn show(json: bool, value: &impl Serialize, text: String) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        print!("{text}");
-    }
-    Ok(())
 }
 
 fn cliff_sweep(args: &CliffArgs) -> anyhow::Result<()> {

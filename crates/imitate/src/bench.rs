@@ -1,0 +1,122 @@
+//! The training benchmark behind `butterfly bench train`: BC steps/s of the default imitator at several
+//! hidden widths, batch-20 inference latency, the sgemm peak, the three default EMA stabilizers' share of a
+//! step, and PyTorch's figures on the same workload.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use butterfly_envs::bench::median;
+use butterfly_nn::{Layout, bench};
+
+use crate::torch_reference::{TorchRates, run_torch};
+use crate::{ImitateError, StabilizerSpec, update_all};
+
+/// How much to measure.
+#[derive(Debug, Clone)]
+pub struct TrainBench {
+    /// Hidden widths (4 hidden layers each).
+    pub widths: Vec<usize>,
+    /// Timed training steps per repeat at width 256 (scaled down for wider nets).
+    pub steps: usize,
+    /// Repeats per measurement; the median is reported.
+    pub repeats: usize,
+    /// Threads of PyTorch (the engine's are set by the caller).
+    pub threads: usize,
+    /// Pythons to try for PyTorch's side, in order; `None` skips it.
+    pub torch: Option<Vec<PathBuf>>,
+}
+
+/// BC training speed at one hidden width.
+#[derive(Debug, Clone, Copy)]
+pub struct WidthRate {
+    pub width: usize,
+    pub steps_per_s: f64,
+    /// Achieved GFLOP/s of those steps.
+    pub gflops: f64,
+}
+
+/// PyTorch's side: skipped, looked for in vain, or measured.
+#[derive(Debug, Clone)]
+pub enum Torch {
+    Skipped,
+    NotFound,
+    Measured(TorchRates),
+}
+
+/// Medians over the repeats.
+#[derive(Debug, Clone)]
+pub struct TrainRates {
+    pub bc: Vec<WidthRate>,
+    pub infer_us_b20: f64,
+    pub sgemm_peak_gflops: f64,
+    /// The three EMA stabilizers' update time over a width-256 step's (None without width 256).
+    pub ema_share: Option<f64>,
+    pub torch: Torch,
+}
+
+impl TrainRates {
+    /// The width-256 figures, if measured.
+    pub fn at_256(&self) -> Option<&WidthRate> {
+        self.bc.iter().find(|r| r.width == 256)
+    }
+}
+
+impl TrainBench {
+    pub fn measure(&self) -> Result<TrainRates, ImitateError> {
+        if self.widths.is_empty() || self.repeats == 0 || self.steps == 0 {
+            return Err(ImitateError::Config("--widths, --steps and --repeats must be non-empty / at least 1".into()));
+        }
+        // PyTorch first: it runs in its own process, never alongside our timing.
+        let torch = match &self.torch {
+            None => Torch::Skipped,
+            Some(candidates) => match run_torch(candidates, &self.widths, self.steps, self.repeats, self.threads)? {
+                Some(rates) => Torch::Measured(rates),
+                None => Torch::NotFound,
+            },
+        };
+        let mut bc = Vec::new();
+        for &width in &self.widths {
+            let runs = (0..self.repeats)
+                .map(|_| bench::bc_steps_per_s(width, self.steps_at(width)))
+                .collect::<Result<_, _>>()?;
+            let steps_per_s = median(runs);
+            let flops = bench::bc_step_flops(&Layout::new(bench::imitator_spec(width))?, bench::TRAIN_BATCH);
+            bc.push(WidthRate { width, steps_per_s, gflops: steps_per_s * flops / 1e9 });
+        }
+        let infer_runs = (0..self.repeats).map(|_| bench::infer_latency_us(256, 2000)).collect::<Result<_, _>>()?;
+        let sgemm_peak_gflops = median((0..self.repeats).map(|_| bench::sgemm_gflops(1024, 10)).collect());
+        let ema_share = match bc.iter().find(|r| r.width == 256) {
+            Some(r) => {
+                let seconds = (0..self.repeats).map(|_| ema_seconds_per_step()).collect::<Result<_, _>>()?;
+                Some(median(seconds) * r.steps_per_s)
+            }
+            None => None,
+        };
+        Ok(TrainRates { bc, infer_us_b20: median(infer_runs), sgemm_peak_gflops, ema_share, torch })
+    }
+
+    /// Timed steps at a width: keep each repeat's wall time roughly equal across widths.
+    fn steps_at(&self, width: usize) -> usize {
+        (self.steps * 256 * 256 / (width * width)).max(5)
+    }
+}
+
+/// Seconds to update the default three EMA stabilizers (α = 0.5, 0.7, 0.9) over the width-256 imitator's θ.
+fn ema_seconds_per_step() -> Result<f64, ImitateError> {
+    let layout = Layout::new(bench::imitator_spec(256))?;
+    let theta: Vec<f32> = (0..layout.num_params()).map(|i| (i as f32 * 1e-3).sin()).collect();
+    let mut emas = ["0.5", "0.7", "0.9"]
+        .iter()
+        .map(|a| {
+            let spec: StabilizerSpec = toml::from_str(&format!("kind = \"ema\"\nalpha = {a}\ngamma_min = 1e-4"))
+                .map_err(|e| ImitateError::Config(e.to_string()))?;
+            Ok(spec.build(&theta)?)
+        })
+        .collect::<Result<Vec<_>, ImitateError>>()?;
+    const UPDATES: u64 = 200;
+    let start = Instant::now();
+    for t in 1..=UPDATES {
+        update_all(&mut emas, t + 1, &theta);
+    }
+    Ok(start.elapsed().as_secs_f64() / UPDATES as f64)
+}

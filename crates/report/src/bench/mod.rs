@@ -1,0 +1,10 @@
+//! What `butterfly bench` prints: one table or summary per benchmark, and its `--json` object where the
+//! figures need assembling.
+
+mod env_table;
+mod sac_summary;
+mod train_table;
+
+pub use env_table::env_bench_table;
+pub use sac_summary::{sac_bench_json, sac_bench_text};
+pub use train_table::{train_bench_json, train_bench_text};
