@@ -31,6 +31,9 @@ enum Command {
     /// Behavior cloning with stabilizers (EMA), judged by long-horizon rollouts.
     #[command(subcommand)]
     Bc(commands::bc::BcCommand),
+    /// GPT language models trained by next-token prediction with stabilizers: prepare, train, sample.
+    #[command(subcommand)]
+    Lm(commands::lm::LmCommand),
     /// Reward and BC-loss landscapes around a checkpoint of a BC run.
     Landscape(commands::landscape::LandscapeArgs),
     /// Figures, oscillation metrics and report.md of BC runs, from their CSVs.
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Expert(cmd) => commands::expert::run(cmd),
         Command::Data(cmd) => commands::data::run(cmd),
         Command::Bc(cmd) => commands::bc::run(cmd),
+        Command::Lm(cmd) => commands::lm::run(cmd),
         Command::Landscape(args) => commands::landscape::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),

@@ -11,7 +11,7 @@ use crate::LmError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LmConfig {
-    /// A directory written by `butterfly lm prepare` (tokenizer, train.bin, val.bin).
+    /// A directory written by `butterfly lm prepare` (tokenizer, train.bin, val.bin); `~/` is the home.
     pub data: PathBuf,
     #[serde(default)]
     pub seed: u64,
@@ -77,8 +77,12 @@ fn default_optimizer() -> OptimizerConfig {
 
 impl LmConfig {
     pub fn from_toml(text: &str) -> Result<Self, LmError> {
-        let config: LmConfig =
+        let mut config: LmConfig =
             toml::from_str(text).map_err(|e| LmError::Config(e.to_string().trim().replace('\n', " ")))?;
+        // `~/` names the home directory, as in a shell; the run stores the resolved path.
+        if let (Ok(rest), Some(home)) = (config.data.strip_prefix("~"), std::env::var_os("HOME")) {
+            config.data = PathBuf::from(home).join(rest);
+        }
         config.validate()?;
         Ok(config)
     }

@@ -5,6 +5,7 @@
 mod config;
 pub mod corpus;
 mod error;
+mod export;
 mod learner;
 pub mod prepare;
 mod sample;
@@ -16,5 +17,6 @@ pub use config::{EvalConfig, LmConfig, ModelConfig};
 pub use error::LmError;
 pub use learner::{IterateLossRow, LmLearner};
 pub use prepare::{PrepareSpec, Prepared, prepare};
-pub use sample::{SampleSpec, sample};
+pub use export::export;
+pub use sample::{SampleSpec, load_variant, sample};
 pub use trainer::{LmTrainer, tokenizer_file};

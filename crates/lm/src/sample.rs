@@ -38,34 +38,41 @@ fn kept_steps(run: &Path) -> Vec<u64> {
     steps
 }
 
-/// The prompt followed by `spec.tokens` generated tokens, as text. The model sees at most its
-/// context: longer generations slide the window.
-pub fn sample(run: &Path, spec: &SampleSpec) -> Result<String, LmError> {
+/// The parameters of `variant` at `step` (default: the last kept) of the run in `run`, with the model's
+/// shape and the run's tokenizer.
+pub fn load_variant(run: &Path, variant: &str, step: Option<u64>) -> Result<(Vec<f32>, GptConfig, Tokenizer), LmError> {
     let bad = |what: String| LmError::RunDir { path: run.to_path_buf(), what };
     let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
         .map_err(|_| bad("is not an LM run directory (no config.toml)".into()))?;
     let config = LmConfig::from_toml(&text)?;
     let tokenizer = Tokenizer::load(&tokenizer_file(run)?)?;
     let steps = kept_steps(run);
-    let step = match spec.step {
+    let step = match step {
         Some(s) if steps.contains(&s) => s,
         Some(s) => return Err(bad(format!("kept no parameters at step {s} (kept: {steps:?})"))),
         None => *steps.last().ok_or_else(|| bad("kept no parameters yet: train it first".into()))?,
     };
     let params = TensorFile::load(&run.join(params_file(step)))?;
-    let theta = params.f32(&spec.variant).map_err(|_| {
-        bad(format!("no variant '{}' at step {step} (have {})", spec.variant, params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")))
+    let theta = params.f32(variant).map_err(|_| {
+        bad(format!("no variant '{variant}' at step {step} (have {})", params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")))
     })?;
     let m = &config.model;
     let cfg = GptConfig { vocab_size: tokenizer.vocab_size(), context: m.context, n_layer: m.n_layer, n_head: m.n_head, n_embd: m.n_embd };
+    Ok((theta.to_vec(), cfg, tokenizer))
+}
+
+/// The prompt followed by `spec.tokens` generated tokens, as text. The model sees at most its
+/// context: longer generations slide the window.
+pub fn sample(run: &Path, spec: &SampleSpec) -> Result<String, LmError> {
+    let (theta, cfg, tokenizer) = load_variant(run, &spec.variant, spec.step)?;
     let mut gpt = Gpt::new(cfg)?;
     let mut tokens = vec![tokenizer.end_of_text()];
     tokens.extend(tokenizer.encode(&spec.prompt)?);
     let prompt_len = tokens.len();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(spec.seed);
     for _ in 0..spec.tokens {
-        let window = &tokens[tokens.len().saturating_sub(m.context)..];
-        let logits = gpt.logits(theta, window)?;
+        let window = &tokens[tokens.len().saturating_sub(cfg.context)..];
+        let logits = gpt.logits(&theta, window)?;
         let last = &logits[(window.len() - 1) * cfg.vocab_size..];
         tokens.push(choose(last, spec.temperature, spec.top_k, &mut rng));
     }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod env;
 pub mod expert;
 pub mod landscape;
+pub mod lm;
 pub mod report;
 pub mod sweep;
 pub mod theory;

@@ -1,0 +1,185 @@
+//! `butterfly lm`: GPT language models — prepare a corpus, train with stabilizers, sample.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use butterfly_lm::corpus::CorpusFormat;
+use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, SampleSpec, export, load_variant, prepare, sample};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::progress::Progress;
+
+#[derive(Subcommand)]
+pub enum LmCommand {
+    /// Train a tokenizer on corpus files and write llm.c token shards (train.bin, val.bin) beside it.
+    Prepare(PrepareArgs),
+    /// Train a GPT from a TOML config (see configs/lm/), or resume a run directory.
+    Train(TrainArgs),
+    /// Generate text from a trained run (greedy unless --temperature is set).
+    Sample(SampleArgs),
+    /// Write a run's parameters in nanoGPT's state_dict layout (safetensors) for PyTorch.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// An LM run directory.
+    run: PathBuf,
+    /// `raw` or a stabilizer's name.
+    #[arg(long, default_value = "raw")]
+    variant: String,
+    /// The evaluation step whose parameters to export (default: the last kept).
+    #[arg(long)]
+    step: Option<u64>,
+    /// The safetensors file to write.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TokenizerKind {
+    /// One token per character.
+    Char,
+    /// Byte-level BPE (tokenizer.json, loadable by Python's `tokenizers`).
+    Bpe,
+}
+
+#[derive(Args)]
+pub struct PrepareArgs {
+    /// Corpus files.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// `tinystories-txt` (stories separated by <|endoftext|>), `tinystories-json` (a list of objects with a
+    /// `story`), or `text` (one document per file).
+    #[arg(long, default_value = "text")]
+    format: CorpusFormat,
+    #[arg(long, value_enum, default_value = "char")]
+    tokenizer: TokenizerKind,
+    /// Vocabulary size of the BPE tokenizer (end-of-text included).
+    #[arg(long, default_value_t = 4096)]
+    vocab_size: usize,
+    /// Share of the token stream (its end) held out for validation.
+    #[arg(long, default_value_t = 0.1)]
+    val_fraction: f64,
+    /// Output directory (the `data` of an LM config).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print a JSON summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// The experiment (TOML; unknown keys are rejected).
+    #[arg(required_unless_present = "resume")]
+    config: Option<PathBuf>,
+    /// The run directory: a new or empty one, or one holding a run of the same config (continued).
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
+    out: Option<PathBuf>,
+    /// Continue the run in DIR from its last checkpoint.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
+    resume: Option<PathBuf>,
+    /// Stop after this many updates (the run can be resumed later).
+    #[arg(long, value_name = "STEP")]
+    stop_at: Option<u64>,
+}
+
+#[derive(Args)]
+pub struct SampleArgs {
+    /// An LM run directory.
+    run: PathBuf,
+    /// `raw` or a stabilizer's name.
+    #[arg(long, default_value = "raw")]
+    variant: String,
+    /// The evaluation step whose parameters to use (default: the last kept).
+    #[arg(long)]
+    step: Option<u64>,
+    #[arg(long, default_value = "")]
+    prompt: String,
+    /// Tokens to generate.
+    #[arg(long, default_value_t = 200)]
+    tokens: usize,
+    /// 0 is greedy.
+    #[arg(long, default_value_t = 0.0)]
+    temperature: f64,
+    /// Sample among the k most likely tokens only.
+    #[arg(long)]
+    top_k: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
+    match cmd {
+        LmCommand::Prepare(args) => {
+            let bpe_vocab = matches!(args.tokenizer, TokenizerKind::Bpe).then_some(args.vocab_size);
+            let spec = PrepareSpec { inputs: args.inputs, format: args.format, bpe_vocab, val_fraction: args.val_fraction };
+            let done = prepare(&spec, &args.out)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&done)?);
+            } else {
+                println!(
+                    "{} documents → {} train + {} validation tokens, vocabulary {} ({}) → {}",
+                    done.documents,
+                    done.train_tokens,
+                    done.val_tokens,
+                    done.vocab_size,
+                    done.tokenizer.display(),
+                    args.out.display()
+                );
+            }
+            Ok(())
+        }
+        LmCommand::Train(args) => train(&args),
+        LmCommand::Export(args) => {
+            let (theta, config, _) = load_variant(&args.run, &args.variant, args.step)?;
+            export(&theta, &config, &args.out)?;
+            println!("{} ({} parameters) → {}", args.variant, theta.len(), args.out.display());
+            Ok(())
+        }
+        LmCommand::Sample(args) => {
+            let spec = SampleSpec {
+                variant: args.variant,
+                step: args.step,
+                prompt: args.prompt,
+                tokens: args.tokens,
+                temperature: args.temperature,
+                top_k: args.top_k,
+                seed: args.seed,
+            };
+            println!("{}", sample(&args.run, &spec)?);
+            Ok(())
+        }
+    }
+}
+
+fn train(args: &TrainArgs) -> anyhow::Result<()> {
+    let mut trainer = match (&args.resume, &args.config, &args.out) {
+        (Some(dir), _, _) => LmTrainer::resume(dir)?,
+        (None, Some(config), Some(out)) => {
+            let text = std::fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
+            LmTrainer::create(LmConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?, out)?
+        }
+        _ => unreachable!("clap requires CONFIG and --out, or --resume"),
+    };
+    butterfly_nn::set_num_threads(trainer.config().threads)?;
+    let mut progress = Progress::new("lm", trainer.total_steps());
+    progress.set_position(trainer.step());
+    let (start, first, per_step) = (Instant::now(), trainer.step(), trainer.tokens_per_step());
+    let mut last_loss = None;
+    trainer.run(args.stop_at, |p| {
+        last_loss = p.train_loss.or(last_loss);
+        let rate = (p.step - first) as f64 * per_step as f64 / start.elapsed().as_secs_f64();
+        let val: Vec<String> = p.last_eval.iter().map(|(name, l)| format!("{name} {l:.4}")).collect();
+        let loss = last_loss.map_or("-".into(), |l| format!("{l:.4}"));
+        progress.update(p.step, &format!("loss {loss}  val: {}  {rate:.0} tok/s", if val.is_empty() { "-".into() } else { val.join(", ") }));
+    })?;
+    progress.finish();
+    println!("run directory: {} (step {} of {})", trainer.dir().display(), trainer.step(), trainer.total_steps());
+    for (name, loss) in trainer.last_eval() {
+        println!("  validation loss {name:<28} {loss:.4}");
+    }
+    Ok(())
+}

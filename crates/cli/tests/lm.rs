@@ -1,0 +1,88 @@
+//! `butterfly lm` as a user runs it: prepare a corpus, train, sample, export for PyTorch, and bad input
+//! as one line with nothing overwritten.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use butterfly_store::TensorFile;
+
+fn butterfly(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args).output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn one_error(out: &Output, want: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail");
+    // clap's own errors add a pointer to --help.
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("For more information")).collect();
+    assert_eq!(lines.len(), 1, "one error line, got:\n{stderr}");
+    assert!(lines[0].starts_with("error: ") && lines[0].contains(want), "'{want}' missing: {}", lines[0]);
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("butterfly-cli-lm-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn prepare_train_sample_export_and_bad_input() {
+    let dir = scratch("e2e");
+    let stories: String = (0..100)
+        .map(|k| format!("Once upon a time a bird number {} sang a song.\n<|endoftext|>\n", k % 7))
+        .collect();
+    std::fs::write(dir.join("stories.txt"), stories).unwrap();
+    let data = dir.join("data");
+    let out = ok(&butterfly(&["lm", "prepare", s(&dir.join("stories.txt")), "--format", "tinystories-txt", "--tokenizer", "bpe", "--vocab-size", "300", "--out", s(&data), "--json"]));
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["documents"], 100);
+    assert!(data.join("tokenizer.json").is_file());
+
+    let config = dir.join("lm.toml");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/lm/shakespeare-char.toml")).unwrap();
+    let text = text
+        .replace("data = \"~/.cache/butterfly/lm/shakespeare-char\"", &format!("data = \"{}\"", s(&data)))
+        .replace("steps = 2000", "steps = 30")
+        .replace("steps = 1900", "steps = 20")
+        .replace("warmup_steps = 100", "warmup_steps = 5")
+        .replace("burn_in = 200", "burn_in = 10")
+        .replace("every = 250 ", "every = 15 ")
+        .replace("val_batches = 16 ", "val_batches = 2 ")
+        .replace("seq_len = 64 ", "seq_len = 16 ")
+        .replace("n_embd = 128", "n_embd = 16");
+    std::fs::write(&config, text).unwrap();
+    let run = dir.join("run");
+    let out = ok(&butterfly(&["lm", "train", s(&config), "--out", s(&run)]));
+    assert!(out.contains("validation loss ema"), "{out}");
+    let text = ok(&butterfly(&["lm", "sample", s(&run), "--prompt", "Once upon", "--tokens", "20", "--variant", "ema"]));
+    assert!(text.starts_with("Once upon"), "{text}");
+    let exported = dir.join("model.safetensors");
+    ok(&butterfly(&["lm", "export", s(&run), "--out", s(&exported)]));
+    let file = TensorFile::load(&exported).unwrap();
+    for name in ["transformer.wte.weight", "lm_head.weight", "transformer.h.3.mlp.c_proj.weight", "transformer.ln_f.bias"] {
+        assert!(file.tensors.contains_key(name), "{name}");
+    }
+    assert_eq!(file.shape("transformer.h.0.attn.c_attn.weight").unwrap(), [48, 16]);
+
+    // Bad input: one line each, nothing overwritten.
+    one_error(&butterfly(&["lm", "sample", s(&run), "--step", "7"]), "step 7");
+    one_error(&butterfly(&["lm", "sample", s(&dir)]), "not an LM run");
+    let mut shard = std::fs::read(data.join("val.bin")).unwrap();
+    shard[0] ^= 1;
+    std::fs::write(data.join("val.bin"), &shard).unwrap();
+    one_error(&butterfly(&["lm", "train", s(&config), "--out", s(&dir.join("other"))]), "magic");
+    assert!(!dir.join("other").exists());
+    std::fs::write(dir.join("empty.txt"), "  \n").unwrap();
+    one_error(&butterfly(&["lm", "prepare", s(&dir.join("empty.txt")), "--out", s(&dir.join("p"))]), "holds no text");
+    one_error(&butterfly(&["lm", "prepare", s(&dir.join("stories.txt")), "--format", "csv", "--out", s(&dir.join("p"))]), "csv");
+}
