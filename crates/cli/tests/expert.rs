@@ -146,3 +146,8 @@ fn shipped_walker_expert_reaches_its_recorded_return() {
 fn shipped_hopper_expert_reaches_its_recorded_return() {
     shipped_expert_reaches_its_recorded_return("Hopper-v4", 2500.0);
 }
+
+#[test]
+fn shipped_half_cheetah_expert_reaches_its_recorded_return() {
+    shipped_expert_reaches_its_recorded_return("HalfCheetah-v4", 7000.0);
+}

@@ -2,7 +2,7 @@
 
 use crate::GptError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct GptConfig {
     pub vocab_size: usize,
     /// The longest context (nanoGPT's `block_size`): rows of the position embedding.

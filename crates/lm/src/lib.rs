@@ -2,6 +2,7 @@
 //! rollout is its own generation. Tokenizers, corpora, token shards, the LM learner on the shared
 //! training loop, and sampling.
 
+pub mod bench;
 mod config;
 pub mod corpus;
 mod error;

@@ -122,3 +122,15 @@ fn bad_data_is_refused_before_a_run_is_made() {
     assert!(LmTrainer::create(config(&data, 60), &run).err().unwrap().to_string().contains("lm prepare"));
     assert!(!run.exists());
 }
+
+#[test]
+fn every_shipped_lm_config_resolves() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/lm");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        LmConfig::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        n += 1;
+    }
+    assert!(n >= 1);
+}

@@ -1,6 +1,6 @@
 use clap::Subcommand;
 
-use super::{bench_env, bench_sac, bench_train};
+use super::{bench_env, bench_lm, bench_sac, bench_train};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -10,6 +10,8 @@ pub enum BenchCommand {
     Train(bench_train::BenchTrainArgs),
     /// SAC updates/s at the default network size, and stable-baselines3's.
     Sac(bench_sac::BenchSacArgs),
+    /// GPT training tokens/s at the default LM and a larger one, the GEMM-limited rate, generation tokens/s.
+    Lm(bench_lm::BenchLmArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -17,5 +19,6 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Env(args) => bench_env::run(&args),
         BenchCommand::Train(args) => bench_train::run(&args),
         BenchCommand::Sac(args) => bench_sac::run(&args),
+        BenchCommand::Lm(args) => bench_lm::run(&args),
     }
 }

@@ -1,6 +1,7 @@
 pub mod bc;
 pub mod bench;
 mod bench_env;
+mod bench_lm;
 mod bench_sac;
 mod bench_train;
 pub mod data;

@@ -1,0 +1,35 @@
+//! `butterfly bench lm`: GPT training tokens/s at the default LM and a larger shape, the rate the GEMMs
+//! alone would allow at the sgemm peak measured in the same run, and generation tokens/s.
+
+use butterfly_lm::bench::{measure, standard_shapes};
+use butterfly_report::bench::{lm_bench_json, lm_bench_text};
+use clap::Args;
+
+use crate::show::show;
+
+#[derive(Args)]
+pub struct BenchLmArgs {
+    /// Print a JSON list of objects: `config`, `tokens_per_s`, `torch_tokens_per_s` (null: PyTorch is not
+    /// measured yet), `gemm_limit_tokens_per_s`, `sample_tokens_per_s`.
+    #[arg(long)]
+    json: bool,
+    /// Training steps per measurement.
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    /// Measurements; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+}
+
+pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.steps > 0 && args.repeats > 0, "--steps and --repeats must be positive");
+    butterfly_nn::set_num_threads(args.threads)?;
+    // The median of a few measurements: single ones swing by 2× on a shared machine.
+    let mut peaks: Vec<f64> = (0..5).map(|_| butterfly_nn::bench::sgemm_gflops(1024, 10)).collect();
+    peaks.sort_by(f64::total_cmp);
+    let peak = peaks[2];
+    let rates = standard_shapes().iter().map(|s| measure(s, args.steps, args.repeats, peak)).collect::<Result<Vec<_>, _>>()?;
+    show(args.json, &lm_bench_json(&rates), lm_bench_text(&rates, args.threads, peak))
+}
