@@ -5,6 +5,7 @@
 //! LayerNorm and a head tied to the token embedding.
 
 mod config;
+mod decode;
 mod error;
 mod gpt;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod ops;
 mod params;
 
 pub use config::GptConfig;
+pub use decode::Decoder;
 pub use error::GptError;
 pub use gpt::Gpt;
 pub use params::{BlockOffsets, ParamTable, ParamTensor};

@@ -9,6 +9,7 @@ use butterfly_nn::{Optimizer, OptimizerConfig};
 use rand::{Rng, SeedableRng};
 
 use crate::LmError;
+use crate::sample::Generator;
 
 /// One shape to measure.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -37,7 +38,7 @@ pub struct LmRates {
     pub tokens_per_s: f64,
     /// Training tokens/s if the step cost only its GEMM FLOPs at the measured sgemm peak.
     pub gemm_limit_tokens_per_s: f64,
-    /// Greedy generation, one sequence, the whole window recomputed per token.
+    /// Greedy generation of one sequence with the key/value cache (the prompt's own steps included).
     pub sample_tokens_per_s: f64,
 }
 
@@ -78,13 +79,12 @@ pub fn measure(shape: &LmShape, steps: usize, repeats: usize, peak_gflops: f64) 
         }
         rates.push((steps * n) as f64 / start.elapsed().as_secs_f64());
     }
-    let generated = 32;
-    let start = Instant::now();
+    let generated = shape.model.context / 2;
+    let mut generator = Generator::new(shape.model)?;
     let mut context = tokens[..shape.seq / 2].to_vec();
+    let start = Instant::now();
     for _ in 0..generated {
-        let window = &context[context.len().saturating_sub(shape.model.context)..];
-        let logits = gpt.logits(&theta, window)?;
-        let last = &logits[(window.len() - 1) * v as usize..];
+        let last = generator.logits(&theta, &context)?;
         let next = (0..last.len()).max_by(|&a, &b| last[a].total_cmp(&last[b])).unwrap_or(0);
         context.push(next as u32);
     }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use butterfly_gpt::{Gpt, GptConfig};
+use butterfly_gpt::{Decoder, Gpt, GptConfig};
 use butterfly_store::TensorFile;
 use butterfly_train::params_file;
 use rand::{Rng, SeedableRng};
@@ -65,18 +65,51 @@ pub fn load_variant(run: &Path, variant: &str, step: Option<u64>) -> Result<(Vec
 /// context: longer generations slide the window.
 pub fn sample(run: &Path, spec: &SampleSpec) -> Result<String, LmError> {
     let (theta, cfg, tokenizer) = load_variant(run, &spec.variant, spec.step)?;
-    let mut gpt = Gpt::new(cfg)?;
     let mut tokens = vec![tokenizer.end_of_text()];
     tokens.extend(tokenizer.encode(&spec.prompt)?);
     let prompt_len = tokens.len();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(spec.seed);
+    let mut next = Generator::new(cfg)?;
     for _ in 0..spec.tokens {
-        let window = &tokens[tokens.len().saturating_sub(cfg.context)..];
-        let logits = gpt.logits(&theta, window)?;
-        let last = &logits[(window.len() - 1) * cfg.vocab_size..];
-        tokens.push(choose(last, spec.temperature, spec.top_k, &mut rng));
+        let logits = next.logits(&theta, &tokens)?;
+        tokens.push(choose(logits, spec.temperature, spec.top_k, &mut rng));
     }
     Ok(format!("{}{}", spec.prompt, tokenizer.decode(&tokens[prompt_len..])))
+}
+
+/// The logits of the token after a growing sequence: from the key/value cache while the sequence fits
+/// the context, then from the last `context` tokens recomputed (the window slides).
+pub struct Generator {
+    decoder: Decoder,
+    gpt: Gpt,
+    logits: Vec<f32>,
+}
+
+impl Generator {
+    pub fn new(config: GptConfig) -> Result<Self, LmError> {
+        Ok(Self { decoder: Decoder::new(config)?, gpt: Gpt::new(config)?, logits: Vec::new() })
+    }
+
+    /// `tokens` must extend the sequence of the previous call (or start a new one).
+    pub fn logits(&mut self, theta: &[f32], tokens: &[u32]) -> Result<&[f32], LmError> {
+        let (context, v) = (self.gpt.config.context, self.gpt.config.vocab_size);
+        if tokens.len() < self.decoder.len() {
+            self.decoder.reset();
+        }
+        if tokens.len() <= context {
+            for &t in &tokens[self.decoder.len()..] {
+                let row = self.decoder.push(theta, t)?;
+                self.logits.clear();
+                self.logits.extend_from_slice(row);
+            }
+        } else {
+            let window = &tokens[tokens.len() - context..];
+            let all = self.gpt.logits(theta, window)?;
+            self.logits.clear();
+            self.logits.extend_from_slice(&all[(context - 1) * v..]);
+        }
+        Ok(&self.logits)
+    }
 }
 
 /// The next token from its logits: the argmax (ties to the lowest id), or a draw from the softmax at

@@ -2,44 +2,62 @@
 
 use butterfly_nn::Float;
 
+/// One head of one position: `weights` `[P]` = softmax(q·kᵀ/√hs) over the positions 0..P and
+/// `out` `[hs]` = Σ weights·v, where position t2's key and value start at `keys[t2·stride]` and
+/// `values[t2·stride]`; q `[hs]`.
+fn attend<T: Float>(out: &mut [T], weights: &mut [T], q: &[T], keys: &[T], values: &[T], stride: usize) {
+    let hs = q.len();
+    let scale = T::ONE / T::from_f64(hs as f64).sqrt();
+    let mut max = T::from_f64(f64::NEG_INFINITY);
+    for (t2, a) in weights.iter_mut().enumerate() {
+        let mut dot = T::ZERO;
+        for (&x, &y) in q.iter().zip(&keys[t2 * stride..][..hs]) {
+            dot += x * y;
+        }
+        *a = dot * scale;
+        max = max.max(*a);
+    }
+    let mut sum = T::ZERO;
+    for a in weights.iter_mut() {
+        *a = (*a - max).exp();
+        sum += *a;
+    }
+    let inv = T::ONE / sum;
+    weights.iter_mut().for_each(|a| *a *= inv);
+    out.fill(T::ZERO);
+    for (t2, &a) in weights.iter().enumerate() {
+        for (y, &x) in out.iter_mut().zip(&values[t2 * stride..][..hs]) {
+            *y += a * x;
+        }
+    }
+}
+
 /// out `[B,T,C]` and att `[B,NH,T,T]` (the softmax weights, zero above the diagonal) from qkv
 /// `[B,T,3C]` (q, k, v one after the other in each row; head h reads channels h·hs..(h+1)·hs, hs = C/NH).
 pub fn forward<T: Float>(out: &mut [T], att: &mut [T], qkv: &[T], b_len: usize, t_len: usize, c: usize, nh: usize) {
     let hs = c / nh;
-    let scale = T::ONE / T::from_f64(hs as f64).sqrt();
     for b in 0..b_len {
+        let seq = &qkv[b * t_len * 3 * c..][..t_len * 3 * c];
         for h in 0..nh {
             for t in 0..t_len {
-                let q = &qkv[(b * t_len + t) * 3 * c + h * hs..][..hs];
                 let row = &mut att[((b * nh + h) * t_len + t) * t_len..][..t_len];
-                let mut max = T::from_f64(f64::NEG_INFINITY);
-                for (t2, a) in row.iter_mut().enumerate().take(t + 1) {
-                    let k = &qkv[(b * t_len + t2) * 3 * c + c + h * hs..][..hs];
-                    let mut dot = T::ZERO;
-                    for (&x, &y) in q.iter().zip(k) {
-                        dot += x * y;
-                    }
-                    *a = dot * scale;
-                    max = max.max(*a);
-                }
-                let mut sum = T::ZERO;
-                for a in row.iter_mut().take(t + 1) {
-                    *a = (*a - max).exp();
-                    sum += *a;
-                }
-                let inv = T::ONE / sum;
-                row.iter_mut().take(t + 1).for_each(|a| *a *= inv);
-                row.iter_mut().skip(t + 1).for_each(|a| *a = T::ZERO);
+                let q = &seq[t * 3 * c + h * hs..][..hs];
                 let o = &mut out[(b * t_len + t) * c + h * hs..][..hs];
-                o.fill(T::ZERO);
-                for (t2, &a) in row.iter().enumerate().take(t + 1) {
-                    let v = &qkv[(b * t_len + t2) * 3 * c + 2 * c + h * hs..][..hs];
-                    for (y, &x) in o.iter_mut().zip(v) {
-                        *y += a * x;
-                    }
-                }
+                attend(o, &mut row[..=t], q, &seq[c + h * hs..], &seq[2 * c + h * hs..], 3 * c);
+                row[t + 1..].fill(T::ZERO);
             }
         }
+    }
+}
+
+/// One new position's attention over the cached keys and values of positions 0..P (its own included):
+/// out `[C]`, q `[C]`, keys and values `[P,C]`, `scores` scratch `[≥ P]`; the arithmetic of [`forward`]
+/// for that row, so a cached generation gives the logits of a full forward.
+pub fn forward_one<T: Float>(out: &mut [T], scores: &mut [T], q: &[T], keys: &[T], values: &[T], c: usize, nh: usize) {
+    let (hs, p) = (c / nh, keys.len() / c);
+    for h in 0..nh {
+        let o = &mut out[h * hs..][..hs];
+        attend(o, &mut scores[..p], &q[h * hs..][..hs], &keys[h * hs..], &values[h * hs..], c);
     }
 }
 
