@@ -2,6 +2,7 @@
 //! shapes, the rate the GEMMs alone would allow at the sgemm peak measured in the same run, and
 //! generation tokens/s.
 
+use std::path::Path;
 use std::time::Instant;
 
 use butterfly_gpt::{Gpt, GptConfig};
@@ -36,6 +37,11 @@ pub fn standard_shapes() -> Vec<LmShape> {
 pub struct LmRates {
     pub config: String,
     pub tokens_per_s: f64,
+    /// The same steps in PyTorch (None: not run).
+    pub torch_tokens_per_s: Option<f64>,
+    /// The largest relative difference between our losses and PyTorch's over [`RECORDED_STEPS`] steps
+    /// from the same initial parameters on the same batches (None: not run).
+    pub torch_loss_rel_diff: Option<f64>,
     /// Training tokens/s if the step cost only its GEMM FLOPs at the measured sgemm peak.
     pub gemm_limit_tokens_per_s: f64,
     /// Greedy generation of one sequence with the key/value cache (the prompt's own steps included).
@@ -54,20 +60,97 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Measures `shape` over `steps` training steps, `repeats` times, against `peak_gflops`.
-pub fn measure(shape: &LmShape, steps: usize, repeats: usize, peak_gflops: f64) -> Result<LmRates, LmError> {
+/// Steps whose losses are compared with PyTorch's.
+pub const RECORDED_STEPS: usize = 20;
+/// The constant learning rate of the benchmark's AdamW (β = (0.9, 0.999), decay 0.1 on 2-D weights).
+const LR: f32 = 1e-4;
+const TORCH_GPT: &str = include_str!("../../../bench/torch_gpt.py");
+
+fn adamw(gpt: &Gpt) -> Result<Optimizer<f32>, LmError> {
+    let decayed = gpt.table.tensors.iter().filter(|t| t.shape.len() == 2).map(|t| t.offset..t.offset + t.len()).collect();
+    Ok(Optimizer::new(OptimizerConfig::adamw(0.1), gpt.num_params())?.with_decayed_ranges(decayed)?)
+}
+
+/// Our losses over `batches` (each `[B, T+1]`: a row's first T tokens predict its last T) from `theta`.
+fn recorded_losses(shape: &LmShape, mut theta: Vec<f32>, batches: &[u32]) -> Result<Vec<f64>, LmError> {
+    let mut gpt = Gpt::new(shape.model)?;
+    let mut opt = adamw(&gpt)?;
+    let (b, t) = (shape.batch, shape.seq);
+    let mut grad = vec![0.0f32; theta.len()];
+    let mut losses = Vec::new();
+    for batch in batches.chunks_exact(b * (t + 1)) {
+        let tokens: Vec<u32> = batch.chunks_exact(t + 1).flat_map(|row| row[..t].to_vec()).collect();
+        let targets: Vec<u32> = batch.chunks_exact(t + 1).flat_map(|row| row[1..].to_vec()).collect();
+        losses.push(gpt.loss_and_grad(&theta, &tokens, &targets, t, &mut grad, false)?);
+        opt.step(&mut theta, &grad, LR as f64)?;
+    }
+    Ok(losses)
+}
+
+/// PyTorch's tokens/s and losses on the same model, parameters and batches (bench/torch_gpt.py).
+fn torch_side(
+    python: &Path,
+    shape: &LmShape,
+    theta: &[f32],
+    batches: &[u32],
+    steps: usize,
+    repeats: usize,
+    threads: usize,
+) -> Result<(f64, Vec<f64>), LmError> {
+    let dir = std::env::temp_dir().join(format!("butterfly-bench-lm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| LmError::Reference(format!("{}: {e}", dir.display())))?;
+    let (params, tokens) = (dir.join("params.safetensors"), dir.join("tokens.bin"));
+    crate::export(theta, &shape.model, &params)?;
+    let bytes: Vec<u8> = batches.iter().flat_map(|t| t.to_le_bytes()).collect();
+    butterfly_store::write_atomic(&tokens, &bytes)?;
+    let m = &shape.model;
+    let mut args = Vec::new();
+    for (name, value) in [
+        ("n_layer", m.n_layer),
+        ("n_head", m.n_head),
+        ("n_embd", m.n_embd),
+        ("vocab", m.vocab_size),
+        ("context", m.context),
+        ("batch", shape.batch),
+        ("seq", shape.seq),
+        ("steps", steps),
+        ("repeats", repeats),
+        ("threads", threads),
+        ("record", RECORDED_STEPS),
+    ] {
+        args.extend([format!("--{name}"), value.to_string()]);
+    }
+    args.extend(["--lr".into(), LR.to_string(), "--params".into(), params.display().to_string()]);
+    args.extend(["--tokens".into(), tokens.display().to_string()]);
+    let out = butterfly_envs::reference_python::run_script(python, TORCH_GPT, &args)
+        .map_err(|e| LmError::Reference(e.to_string()))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let rate = out["tokens_per_s"].as_f64().ok_or_else(|| LmError::Reference(format!("no tokens_per_s in {out}")))?;
+    let losses = out["losses"].as_array().map(|l| l.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default();
+    Ok((rate, losses))
+}
+
+/// Measures `shape` over `steps` training steps, `repeats` times, against `peak_gflops`; and PyTorch
+/// the same way when `torch` (a Python with torch) is given.
+pub fn measure(
+    shape: &LmShape,
+    steps: usize,
+    repeats: usize,
+    peak_gflops: f64,
+    torch: Option<(&Path, usize)>,
+) -> Result<LmRates, LmError> {
     let mut gpt = Gpt::new(shape.model)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let mut theta = gpt.table.init(&mut rng);
-    let decayed = gpt.table.tensors.iter().filter(|t| t.shape.len() == 2).map(|t| t.offset..t.offset + t.len()).collect();
-    let mut opt = Optimizer::new(OptimizerConfig::adamw(0.1), theta.len())?.with_decayed_ranges(decayed)?;
+    let theta0 = theta.clone();
+    let mut opt = adamw(&gpt)?;
     let n = shape.batch * shape.seq;
     let v = shape.model.vocab_size as u32;
     let tokens: Vec<u32> = (0..n + 1).map(|_| rng.random_range(0..v)).collect();
     let mut grad = vec![0.0f32; theta.len()];
     let mut step = |theta: &mut Vec<f32>| -> Result<(), LmError> {
         gpt.loss_and_grad(theta, &tokens[..n], &tokens[1..], shape.seq, &mut grad, false)?;
-        opt.step(theta, &grad, 1e-4)?;
+        opt.step(theta, &grad, LR as f64)?;
         Ok(())
     };
     step(&mut theta)?;
@@ -89,9 +172,26 @@ pub fn measure(shape: &LmShape, steps: usize, repeats: usize, peak_gflops: f64) 
         context.push(next as u32);
     }
     let sample_tokens_per_s = generated as f64 / start.elapsed().as_secs_f64();
+    let (torch_tokens_per_s, torch_loss_rel_diff) = match torch {
+        None => (None, None),
+        Some((python, threads)) => {
+            // The timed batch, then one batch per recorded step, each [B, T+1].
+            let count = (1 + RECORDED_STEPS) * shape.batch * (shape.seq + 1);
+            let batches: Vec<u32> = (0..count).map(|_| rng.random_range(0..v)).collect();
+            let (rate, theirs) = torch_side(python, shape, &theta0, &batches, steps, repeats, threads)?;
+            let ours = recorded_losses(shape, theta0, &batches[shape.batch * (shape.seq + 1)..])?;
+            if theirs.len() != ours.len() {
+                return Err(LmError::Reference(format!("{} losses from PyTorch, {} expected", theirs.len(), ours.len())));
+            }
+            let diff = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs() / b.abs()).fold(0.0, f64::max);
+            (Some(rate), Some(diff))
+        }
+    };
     Ok(LmRates {
         config: shape.name.clone(),
         tokens_per_s: median(rates),
+        torch_tokens_per_s,
+        torch_loss_rel_diff,
         gemm_limit_tokens_per_s: peak_gflops * 1e9 / train_flops_per_token(&shape.model, shape.seq),
         sample_tokens_per_s,
     })

@@ -17,6 +17,9 @@ pub enum LmError {
     #[error("{path}: {what}")]
     RunDir { path: PathBuf, what: String },
 
+    #[error("reference (PyTorch): {0}")]
+    Reference(String),
+
     #[error(transparent)]
     Gpt(#[from] butterfly_gpt::GptError),
 

@@ -9,8 +9,8 @@ use crate::show::show;
 
 #[derive(Args)]
 pub struct BenchLmArgs {
-    /// Print a JSON list of objects: `config`, `tokens_per_s`, `torch_tokens_per_s` (null: PyTorch is not
-    /// measured yet), `gemm_limit_tokens_per_s`, `sample_tokens_per_s`.
+    /// Print a JSON list of objects: `config`, `tokens_per_s`, `torch_tokens_per_s` and
+    /// `torch_loss_rel_diff` (null when torch is absent), `gemm_limit_tokens_per_s`, `sample_tokens_per_s`.
     #[arg(long)]
     json: bool,
     /// Training steps per measurement.
@@ -21,6 +21,9 @@ pub struct BenchLmArgs {
     repeats: usize,
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// A Python with torch (default: $BUTTERFLY_TORCH_PYTHON); absent: PyTorch is not measured.
+    #[arg(long, value_name = "PATH")]
+    torch_python: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
@@ -30,6 +33,9 @@ pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
     let mut peaks: Vec<f64> = (0..5).map(|_| butterfly_nn::bench::sgemm_gflops(1024, 10)).collect();
     peaks.sort_by(f64::total_cmp);
     let peak = peaks[2];
-    let rates = standard_shapes().iter().map(|s| measure(s, args.steps, args.repeats, peak)).collect::<Result<Vec<_>, _>>()?;
+    let python = args.torch_python.clone().or_else(|| std::env::var_os("BUTTERFLY_TORCH_PYTHON").map(Into::into));
+    let torch = python.as_deref().map(|p| (p, args.threads));
+    let rates =
+        standard_shapes().iter().map(|s| measure(s, args.steps, args.repeats, peak, torch)).collect::<Result<Vec<_>, _>>()?;
     show(args.json, &lm_bench_json(&rates), lm_bench_text(&rates, args.threads, peak))
 }
