@@ -3,7 +3,7 @@
 use butterfly_nn::{Activation, OptimizerConfig, Schedule};
 use serde::{Deserialize, Serialize};
 
-use butterfly_train::{Stabilizer, StabilizerSpec, Window};
+use butterfly_train::{StabilizerSpec, Window, check_training};
 
 use crate::ImitateError;
 
@@ -183,23 +183,11 @@ impl BcConfig {
         {
             return bad("eval.every, eval.initial_conditions, eval.horizon and eval.log_every must be ≥ 1");
         }
-        if self.eval.windows.iter().any(|w| w.length == 0 || w.start + w.length > self.steps) {
-            return bad("every eval window needs length ≥ 1 and must end by `steps`");
-        }
         if !(0.0..1.0).contains(&self.network.dropout) {
             return bad("network.dropout must be in [0, 1)");
         }
-        self.schedule.validate()?;
-        butterfly_nn::Optimizer::<f32>::new(self.optimizer, 1)?;
-        let mut names: Vec<String> = Vec::new();
-        for s in &self.stabilizers {
-            let name = s.build(&[])?.name().to_string();
-            if names.contains(&name) {
-                return Err(ImitateError::Config(format!("two stabilizers are named '{name}'")));
-            }
-            names.push(name);
-        }
-        Ok(())
+        let e = &self.eval;
+        Ok(check_training(self.steps, &e.windows, &self.schedule, self.optimizer, &self.stabilizers)?)
     }
 
     /// Checks, before anything is allocated, that the network, its minibatches and the evaluation

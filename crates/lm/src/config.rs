@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use butterfly_nn::{OptimizerConfig, Schedule};
-use butterfly_train::{Stabilizer, StabilizerSpec, Window};
+use butterfly_train::{StabilizerSpec, Window, check_training};
 use serde::{Deserialize, Serialize};
 
 use crate::LmError;
@@ -103,19 +103,6 @@ impl LmConfig {
         if e.every == 0 || e.val_batches == 0 || e.log_every == 0 {
             return bad("eval.every, eval.val_batches and eval.log_every must be ≥ 1".into());
         }
-        if e.windows.iter().any(|w| w.length == 0 || w.start + w.length > self.steps) {
-            return bad("every eval window needs length ≥ 1 and must end by `steps`".into());
-        }
-        self.schedule.validate()?;
-        butterfly_nn::Optimizer::<f32>::new(self.optimizer, 1)?;
-        let mut names: Vec<String> = Vec::new();
-        for s in &self.stabilizers {
-            let name = s.build(&[])?.name().to_string();
-            if names.contains(&name) {
-                return bad(format!("two stabilizers are named '{name}'"));
-            }
-            names.push(name);
-        }
-        Ok(())
+        Ok(check_training(self.steps, &e.windows, &self.schedule, self.optimizer, &self.stabilizers)?)
     }
 }

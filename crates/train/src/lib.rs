@@ -3,12 +3,14 @@
 //! gradient accumulation, stabilizers (EMA of the iterates, paper §4.1), evaluation cadence and windows,
 //! kept parameters, checkpoints and logs in a locked run directory.
 
+mod check;
 mod error;
 mod learner;
 mod logs;
 mod stabilizer;
 mod train_loop;
 
+pub use check::check_training;
 pub use error::TrainError;
 pub use learner::{Learner, TrainRng};
 pub use logs::{MetricsRow, TimingRow, ValidationRow};
