@@ -85,4 +85,28 @@ fn prepare_train_sample_export_and_bad_input() {
     std::fs::write(dir.join("empty.txt"), "  \n").unwrap();
     one_error(&butterfly(&["lm", "prepare", s(&dir.join("empty.txt")), "--out", s(&dir.join("p"))]), "holds no text");
     one_error(&butterfly(&["lm", "prepare", s(&dir.join("stories.txt")), "--format", "csv", "--out", s(&dir.join("p"))]), "csv");
+    // A prompt a character tokenizer cannot encode (its vocabulary holds no 'Z'), a context longer than the model's.
+    let chars = dir.join("chars");
+    ok(&butterfly(&["lm", "prepare", s(&dir.join("stories.txt")), "--format", "tinystories-txt", "--tokenizer", "char", "--out", s(&chars)]));
+    let char_config = dir.join("char.toml");
+    std::fs::write(&char_config, std::fs::read_to_string(&config).unwrap().replace(s(&data), s(&chars))).unwrap();
+    let char_run = dir.join("char-run");
+    ok(&butterfly(&["lm", "train", s(&char_config), "--out", s(&char_run)]));
+    one_error(&butterfly(&["lm", "sample", s(&char_run), "--prompt", "Zebra", "--tokens", "3"]), "not in the vocabulary");
+    let long = dir.join("long.toml");
+    std::fs::write(&long, std::fs::read_to_string(&config).unwrap().replace("seq_len = 16 ", "seq_len = 65 ")).unwrap();
+    one_error(&butterfly(&["lm", "train", s(&long), "--out", s(&dir.join("long"))]), "longer than model.context");
+    assert!(!dir.join("long").exists());
+    // An unreadable tokenizer.json and a truncated shard body: refused before a run directory is made.
+    std::fs::write(data.join("val.bin"), shard.iter().enumerate().map(|(i, &b)| if i == 0 { b ^ 1 } else { b }).collect::<Vec<_>>()).unwrap();
+    let tokenizer = std::fs::read(data.join("tokenizer.json")).unwrap();
+    std::fs::write(data.join("tokenizer.json"), "{\"model\": 1").unwrap();
+    one_error(&butterfly(&["lm", "train", s(&config), "--out", s(&dir.join("other"))]), "not a tokenizer.json");
+    std::fs::copy(data.join("tokenizer.json"), run.join("tokenizer.json")).unwrap();
+    one_error(&butterfly(&["lm", "sample", s(&run), "--prompt", "Once"]), "not a tokenizer.json");
+    std::fs::write(data.join("tokenizer.json"), &tokenizer).unwrap();
+    let train = std::fs::read(data.join("train.bin")).unwrap();
+    std::fs::write(data.join("train.bin"), &train[..train.len() - 3]).unwrap();
+    one_error(&butterfly(&["lm", "train", s(&config), "--out", s(&dir.join("other"))]), "truncated");
+    assert!(!dir.join("other").exists());
 }
