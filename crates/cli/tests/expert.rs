@@ -151,3 +151,8 @@ fn shipped_hopper_expert_reaches_its_recorded_return() {
 fn shipped_half_cheetah_expert_reaches_its_recorded_return() {
     shipped_expert_reaches_its_recorded_return("HalfCheetah-v4", 7000.0);
 }
+
+#[test]
+fn shipped_ant_expert_reaches_its_recorded_return() {
+    shipped_expert_reaches_its_recorded_return("Ant-v4", 3500.0);
+}
