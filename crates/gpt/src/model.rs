@@ -106,7 +106,7 @@ impl<T: Float> Worker<T> {
             (&mut s.d_fch, n * 4 * c),
             (&mut s.d_fch_gelu, n * 4 * c),
             (&mut s.d_logits, n * v),
-            (&mut s.row, c.max(seq)),
+            (&mut s.row, c.max(seq * seq)),
         ] {
             sized(buf, len);
         }

@@ -31,13 +31,18 @@ pub trait Float:
     fn exp(self) -> Self;
     fn ln(self) -> Self;
     fn tanh(self) -> Self;
+    /// `exp` for the GPT's elementwise ops: vectorizable and within a few ulp for f32
+    /// (`fast_math`), libm's for f64.
+    fn exp_fast(self) -> Self;
+    /// `tanh` likewise.
+    fn tanh_fast(self) -> Self;
     fn sqrt(self) -> Self;
     fn erf(self) -> Self;
     fn max(self, other: Self) -> Self;
 }
 
 macro_rules! impl_float {
-    ($t:ty, $erf:path) => {
+    ($t:ty, $erf:path, $exp_fast:path, $tanh_fast:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -61,6 +66,14 @@ macro_rules! impl_float {
             fn tanh(self) -> Self {
                 <$t>::tanh(self)
             }
+            #[inline(always)]
+            fn exp_fast(self) -> Self {
+                $exp_fast(self)
+            }
+            #[inline(always)]
+            fn tanh_fast(self) -> Self {
+                $tanh_fast(self)
+            }
             #[inline]
             fn sqrt(self) -> Self {
                 <$t>::sqrt(self)
@@ -77,5 +90,5 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, libm::erff);
-impl_float!(f64, libm::erf);
+impl_float!(f32, libm::erff, crate::fast_math::exp, crate::fast_math::tanh);
+impl_float!(f64, libm::erf, f64::exp, f64::tanh);

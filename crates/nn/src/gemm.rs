@@ -72,23 +72,43 @@ pub fn gemm_backend() -> &'static str {
     if cfg!(feature = "rust-gemm") { "gemm crate (pure Rust)" } else { "OpenBLAS (system)" }
 }
 
-/// A matrix operand: row-major storage of `rows × cols` (before the optional transpose).
+/// A matrix operand: row-major storage of `rows × cols` (before the optional transpose), rows
+/// `row_stride` elements apart (`cols` when `None`: dense).
 #[derive(Clone, Copy)]
 pub struct Operand<'a, T> {
     pub(crate) data: &'a [T],
     /// Read the stored matrix transposed.
     pub(crate) transposed: bool,
+    pub(crate) row_stride: Option<usize>,
 }
 
 impl<'a, T> Operand<'a, T> {
     /// The stored matrix as it is.
     pub fn plain(data: &'a [T]) -> Self {
-        Self { data, transposed: false }
+        Self { data, transposed: false, row_stride: None }
     }
 
     /// The stored matrix, read transposed.
     pub fn transposed(data: &'a [T]) -> Self {
-        Self { data, transposed: true }
+        Self { data, transposed: true, row_stride: None }
+    }
+
+    /// Stored rows `stride` elements apart: a block of columns of a wider matrix (e.g. one attention
+    /// head's channels in a row of q, k and v).
+    pub fn with_row_stride(self, stride: usize) -> Self {
+        Self { row_stride: Some(stride), ..self }
+    }
+
+    /// The stored row length and the leading dimension, for a logical `rows × cols` operand.
+    pub(crate) fn layout(&self, rows: usize, cols: usize) -> (usize, usize, usize) {
+        let (stored_rows, stored_cols) = if self.transposed { (cols, rows) } else { (rows, cols) };
+        (stored_rows, stored_cols, self.row_stride.unwrap_or(stored_cols))
+    }
+
+    /// Whether `data` holds every element of a logical `rows × cols` operand.
+    fn holds(&self, rows: usize, cols: usize) -> bool {
+        let (stored_rows, stored_cols, ld) = self.layout(rows, cols);
+        ld >= stored_cols && (stored_rows == 0 || self.data.len() >= (stored_rows - 1) * ld + stored_cols)
     }
 }
 
@@ -105,12 +125,29 @@ pub fn gemm<T: GemmScalar>(
     accumulate: bool,
     threads: usize,
 ) {
-    // Hard asserts: the unsafe kernels below read these extents.
-    assert!(a.data.len() >= m * k && b.data.len() >= k * n && c.len() >= m * n);
+    gemm_strided(m, n, k, a, b, c, n, accumulate, threads);
+}
+
+/// [`gemm`] with the rows of `c` `ldc` ≥ n elements apart (a block of columns of a wider matrix).
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_strided<T: GemmScalar>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Operand<'_, T>,
+    b: Operand<'_, T>,
+    c: &mut [T],
+    ldc: usize,
+    accumulate: bool,
+    threads: usize,
+) {
+    // Hard asserts: the unsafe kernels below read and write these extents.
+    assert!(a.holds(m, k) && b.holds(k, n), "a GEMM operand is shorter than its shape");
+    assert!(ldc >= n && (m == 0 || c.len() >= (m - 1) * ldc + n), "a GEMM output is shorter than its shape");
     if m == 0 || n == 0 {
         return;
     }
-    T::gemm_raw(m, n, k, a, b, c, accumulate, threads);
+    T::gemm_raw(m, n, k, a, b, c, ldc, accumulate, threads);
 }
 
 /// Makes the backend's own thread setting `threads` now. Call it on one thread before GEMMs run
@@ -133,6 +170,7 @@ pub trait GemmScalar: Sized {
         a: Operand<'_, Self>,
         b: Operand<'_, Self>,
         c: &mut [Self],
+        ldc: usize,
         accumulate: bool,
         threads: usize,
     );
@@ -143,9 +181,10 @@ mod backend {
     use super::{GemmScalar, Operand};
     use gemm::Parallelism;
 
-    /// (row stride, column stride) of a row-major `rows × cols` matrix, read transposed or not.
-    fn strides(cols_stored: usize, transposed: bool) -> (isize, isize) {
-        if transposed { (1, cols_stored as isize) } else { (cols_stored as isize, 1) }
+    /// (row stride, column stride) of a logical `rows × cols` operand, read transposed or not.
+    fn strides<T>(op: &Operand<'_, T>, rows: usize, cols: usize) -> (isize, isize) {
+        let ld = op.layout(rows, cols).2 as isize;
+        if op.transposed { (1, ld) } else { (ld, 1) }
     }
 
     macro_rules! impl_gemm {
@@ -158,11 +197,12 @@ mod backend {
                     a: Operand<'_, Self>,
                     b: Operand<'_, Self>,
                     c: &mut [Self],
+                    ldc: usize,
                     accumulate: bool,
                     threads: usize,
                 ) {
-                    let (a_rs, a_cs) = strides(if a.transposed { m } else { k }, a.transposed);
-                    let (b_rs, b_cs) = strides(if b.transposed { k } else { n }, b.transposed);
+                    let (a_rs, a_cs) = strides(&a, m, k);
+                    let (b_rs, b_cs) = strides(&b, k, n);
                     let par = if threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
                     // SAFETY: the caller checked that every operand holds its extent; strides match
                     // the row-major layouts described above.
@@ -173,7 +213,7 @@ mod backend {
                             k,
                             c.as_mut_ptr(),
                             1,
-                            n as isize,
+                            ldc as isize,
                             accumulate,
                             a.data.as_ptr(),
                             a_cs,
@@ -263,11 +303,12 @@ mod blas {
                     a: Operand<'_, Self>,
                     b: Operand<'_, Self>,
                     c: &mut [Self],
+                    ldc: usize,
                     accumulate: bool,
                     threads: usize,
                 ) {
-                    let lda = if a.transposed { m } else { k };
-                    let ldb = if b.transposed { k } else { n };
+                    let lda = a.layout(m, k).2;
+                    let ldb = b.layout(k, n).2;
                     let t = |x: bool| if x { TRANS } else { NO_TRANS };
                     sync_threads(threads);
                     // SAFETY: the caller checked every operand's extent; leading dims match the
@@ -287,7 +328,7 @@ mod blas {
                             ldb.max(1) as c_int,
                             if accumulate { 1.0 } else { 0.0 },
                             c.as_mut_ptr(),
-                            n as c_int,
+                            ldc as c_int,
                         )
                     }
                 }
@@ -296,4 +337,45 @@ mod blas {
     }
     impl_gemm!(f32, cblas_sgemm);
     impl_gemm!(f64, cblas_dgemm);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `a` stored `rows × cols` with rows `ld` apart, read transposed or not, at logical (i, j).
+    fn at(a: &[f64], transposed: bool, ld: usize, i: usize, j: usize) -> f64 {
+        if transposed { a[j * ld + i] } else { a[i * ld + j] }
+    }
+
+    #[test]
+    fn strided_and_transposed_operands_match_three_loops() {
+        let (m, n, k) = (5, 3, 4);
+        let fill = |len: usize, seed: f64| (0..len).map(|i| ((i as f64 + seed) * 0.37).sin()).collect::<Vec<_>>();
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            // Every operand sits in a wider matrix: rows 9 apart, and c's rows 7 apart.
+            let (lda, ldb, ldc) = (9, 9, 7);
+            let a = fill(9 * 9, 1.0);
+            let b = fill(9 * 9, 2.0);
+            let mut c = fill(m * ldc, 3.0);
+            let before = c.clone();
+            let op = |data, t: bool| if t { Operand::transposed(data) } else { Operand::plain(data) };
+            gemm_strided(m, n, k, op(&a[..], ta).with_row_stride(lda), op(&b[..], tb).with_row_stride(ldb), &mut c, ldc, true, 1);
+            for i in 0..m {
+                for j in 0..ldc {
+                    let want = before[i * ldc + j]
+                        + if j < n { (0..k).map(|p| at(&a, ta, lda, i, p) * at(&b, tb, ldb, p, j)).sum::<f64>() } else { 0.0 };
+                    assert!((c[i * ldc + j] - want).abs() < 1e-12, "({ta}, {tb}) at ({i}, {j})");
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "shorter than its shape")]
+    fn a_short_strided_operand_is_refused() {
+        let (a, b, mut c) = (vec![0.0f64; 10], vec![0.0f64; 4], vec![0.0f64; 4]);
+        // Two rows 8 apart need 8 + 2 = 10 elements: 9 is one short.
+        gemm_strided(2, 2, 2, Operand::plain(&a[..9]).with_row_stride(8), Operand::plain(&b[..]), &mut c, 2, false, 1);
+    }
 }

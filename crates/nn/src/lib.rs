@@ -15,6 +15,7 @@
 pub mod activation;
 pub mod bench;
 pub mod error;
+mod fast_math;
 pub mod float;
 mod gemm;
 mod helper;
@@ -30,7 +31,7 @@ pub mod schedule;
 pub use activation::Activation;
 pub use error::{NnError, Result};
 pub use float::Float;
-pub use gemm::{GemmScalar, Operand, gemm, gemm_backend, join_serial, num_threads, set_num_threads};
+pub use gemm::{GemmScalar, Operand, gemm, gemm_backend, gemm_strided, join_serial, num_threads, set_num_threads};
 pub use layout::{Layout, LinearSlot, MlpSpec, NamedTensor, NormSlot};
 pub use loss::mse;
 pub use mlp::Mlp;

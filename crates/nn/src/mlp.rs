@@ -229,16 +229,16 @@ impl<T: Float> Mlp<T> {
             let weight_job = |own_grad: &mut [T]| {
                 // dW = dzᵀ · x  ([out, batch] · [batch, in])
                 let (dw, db) = own_grad.split_at_mut(w_len);
-                let dz_t = Operand { data: dz, transposed: true };
-                let x_op = Operand { data: &x[..batch * l.in_dim], transposed: false };
+                let dz_t = Operand::transposed(dz);
+                let x_op = Operand::plain(&x[..batch * l.in_dim]);
                 gemm(l.out_dim, l.in_dim, batch, dz_t, x_op, dw, accumulate, gemm_threads);
                 if i == last {
                     add_column_sums(dz, l.out_dim, &mut db[..l.out_dim]);
                 }
             };
             // dx = dz · W  ([batch, out] · [out, in]), then through the layer below.
-            let weight = Operand { data: &theta[l.weight..l.weight + w_len], transposed: false };
-            let dz_op = Operand { data: dz, transposed: false };
+            let weight = Operand::plain(&theta[l.weight..l.weight + w_len]);
+            let dz_op = Operand::plain(dz);
             let mut input_job = || {
                 if i > 0 {
                     let dx = &mut next[..batch * l.in_dim];
@@ -320,8 +320,8 @@ fn linear_gemm<T: Float>(
         batch,
         n,
         k,
-        Operand { data: &x[..batch * k], transposed: false },
-        Operand { data: &theta[weight..weight + n * k], transposed: true },
+        Operand::plain(&x[..batch * k]),
+        Operand::transposed(&theta[weight..weight + n * k]),
         &mut z[..batch * n],
         false,
         threads,

@@ -1,58 +1,101 @@
 //! Causal multi-head self-attention over the packed q, k, v of every position.
 
-use butterfly_nn::Float;
+use butterfly_nn::{Float, Operand, gemm, gemm_strided};
+
+/// `Σ aᵢbᵢ` in eight interleaved partial sums, which the compiler keeps in vector registers (a single
+/// running sum is a chain of dependent adds).
+fn dot<T: Float>(a: &[T], b: &[T]) -> T {
+    let mut lanes = [T::ZERO; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let mut tail = T::ZERO;
+    for (&x, &y) in ca.remainder().iter().zip(cb.remainder()) {
+        tail += x * y;
+    }
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    let [l0, l1, l2, l3, l4, l5, l6, l7] = lanes;
+    ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7)) + tail
+}
+
+/// `y += a·x` over equal-length slices.
+fn axpy<T: Float>(y: &mut [T], a: T, x: &[T]) {
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// Softmax of `scale · scores` in place over `row` `[P]`.
+fn softmax_scaled<T: Float>(row: &mut [T], scale: T) {
+    let mut max = T::from_f64(f64::NEG_INFINITY);
+    for a in row.iter_mut() {
+        *a *= scale;
+        max = max.max(*a);
+    }
+    let mut sum = T::ZERO;
+    for a in row.iter_mut() {
+        *a = (*a - max).exp_fast();
+        sum += *a;
+    }
+    let inv = T::ONE / sum;
+    row.iter_mut().for_each(|a| *a *= inv);
+}
 
 /// One head of one position: `weights` `[P]` = softmax(q·kᵀ/√hs) over the positions 0..P and
 /// `out` `[hs]` = Σ weights·v, where position t2's key and value start at `keys[t2·stride]` and
 /// `values[t2·stride]`; q `[hs]`.
 fn attend<T: Float>(out: &mut [T], weights: &mut [T], q: &[T], keys: &[T], values: &[T], stride: usize) {
     let hs = q.len();
-    let scale = T::ONE / T::from_f64(hs as f64).sqrt();
-    let mut max = T::from_f64(f64::NEG_INFINITY);
     for (t2, a) in weights.iter_mut().enumerate() {
-        let mut dot = T::ZERO;
-        for (&x, &y) in q.iter().zip(&keys[t2 * stride..][..hs]) {
-            dot += x * y;
-        }
-        *a = dot * scale;
-        max = max.max(*a);
+        *a = dot(q, &keys[t2 * stride..][..hs]);
     }
-    let mut sum = T::ZERO;
-    for a in weights.iter_mut() {
-        *a = (*a - max).exp();
-        sum += *a;
-    }
-    let inv = T::ONE / sum;
-    weights.iter_mut().for_each(|a| *a *= inv);
+    softmax_scaled(weights, T::ONE / T::from_f64(hs as f64).sqrt());
     out.fill(T::ZERO);
     for (t2, &a) in weights.iter().enumerate() {
-        for (y, &x) in out.iter_mut().zip(&values[t2 * stride..][..hs]) {
-            *y += a * x;
-        }
+        axpy(out, a, &values[t2 * stride..][..hs]);
     }
+}
+
+/// The first channel of `part` (0 q, 1 k, 2 v) of head h in the first row of a sequence's qkv
+/// `[T,3C]`; its rows are 3C apart.
+fn head(part: usize, h: usize, c: usize, hs: usize) -> usize {
+    part * c + h * hs
+}
+
+/// Head h's `[T,hs]` block of `part` in a sequence's qkv `[T,3C]`, as a GEMM operand.
+fn head_operand<T>(seq: &[T], part: usize, h: usize, c: usize, hs: usize) -> Operand<'_, T> {
+    Operand::plain(&seq[head(part, h, c, hs)..]).with_row_stride(3 * c)
 }
 
 /// out `[B,T,C]` and att `[B,NH,T,T]` (the softmax weights, zero above the diagonal) from qkv
 /// `[B,T,3C]` (q, k, v one after the other in each row; head h reads channels h·hs..(h+1)·hs, hs = C/NH).
+/// Per sequence and head: S = Q·Kᵀ and out = A·V are GEMMs over the head's strided channels (the
+/// scores above the diagonal are computed and then zeroed: cheaper than scalar loops over a triangle).
 pub fn forward<T: Float>(out: &mut [T], att: &mut [T], qkv: &[T], b_len: usize, t_len: usize, c: usize, nh: usize) {
     let hs = c / nh;
+    let scale = T::ONE / T::from_f64(hs as f64).sqrt();
     for b in 0..b_len {
         let seq = &qkv[b * t_len * 3 * c..][..t_len * 3 * c];
         for h in 0..nh {
-            for t in 0..t_len {
-                let row = &mut att[((b * nh + h) * t_len + t) * t_len..][..t_len];
-                let q = &seq[t * 3 * c + h * hs..][..hs];
-                let o = &mut out[(b * t_len + t) * c + h * hs..][..hs];
-                attend(o, &mut row[..=t], q, &seq[c + h * hs..], &seq[2 * c + h * hs..], 3 * c);
-                row[t + 1..].fill(T::ZERO);
+            let a = &mut att[(b * nh + h) * t_len * t_len..][..t_len * t_len];
+            let keys = Operand::transposed(&seq[head(1, h, c, hs)..]).with_row_stride(3 * c);
+            gemm(t_len, t_len, hs, head_operand(seq, 0, h, c, hs), keys, a, false, 1);
+            for (t, row) in a.chunks_exact_mut(t_len).enumerate() {
+                let (live, masked) = row.split_at_mut(t + 1);
+                softmax_scaled(live, scale);
+                masked.fill(T::ZERO);
             }
+            let o = &mut out[b * t_len * c + h * hs..];
+            gemm_strided(t_len, hs, t_len, Operand::plain(a), head_operand(seq, 2, h, c, hs), o, c, false, 1);
         }
     }
 }
 
 /// One new position's attention over the cached keys and values of positions 0..P (its own included):
 /// out `[C]`, q `[C]`, keys and values `[P,C]`, `scores` scratch `[≥ P]`; the arithmetic of [`forward`]
-/// for that row, so a cached generation gives the logits of a full forward.
+/// for that row up to rounding, so a cached generation gives the logits of a full forward.
 pub fn forward_one<T: Float>(out: &mut [T], scores: &mut [T], q: &[T], keys: &[T], values: &[T], c: usize, nh: usize) {
     let (hs, p) = (c / nh, keys.len() / c);
     for h in 0..nh {
@@ -62,7 +105,8 @@ pub fn forward_one<T: Float>(out: &mut [T], scores: &mut [T], q: &[T], keys: &[T
 }
 
 /// Adds the gradient w.r.t. qkv `[B,T,3C]` from dout `[B,T,C]`, given the forward's att; `scratch`
-/// holds one row of T.
+/// holds T×T. Per sequence and head, four GEMMs: dA = dO·Vᵀ, dV += Aᵀ·dO, then through the softmax
+/// dS = A ⊙ (dA − Σ A·dA)/√hs row by row, dQ += dS·K and dK += dSᵀ·Q.
 #[allow(clippy::too_many_arguments)]
 pub fn backward<T: Float>(
     dqkv: &mut [T],
@@ -77,35 +121,23 @@ pub fn backward<T: Float>(
 ) {
     let hs = c / nh;
     let scale = T::ONE / T::from_f64(hs as f64).sqrt();
-    let datt = &mut scratch[..t_len];
+    let ds = &mut scratch[..t_len * t_len];
     for b in 0..b_len {
+        let (seq, dseq) = (&qkv[b * t_len * 3 * c..][..t_len * 3 * c], &mut dqkv[b * t_len * 3 * c..][..t_len * 3 * c]);
         for h in 0..nh {
-            for t in 0..t_len {
-                let row = &att[((b * nh + h) * t_len + t) * t_len..][..t_len];
-                let g = &dout[(b * t_len + t) * c + h * hs..][..hs];
-                // out = Σ att·v: gradients of the weights and of the values.
-                let mut weighted = T::ZERO;
-                for t2 in 0..=t {
-                    let base = (b * t_len + t2) * 3 * c + 2 * c + h * hs;
-                    let mut d = T::ZERO;
-                    for (i, &gi) in g.iter().enumerate() {
-                        d += qkv[base + i] * gi;
-                        dqkv[base + i] += row[t2] * gi;
-                    }
-                    datt[t2] = d;
-                    weighted += row[t2] * d;
-                }
-                // Softmax: d(pre)_j = att_j (datt_j − Σ att·datt); then pre = q·k · scale.
-                let q_base = (b * t_len + t) * 3 * c + h * hs;
-                for t2 in 0..=t {
-                    let dpre = row[t2] * (datt[t2] - weighted) * scale;
-                    let k_base = (b * t_len + t2) * 3 * c + c + h * hs;
-                    for i in 0..hs {
-                        dqkv[q_base + i] += qkv[k_base + i] * dpre;
-                        dqkv[k_base + i] += qkv[q_base + i] * dpre;
-                    }
-                }
+            let a = &att[(b * nh + h) * t_len * t_len..][..t_len * t_len];
+            let g = Operand::plain(&dout[b * t_len * c + h * hs..]).with_row_stride(c);
+            let values = Operand::transposed(&seq[head(2, h, c, hs)..]).with_row_stride(3 * c);
+            gemm(t_len, t_len, hs, g, values, ds, false, 1);
+            gemm_strided(t_len, hs, t_len, Operand::transposed(a), g, &mut dseq[head(2, h, c, hs)..], 3 * c, true, 1);
+            // Zero weights above the diagonal make those entries of dS zero.
+            for (d, w) in ds.chunks_exact_mut(t_len).zip(a.chunks_exact(t_len)) {
+                let weighted = dot(w, d);
+                d.iter_mut().zip(w).for_each(|(d, &w)| *d = w * (*d - weighted) * scale);
             }
+            let ds = &*ds;
+            gemm_strided(t_len, hs, t_len, Operand::plain(ds), head_operand(seq, 1, h, c, hs), &mut dseq[head(0, h, c, hs)..], 3 * c, true, 1);
+            gemm_strided(t_len, hs, t_len, Operand::transposed(ds), head_operand(seq, 0, h, c, hs), &mut dseq[head(1, h, c, hs)..], 3 * c, true, 1);
         }
     }
 }
@@ -156,7 +188,7 @@ mod tests {
             naive_forward(&mut out, qkv, b, t, c, nh);
             out.iter().zip(&dout).map(|(o, d)| o * d).sum::<f64>()
         };
-        let (mut dqkv, mut scratch) = (vec![0.0; qkv.len()], vec![0.0; t]);
+        let (mut dqkv, mut scratch) = (vec![0.0; qkv.len()], vec![0.0; t * t]);
         backward(&mut dqkv, &mut scratch, &dout, &qkv, &att, b, t, c, nh);
         grad_check(&qkv, &dqkv, f);
     }

@@ -8,7 +8,7 @@ pub fn forward<T: Float>(losses: &mut [T], probs: &mut [T], logits: &[T], target
         let max = z.iter().fold(T::from_f64(f64::NEG_INFINITY), |m, &x| m.max(x));
         let mut sum = T::ZERO;
         for (pi, &zi) in p.iter_mut().zip(z) {
-            *pi = (zi - max).exp();
+            *pi = (zi - max).exp_fast();
             sum += *pi;
         }
         let inv = T::ONE / sum;
