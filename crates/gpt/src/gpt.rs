@@ -3,7 +3,7 @@
 
 use butterfly_nn::{join_serial, num_threads};
 
-use crate::model::Worker;
+use crate::model::{Dropout, Worker};
 use crate::{GptConfig, GptError, ParamTable};
 
 pub struct Gpt {
@@ -43,7 +43,8 @@ impl Gpt {
     }
 
     /// The mean next-token cross-entropy of `targets` given `tokens` (both `[B, seq]`), and its
-    /// gradient written into `grad` (added to it when `accumulate`).
+    /// gradient written into `grad` (added to it when `accumulate`); in training mode with `dropout`.
+    #[allow(clippy::too_many_arguments)]
     pub fn loss_and_grad(
         &mut self,
         theta: &[f32],
@@ -52,8 +53,12 @@ impl Gpt {
         seq: usize,
         grad: &mut [f32],
         accumulate: bool,
+        dropout: Option<Dropout>,
     ) -> Result<f64, GptError> {
         self.check(theta, tokens, targets, seq)?;
+        if let Some(d) = dropout.filter(|d| !(0.0..1.0).contains(&d.p)) {
+            return Err(GptError::Input { what: format!("dropout p = {} is outside [0, 1)", d.p) });
+        }
         let batch = tokens.len() / seq;
         let dloss = 1.0 / tokens.len() as f32;
         if !accumulate {
@@ -63,7 +68,7 @@ impl Gpt {
         let [first, second] = &mut self.workers;
         if num_threads() < 2 || batch < 2 {
             first.resize(cfg, batch, seq);
-            let sum = first.forward(cfg, table, theta, tokens, Some(targets));
+            let sum = first.forward(cfg, table, theta, tokens, Some(targets), dropout.map(|d| (d, 0)));
             first.backward(cfg, table, theta, tokens, targets, dloss, grad);
             return Ok(sum / tokens.len() as f64);
         }
@@ -79,11 +84,11 @@ impl Gpt {
         let (mut sum0, mut sum1) = (0.0, 0.0);
         join_serial(
             || {
-                sum0 = first.forward(cfg, table, theta, tok0, Some(tar0));
+                sum0 = first.forward(cfg, table, theta, tok0, Some(tar0), dropout.map(|d| (d, 0)));
                 first.backward(cfg, table, theta, tok0, tar0, dloss, grad);
             },
             || {
-                sum1 = second.forward(cfg, table, theta, tok1, Some(tar1));
+                sum1 = second.forward(cfg, table, theta, tok1, Some(tar1), dropout.map(|d| (d, split / seq)));
                 second.backward(cfg, table, theta, tok1, tar1, dloss, second_grad);
             },
         );
@@ -98,7 +103,7 @@ impl Gpt {
         self.check(theta, tokens, tokens, tokens.len())?;
         let w = &mut self.workers[0];
         w.resize(&self.config, 1, tokens.len());
-        w.forward(&self.config, &self.table, theta, tokens, None);
+        w.forward(&self.config, &self.table, theta, tokens, None, None);
         Ok(&w.acts.logits)
     }
 
@@ -107,6 +112,6 @@ impl Gpt {
         self.check(theta, tokens, targets, seq)?;
         let w = &mut self.workers[0];
         w.resize(&self.config, tokens.len() / seq, seq);
-        Ok(w.forward(&self.config, &self.table, theta, tokens, Some(targets)) / tokens.len() as f64)
+        Ok(w.forward(&self.config, &self.table, theta, tokens, Some(targets), None) / tokens.len() as f64)
     }
 }

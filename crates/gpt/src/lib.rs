@@ -2,7 +2,7 @@
 //! of named offsets (nanoGPT's `state_dict` names and shapes), one activation struct sized for (B, T),
 //! and ops that are forward/backward pairs over slices. Token and position embeddings, pre-LayerNorm
 //! blocks of causal multi-head self-attention and a 4× MLP with tanh-approximate GELU, a final
-//! LayerNorm and a head tied to the token embedding.
+//! LayerNorm and a head tied to the token embedding; dropout in training where nanoGPT has it.
 
 mod config;
 mod decode;
@@ -16,6 +16,7 @@ pub use config::GptConfig;
 pub use decode::Decoder;
 pub use error::GptError;
 pub use gpt::Gpt;
+pub use model::Dropout;
 pub use params::{BlockOffsets, ParamTable, ParamTensor};
 
 #[cfg(test)]

@@ -81,10 +81,59 @@ fn recorded_losses(shape: &LmShape, mut theta: Vec<f32>, batches: &[u32]) -> Res
     for batch in batches.chunks_exact(b * (t + 1)) {
         let tokens: Vec<u32> = batch.chunks_exact(t + 1).flat_map(|row| row[..t].to_vec()).collect();
         let targets: Vec<u32> = batch.chunks_exact(t + 1).flat_map(|row| row[1..].to_vec()).collect();
-        losses.push(gpt.loss_and_grad(&theta, &tokens, &targets, t, &mut grad, false)?);
+        losses.push(gpt.loss_and_grad(&theta, &tokens, &targets, t, &mut grad, false, None)?);
         opt.step(&mut theta, &grad, LR as f64)?;
     }
     Ok(losses)
+}
+
+/// Little-endian bytes of tokens, as bench/torch_gpt.py reads them.
+pub(crate) fn token_bytes(tokens: &[u32]) -> Vec<u8> {
+    tokens.iter().flat_map(|t| t.to_le_bytes()).collect()
+}
+
+/// Runs bench/torch_gpt.py in `mode` on `model` from the parameters `theta` with batches of `batch` ×
+/// `seq`: each of `files` (flag, bytes) is written to a temporary directory and passed by its path.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_torch(
+    python: &Path,
+    mode: &str,
+    model: &GptConfig,
+    theta: &[f32],
+    (batch, seq, threads): (usize, usize, usize),
+    files: &[(&str, Vec<u8>)],
+    extra: &[(&str, String)],
+) -> Result<serde_json::Value, LmError> {
+    let dir = std::env::temp_dir().join(format!("butterfly-torch-gpt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| LmError::Reference(format!("{}: {e}", dir.display())))?;
+    let result = (|| {
+        let params = dir.join("params.safetensors");
+        crate::export(theta, model, &params)?;
+        let mut args = vec![mode.to_string(), "--params".into(), params.display().to_string()];
+        for (name, value) in [
+            ("n_layer", model.n_layer),
+            ("n_head", model.n_head),
+            ("n_embd", model.n_embd),
+            ("vocab", model.vocab_size),
+            ("context", model.context),
+            ("batch", batch),
+            ("seq", seq),
+            ("threads", threads),
+        ] {
+            args.extend([format!("--{name}"), value.to_string()]);
+        }
+        for (flag, bytes) in files {
+            let path = dir.join(format!("{flag}.bin"));
+            butterfly_store::write_atomic(&path, bytes)?;
+            args.extend([format!("--{flag}"), path.display().to_string()]);
+        }
+        for (flag, value) in extra {
+            args.extend([format!("--{flag}"), value.clone()]);
+        }
+        butterfly_envs::reference_python::run_script(python, TORCH_GPT, &args).map_err(|e| LmError::Reference(e.to_string()))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// PyTorch's tokens/s and losses on the same model, parameters and batches (bench/torch_gpt.py).
@@ -97,34 +146,11 @@ fn torch_side(
     repeats: usize,
     threads: usize,
 ) -> Result<(f64, Vec<f64>), LmError> {
-    let dir = std::env::temp_dir().join(format!("butterfly-bench-lm-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| LmError::Reference(format!("{}: {e}", dir.display())))?;
-    let (params, tokens) = (dir.join("params.safetensors"), dir.join("tokens.bin"));
-    crate::export(theta, &shape.model, &params)?;
-    let bytes: Vec<u8> = batches.iter().flat_map(|t| t.to_le_bytes()).collect();
-    butterfly_store::write_atomic(&tokens, &bytes)?;
-    let m = &shape.model;
-    let mut args = Vec::new();
-    for (name, value) in [
-        ("n_layer", m.n_layer),
-        ("n_head", m.n_head),
-        ("n_embd", m.n_embd),
-        ("vocab", m.vocab_size),
-        ("context", m.context),
-        ("batch", shape.batch),
-        ("seq", shape.seq),
-        ("steps", steps),
-        ("repeats", repeats),
-        ("threads", threads),
-        ("record", RECORDED_STEPS),
-    ] {
-        args.extend([format!("--{name}"), value.to_string()]);
-    }
-    args.extend(["--lr".into(), LR.to_string(), "--params".into(), params.display().to_string()]);
-    args.extend(["--tokens".into(), tokens.display().to_string()]);
-    let out = butterfly_envs::reference_python::run_script(python, TORCH_GPT, &args)
-        .map_err(|e| LmError::Reference(e.to_string()))?;
-    let _ = std::fs::remove_dir_all(&dir);
+    let extra = [("steps", steps), ("repeats", repeats), ("record", RECORDED_STEPS)].map(|(k, v)| (k, v.to_string()));
+    let mut extra = extra.to_vec();
+    extra.push(("lr", LR.to_string()));
+    let dims = (shape.batch, shape.seq, threads);
+    let out = run_torch(python, "bench", &shape.model, theta, dims, &[("tokens", token_bytes(batches))], &extra)?;
     let rate = out["tokens_per_s"].as_f64().ok_or_else(|| LmError::Reference(format!("no tokens_per_s in {out}")))?;
     let losses = out["losses"].as_array().map(|l| l.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default();
     Ok((rate, losses))
@@ -149,7 +175,7 @@ pub fn measure(
     let tokens: Vec<u32> = (0..n + 1).map(|_| rng.random_range(0..v)).collect();
     let mut grad = vec![0.0f32; theta.len()];
     let mut step = |theta: &mut Vec<f32>| -> Result<(), LmError> {
-        gpt.loss_and_grad(theta, &tokens[..n], &tokens[1..], shape.seq, &mut grad, false)?;
+        gpt.loss_and_grad(theta, &tokens[..n], &tokens[1..], shape.seq, &mut grad, false, None)?;
         opt.step(theta, &grad, LR as f64)?;
         Ok(())
     };

@@ -44,6 +44,9 @@ pub struct ModelConfig {
     pub n_embd: usize,
     /// The longest context (rows of the position embedding).
     pub context: usize,
+    /// Dropout probability in training (nanoGPT's four places); evaluation and sampling run without it.
+    #[serde(default)]
+    pub dropout: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +98,9 @@ impl LmConfig {
         let bad = |m: String| Err(LmError::Config(m));
         if self.steps == 0 || self.batch_size == 0 || self.seq_len == 0 || self.accumulation == 0 || self.threads == 0 {
             return bad("steps, batch_size, seq_len, accumulation and threads must be positive".into());
+        }
+        if !(0.0..1.0).contains(&self.model.dropout) {
+            return bad(format!("model.dropout = {} must be in [0, 1)", self.model.dropout));
         }
         if self.seq_len > self.model.context {
             return bad(format!("seq_len = {} is longer than model.context = {}", self.seq_len, self.model.context));

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use butterfly_gpt::Gpt;
+use butterfly_gpt::{Dropout, Gpt};
 use butterfly_store::{Checkpoint, Log, LogRow};
 use butterfly_train::{Learner, TrainRng, ValidationRow};
 use rand::Rng;
@@ -28,12 +28,20 @@ impl LogRow for IterateLossRow {
     }
 }
 
+/// Where each of `count` fixed validation sequences of `seq_len` (+1 target) starts in a validation
+/// text of `len` tokens: evenly spaced, so that they cover the whole text.
+pub(crate) fn validation_starts(len: usize, seq_len: usize, count: usize) -> Vec<usize> {
+    let room = len - seq_len - 1;
+    (0..count).map(|k| k * room / count.max(1)).collect()
+}
+
 pub struct LmLearner {
     pub gpt: Gpt,
     train: Vec<u32>,
     val: Vec<u32>,
     batch_size: usize,
     seq_len: usize,
+    dropout: f64,
     /// Start of each fixed validation sequence in `val`.
     val_starts: Vec<usize>,
     iterates: Log<IterateLossRow>,
@@ -51,15 +59,13 @@ impl LmLearner {
         val: Vec<u32>,
         batch_size: usize,
         seq_len: usize,
+        dropout: f64,
         val_batches: usize,
         iterates: Log<IterateLossRow>,
         inputs: Vec<(String, PathBuf)>,
     ) -> Self {
-        // Evenly spaced, so that the batches cover the whole validation text.
-        let sequences = val_batches * batch_size;
-        let room = val.len() - seq_len - 1;
-        let val_starts = (0..sequences).map(|k| k * room / sequences.max(1)).collect();
-        Self { gpt, train, val, batch_size, seq_len, val_starts, iterates, inputs, tokens: Vec::new(), targets: Vec::new() }
+        let val_starts = validation_starts(val.len(), seq_len, val_batches * batch_size);
+        Self { gpt, train, val, batch_size, seq_len, dropout, val_starts, iterates, inputs, tokens: Vec::new(), targets: Vec::new() }
     }
 
     fn fill(&mut self, starts: &[usize], from_val: bool) {
@@ -80,7 +86,9 @@ impl Learner for LmLearner {
         let room = self.train.len() - self.seq_len - 1;
         let starts: Vec<usize> = (0..self.batch_size).map(|_| rng.random_range(0..=room)).collect();
         self.fill(&starts, false);
-        Ok(self.gpt.loss_and_grad(theta, &self.tokens, &self.targets, self.seq_len, grad, accumulate)?)
+        // The masks' seed is drawn only with dropout on, so that runs without it keep their draws.
+        let dropout = (self.dropout > 0.0).then(|| Dropout { p: self.dropout, seed: rng.random() });
+        Ok(self.gpt.loss_and_grad(theta, &self.tokens, &self.targets, self.seq_len, grad, accumulate, dropout)?)
     }
 
     fn held_out_loss(&mut self, theta: &[f32]) -> Result<f64, LmError> {

@@ -12,6 +12,7 @@ pub mod prepare;
 mod sample;
 pub mod shard;
 pub mod tokenizer;
+pub mod torch_compare;
 mod trainer;
 
 pub use config::{EvalConfig, LmConfig, ModelConfig};

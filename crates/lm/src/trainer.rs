@@ -29,14 +29,14 @@ pub fn tokenizer_file(dir: &Path) -> Result<std::path::PathBuf, LmError> {
 }
 
 /// What a run reads, checked before its directory is made: tokenizer, shards, model and memory.
-struct Inputs {
+pub(crate) struct Inputs {
     tokenizer: std::path::PathBuf,
-    train: Vec<u32>,
-    val: Vec<u32>,
-    gpt: GptConfig,
+    pub train: Vec<u32>,
+    pub val: Vec<u32>,
+    pub gpt: GptConfig,
 }
 
-fn inputs(config: &LmConfig) -> Result<Inputs, LmError> {
+pub(crate) fn inputs(config: &LmConfig) -> Result<Inputs, LmError> {
     config.validate()?;
     let tokenizer = tokenizer_file(&config.data)?;
     let vocab_size = Tokenizer::load(&tokenizer)?.vocab_size();
@@ -111,7 +111,7 @@ impl LmTrainer {
             Start::Checkpointed => {
                 let ckpt = TrainLoop::<LmLearner>::checkpoint(&run, FORMAT)?;
                 let iterates = Log::open(run.path(), Some(&ckpt))?;
-                let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, vb, iterates, files);
+                let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, config.model.dropout, vb, iterates, files);
                 TrainLoop::resume(run, loop_config, learner, theta, &ckpt)?
             }
             Start::Fresh => {
@@ -129,7 +129,7 @@ impl LmTrainer {
                         return Err(e);
                     }
                 };
-                let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, vb, iterates, files);
+                let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, config.model.dropout, vb, iterates, files);
                 TrainLoop::fresh(run, loop_config, learner, theta, rng)?
             }
         };

@@ -91,6 +91,22 @@ fn prepare_train_resume_and_sample() {
         assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(cut.join(name)).unwrap(), "{name} differs");
     }
 
+    // With dropout: other training losses, the same bit-identical resume (the masks' seeds come from the
+    // checkpointed stream).
+    let with_dropout = || {
+        let mut c = config(&data, 120);
+        c.model.dropout = 0.1;
+        c
+    };
+    let (dropped, dropped_cut) = (dir.join("dropout"), dir.join("dropout-cut"));
+    LmTrainer::create(with_dropout(), &dropped).unwrap().run(None, |_| {}).unwrap();
+    LmTrainer::create(with_dropout(), &dropped_cut).unwrap().run(Some(70), |_| {}).unwrap();
+    LmTrainer::resume(&dropped_cut).unwrap().run(None, |_| {}).unwrap();
+    for name in ["metrics.csv", "validation.csv", "iterates.csv"] {
+        assert!(std::fs::read(dropped.join(name)).unwrap() == std::fs::read(dropped_cut.join(name)).unwrap(), "{name} differs");
+    }
+    assert_ne!(std::fs::read(dropped.join("metrics.csv")).unwrap(), std::fs::read(whole.join("metrics.csv")).unwrap());
+
     let spec = SampleSpec { variant: "ema".into(), step: None, prompt: "Once upon".into(), tokens: 30, temperature: 0.0, top_k: None, seed: 0 };
     let text = sample(&whole, &spec).unwrap();
     assert!(text.starts_with("Once upon") && text.chars().count() > 30, "{text}");

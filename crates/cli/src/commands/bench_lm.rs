@@ -2,7 +2,8 @@
 //! alone would allow at the sgemm peak measured in the same run, and generation tokens/s.
 
 use butterfly_lm::bench::{measure, standard_shapes};
-use butterfly_report::bench::{lm_bench_json, lm_bench_text};
+use butterfly_report::bench::{lm_bench_json, lm_bench_text, lm_validation_json, lm_validation_text};
+use anyhow::Context;
 use clap::Args;
 
 use crate::show::show;
@@ -24,6 +25,12 @@ pub struct BenchLmArgs {
     /// A Python with torch (default: $BUTTERFLY_TORCH_PYTHON); absent: PyTorch is not measured.
     #[arg(long, value_name = "PATH")]
     torch_python: Option<std::path::PathBuf>,
+    /// Instead: train this LM config's raw model in both engines from the same initial parameters on the
+    /// same batches of its prepared data, and compare the validation losses at its eval cadence (needs
+    /// torch; `--json`: `steps`, `tokens_per_step`, `curve` of [step, ours, PyTorch's], `max_rel_diff`,
+    /// `final_rel_diff`).
+    #[arg(long, value_name = "CONFIG")]
+    validate: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
@@ -34,6 +41,13 @@ pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
     peaks.sort_by(f64::total_cmp);
     let peak = peaks[2];
     let python = args.torch_python.clone().or_else(|| std::env::var_os("BUTTERFLY_TORCH_PYTHON").map(Into::into));
+    if let Some(path) = &args.validate {
+        let python = python.ok_or_else(|| anyhow::anyhow!("--validate needs PyTorch: pass --torch-python or set BUTTERFLY_TORCH_PYTHON"))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let config = butterfly_lm::LmConfig::from_toml(&text).with_context(|| format!("{}", path.display()))?;
+        let cmp = butterfly_lm::torch_compare::compare_validation(&config, &python, args.threads)?;
+        return show(args.json, &lm_validation_json(&cmp), lm_validation_text(&cmp, &path.display().to_string()));
+    }
     let torch = python.as_deref().map(|p| (p, args.threads));
     let rates =
         standard_shapes().iter().map(|s| measure(s, args.steps, args.repeats, peak, torch)).collect::<Result<Vec<_>, _>>()?;

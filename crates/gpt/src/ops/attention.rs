@@ -2,6 +2,8 @@
 
 use butterfly_nn::{Float, Operand, gemm, gemm_strided};
 
+use crate::ops::dropout;
+
 /// `Σ aᵢbᵢ` in eight interleaved partial sums, which the compiler keeps in vector registers (a single
 /// running sum is a chain of dependent adds).
 fn dot<T: Float>(a: &[T], b: &[T]) -> T {
@@ -71,15 +73,29 @@ fn head_operand<T>(seq: &[T], part: usize, h: usize, c: usize, hs: usize) -> Ope
 
 /// out `[B,T,C]` and att `[B,NH,T,T]` (the softmax weights, zero above the diagonal) from qkv
 /// `[B,T,3C]` (q, k, v one after the other in each row; head h reads channels h·hs..(h+1)·hs, hs = C/NH).
-/// Per sequence and head: S = Q·Kᵀ and out = A·V are GEMMs over the head's strided channels (the
-/// scores above the diagonal are computed and then zeroed: cheaper than scalar loops over a triangle).
-pub fn forward<T: Float>(out: &mut [T], att: &mut [T], qkv: &[T], b_len: usize, t_len: usize, c: usize, nh: usize) {
+/// With `dropout` = (mask, dropped), both `[B,NH,T,T]`: the weights times the mask go to `dropped` and
+/// weigh the values. Per sequence and head: S = Q·Kᵀ and out = A·V are GEMMs over the head's strided
+/// channels (the scores above the diagonal are computed and then zeroed: cheaper than scalar loops
+/// over a triangle).
+#[allow(clippy::too_many_arguments)]
+pub fn forward<T: Float>(
+    out: &mut [T],
+    att: &mut [T],
+    mut dropout: Option<(&[T], &mut [T])>,
+    qkv: &[T],
+    b_len: usize,
+    t_len: usize,
+    c: usize,
+    nh: usize,
+) {
     let hs = c / nh;
     let scale = T::ONE / T::from_f64(hs as f64).sqrt();
+    let tt = t_len * t_len;
     for b in 0..b_len {
         let seq = &qkv[b * t_len * 3 * c..][..t_len * 3 * c];
         for h in 0..nh {
-            let a = &mut att[(b * nh + h) * t_len * t_len..][..t_len * t_len];
+            let block = (b * nh + h) * tt;
+            let a = &mut att[block..][..tt];
             let keys = Operand::transposed(&seq[head(1, h, c, hs)..]).with_row_stride(3 * c);
             gemm(t_len, t_len, hs, head_operand(seq, 0, h, c, hs), keys, a, false, 1);
             for (t, row) in a.chunks_exact_mut(t_len).enumerate() {
@@ -87,8 +103,17 @@ pub fn forward<T: Float>(out: &mut [T], att: &mut [T], qkv: &[T], b_len: usize, 
                 softmax_scaled(live, scale);
                 masked.fill(T::ZERO);
             }
+            let weights: &[T] = match &mut dropout {
+                Some((mask, dropped)) => {
+                    let d = &mut dropped[block..][..tt];
+                    d.copy_from_slice(a);
+                    dropout::forward(d, &mask[block..][..tt]);
+                    d
+                }
+                None => a,
+            };
             let o = &mut out[b * t_len * c + h * hs..];
-            gemm_strided(t_len, hs, t_len, Operand::plain(a), head_operand(seq, 2, h, c, hs), o, c, false, 1);
+            gemm_strided(t_len, hs, t_len, Operand::plain(weights), head_operand(seq, 2, h, c, hs), o, c, false, 1);
         }
     }
 }
@@ -104,9 +129,10 @@ pub fn forward_one<T: Float>(out: &mut [T], scores: &mut [T], q: &[T], keys: &[T
     }
 }
 
-/// Adds the gradient w.r.t. qkv `[B,T,3C]` from dout `[B,T,C]`, given the forward's att; `scratch`
-/// holds T×T. Per sequence and head, four GEMMs: dA = dO·Vᵀ, dV += Aᵀ·dO, then through the softmax
-/// dS = A ⊙ (dA − Σ A·dA)/√hs row by row, dQ += dS·K and dK += dSᵀ·Q.
+/// Adds the gradient w.r.t. qkv `[B,T,3C]` from dout `[B,T,C]`, given the forward's att (and its
+/// dropout's mask and dropped weights); `scratch` holds T×T. Per sequence and head, four GEMMs: dA =
+/// dO·Vᵀ (times the mask), dV += Aᵀ·dO (the dropped A), then through the softmax dS = A ⊙ (dA − Σ A·dA)/√hs
+/// row by row, dQ += dS·K and dK += dSᵀ·Q.
 #[allow(clippy::too_many_arguments)]
 pub fn backward<T: Float>(
     dqkv: &mut [T],
@@ -114,6 +140,7 @@ pub fn backward<T: Float>(
     dout: &[T],
     qkv: &[T],
     att: &[T],
+    dropout: Option<(&[T], &[T])>,
     b_len: usize,
     t_len: usize,
     c: usize,
@@ -121,15 +148,24 @@ pub fn backward<T: Float>(
 ) {
     let hs = c / nh;
     let scale = T::ONE / T::from_f64(hs as f64).sqrt();
-    let ds = &mut scratch[..t_len * t_len];
+    let tt = t_len * t_len;
+    let ds = &mut scratch[..tt];
     for b in 0..b_len {
         let (seq, dseq) = (&qkv[b * t_len * 3 * c..][..t_len * 3 * c], &mut dqkv[b * t_len * 3 * c..][..t_len * 3 * c]);
         for h in 0..nh {
-            let a = &att[(b * nh + h) * t_len * t_len..][..t_len * t_len];
+            let block = (b * nh + h) * tt;
+            let a = &att[block..][..tt];
             let g = Operand::plain(&dout[b * t_len * c + h * hs..]).with_row_stride(c);
             let values = Operand::transposed(&seq[head(2, h, c, hs)..]).with_row_stride(3 * c);
             gemm(t_len, t_len, hs, g, values, ds, false, 1);
-            gemm_strided(t_len, hs, t_len, Operand::transposed(a), g, &mut dseq[head(2, h, c, hs)..], 3 * c, true, 1);
+            let weights = match dropout {
+                Some((mask, dropped)) => {
+                    dropout::forward(ds, &mask[block..][..tt]);
+                    &dropped[block..][..tt]
+                }
+                None => a,
+            };
+            gemm_strided(t_len, hs, t_len, Operand::transposed(weights), g, &mut dseq[head(2, h, c, hs)..], 3 * c, true, 1);
             // Zero weights above the diagonal make those entries of dS zero.
             for (d, w) in ds.chunks_exact_mut(t_len).zip(a.chunks_exact(t_len)) {
                 let weighted = dot(w, d);
@@ -180,7 +216,7 @@ mod tests {
         let mut r = Rand::new(5);
         let (qkv, dout) = (r.vec(b * t * 3 * c), r.vec(b * t * c));
         let (mut out, mut att, mut slow) = (vec![0.0; b * t * c], vec![0.0; b * nh * t * t], vec![0.0; b * t * c]);
-        forward(&mut out, &mut att, &qkv, b, t, c, nh);
+        forward(&mut out, &mut att, None, &qkv, b, t, c, nh);
         naive_forward(&mut slow, &qkv, b, t, c, nh);
         assert!(max_rel_diff(&out, &slow) < 1e-12);
         let f = |qkv: &[f64]| {
@@ -189,7 +225,7 @@ mod tests {
             out.iter().zip(&dout).map(|(o, d)| o * d).sum::<f64>()
         };
         let (mut dqkv, mut scratch) = (vec![0.0; qkv.len()], vec![0.0; t * t]);
-        backward(&mut dqkv, &mut scratch, &dout, &qkv, &att, b, t, c, nh);
+        backward(&mut dqkv, &mut scratch, &dout, &qkv, &att, None, b, t, c, nh);
         grad_check(&qkv, &dqkv, f);
     }
 }

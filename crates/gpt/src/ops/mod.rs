@@ -4,6 +4,7 @@
 
 pub mod attention;
 pub mod cross_entropy;
+pub mod dropout;
 pub mod encoder;
 pub mod gelu;
 pub mod layer_norm;

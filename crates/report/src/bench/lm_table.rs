@@ -1,6 +1,7 @@
 //! The table `butterfly bench lm` prints.
 
 use butterfly_lm::bench::LmRates;
+use butterfly_lm::torch_compare::ValidationComparison;
 
 /// One row per shape: training tokens/s (ours, PyTorch's, the ratio), the GEMM-limited rate and our share
 /// of it, generation tokens/s, and how far PyTorch's losses from the same start are from ours.
@@ -31,4 +32,27 @@ pub fn lm_bench_text(rates: &[LmRates], threads: usize, peak_gflops: f64) -> Str
 /// not measured), `gemm_limit_tokens_per_s`, `sample_tokens_per_s`.
 pub fn lm_bench_json(rates: &[LmRates]) -> serde_json::Value {
     serde_json::to_value(rates).expect("rates serialize")
+}
+
+/// The validation curves of one config trained by both engines, step by step.
+pub fn lm_validation_text(cmp: &ValidationComparison, config: &str) -> String {
+    let mut out = format!(
+        "{config}: {} steps × {} tokens, the same initial parameters, batches, AdamW, schedule and clipping in both engines\n\
+         {:>8} {:>12} {:>12} {:>10}\n",
+        cmp.steps, cmp.tokens_per_step, "step", "val loss", "PyTorch", "rel diff"
+    );
+    for &(step, ours, theirs) in &cmp.curve {
+        out.push_str(&format!("{step:>8} {ours:>12.5} {theirs:>12.5} {:>10.1e}\n", (ours - theirs).abs() / theirs.abs()));
+    }
+    out.push_str(&format!(
+        "largest relative difference {:.2e}, at the last step {:.2e} (goal: within 1e-2)\n",
+        cmp.max_rel_diff, cmp.final_rel_diff
+    ));
+    out
+}
+
+/// The `--json` object of the comparison: `steps`, `tokens_per_step`, `curve` ([step, ours, PyTorch's]),
+/// `max_rel_diff`, `final_rel_diff`.
+pub fn lm_validation_json(cmp: &ValidationComparison) -> serde_json::Value {
+    serde_json::to_value(cmp).expect("a comparison serializes")
 }
