@@ -1,6 +1,7 @@
 //! `butterfly`: train imitators, watch gradient variance amplification, and tame it.
 
 mod commands;
+mod config_file;
 mod progress;
 mod show;
 

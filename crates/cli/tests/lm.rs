@@ -93,13 +93,20 @@ fn prepare_train_sample_export_and_bad_input() {
     let char_run = dir.join("char-run");
     ok(&butterfly(&["lm", "train", s(&char_config), "--out", s(&char_run)]));
     one_error(&butterfly(&["lm", "sample", s(&char_run), "--prompt", "Zebra", "--tokens", "3"]), "not in the vocabulary");
-    let long = dir.join("long.toml");
-    std::fs::write(&long, std::fs::read_to_string(&config).unwrap().replace("seq_len = 16 ", "seq_len = 65 ")).unwrap();
-    one_error(&butterfly(&["lm", "train", s(&long), "--out", s(&dir.join("long"))]), "longer than model.context");
+    one_error(&butterfly(&["lm", "train", s(&config), "--set", "seq_len=65", "--out", s(&dir.join("long"))]), "longer than model.context");
     assert!(!dir.join("long").exists());
     // An unreadable tokenizer.json and a truncated shard body: refused before a run directory is made.
     shard[0] ^= 1; // the magic restored
     std::fs::write(data.join("val.bin"), &shard).unwrap();
+    // --set overrides: stored in the run's config; malformed ones and ones on a resume are one line.
+    let short = dir.join("short");
+    ok(&butterfly(&["lm", "train", s(&config), "--set", "steps=4", "--set", "eval.every = 2", "--out", s(&short)]));
+    let stored = std::fs::read_to_string(short.join("config.toml")).unwrap();
+    assert!(stored.contains("steps = 4") && stored.contains("every = 2"), "{stored}");
+    one_error(&butterfly(&["lm", "train", s(&config), "--set", "steps", "--out", s(&dir.join("o"))]), "--set steps: expected KEY=VALUE");
+    one_error(&butterfly(&["lm", "train", s(&config), "--set", "stepz=3", "--out", s(&dir.join("o"))]), "stepz");
+    one_error(&butterfly(&["lm", "train", "--resume", s(&short), "--set", "steps=9"]), "resumed run keeps");
+    assert!(!dir.join("o").exists());
     let tokenizer = std::fs::read(data.join("tokenizer.json")).unwrap();
     std::fs::write(data.join("tokenizer.json"), "{\"model\": 1").unwrap();
     one_error(&butterfly(&["lm", "train", s(&config), "--out", s(&dir.join("other"))]), "not a tokenizer.json");

@@ -19,6 +19,7 @@
 
 use std::path::{Path, PathBuf};
 
+use butterfly_train::merge;
 use serde::Deserialize;
 
 use crate::{BcConfig, ImitateError};
@@ -143,19 +144,6 @@ fn bad(path: &Path, what: String) -> ImitateError {
 
 fn flat(e: toml::de::Error) -> String {
     e.to_string().trim().replace('\n', " ")
-}
-
-/// Merges `set` into `table`: nested tables key by key, except tables with a `kind` (a different
-/// optimizer, decay or stabilizer has other keys), which replace, like every other value.
-fn merge(table: &mut toml::Table, set: &toml::Table) {
-    for (key, value) in set {
-        match (table.get_mut(key), value) {
-            (Some(toml::Value::Table(old)), toml::Value::Table(new)) if !new.contains_key("kind") => merge(old, new),
-            _ => {
-                table.insert(key.clone(), value.clone());
-            }
-        }
-    }
 }
 
 #[cfg(test)]

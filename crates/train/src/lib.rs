@@ -7,6 +7,7 @@ mod check;
 mod error;
 mod learner;
 mod logs;
+mod overrides;
 mod stabilizer;
 mod train_loop;
 
@@ -14,5 +15,6 @@ pub use check::check_training;
 pub use error::TrainError;
 pub use learner::{Learner, TrainRng};
 pub use logs::{MetricsRow, TimingRow, ValidationRow};
+pub use overrides::{apply_overrides, merge, parse_override};
 pub use stabilizer::{Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
 pub use train_loop::{LoopConfig, Progress, TrainLoop, Window, params_file};

@@ -30,6 +30,8 @@ pub struct TrainArgs {
     #[arg(long, value_name = "STEP")]
     stop_at: Option<u64>,
     #[command(flatten)]
+    overrides: crate::config_file::ConfigArgs,
+    #[command(flatten)]
     assets: AssetsArg,
 }
 
@@ -62,9 +64,12 @@ pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let assets = args.assets.assets.as_deref();
     let mut trainer = match (&args.resume, &args.config, &args.out) {
-        (Some(dir), _, _) => BcTrainer::resume(dir, assets)?,
+        (Some(dir), _, _) => {
+            crate::config_file::refuse_on_resume(&args.overrides)?;
+            BcTrainer::resume(dir, assets)?
+        }
         (None, Some(config), Some(out)) => {
-            let text = std::fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
+            let text = crate::config_file::read_config(config, &args.overrides)?;
             let config = BcConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?;
             eprintln!("collecting expert data for {} ...", config.env);
             BcTrainer::create(config, out, assets)?

@@ -31,6 +31,8 @@ pub struct BenchLmArgs {
     /// `final_rel_diff`).
     #[arg(long, value_name = "CONFIG")]
     validate: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    overrides: crate::config_file::ConfigArgs,
 }
 
 pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
@@ -43,7 +45,7 @@ pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
     let python = args.torch_python.clone().or_else(|| std::env::var_os("BUTTERFLY_TORCH_PYTHON").map(Into::into));
     if let Some(path) = &args.validate {
         let python = python.ok_or_else(|| anyhow::anyhow!("--validate needs PyTorch: pass --torch-python or set BUTTERFLY_TORCH_PYTHON"))?;
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = crate::config_file::read_config(path, &args.overrides)?;
         let config = butterfly_lm::LmConfig::from_toml(&text).with_context(|| format!("{}", path.display()))?;
         let cmp = butterfly_lm::torch_compare::compare_validation(&config, &python, args.threads)?;
         return show(args.json, &lm_validation_json(&cmp), lm_validation_text(&cmp, &path.display().to_string()));

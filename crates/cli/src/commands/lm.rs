@@ -84,6 +84,8 @@ pub struct TrainArgs {
     /// Stop after this many updates (the run can be resumed later).
     #[arg(long, value_name = "STEP")]
     stop_at: Option<u64>,
+    #[command(flatten)]
+    overrides: crate::config_file::ConfigArgs,
 }
 
 #[derive(Args)]
@@ -157,9 +159,12 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let mut trainer = match (&args.resume, &args.config, &args.out) {
-        (Some(dir), _, _) => LmTrainer::resume(dir)?,
+        (Some(dir), _, _) => {
+            crate::config_file::refuse_on_resume(&args.overrides)?;
+            LmTrainer::resume(dir)?
+        }
         (None, Some(config), Some(out)) => {
-            let text = std::fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
+            let text = crate::config_file::read_config(config, &args.overrides)?;
             LmTrainer::create(LmConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?, out)?
         }
         _ => unreachable!("clap requires CONFIG and --out, or --resume"),
