@@ -74,7 +74,7 @@ pub fn compare_validation(config: &LmConfig, python: &Path, threads: usize) -> R
         gpt.loss_and_grad(&theta, &tokens, &targets, t, &mut grad, false, None)?;
         opt.step(&mut theta, &grad, lrs[k])?;
         let done = k as u64 + 1;
-        if done % config.eval.every == 0 || done == steps {
+        if done.is_multiple_of(config.eval.every) || done == steps {
             ours.push((done, val_loss(&mut gpt, &theta)?));
         }
     }

@@ -96,7 +96,7 @@ impl LmTrainer {
             steps: config.steps,
             accumulation: config.accumulation,
             optimizer: config.optimizer,
-            schedule: config.schedule.clone(),
+            schedule: config.schedule,
             stabilizers: config.stabilizers.clone(),
             eval_every: config.eval.every,
             log_every: config.eval.log_every,
