@@ -118,3 +118,48 @@ fn prepare_train_sample_export_and_bad_input() {
     one_error(&butterfly(&["lm", "train", s(&config), "--out", s(&dir.join("other"))]), "truncated");
     assert!(!dir.join("other").exists());
 }
+
+#[test]
+fn flipflop_generate_prepare_train_score_and_bad_files() {
+    let dir = scratch("flipflop");
+    let f = |name: &str| dir.join(name);
+    ok(&butterfly(&["lm", "flipflop", "generate", "--p", "0.8", "--length", "8", "--count", "300", "--out", s(&f("train.txt"))]));
+    ok(&butterfly(&["lm", "flipflop", "generate", "--p", "0.98", "--length", "8", "--count", "20", "--seed", "1", "--out", s(&f("sparse.txt"))]));
+    let text = std::fs::read_to_string(f("train.txt")).unwrap();
+    assert_eq!(text.lines().count(), 300);
+    assert!(text.lines().all(|l| l.len() == 16 && l.starts_with('w')));
+    one_error(&butterfly(&["lm", "flipflop", "generate", "--out", s(&f("train.txt"))]), "exists");
+    assert_eq!(std::fs::read_to_string(f("train.txt")).unwrap(), text, "nothing overwritten");
+
+    let data = f("data");
+    ok(&butterfly(&["lm", "prepare", s(&f("train.txt")), "--format", "flipflop", "--out", s(&data)]));
+    let config = f("ff.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data = \"{}\"\nsteps = 20\nbatch_size = 4\nseq_len = 16\n[model]\nn_layer = 1\nn_head = 2\nn_embd = 8\ncontext = 17\n\
+             [schedule]\nlr = 1e-3\n[[stabilizers]]\nkind = \"ema\"\nname = \"ema\"\nalpha = 0.7\ngamma_min = 0.01\n[eval]\nevery = 10\nval_batches = 2\nlog_every = 5\n",
+            s(&data)
+        ),
+    )
+    .unwrap();
+    let run = f("run");
+    ok(&butterfly(&["lm", "train", s(&config), "--out", s(&run)]));
+    let out = ok(&butterfly(&["lm", "score", s(&run), "--variant", "ema", "--flipflop", s(&f("sparse.txt")), "--json"]));
+    let score: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sparse = std::fs::read_to_string(f("sparse.txt")).unwrap();
+    let reads = sparse.lines().flat_map(|l| l.as_bytes().chunks_exact(2)).filter(|p| p[0] == b'r').count();
+    assert_eq!((score["sequences"].as_u64(), score["reads"].as_u64()), (Some(20), Some(reads as u64)));
+    let rate = score["error_rate"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&rate) && score["read_errors"].as_u64().unwrap() as f64 == (rate * reads as f64).round());
+
+    // Malformed files: one line naming the line and the offence; a sequence longer than the context.
+    for (content, want) in [("w1i0\nw1x0\n", "line 2: pair 1: unknown instruction 'x'"), ("w1i\n", "3 characters"), ("i1w0\n", "first instruction")] {
+        std::fs::write(f("bad.txt"), content).unwrap();
+        one_error(&butterfly(&["lm", "score", s(&run), "--flipflop", s(&f("bad.txt"))]), want);
+        one_error(&butterfly(&["lm", "prepare", s(&f("bad.txt")), "--format", "flipflop", "--out", s(&f("bad-data"))]), want);
+        assert!(!f("bad-data").exists());
+    }
+    std::fs::write(f("long.txt"), "w1".repeat(9) + "\n").unwrap();
+    one_error(&butterfly(&["lm", "score", s(&run), "--flipflop", s(&f("long.txt"))]), "need a context of 19");
+}

@@ -1,5 +1,6 @@
 //! Documents from corpus files: TinyStories' `*.txt` (stories separated by `<|endoftext|>`), its JSON
-//! shards (a list of objects with a `story` field), and plain text (one document per file).
+//! shards (a list of objects with a `story` field), plain text (one document per file), and flip-flop
+//! files (one checked sequence per line, each a document).
 
 use std::path::Path;
 
@@ -12,6 +13,7 @@ pub enum CorpusFormat {
     TinystoriesTxt,
     TinystoriesJson,
     Text,
+    Flipflop,
 }
 
 impl std::str::FromStr for CorpusFormat {
@@ -21,7 +23,8 @@ impl std::str::FromStr for CorpusFormat {
             "tinystories-txt" => Ok(Self::TinystoriesTxt),
             "tinystories-json" => Ok(Self::TinystoriesJson),
             "text" => Ok(Self::Text),
-            _ => Err(format!("unknown corpus format '{s}' (tinystories-txt, tinystories-json, text)")),
+            "flipflop" => Ok(Self::Flipflop),
+            _ => Err(format!("unknown corpus format '{s}' (tinystories-txt, tinystories-json, text, flipflop)")),
         }
     }
 }
@@ -33,6 +36,9 @@ struct Story {
 
 /// The documents of one file, each stripped of surrounding whitespace; empty ones are dropped.
 pub fn read_documents(path: &Path, format: CorpusFormat) -> Result<Vec<String>, LmError> {
+    if format == CorpusFormat::Flipflop {
+        return crate::flipflop::read(path);
+    }
     let bad = |what: String| LmError::Corpus { path: path.to_path_buf(), what };
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read as UTF-8 text: {e}")))?;
     let docs: Vec<String> = match format {
@@ -43,6 +49,7 @@ pub fn read_documents(path: &Path, format: CorpusFormat) -> Result<Vec<String>, 
             .map(|s| s.story.trim().to_string())
             .collect(),
         CorpusFormat::Text => vec![text.trim().to_string()],
+        CorpusFormat::Flipflop => unreachable!("read above"),
     };
     let docs: Vec<String> = docs.into_iter().filter(|d| !d.is_empty()).collect();
     if docs.is_empty() {

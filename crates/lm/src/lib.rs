@@ -7,6 +7,7 @@ mod config;
 pub mod corpus;
 mod error;
 mod export;
+pub mod flipflop;
 mod learner;
 pub mod prepare;
 mod sample;

@@ -5,10 +5,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use butterfly_lm::corpus::CorpusFormat;
-use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, SampleSpec, export, load_variant, prepare, sample};
+use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, SampleSpec, export, flipflop, load_variant, prepare, sample};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::progress::Progress;
+use crate::show::show;
 
 #[derive(Subcommand)]
 pub enum LmCommand {
@@ -20,6 +21,52 @@ pub enum LmCommand {
     Sample(SampleArgs),
     /// Write a run's parameters in nanoGPT's state_dict layout (safetensors) for PyTorch.
     Export(ExportArgs),
+    /// The flip-flop language FFL(p): generate sequences (train on them with `prepare --format flipflop`).
+    #[command(subcommand)]
+    Flipflop(FlipflopCommand),
+    /// Score a run's greedy predictions at every read of a flip-flop file.
+    Score(ScoreArgs),
+}
+
+#[derive(Subcommand)]
+pub enum FlipflopCommand {
+    /// Write COUNT sequences of LENGTH instruction–bit pairs of FFL(P), one per line (`w1i0r1…`).
+    Generate(FlipflopGenerateArgs),
+}
+
+#[derive(Args)]
+pub struct FlipflopGenerateArgs {
+    /// Probability of an ignore; writes and reads share the rest equally (0.8 for training).
+    #[arg(long, default_value_t = 0.8)]
+    p: f64,
+    /// Instruction–bit pairs per sequence (2 × LENGTH tokens).
+    #[arg(long, default_value_t = 256)]
+    length: usize,
+    #[arg(long, default_value_t = 1000)]
+    count: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The text file to write (must not exist).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct ScoreArgs {
+    /// An LM run directory trained on flip-flop text.
+    run: PathBuf,
+    /// `raw` or a stabilizer's name.
+    #[arg(long, default_value = "raw")]
+    variant: String,
+    /// The evaluation step whose parameters to score (default: the last kept).
+    #[arg(long)]
+    step: Option<u64>,
+    /// A flip-flop file (from `lm flipflop generate`).
+    #[arg(long, value_name = "FILE")]
+    flipflop: PathBuf,
+    /// Print the score as JSON: `sequences`, `reads`, `read_errors`, `error_rate`, `all_correct`.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -51,7 +98,7 @@ pub struct PrepareArgs {
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// `tinystories-txt` (stories separated by <|endoftext|>), `tinystories-json` (a list of objects with a
-    /// `story`), or `text` (one document per file).
+    /// `story`), `text` (one document per file), or `flipflop` (one checked sequence per line).
     #[arg(long, default_value = "text")]
     format: CorpusFormat,
     #[arg(long, value_enum, default_value = "char")]
@@ -140,6 +187,20 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
             export(&theta, &config, &args.out)?;
             println!("{} ({} parameters) → {}", args.variant, theta.len(), args.out.display());
             Ok(())
+        }
+        LmCommand::Flipflop(FlipflopCommand::Generate(args)) => {
+            anyhow::ensure!(!args.out.exists(), "{} exists: choose another --out or remove it", args.out.display());
+            let sequences = flipflop::generate(args.p, args.length, args.count, args.seed)?;
+            butterfly_store::write_atomic(&args.out, (sequences.join("\n") + "\n").as_bytes())?;
+            println!("{} sequences of FFL({}) × {} pairs → {}", args.count, args.p, args.length, args.out.display());
+            Ok(())
+        }
+        LmCommand::Score(args) => {
+            let (theta, config, tokenizer) = load_variant(&args.run, &args.variant, args.step)?;
+            let sequences = flipflop::read(&args.flipflop)?;
+            let score = flipflop::score_model(&theta, config, &tokenizer, &sequences)?;
+            let what = format!("{} {}", args.run.display(), args.variant);
+            show(args.json, &serde_json::to_value(&score)?, butterfly_report::flipflop_score_text(&score, &what))
         }
         LmCommand::Sample(args) => {
             let spec = SampleSpec {

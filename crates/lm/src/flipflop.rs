@@ -1,0 +1,217 @@
+//! The flip-flop language FFL(p) (Liu, Ash, Goel, Krishnamurthy and Zhang, 2023): T instruction–bit pairs,
+//! instructions write / ignore / read with probabilities ((1 − p)/2, p, (1 − p)/2), the first always a
+//! write, and the bit after a read equal to the last written bit. Every read is a prediction with one
+//! right answer, so a model's read errors are an exactly scored long-horizon reward.
+//! Text form: one sequence per line, `w1i0r1…`.
+
+use std::path::Path;
+
+use butterfly_gpt::{Gpt, GptConfig};
+use rand::{Rng, SeedableRng};
+
+use crate::LmError;
+use crate::tokenizer::Tokenizer;
+
+/// `count` sequences of `length` pairs of FFL(`p`), from `seed`.
+pub fn generate(p: f64, length: usize, count: usize, seed: u64) -> Result<Vec<String>, LmError> {
+    if !(0.0..=1.0).contains(&p) {
+        return Err(LmError::Config(format!("flip-flop p = {p} must be in [0, 1]")));
+    }
+    if length == 0 || count == 0 {
+        return Err(LmError::Config("flip-flop --length and --count must be ≥ 1".into()));
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let sequences = (0..count)
+        .map(|_| {
+            let mut text = String::with_capacity(2 * length);
+            let mut last = '0';
+            for k in 0..length {
+                let u: f64 = rng.random();
+                let instruction = if k == 0 || u < (1.0 - p) / 2.0 {
+                    'w'
+                } else if u < (1.0 - p) / 2.0 + p {
+                    'i'
+                } else {
+                    'r'
+                };
+                let bit = if instruction == 'r' { last } else if rng.random::<bool>() { '1' } else { '0' };
+                if instruction == 'w' {
+                    last = bit;
+                }
+                text.push(instruction);
+                text.push(bit);
+            }
+            text
+        })
+        .collect();
+    Ok(sequences)
+}
+
+/// Checks one sequence against the definition; the error names the first offence (pair k counts from 0).
+pub fn check(sequence: &str) -> Result<(), String> {
+    let chars: Vec<char> = sequence.chars().collect();
+    if chars.is_empty() || !chars.len().is_multiple_of(2) {
+        return Err(format!("{} characters: a sequence is instruction–bit pairs", chars.len()));
+    }
+    let mut last = None;
+    for (k, pair) in chars.chunks_exact(2).enumerate() {
+        let (instruction, bit) = (pair[0], pair[1]);
+        if bit != '0' && bit != '1' {
+            return Err(format!("pair {k}: bit '{bit}' is not 0 or 1"));
+        }
+        match instruction {
+            'w' => last = Some(bit),
+            'i' => {}
+            'r' if k == 0 => return Err("pair 0: the first instruction must be a write".into()),
+            'r' if last != Some(bit) => {
+                return Err(format!("pair {k}: read gives {bit}, the last write was {}", last.unwrap_or('?')));
+            }
+            'r' => {}
+            other => return Err(format!("pair {k}: unknown instruction '{other}' (w, i or r)")),
+        }
+        if k == 0 && instruction != 'w' {
+            return Err("pair 0: the first instruction must be a write".into());
+        }
+    }
+    Ok(())
+}
+
+/// The sequences of a flip-flop file, each checked; an error names the line.
+pub fn read(path: &Path) -> Result<Vec<String>, LmError> {
+    let bad = |what: String| LmError::Corpus { path: path.to_path_buf(), what };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let mut sequences = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        check(line).map_err(|e| bad(format!("line {}: {e}", n + 1)))?;
+        sequences.push(line.to_string());
+    }
+    if sequences.is_empty() {
+        return Err(bad("holds no flip-flop sequence".into()));
+    }
+    Ok(sequences)
+}
+
+/// A model's greedy predictions at every read of a set of sequences.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FlipflopScore {
+    pub sequences: usize,
+    pub reads: usize,
+    pub read_errors: usize,
+    /// read_errors / reads (0 when there are no reads).
+    pub error_rate: f64,
+    /// The fraction of sequences with every read right.
+    pub all_correct: f64,
+}
+
+/// Scores `predict` — the next-token predictions after each position of a token sequence — on
+/// `sequences`: at each read, the prediction after the `r` must be the bit that follows it. A
+/// sequence is fed as the corpus feeds documents, after an end-of-text token.
+pub fn score(
+    sequences: &[String],
+    tokenizer: &Tokenizer,
+    mut predict: impl FnMut(&[u32]) -> Result<Vec<u32>, LmError>,
+) -> Result<FlipflopScore, LmError> {
+    let (mut reads, mut errors, mut perfect) = (0, 0, 0);
+    for sequence in sequences {
+        let mut tokens = vec![tokenizer.end_of_text()];
+        tokens.extend(tokenizer.encode(sequence)?);
+        // Inputs: everything but the last bit; prediction j is of token j + 1.
+        let predicted = predict(&tokens[..tokens.len() - 1])?;
+        let mut wrong = 0;
+        for (k, pair) in sequence.as_bytes().chunks_exact(2).enumerate() {
+            if pair[0] == b'r' {
+                // The 'r' of pair k is token 1 + 2k; its bit, token 2 + 2k.
+                reads += 1;
+                wrong += usize::from(predicted[1 + 2 * k] != tokens[2 + 2 * k]);
+            }
+        }
+        errors += wrong;
+        perfect += usize::from(wrong == 0);
+    }
+    Ok(FlipflopScore {
+        sequences: sequences.len(),
+        reads,
+        read_errors: errors,
+        error_rate: if reads == 0 { 0.0 } else { errors as f64 / reads as f64 },
+        all_correct: perfect as f64 / sequences.len() as f64,
+    })
+}
+
+/// [`score`] with a GPT's greedy (argmax) predictions from one forward per sequence.
+pub fn score_model(theta: &[f32], config: GptConfig, tokenizer: &Tokenizer, sequences: &[String]) -> Result<FlipflopScore, LmError> {
+    let longest = sequences.iter().map(|s| s.len()).max().unwrap_or(0);
+    if longest > config.context {
+        return Err(LmError::Config(format!(
+            "flip-flop sequences of {longest} tokens (+1 end-of-text) need a context of {}; the model's is {}",
+            longest + 1,
+            config.context
+        )));
+    }
+    let mut gpt = Gpt::new(config)?;
+    let v = config.vocab_size;
+    score(sequences, tokenizer, |tokens| {
+        let logits = gpt.logits(theta, tokens)?;
+        Ok(logits.chunks_exact(v).map(|row| (0..v).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0) as u32).collect())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_sequences_follow_the_definition_and_its_probabilities() {
+        let seqs = generate(0.8, 256, 40, 3).unwrap();
+        assert_eq!(seqs.len(), 40);
+        for s in &seqs {
+            assert_eq!(s.len(), 512);
+            check(s).unwrap();
+        }
+        let all: String = seqs.concat();
+        let count = |c: u8| all.as_bytes().chunks_exact(2).filter(|p| p[0] == c).count() as f64 / (40.0 * 256.0);
+        assert!((count(b'i') - 0.8).abs() < 0.02 && (count(b'r') - 0.1).abs() < 0.015, "{} {}", count(b'i'), count(b'r'));
+        assert_eq!(generate(0.8, 256, 40, 3).unwrap(), seqs, "the seed fixes the sequences");
+        // Edge cases: p = 1 is a write then only ignores; p = 0 has no ignores.
+        let ones = generate(1.0, 50, 5, 1).unwrap();
+        assert!(ones.iter().all(|s| s.starts_with('w') && s.as_bytes().chunks_exact(2).skip(1).all(|p| p[0] == b'i')));
+        let zeros = generate(0.0, 50, 5, 1).unwrap();
+        assert!(zeros.iter().all(|s| check(s).is_ok() && !s.contains('i')));
+        assert!(generate(1.5, 4, 1, 0).is_err() && generate(0.5, 0, 1, 0).is_err());
+    }
+
+    #[test]
+    fn the_checker_names_each_offence() {
+        check("w1i0r1w0r0").unwrap();
+        let err = |s: &str| check(s).unwrap_err();
+        assert!(err("w1i0r0").contains("pair 2: read gives 0, the last write was 1"), "a wrong bit");
+        // A read answers the last write before it, not a later one.
+        assert!(err("w1r0w0").contains("pair 1"));
+        assert!(err("i0w1").contains("first instruction"));
+        assert!(err("r1w1").contains("first instruction"));
+        assert!(err("w1x0").contains("unknown instruction 'x'"));
+        assert!(err("w1i").contains("3 characters"));
+        assert!(err("w2").contains("bit '2'"));
+    }
+
+    #[test]
+    fn scores_count_wrong_reads_exactly() {
+        let tok = Tokenizer::train_char(&["w0w1i0i1r0r1".to_string()]);
+        let seqs = vec!["w1i0r1w0r0".to_string(), "w0r0".to_string()];
+        // A predictor that always says 1: right at the first sequence's first read, wrong at its second
+        // and at the second sequence's only read.
+        let one = tok.encode("1").unwrap()[0];
+        let s = score(&seqs, &tok, |t| Ok(vec![one; t.len()])).unwrap();
+        assert_eq!((s.reads, s.read_errors, s.all_correct), (3, 2, 0.0));
+        // One that copies the true next token everywhere is perfect.
+        let s = score(&seqs, &tok, |t| {
+            let text = seqs.iter().find(|q| q.len() == t.len()).unwrap();
+            Ok(tok.encode(text).unwrap())
+        })
+        .unwrap();
+        assert_eq!((s.read_errors, s.error_rate, s.all_correct), (0, 0.0, 1.0));
+    }
+}
