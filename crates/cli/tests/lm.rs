@@ -153,6 +153,15 @@ fn flipflop_generate_prepare_train_score_and_bad_files() {
     let rate = score["error_rate"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&rate) && score["read_errors"].as_u64().unwrap() as f64 == (rate * reads as f64).round());
 
+    // Every kept step (10, 20) × every variant (raw, ema), with the accuracy's oscillation per variant.
+    let out = ok(&butterfly(&["lm", "score", s(&run), "--all-steps", "--flipflop", s(&f("sparse.txt")), "--json"]));
+    let all: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let steps: Vec<(u64, &str)> = all["steps"].as_array().unwrap().iter().map(|r| (r["step"].as_u64().unwrap(), r["variant"].as_str().unwrap())).collect();
+    assert_eq!(steps, [(10, "raw"), (10, "ema"), (20, "raw"), (20, "ema")]);
+    let last_ema = &all["steps"][3];
+    assert_eq!(last_ema["read_errors"], score["read_errors"], "the last kept step is the default of a single score");
+    assert_eq!(all["summary"][1]["variant"], "ema");
+
     // Malformed files: one line naming the line and the offence; a sequence longer than the context.
     for (content, want) in [("w1i0\nw1x0\n", "line 2: pair 1: unknown instruction 'x'"), ("w1i\n", "3 characters"), ("i1w0\n", "first instruction")] {
         std::fs::write(f("bad.txt"), content).unwrap();

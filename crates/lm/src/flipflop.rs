@@ -159,6 +159,35 @@ pub fn score_model(theta: &[f32], config: GptConfig, tokenizer: &Tokenizer, sequ
     })
 }
 
+/// One variant's score at one kept step of a run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StepScore {
+    pub step: u64,
+    pub variant: String,
+    #[serde(flatten)]
+    pub score: FlipflopScore,
+}
+
+/// Every variant at every step whose parameters the run kept (its evaluation cadence), scored on
+/// `sequences`: the read error of every evaluated iterate, raw and stabilized.
+pub fn score_run(run: &Path, sequences: &[String]) -> Result<Vec<StepScore>, LmError> {
+    let mut rows = Vec::new();
+    for step in crate::sample::kept_steps(run) {
+        let file = butterfly_store::TensorFile::load(&run.join(butterfly_train::params_file(step)))?;
+        let mut variants: Vec<String> = file.tensors.keys().cloned().collect();
+        // Raw first, then the stabilizers by name.
+        variants.sort_by_key(|v| (v != "raw", v.clone()));
+        for variant in variants {
+            let (theta, config, tokenizer) = crate::load_variant(run, &variant, Some(step))?;
+            rows.push(StepScore { step, variant, score: score_model(&theta, config, &tokenizer, sequences)? });
+        }
+    }
+    if rows.is_empty() {
+        return Err(LmError::RunDir { path: run.to_path_buf(), what: "kept no parameters yet: train it first".into() });
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
-//! The line `butterfly lm score` prints.
+//! What `butterfly lm score` prints: one score, or every kept step of a run with GVA metrics.
 
-use butterfly_lm::flipflop::FlipflopScore;
+use butterfly_lm::flipflop::{FlipflopScore, StepScore};
+
+use crate::Oscillation;
 
 /// `what`: reads, wrong reads and their rate, and the share of sequences read without a mistake.
 pub fn flipflop_score_text(s: &FlipflopScore, what: &str) -> String {
@@ -12,4 +14,74 @@ pub fn flipflop_score_text(s: &FlipflopScore, what: &str) -> String {
         s.error_rate,
         100.0 * s.all_correct
     )
+}
+
+/// One variant's read-accuracy curve over the second half of a run's kept steps, with the GVA metrics
+/// of a return curve (the "expert" is a perfect reader: accuracy 1).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FlipflopSummary {
+    pub variant: String,
+    pub from_step: u64,
+    pub mean_error_rate: f64,
+    pub oscillation: Option<Oscillation>,
+}
+
+/// The per-variant summaries of `rows` (every variant at every kept step).
+pub fn flipflop_summaries(rows: &[StepScore]) -> Vec<FlipflopSummary> {
+    let mut steps: Vec<u64> = rows.iter().map(|r| r.step).collect();
+    steps.dedup();
+    let from_step = steps[steps.len() / 2];
+    let mut variants: Vec<&str> = Vec::new();
+    for r in rows {
+        if !variants.contains(&r.variant.as_str()) {
+            variants.push(&r.variant);
+        }
+    }
+    variants
+        .into_iter()
+        .map(|v| {
+            let errors: Vec<f64> = rows.iter().filter(|r| r.variant == v && r.step >= from_step).map(|r| r.score.error_rate).collect();
+            let accuracy: Vec<f64> = errors.iter().map(|e| 1.0 - e).collect();
+            FlipflopSummary {
+                variant: v.to_string(),
+                from_step,
+                mean_error_rate: errors.iter().sum::<f64>() / errors.len() as f64,
+                oscillation: Oscillation::of(&accuracy, 1.0),
+            }
+        })
+        .collect()
+}
+
+/// The read error rate of every variant at every kept step, then the summaries.
+pub fn flipflop_run_text(rows: &[StepScore], what: &str) -> String {
+    let summaries = flipflop_summaries(rows);
+    let names: Vec<&str> = summaries.iter().map(|s| s.variant.as_str()).collect();
+    let mut out = format!("{what}: read error rate at every kept step\n{:>8}", "step");
+    for n in &names {
+        out.push_str(&format!(" {n:>12}"));
+    }
+    out.push('\n');
+    let mut steps: Vec<u64> = rows.iter().map(|r| r.step).collect();
+    steps.dedup();
+    for step in steps {
+        out.push_str(&format!("{step:>8}"));
+        for n in &names {
+            let e = rows.iter().find(|r| r.step == step && r.variant == *n).map(|r| r.score.error_rate);
+            out.push_str(&e.map_or(format!(" {:>12}", "-"), |e| format!(" {e:>12.4}")));
+        }
+        out.push('\n');
+    }
+    for s in &summaries {
+        let o = s.oscillation.map_or("-".to_string(), |o| {
+            format!("osc {:.4}, spread {:.4}, below half right {:.0} %", o.osc, o.spread, 100.0 * o.collapse)
+        });
+        out.push_str(&format!("{:<12} from step {}: mean error rate {:.4}; accuracy {o}\n", s.variant, s.from_step, s.mean_error_rate));
+    }
+    out
+}
+
+/// `--json`: `{"steps": [{step, variant, sequences, reads, read_errors, error_rate, all_correct}], "summary":
+/// [{variant, from_step, mean_error_rate, oscillation}]}`.
+pub fn flipflop_run_json(rows: &[StepScore]) -> serde_json::Value {
+    serde_json::json!({ "steps": rows, "summary": flipflop_summaries(rows) })
 }

@@ -30,7 +30,7 @@ pub use compare::write_comparison;
 pub use csv_table::CsvTable;
 pub use error::ReportError;
 pub use expert_eval::{expert_eval_json, expert_eval_text};
-pub use flipflop_score::flipflop_score_text;
+pub use flipflop_score::{FlipflopSummary, flipflop_run_json, flipflop_run_text, flipflop_score_text, flipflop_summaries};
 pub use heatmap::{Heatmaps, Surface};
 pub use landscape::{LandscapeFiles, landscape_heatmaps, write_landscape};
 pub use landscape_section::append_landscape_section;

@@ -64,7 +64,12 @@ pub struct ScoreArgs {
     /// A flip-flop file (from `lm flipflop generate`).
     #[arg(long, value_name = "FILE")]
     flipflop: PathBuf,
-    /// Print the score as JSON: `sequences`, `reads`, `read_errors`, `error_rate`, `all_correct`.
+    /// Score every variant at every step whose parameters the run kept (its evaluation cadence), with
+    /// the oscillation of the read accuracy over the second half.
+    #[arg(long, conflicts_with_all = ["variant", "step"])]
+    all_steps: bool,
+    /// Print JSON: `sequences`, `reads`, `read_errors`, `error_rate`, `all_correct`; with --all-steps
+    /// `{"steps": [...], "summary": [{variant, from_step, mean_error_rate, oscillation}]}`.
     #[arg(long)]
     json: bool,
 }
@@ -196,8 +201,13 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
             Ok(())
         }
         LmCommand::Score(args) => {
-            let (theta, config, tokenizer) = load_variant(&args.run, &args.variant, args.step)?;
             let sequences = flipflop::read(&args.flipflop)?;
+            if args.all_steps {
+                let rows = flipflop::score_run(&args.run, &sequences)?;
+                let what = format!("{} on {}", args.run.display(), args.flipflop.display());
+                return show(args.json, &butterfly_report::flipflop_run_json(&rows), butterfly_report::flipflop_run_text(&rows, &what));
+            }
+            let (theta, config, tokenizer) = load_variant(&args.run, &args.variant, args.step)?;
             let score = flipflop::score_model(&theta, config, &tokenizer, &sequences)?;
             let what = format!("{} {}", args.run.display(), args.variant);
             show(args.json, &serde_json::to_value(&score)?, butterfly_report::flipflop_score_text(&score, &what))
