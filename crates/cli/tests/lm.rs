@@ -66,6 +66,17 @@ fn prepare_train_sample_export_and_bad_input() {
     assert!(out.contains("validation loss ema"), "{out}");
     let text = ok(&butterfly(&["lm", "sample", s(&run), "--prompt", "Once upon", "--tokens", "20", "--variant", "ema"]));
     assert!(text.starts_with("Once upon"), "{text}");
+    // Bifurcations between the kept steps 15 and 30, raw and EMA; a window longer than the context is one line.
+    let out = ok(&butterfly(&["lm", "bifurcate", s(&run), "--prompts", "4", "--prompt-tokens", "4", "--tokens", "8", "--json"]));
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for (row, variant) in rows.iter().zip(["raw", "ema"]) {
+        assert_eq!((row["variant"].as_str(), row["from_step"].as_u64(), row["step"].as_u64()), (Some(variant), Some(15), Some(30)));
+        let first = row["first_difference"].as_f64().unwrap();
+        assert!((0.0..=8.0).contains(&first) && (0.0..=1.0).contains(&row["teacher_forced"].as_f64().unwrap()));
+    }
+    one_error(&butterfly(&["lm", "bifurcate", s(&run), "--prompt-tokens", "60", "--tokens", "8"]), "must fit the context (64)");
     let exported = dir.join("model.safetensors");
     ok(&butterfly(&["lm", "export", s(&run), "--out", s(&exported)]));
     let file = TensorFile::load(&exported).unwrap();

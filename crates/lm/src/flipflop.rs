@@ -155,7 +155,7 @@ pub fn score_model(theta: &[f32], config: GptConfig, tokenizer: &Tokenizer, sequ
     let v = config.vocab_size;
     score(sequences, tokenizer, |tokens| {
         let logits = gpt.logits(theta, tokens)?;
-        Ok(logits.chunks_exact(v).map(|row| (0..v).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0) as u32).collect())
+        Ok(logits.chunks_exact(v).map(crate::sample::argmax).collect())
     })
 }
 

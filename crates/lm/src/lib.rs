@@ -3,6 +3,7 @@
 //! training loop, and sampling.
 
 pub mod bench;
+pub mod bifurcation;
 mod config;
 pub mod corpus;
 mod error;

@@ -112,13 +112,24 @@ impl Generator {
     }
 }
 
+/// The most likely token (ties to the lowest id).
+pub(crate) fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    for (k, &x) in logits.iter().enumerate() {
+        if x > logits[best] {
+            best = k;
+        }
+    }
+    best as u32
+}
+
 /// The next token from its logits: the argmax (ties to the lowest id), or a draw from the softmax at
 /// `temperature` over the `top_k` best.
 fn choose(logits: &[f32], temperature: f64, top_k: Option<usize>, rng: &mut impl Rng) -> u32 {
     let mut order: Vec<usize> = (0..logits.len()).collect();
     order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
     if temperature <= 0.0 {
-        return order[0] as u32;
+        return argmax(logits);
     }
     order.truncate(top_k.unwrap_or(order.len()).max(1));
     let max = logits[order[0]] as f64;

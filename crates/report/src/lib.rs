@@ -6,6 +6,7 @@
 
 mod bc_report;
 mod bc_run;
+mod bifurcation_table;
 pub mod bench;
 mod compare;
 mod csv_table;
@@ -26,6 +27,7 @@ mod theory;
 
 pub use bc_report::{RunSummary, VariantSummary, write_bc_report};
 pub use bc_run::{BcRun, VariantCurves};
+pub use bifurcation_table::bifurcation_text;
 pub use compare::write_comparison;
 pub use csv_table::CsvTable;
 pub use error::ReportError;

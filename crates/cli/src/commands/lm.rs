@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use butterfly_lm::bifurcation::{BifurcationSpec, bifurcations};
 use butterfly_lm::corpus::CorpusFormat;
 use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, SampleSpec, export, flipflop, load_variant, prepare, sample};
 use clap::{Args, Subcommand, ValueEnum};
@@ -26,6 +27,28 @@ pub enum LmCommand {
     Flipflop(FlipflopCommand),
     /// Score a run's greedy predictions at every read of a flip-flop file.
     Score(ScoreArgs),
+    /// Butterfly effects in generation: greedy continuations of fixed validation prompts by consecutive
+    /// kept iterates (first difference, differing tokens, edit distance) beside their teacher-forced
+    /// disagreement, and the ratio (amplification).
+    Bifurcate(BifurcateArgs),
+}
+
+#[derive(Args)]
+pub struct BifurcateArgs {
+    /// An LM run directory.
+    run: PathBuf,
+    /// Prompts cut from the validation split at evenly spaced places.
+    #[arg(long, default_value_t = 32)]
+    prompts: usize,
+    #[arg(long, default_value_t = 16)]
+    prompt_tokens: usize,
+    /// Greedy tokens after each prompt (prompt + tokens ≤ the model's context).
+    #[arg(long, default_value_t = 48)]
+    tokens: usize,
+    /// Print a JSON list of rows: `variant`, `from_step`, `step`, `first_difference`, `diverged`,
+    /// `differing_fraction`, `edit_distance`, `teacher_forced`, `amplification`.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -211,6 +234,12 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
             let score = flipflop::score_model(&theta, config, &tokenizer, &sequences)?;
             let what = format!("{} {}", args.run.display(), args.variant);
             show(args.json, &serde_json::to_value(&score)?, butterfly_report::flipflop_score_text(&score, &what))
+        }
+        LmCommand::Bifurcate(args) => {
+            let spec = BifurcationSpec { prompts: args.prompts, prompt_tokens: args.prompt_tokens, tokens: args.tokens };
+            let rows = bifurcations(&args.run, &spec)?;
+            let text = butterfly_report::bifurcation_text(&rows, &args.run.display().to_string(), args.tokens);
+            show(args.json, &serde_json::to_value(&rows)?, text)
         }
         LmCommand::Sample(args) => {
             let spec = SampleSpec {

@@ -1,0 +1,179 @@
+//! Butterfly effects in generation (paper §4.2, Figure 4 bottom): greedy continuations of a fixed prompt
+//! set by consecutive kept iterates, how soon and how much they differ, beside the one-step surrogate —
+//! how often the same two iterates' argmax next tokens differ on validation text (teacher forcing). Their
+//! ratio is the amplification of a small change of the parameters by the model's own feedback loop.
+
+use std::path::Path;
+
+use butterfly_gpt::{Gpt, GptConfig};
+
+use crate::learner::validation_starts;
+use crate::prepare::VAL_SHARD;
+use crate::sample::{Generator, argmax, kept_steps};
+use crate::{LmConfig, LmError, load_variant, shard};
+
+/// The first position where `a` and `b` differ (a missing token differs); None when equal.
+pub fn first_difference(a: &[u32], b: &[u32]) -> Option<usize> {
+    let n = a.len().max(b.len());
+    (0..n).find(|&i| a.get(i) != b.get(i))
+}
+
+/// The fraction of the max(|a|, |b|) positions where they differ.
+pub fn differing_fraction(a: &[u32], b: &[u32]) -> f64 {
+    let n = a.len().max(b.len());
+    if n == 0 {
+        return 0.0;
+    }
+    (0..n).filter(|&i| a.get(i) != b.get(i)).count() as f64 / n as f64
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions) over max(|a|, |b|).
+pub fn normalized_edit_distance(a: &[u32], b: &[u32]) -> f64 {
+    let n = a.len().max(b.len());
+    if n == 0 {
+        return 0.0;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut row = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        row[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            row[j + 1] = (prev[j] + usize::from(x != y)).min(prev[j + 1] + 1).min(row[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut row);
+    }
+    prev[b.len()] as f64 / n as f64
+}
+
+/// `tokens` greedy tokens after `prompt`.
+pub fn greedy(theta: &[f32], config: GptConfig, prompt: &[u32], tokens: usize) -> Result<Vec<u32>, LmError> {
+    let mut generator = Generator::new(config)?;
+    let mut seq = prompt.to_vec();
+    for _ in 0..tokens {
+        let next = argmax(generator.logits(theta, &seq)?);
+        seq.push(next);
+    }
+    Ok(seq[prompt.len()..].to_vec())
+}
+
+/// The argmax next token at every position of each of `windows` (each a token sequence ≤ context).
+fn teacher_forced(gpt: &mut Gpt, theta: &[f32], windows: &[Vec<u32>]) -> Result<Vec<u32>, LmError> {
+    let v = gpt.config.vocab_size;
+    let mut out = Vec::new();
+    for w in windows {
+        out.extend(gpt.logits(theta, w)?.chunks_exact(v).map(argmax));
+    }
+    Ok(out)
+}
+
+/// What to compare.
+#[derive(Debug, Clone)]
+pub struct BifurcationSpec {
+    /// Prompts cut from the validation split at evenly spaced places.
+    pub prompts: usize,
+    pub prompt_tokens: usize,
+    /// Greedy tokens generated after each prompt (H).
+    pub tokens: usize,
+}
+
+/// One variant between two consecutive kept steps.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BifurcationRow {
+    pub variant: String,
+    pub from_step: u64,
+    pub step: u64,
+    /// Mean over the prompts of the first differing position (H when the continuations agree).
+    pub first_difference: f64,
+    /// Share of the prompts whose continuations differ at all.
+    pub diverged: f64,
+    pub differing_fraction: f64,
+    pub edit_distance: f64,
+    /// How often the two iterates' argmax next tokens differ on the prompts' own validation text.
+    pub teacher_forced: f64,
+    /// differing_fraction / teacher_forced (None when teacher forcing never differs).
+    pub amplification: Option<f64>,
+}
+
+/// Every variant of the run in `run` between each pair of consecutive kept steps (its evaluation cadence).
+pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Vec<BifurcationRow>, LmError> {
+    let bad = |what: String| LmError::RunDir { path: run.to_path_buf(), what };
+    let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
+        .map_err(|_| bad("is not an LM run directory (no config.toml)".into()))?;
+    let config = LmConfig::from_toml(&text)?;
+    if spec.prompts == 0 || spec.prompt_tokens == 0 || spec.tokens == 0 {
+        return Err(LmError::Config("--prompts, --prompt-tokens and --tokens must be ≥ 1".into()));
+    }
+    let val = shard::read(&config.data.join(VAL_SHARD))?;
+    let window = spec.prompt_tokens + spec.tokens;
+    if window > config.model.context || val.len() < window + 2 {
+        return Err(LmError::Config(format!(
+            "a prompt of {} + {} tokens must fit the context ({}) and the validation text ({} tokens)",
+            spec.prompt_tokens, spec.tokens, config.model.context, val.len()
+        )));
+    }
+    // Each prompt's validation text: the prompt and the H tokens that truly follow it.
+    let texts: Vec<Vec<u32>> =
+        validation_starts(val.len(), window, spec.prompts).into_iter().map(|s| val[s..s + window].to_vec()).collect();
+    let steps = kept_steps(run);
+    if steps.len() < 2 {
+        return Err(bad(format!("kept parameters at {} step(s): bifurcations need two", steps.len())));
+    }
+    let variants: Vec<String> = {
+        let file = butterfly_store::TensorFile::load(&run.join(butterfly_train::params_file(steps[0])))?;
+        let mut v: Vec<String> = file.tensors.keys().cloned().collect();
+        v.sort_by_key(|v| (v != "raw", v.clone()));
+        v
+    };
+    let mut rows = Vec::new();
+    for variant in &variants {
+        let mut previous: Option<(u64, Vec<Vec<u32>>, Vec<u32>)> = None;
+        for &step in &steps {
+            let (theta, cfg, _) = load_variant(run, variant, Some(step))?;
+            let continuations =
+                texts.iter().map(|t| greedy(&theta, cfg, &t[..spec.prompt_tokens], spec.tokens)).collect::<Result<Vec<_>, _>>()?;
+            let forced = teacher_forced(&mut Gpt::new(cfg)?, &theta, &texts)?;
+            if let Some((from_step, before, before_forced)) = &previous {
+                let n = texts.len() as f64;
+                let mean = |f: &dyn Fn(&[u32], &[u32]) -> f64| before.iter().zip(&continuations).map(|(a, b)| f(a, b)).sum::<f64>() / n;
+                let teacher_forced = differing_fraction(before_forced, &forced);
+                let differing = mean(&|a, b| differing_fraction(a, b));
+                rows.push(BifurcationRow {
+                    variant: variant.clone(),
+                    from_step: *from_step,
+                    step,
+                    first_difference: mean(&|a, b| first_difference(a, b).unwrap_or(spec.tokens) as f64),
+                    diverged: mean(&|a, b| f64::from(u8::from(first_difference(a, b).is_some()))),
+                    differing_fraction: differing,
+                    edit_distance: mean(&|a, b| normalized_edit_distance(a, b)),
+                    teacher_forced,
+                    amplification: (teacher_forced > 0.0).then(|| differing / teacher_forced),
+                });
+            }
+            previous = Some((step, continuations, forced));
+        }
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn divergence_metrics_on_hand_made_pairs() {
+        let (a, b) = ([1, 2, 3, 4], [1, 2, 9, 4]);
+        assert_eq!(first_difference(&a, &a), None);
+        assert_eq!(first_difference(&a, &b), Some(2));
+        assert_eq!(first_difference(&a, &a[..3]), Some(3), "a missing token differs");
+        assert_eq!(differing_fraction(&a, &b), 0.25);
+        assert_eq!(differing_fraction(&a, &[]), 1.0);
+        assert_eq!(normalized_edit_distance(&a, &b), 0.25, "one substitution");
+        // A shift by one token: every position differs, yet one deletion and one insertion mend it.
+        let (x, y) = ([5, 1, 2, 3], [1, 2, 3, 6]);
+        assert_eq!(differing_fraction(&x, &y), 1.0);
+        assert_eq!(normalized_edit_distance(&x, &y), 0.5);
+        assert_eq!(normalized_edit_distance(&[1, 2, 3], &[3, 2, 1]), 2.0 / 3.0);
+        assert_eq!(normalized_edit_distance(&[], &[]), 0.0);
+        assert_eq!(normalized_edit_distance(&[7, 7], &[]), 1.0);
+    }
+}

@@ -1,0 +1,55 @@
+//! What `butterfly lm bifurcate` prints: per variant and pair of consecutive kept steps, how the greedy
+//! continuations differ beside how the one-step (teacher-forced) predictions do.
+
+use butterfly_lm::bifurcation::BifurcationRow;
+
+pub fn bifurcation_text(rows: &[BifurcationRow], what: &str, tokens: usize) -> String {
+    let mut out = format!(
+        "{what}: greedy continuations of {tokens} tokens by consecutive kept iterates\n\
+         {:<10} {:>13} {:>10} {:>9} {:>10} {:>9} {:>10} {:>8}\n",
+        "variant", "steps", "first diff", "diverged", "differing", "edit", "teacher f.", "ampl."
+    );
+    let line = |r: &BifurcationRow, steps: String| {
+        format!(
+            "{:<10} {steps:>13} {:>10.1} {:>8.0}% {:>9.1}% {:>8.1}% {:>9.2}% {:>8}\n",
+            r.variant,
+            r.first_difference,
+            100.0 * r.diverged,
+            100.0 * r.differing_fraction,
+            100.0 * r.edit_distance,
+            100.0 * r.teacher_forced,
+            r.amplification.map_or("-".into(), |a| format!("{a:.1}×"))
+        )
+    };
+    for r in rows {
+        out.push_str(&line(r, format!("{}→{}", r.from_step, r.step)));
+    }
+    // Per variant, the means over its second half of pairs.
+    let mut names: Vec<&str> = Vec::new();
+    for r in rows {
+        if !names.contains(&r.variant.as_str()) {
+            names.push(&r.variant);
+        }
+    }
+    out.push_str("means over the second half of the pairs:\n");
+    for name in names {
+        let mine: Vec<&BifurcationRow> = rows.iter().filter(|r| r.variant == name).collect();
+        let half = &mine[mine.len() / 2..];
+        let n = half.len() as f64;
+        let mean = |f: &dyn Fn(&BifurcationRow) -> f64| half.iter().map(|r| f(r)).sum::<f64>() / n;
+        let amps: Vec<f64> = half.iter().filter_map(|r| r.amplification).collect();
+        let summary = BifurcationRow {
+            variant: name.to_string(),
+            from_step: half[0].from_step,
+            step: half[half.len() - 1].step,
+            first_difference: mean(&|r| r.first_difference),
+            diverged: mean(&|r| r.diverged),
+            differing_fraction: mean(&|r| r.differing_fraction),
+            edit_distance: mean(&|r| r.edit_distance),
+            teacher_forced: mean(&|r| r.teacher_forced),
+            amplification: (!amps.is_empty()).then(|| amps.iter().sum::<f64>() / amps.len() as f64),
+        };
+        out.push_str(&line(&summary, format!("{}…{}", summary.from_step, summary.step)));
+    }
+    out
+}
