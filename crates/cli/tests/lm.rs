@@ -66,6 +66,13 @@ fn prepare_train_sample_export_and_bad_input() {
     assert!(out.contains("validation loss ema"), "{out}");
     let text = ok(&butterfly(&["lm", "sample", s(&run), "--prompt", "Once upon", "--tokens", "20", "--variant", "ema"]));
     assert!(text.starts_with("Once upon"), "{text}");
+    // Figure 4 from the run's CSVs: the panels and report.md, a JSON summary per variant.
+    let out = ok(&butterfly(&["report", s(&run), "--json"]));
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = summary[0]["variants"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["raw", "ema"]);
+    assert!(run.join("plots/figure4.png").is_file() && run.join("plots/figure4.svg").is_file());
+    assert!(std::fs::read_to_string(run.join("report.md")).unwrap().contains("| ema |"));
     // Bifurcations between the kept steps 15 and 30, raw and EMA; a window longer than the context is one line.
     let out = ok(&butterfly(&["lm", "bifurcate", s(&run), "--prompts", "4", "--prompt-tokens", "4", "--tokens", "8", "--json"]));
     let rows: serde_json::Value = serde_json::from_str(&out).unwrap();

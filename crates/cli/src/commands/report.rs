@@ -1,13 +1,14 @@
-//! `butterfly report`: figures, oscillation metrics and `report.md` of BC runs, from their CSVs alone.
+//! `butterfly report`: figures, oscillation metrics and `report.md` of BC runs, and Figure 4 of LM runs,
+//! from their CSVs alone.
 
 use std::path::PathBuf;
 
-use butterfly_report::{BcRun, write_bc_report, write_comparison};
+use butterfly_report::{BcRun, is_lm_run, write_bc_report, write_comparison, write_lm_report};
 use clap::Args;
 
 #[derive(Args)]
 pub struct ReportArgs {
-    /// BC run directories (made by `butterfly bc train`).
+    /// Run directories (made by `butterfly bc train` or `butterfly lm train`).
     #[arg(required = true)]
     runs: Vec<PathBuf>,
     /// First step of the oscillation window (default: half the run, after every burn-in).
@@ -24,6 +25,21 @@ pub struct ReportArgs {
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let mut summaries = Vec::new();
     let mut runs = Vec::new();
+    if args.runs.iter().any(|d| is_lm_run(d)) {
+        anyhow::ensure!(args.compare.is_none(), "--compare compares BC runs only");
+        let summaries = args.runs.iter().map(|d| write_lm_report(d)).collect::<Result<Vec<_>, _>>()?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&summaries)?);
+        } else {
+            for s in &summaries {
+                println!("{}: {}", s.dir.display(), s.figure.display());
+                for v in &s.variants {
+                    println!("  {:<12} final val loss {:.4}, best {:.4} at step {}", v.name, v.final_loss, v.best_loss, v.best_step);
+                }
+            }
+        }
+        return Ok(());
+    }
     for dir in &args.runs {
         let run = BcRun::load(dir)?;
         summaries.push(write_bc_report(&run, args.window_start)?);

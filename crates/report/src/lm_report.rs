@@ -1,0 +1,130 @@
+//! Figure 4's panels and `report.md` of an LM run, from its CSVs alone: validation loss of the raw model
+//! and every stabilizer over training, the same at every iterate of the windows (the stabilizers as
+//! points, as in the paper), and the training path in the plane (raw loss, stabilizer loss).
+
+use std::path::{Path, PathBuf};
+
+use butterfly_lm::{IterateLossRow, LmConfig};
+use butterfly_store::{read_log, write_atomic};
+use butterfly_train::ValidationRow;
+
+use crate::{Axis, Corner, LineChart, Panels, ReportError, Series, Style};
+
+/// One variant's validation-loss summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LmVariantSummary {
+    pub name: String,
+    pub final_loss: f64,
+    pub best_loss: f64,
+    pub best_step: u64,
+    /// Over the every-iterate windows: (min, max, standard deviation, mean |change| per update).
+    pub window: Option<(f64, f64, f64, f64)>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LmSummary {
+    pub dir: PathBuf,
+    pub variants: Vec<LmVariantSummary>,
+    pub figure: PathBuf,
+}
+
+fn bad(path: &Path, what: String) -> ReportError {
+    ReportError::Run { path: path.to_path_buf(), what }
+}
+
+/// Whether `dir` holds an LM run (its config parses as one).
+pub fn is_lm_run(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(butterfly_store::run_dir::CONFIG)).is_ok_and(|t| LmConfig::from_toml(&t).is_ok())
+}
+
+/// Variants in order of first appearance (raw first, as the loop logs them).
+fn variant_order<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    for n in names {
+        if !order.iter().any(|o| o == n) {
+            order.push(n.to_string());
+        }
+    }
+    order
+}
+
+fn curve(rows: &[ValidationRow], variant: &str) -> Vec<(f64, f64)> {
+    rows.iter().filter(|r| r.variant == variant).map(|r| (r.step as f64, r.val_loss)).collect()
+}
+
+/// Writes `plots/figure4.{png,svg}` and `report.md` into the run directory.
+pub fn write_lm_report(dir: &Path) -> Result<LmSummary, ReportError> {
+    let val: Vec<ValidationRow> = read_log(dir)?;
+    let iterates: Vec<ValidationRow> = read_log::<IterateLossRow>(dir)?.into_iter().map(|r| r.0).collect();
+    if val.is_empty() {
+        return Err(bad(&dir.join("validation.csv"), "holds no evaluation yet: train the run first".into()));
+    }
+    let names = variant_order(val.iter().map(|r| r.variant.as_str()));
+    let mut variants = Vec::new();
+    for name in &names {
+        let c = curve(&val, name);
+        let best = c.iter().copied().fold((0.0, f64::INFINITY), |b, p| if p.1 < b.1 { p } else { b });
+        let w: Vec<f64> = curve(&iterates, name).iter().map(|p| p.1).collect();
+        let window = (w.len() >= 2).then(|| {
+            let n = w.len() as f64;
+            let mean = w.iter().sum::<f64>() / n;
+            let sd = (w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+            let change = w.windows(2).map(|p| (p[1] - p[0]).abs()).sum::<f64>() / (n - 1.0);
+            (w.iter().copied().fold(f64::INFINITY, f64::min), w.iter().copied().fold(f64::NEG_INFINITY, f64::max), sd, change)
+        });
+        variants.push(LmVariantSummary { name: name.clone(), final_loss: c[c.len() - 1].1, best_loss: best.1, best_step: best.0 as u64, window });
+    }
+
+    let mut charts = Vec::new();
+    let mut over_training = LineChart::new("validation loss over training", Axis::linear("update"), Axis::linear("validation loss"));
+    over_training.legend = Corner::UpperRight;
+    for (k, name) in names.iter().enumerate() {
+        over_training.push(Series::new(name.clone(), curve(&val, name), Style::Line, k));
+    }
+    charts.push(over_training);
+    if !iterates.is_empty() {
+        let mut window = LineChart::new("every iterate of the window", Axis::linear("update"), Axis::linear("validation loss"));
+        window.legend = Corner::UpperRight;
+        for (k, name) in names.iter().enumerate() {
+            let style = if k == 0 { Style::Line } else { Style::Markers };
+            window.push(Series::new(name.clone(), curve(&iterates, name), style, k));
+        }
+        charts.push(window);
+    }
+    if names.len() > 1 {
+        let raw = curve(&val, "raw");
+        let mut plane = LineChart::new("training path (raw, stabilizer)", Axis::linear("raw validation loss"), Axis::linear("stabilizer validation loss"));
+        plane.legend = Corner::LowerRight;
+        let ends = [raw.iter().map(|p| p.1).fold(f64::INFINITY, f64::min), raw.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max)];
+        plane.push(Series::new("equal", ends.iter().map(|&x| (x, x)).collect(), Style::Dashed, 7));
+        for (k, name) in names.iter().enumerate().skip(1) {
+            let path: Vec<(f64, f64)> = raw.iter().zip(curve(&val, name)).map(|(r, s)| (r.1, s.1)).collect();
+            plane.push(Series::new(name.clone(), path, Style::Markers, k));
+        }
+        charts.push(plane);
+    }
+    let panels = Panels { title: format!("Figure 4: {}", dir.display()), columns: 3, charts };
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).map_err(|e| ReportError::Write { path: plots.clone(), message: e.to_string() })?;
+    let [figure, _] = panels.save(&plots, "figure4")?;
+    let summary = LmSummary { dir: dir.to_path_buf(), variants, figure };
+    write_atomic(&dir.join("report.md"), markdown(&summary).as_bytes())?;
+    Ok(summary)
+}
+
+fn markdown(s: &LmSummary) -> String {
+    let mut md = format!(
+        "# LM run {}\n\n![Figure 4](plots/figure4.png)\n\n\
+         | variant | final val loss | best (step) | window min–max | window sd | mean change per update |\n|---|---|---|---|---|---|\n",
+        s.dir.display()
+    );
+    for v in &s.variants {
+        let w = v.window.map_or("- | - | -".to_string(), |(lo, hi, sd, ch)| format!("{lo:.4}–{hi:.4} | {sd:.4} | {ch:.5}"));
+        md.push_str(&format!("| {} | {:.4} | {:.4} ({}) | {w} |\n", v.name, v.final_loss, v.best_loss, v.best_step));
+    }
+    md.push_str(
+        "\nOne run: differences between variants are a single draw of the SGD noise. \
+         `butterfly lm bifurcate` compares the generations of consecutive kept iterates.\n",
+    );
+    md
+}
