@@ -75,8 +75,11 @@ fn prepare_train_sample_export_and_bad_input() {
     assert!(std::fs::read_to_string(run.join("report.md")).unwrap().contains("| ema |"));
     // Bifurcations between the kept steps 15 and 30, raw and EMA; a window longer than the context is one line.
     let out = ok(&butterfly(&["lm", "bifurcate", s(&run), "--prompts", "4", "--prompt-tokens", "4", "--tokens", "8", "--json"]));
-    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let rows = rows.as_array().unwrap();
+    let found: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = found["rows"].as_array().unwrap();
+    let examples = found["examples"].as_array().unwrap();
+    assert_eq!(examples.len(), 3);
+    assert_eq!(examples[0]["continuations"].as_array().unwrap().len(), 2, "raw and ema");
     assert_eq!(rows.len(), 2, "{rows:?}");
     for (row, variant) in rows.iter().zip(["raw", "ema"]) {
         assert_eq!((row["variant"].as_str(), row["from_step"].as_u64(), row["step"].as_u64()), (Some(variant), Some(15), Some(30)));

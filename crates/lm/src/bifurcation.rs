@@ -74,6 +74,8 @@ pub struct BifurcationSpec {
     pub prompt_tokens: usize,
     /// Greedy tokens generated after each prompt (H).
     pub tokens: usize,
+    /// Prompts shown as text examples.
+    pub examples: usize,
 }
 
 /// One variant between two consecutive kept steps.
@@ -94,8 +96,32 @@ pub struct BifurcationRow {
     pub amplification: Option<f64>,
 }
 
+/// One prompt's continuations by every variant at the last two kept steps (Figure 4, bottom).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Example {
+    pub prompt: String,
+    pub steps: (u64, u64),
+    /// Per variant: the two continuations as text, and the token where they first differ (None: equal).
+    pub continuations: Vec<(String, String, String, Option<usize>)>,
+}
+
+/// The rows, and `spec.examples` prompts where the raw model's last two kept iterates diverge soonest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Bifurcations {
+    pub rows: Vec<BifurcationRow>,
+    pub examples: Vec<Example>,
+}
+
+/// `tokens` as text, with `‖` before token `mark` (the divergence).
+fn marked(tokenizer: &crate::tokenizer::Tokenizer, tokens: &[u32], mark: Option<usize>) -> String {
+    match mark {
+        Some(m) if m <= tokens.len() => format!("{}‖{}", tokenizer.decode(&tokens[..m]), tokenizer.decode(&tokens[m..])),
+        _ => tokenizer.decode(tokens),
+    }
+}
+
 /// Every variant of the run in `run` between each pair of consecutive kept steps (its evaluation cadence).
-pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Vec<BifurcationRow>, LmError> {
+pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, LmError> {
     let bad = |what: String| LmError::RunDir { path: run.to_path_buf(), what };
     let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
         .map_err(|_| bad("is not an LM run directory (no config.toml)".into()))?;
@@ -125,6 +151,9 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Vec<Bifurcatio
         v
     };
     let mut rows = Vec::new();
+    // Per variant, the continuations at the last two kept steps.
+    let mut last_two: Vec<(String, Vec<Vec<u32>>, Vec<Vec<u32>>)> = Vec::new();
+    let tokenizer = load_variant(run, &variants[0], Some(steps[0]))?.2;
     for variant in &variants {
         let mut previous: Option<(u64, Vec<Vec<u32>>, Vec<u32>)> = None;
         for &step in &steps {
@@ -149,10 +178,34 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Vec<Bifurcatio
                     amplification: (teacher_forced > 0.0).then(|| differing / teacher_forced),
                 });
             }
+            if step == steps[steps.len() - 1] {
+                let before = previous.as_ref().map(|p| p.1.clone()).unwrap_or_default();
+                last_two.push((variant.clone(), before, continuations.clone()));
+            }
             previous = Some((step, continuations, forced));
         }
     }
-    Ok(rows)
+    // The prompts where raw diverges soonest, each with every variant's pair.
+    let raw = &last_two[0];
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| (first_difference(&raw.1[i], &raw.2[i]).unwrap_or(usize::MAX), i));
+    let steps_pair = (steps[steps.len() - 2], steps[steps.len() - 1]);
+    let examples = order
+        .into_iter()
+        .take(spec.examples)
+        .map(|i| Example {
+            prompt: tokenizer.decode(&texts[i][..spec.prompt_tokens]),
+            steps: steps_pair,
+            continuations: last_two
+                .iter()
+                .map(|(v, a, b)| {
+                    let d = first_difference(&a[i], &b[i]);
+                    (v.clone(), marked(&tokenizer, &a[i], d), marked(&tokenizer, &b[i], d), d)
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Bifurcations { rows, examples })
 }
 
 #[cfg(test)]

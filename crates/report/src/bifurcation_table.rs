@@ -1,9 +1,10 @@
 //! What `butterfly lm bifurcate` prints: per variant and pair of consecutive kept steps, how the greedy
 //! continuations differ beside how the one-step (teacher-forced) predictions do.
 
-use butterfly_lm::bifurcation::BifurcationRow;
+use butterfly_lm::bifurcation::{BifurcationRow, Bifurcations};
 
-pub fn bifurcation_text(rows: &[BifurcationRow], what: &str, tokens: usize) -> String {
+pub fn bifurcation_text(b: &Bifurcations, what: &str, tokens: usize) -> String {
+    let rows = &b.rows;
     let mut out = format!(
         "{what}: greedy continuations of {tokens} tokens by consecutive kept iterates\n\
          {:<10} {:>13} {:>10} {:>9} {:>10} {:>9} {:>10} {:>8}\n",
@@ -50,6 +51,12 @@ pub fn bifurcation_text(rows: &[BifurcationRow], what: &str, tokens: usize) -> S
             amplification: (!amps.is_empty()).then(|| amps.iter().sum::<f64>() / amps.len() as f64),
         };
         out.push_str(&line(&summary, format!("{}…{}", summary.from_step, summary.step)));
+    }
+    for e in &b.examples {
+        out.push_str(&format!("\nprompt {:?} (‖ marks where the two iterates' continuations part):\n", e.prompt));
+        for (variant, a, c, _) in &e.continuations {
+            out.push_str(&format!("  {variant:<10} @{:<7} {a:?}\n  {variant:<10} @{:<7} {c:?}\n", e.steps.0, e.steps.1));
+        }
     }
     out
 }

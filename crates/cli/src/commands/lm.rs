@@ -45,8 +45,13 @@ pub struct BifurcateArgs {
     /// Greedy tokens after each prompt (prompt + tokens ≤ the model's context).
     #[arg(long, default_value_t = 48)]
     tokens: usize,
-    /// Print a JSON list of rows: `variant`, `from_step`, `step`, `first_difference`, `diverged`,
-    /// `differing_fraction`, `edit_distance`, `teacher_forced`, `amplification`.
+    /// Prompts shown as text: where the raw model's last two kept iterates part soonest, with every
+    /// variant's continuations beside them.
+    #[arg(long, default_value_t = 3)]
+    examples: usize,
+    /// Print JSON: `rows` (`variant`, `from_step`, `step`, `first_difference`, `diverged`,
+    /// `differing_fraction`, `edit_distance`, `teacher_forced`, `amplification`) and `examples` (`prompt`,
+    /// `steps`, `continuations` of [variant, text, text, first difference]).
     #[arg(long)]
     json: bool,
 }
@@ -236,10 +241,10 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
             show(args.json, &serde_json::to_value(&score)?, butterfly_report::flipflop_score_text(&score, &what))
         }
         LmCommand::Bifurcate(args) => {
-            let spec = BifurcationSpec { prompts: args.prompts, prompt_tokens: args.prompt_tokens, tokens: args.tokens };
-            let rows = bifurcations(&args.run, &spec)?;
-            let text = butterfly_report::bifurcation_text(&rows, &args.run.display().to_string(), args.tokens);
-            show(args.json, &serde_json::to_value(&rows)?, text)
+            let spec = BifurcationSpec { prompts: args.prompts, prompt_tokens: args.prompt_tokens, tokens: args.tokens, examples: args.examples };
+            let found = bifurcations(&args.run, &spec)?;
+            let text = butterfly_report::bifurcation_text(&found, &args.run.display().to_string(), args.tokens);
+            show(args.json, &serde_json::to_value(&found)?, text)
         }
         LmCommand::Sample(args) => {
             let spec = SampleSpec {
