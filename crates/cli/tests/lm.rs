@@ -73,6 +73,9 @@ fn prepare_train_sample_export_and_bad_input() {
     assert_eq!(names, ["raw", "ema"]);
     assert!(run.join("plots/figure4.png").is_file() && run.join("plots/figure4.svg").is_file());
     assert!(std::fs::read_to_string(run.join("report.md")).unwrap().contains("| ema |"));
+    ok(&butterfly(&["report", s(&run), "--generations"]));
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(md.contains("## Generations of consecutive kept iterates") && md.contains("prompt "), "{md}");
     // Bifurcations between the kept steps 15 and 30, raw and EMA; a window longer than the context is one line.
     let out = ok(&butterfly(&["lm", "bifurcate", s(&run), "--prompts", "4", "--prompt-tokens", "4", "--tokens", "8", "--json"]));
     let found: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -78,6 +78,12 @@ pub struct BifurcationSpec {
     pub examples: usize,
 }
 
+impl Default for BifurcationSpec {
+    fn default() -> Self {
+        Self { prompts: 32, prompt_tokens: 16, tokens: 48, examples: 3 }
+    }
+}
+
 /// One variant between two consecutive kept steps.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BifurcationRow {

@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use butterfly_lm::bifurcation::Bifurcations;
 use butterfly_lm::{IterateLossRow, LmConfig};
 use butterfly_store::{read_log, write_atomic};
 use butterfly_train::ValidationRow;
 
-use crate::{Axis, Corner, LineChart, Panels, ReportError, Series, Style};
+use crate::{Axis, Corner, LineChart, Panels, ReportError, Series, Style, bifurcation_text};
 
 /// One variant's validation-loss summary.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -52,8 +53,9 @@ fn curve(rows: &[ValidationRow], variant: &str) -> Vec<(f64, f64)> {
     rows.iter().filter(|r| r.variant == variant).map(|r| (r.step as f64, r.val_loss)).collect()
 }
 
-/// Writes `plots/figure4.{png,svg}` and `report.md` into the run directory.
-pub fn write_lm_report(dir: &Path) -> Result<LmSummary, ReportError> {
+/// Writes `plots/figure4.{png,svg}` and `report.md` into the run directory; with `generations`, the
+/// report also holds the bifurcation table and its examples.
+pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) -> Result<LmSummary, ReportError> {
     let val: Vec<ValidationRow> = read_log(dir)?;
     let iterates: Vec<ValidationRow> = read_log::<IterateLossRow>(dir)?.into_iter().map(|r| r.0).collect();
     if val.is_empty() {
@@ -108,7 +110,11 @@ pub fn write_lm_report(dir: &Path) -> Result<LmSummary, ReportError> {
     std::fs::create_dir_all(&plots).map_err(|e| ReportError::Write { path: plots.clone(), message: e.to_string() })?;
     let [figure, _] = panels.save(&plots, "figure4")?;
     let summary = LmSummary { dir: dir.to_path_buf(), variants, figure };
-    write_atomic(&dir.join("report.md"), markdown(&summary).as_bytes())?;
+    let mut md = markdown(&summary);
+    if let Some((found, tokens)) = generations {
+        md.push_str(&format!("\n## Generations of consecutive kept iterates\n\n```\n{}```\n", bifurcation_text(found, "greedy", tokens)));
+    }
+    write_atomic(&dir.join("report.md"), md.as_bytes())?;
     Ok(summary)
 }
 
@@ -124,7 +130,7 @@ fn markdown(s: &LmSummary) -> String {
     }
     md.push_str(
         "\nOne run: differences between variants are a single draw of the SGD noise. \
-         `butterfly lm bifurcate` compares the generations of consecutive kept iterates.\n",
+         `butterfly report --generations` (or `butterfly lm bifurcate`) adds the generations of consecutive kept iterates.\n",
     );
     md
 }

@@ -38,16 +38,16 @@ pub struct BifurcateArgs {
     /// An LM run directory.
     run: PathBuf,
     /// Prompts cut from the validation split at evenly spaced places.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = BifurcationSpec::default().prompts)]
     prompts: usize,
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = BifurcationSpec::default().prompt_tokens)]
     prompt_tokens: usize,
     /// Greedy tokens after each prompt (prompt + tokens ≤ the model's context).
-    #[arg(long, default_value_t = 48)]
+    #[arg(long, default_value_t = BifurcationSpec::default().tokens)]
     tokens: usize,
     /// Prompts shown as text: where the raw model's last two kept iterates part soonest, with every
     /// variant's continuations beside them.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = BifurcationSpec::default().examples)]
     examples: usize,
     /// Print JSON: `rows` (`variant`, `from_step`, `step`, `first_difference`, `diverged`,
     /// `differing_fraction`, `edit_distance`, `teacher_forced`, `amplification`) and `examples` (`prompt`,

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use butterfly_lm::bifurcation::{BifurcationSpec, bifurcations};
 use butterfly_report::{BcRun, is_lm_run, write_bc_report, write_comparison, write_lm_report};
 use clap::Args;
 
@@ -20,6 +21,10 @@ pub struct ReportArgs {
     /// With several runs: also write a comparison figure and table (compare_returns.png, compare.md) here.
     #[arg(long, value_name = "DIR")]
     compare: Option<PathBuf>,
+    /// LM runs: also compare the greedy generations of consecutive kept iterates (as `lm bifurcate` with
+    /// its defaults) in report.md — a minute or so for a few dozen kept steps.
+    #[arg(long)]
+    generations: bool,
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
@@ -27,7 +32,12 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let mut runs = Vec::new();
     if args.runs.iter().any(|d| is_lm_run(d)) {
         anyhow::ensure!(args.compare.is_none(), "--compare compares BC runs only");
-        let summaries = args.runs.iter().map(|d| write_lm_report(d)).collect::<Result<Vec<_>, _>>()?;
+        let mut summaries = Vec::new();
+        for dir in &args.runs {
+            let spec = BifurcationSpec::default();
+            let found = if args.generations { Some(bifurcations(dir, &spec)?) } else { None };
+            summaries.push(write_lm_report(dir, found.as_ref().map(|f| (f, spec.tokens)))?);
+        }
         if args.json {
             println!("{}", serde_json::to_string_pretty(&summaries)?);
         } else {
