@@ -118,6 +118,9 @@ pub struct Bifurcations {
     pub examples: Vec<Example>,
 }
 
+/// One iterate's continuation of every prompt.
+type Continuations = Vec<Vec<u32>>;
+
 /// `tokens` as text, with `‖` before token `mark` (the divergence).
 fn marked(tokenizer: &crate::tokenizer::Tokenizer, tokens: &[u32], mark: Option<usize>) -> String {
     match mark {
@@ -158,7 +161,7 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, 
     };
     let mut rows = Vec::new();
     // Per variant, the continuations at the last two kept steps.
-    let mut last_two: Vec<(String, Vec<Vec<u32>>, Vec<Vec<u32>>)> = Vec::new();
+    let mut last_two: Vec<(String, Continuations, Continuations)> = Vec::new();
     let tokenizer = load_variant(run, &variants[0], Some(steps[0]))?.2;
     for variant in &variants {
         let mut previous: Option<(u64, Vec<Vec<u32>>, Vec<u32>)> = None;
