@@ -120,6 +120,9 @@ fn a_directory_that_is_not_a_run_is_left_alone() {
     ok(&butterfly(&["bc", "train", s(&config), "--out", s(&run), "--stop-at", "10"]));
     let other = linear_config(&scratch("foreign-other"), |t| short(t).replace("seed = 0", "seed = 1"));
     one_error(&butterfly(&["bc", "train", s(&other), "--out", s(&run)]), &["another config"]);
+    // --set changes the config a run is started with: the same file with another seed is another config.
+    one_error(&butterfly(&["bc", "train", s(&config), "--set", "seed=1", "--out", s(&run)]), &["another config"]);
+    one_error(&butterfly(&["bc", "train", s(&config), "--set", "sede=1", "--out", s(&scratch("foreign-typo"))]), &["sede"]);
 }
 
 #[test]
