@@ -107,13 +107,9 @@ impl ParamTable {
         theta
     }
 
-    /// Whether AdamW decays a tensor: the 2-D weights only (nanoGPT's parameter groups).
-    pub fn decayed(&self) -> Vec<bool> {
-        let mut mask = vec![false; self.total];
-        for t in self.tensors.iter().filter(|t| t.shape.len() == 2) {
-            mask[t.offset..t.offset + t.len()].fill(true);
-        }
-        mask
+    /// The ranges of θ that AdamW decays: the 2-D weights only (nanoGPT's parameter groups).
+    pub fn decayed_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        self.tensors.iter().filter(|t| t.shape.len() == 2).map(|t| t.offset..t.offset + t.len()).collect()
     }
 }
 

@@ -67,8 +67,14 @@ const LR: f32 = 1e-4;
 const TORCH_GPT: &str = include_str!("../../../bench/torch_gpt.py");
 
 fn adamw(gpt: &Gpt) -> Result<Optimizer<f32>, LmError> {
-    let decayed = gpt.table.tensors.iter().filter(|t| t.shape.len() == 2).map(|t| t.offset..t.offset + t.len()).collect();
-    Ok(Optimizer::new(OptimizerConfig::adamw(0.1), gpt.num_params())?.with_decayed_ranges(decayed)?)
+    Ok(Optimizer::new(OptimizerConfig::adamw(0.1), gpt.num_params())?.with_decayed_ranges(gpt.table.decayed_ranges())?)
+}
+
+/// Rows `[B, T+1]` as the model's inputs (each row's first T tokens) and targets (its last T).
+pub(crate) fn split_rows(rows: &[u32], t: usize) -> (Vec<u32>, Vec<u32>) {
+    let tokens = rows.chunks_exact(t + 1).flat_map(|r| r[..t].to_vec()).collect();
+    let targets = rows.chunks_exact(t + 1).flat_map(|r| r[1..].to_vec()).collect();
+    (tokens, targets)
 }
 
 /// Our losses over `batches` (each `[B, T+1]`: a row's first T tokens predict its last T) from `theta`.
@@ -79,8 +85,7 @@ fn recorded_losses(shape: &LmShape, mut theta: Vec<f32>, batches: &[u32]) -> Res
     let mut grad = vec![0.0f32; theta.len()];
     let mut losses = Vec::new();
     for batch in batches.chunks_exact(b * (t + 1)) {
-        let tokens: Vec<u32> = batch.chunks_exact(t + 1).flat_map(|row| row[..t].to_vec()).collect();
-        let targets: Vec<u32> = batch.chunks_exact(t + 1).flat_map(|row| row[1..].to_vec()).collect();
+        let (tokens, targets) = split_rows(batch, t);
         losses.push(gpt.loss_and_grad(&theta, &tokens, &targets, t, &mut grad, false, None)?);
         opt.step(&mut theta, &grad, LR as f64)?;
     }

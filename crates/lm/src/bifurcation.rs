@@ -9,7 +9,7 @@ use butterfly_gpt::{Gpt, GptConfig};
 
 use crate::learner::validation_starts;
 use crate::prepare::VAL_SHARD;
-use crate::sample::{Generator, argmax, kept_steps};
+use crate::sample::{Generator, argmax, kept_steps, kept_variants};
 use crate::{LmConfig, LmError, load_variant, shard};
 
 /// The first position where `a` and `b` differ (a missing token differs); None when equal.
@@ -153,12 +153,7 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, 
     if steps.len() < 2 {
         return Err(bad(format!("kept parameters at {} step(s): bifurcations need two", steps.len())));
     }
-    let variants: Vec<String> = {
-        let file = butterfly_store::TensorFile::load(&run.join(butterfly_train::params_file(steps[0])))?;
-        let mut v: Vec<String> = file.tensors.keys().cloned().collect();
-        v.sort_by_key(|v| (v != "raw", v.clone()));
-        v
-    };
+    let variants = kept_variants(run, steps[0])?;
     let mut rows = Vec::new();
     // Per variant, the continuations at the last two kept steps.
     let mut last_two: Vec<(String, Continuations, Continuations)> = Vec::new();

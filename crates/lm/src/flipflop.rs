@@ -59,18 +59,17 @@ pub fn check(sequence: &str) -> Result<(), String> {
         if bit != '0' && bit != '1' {
             return Err(format!("pair {k}: bit '{bit}' is not 0 or 1"));
         }
+        if k == 0 && matches!(instruction, 'i' | 'r') {
+            return Err("pair 0: the first instruction must be a write".into());
+        }
         match instruction {
             'w' => last = Some(bit),
             'i' => {}
-            'r' if k == 0 => return Err("pair 0: the first instruction must be a write".into()),
             'r' if last != Some(bit) => {
                 return Err(format!("pair {k}: read gives {bit}, the last write was {}", last.unwrap_or('?')));
             }
             'r' => {}
             other => return Err(format!("pair {k}: unknown instruction '{other}' (w, i or r)")),
-        }
-        if k == 0 && instruction != 'w' {
-            return Err("pair 0: the first instruction must be a write".into());
         }
     }
     Ok(())
@@ -173,11 +172,7 @@ pub struct StepScore {
 pub fn score_run(run: &Path, sequences: &[String]) -> Result<Vec<StepScore>, LmError> {
     let mut rows = Vec::new();
     for step in crate::sample::kept_steps(run) {
-        let file = butterfly_store::TensorFile::load(&run.join(butterfly_train::params_file(step)))?;
-        let mut variants: Vec<String> = file.tensors.keys().cloned().collect();
-        // Raw first, then the stabilizers by name.
-        variants.sort_by_key(|v| (v != "raw", v.clone()));
-        for variant in variants {
+        for variant in crate::sample::kept_variants(run, step)? {
             let (theta, config, tokenizer) = crate::load_variant(run, &variant, Some(step))?;
             rows.push(StepScore { step, variant, score: score_model(&theta, config, &tokenizer, sequences)? });
         }

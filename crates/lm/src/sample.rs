@@ -38,6 +38,14 @@ pub(crate) fn kept_steps(run: &Path) -> Vec<u64> {
     steps
 }
 
+/// The variants whose parameters the run kept at `step`: raw first, then the stabilizers by name.
+pub(crate) fn kept_variants(run: &Path, step: u64) -> Result<Vec<String>, LmError> {
+    let file = TensorFile::load(&run.join(params_file(step)))?;
+    let mut variants: Vec<String> = file.tensors.keys().cloned().collect();
+    variants.sort_by_key(|v| (v != "raw", v.clone()));
+    Ok(variants)
+}
+
 /// The parameters of `variant` at `step` (default: the last kept) of the run in `run`, with the model's
 /// shape and the run's tokenizer.
 pub fn load_variant(run: &Path, variant: &str, step: Option<u64>) -> Result<(Vec<f32>, GptConfig, Tokenizer), LmError> {

@@ -9,7 +9,7 @@ use butterfly_gpt::Gpt;
 use butterfly_nn::{Optimizer, OptimizerKind};
 use rand::{Rng, SeedableRng};
 
-use crate::bench::{run_torch, token_bytes};
+use crate::bench::{run_torch, split_rows, token_bytes};
 use crate::learner::validation_starts;
 use crate::{LmConfig, LmError};
 
@@ -51,26 +51,20 @@ pub fn compare_validation(config: &LmConfig, python: &Path, threads: usize) -> R
     let val = windows(&inputs.val, &validation_starts(inputs.val.len(), t, config.eval.val_batches * b), t);
     let lrs: Vec<f64> = (0..steps).map(|k| config.schedule.lr(k)).collect();
 
-    let split = |rows: &[u32]| -> (Vec<u32>, Vec<u32>) {
-        let tokens = rows.chunks_exact(t + 1).flat_map(|r| r[..t].to_vec()).collect();
-        let targets = rows.chunks_exact(t + 1).flat_map(|r| r[1..].to_vec()).collect();
-        (tokens, targets)
-    };
     let val_loss = |gpt: &mut Gpt, theta: &[f32]| -> Result<f64, LmError> {
         let mut total = 0.0;
         for chunk in val.chunks_exact(b * (t + 1)) {
-            let (tokens, targets) = split(chunk);
+            let (tokens, targets) = split_rows(chunk, t);
             total += gpt.loss(theta, &tokens, &targets, t)?;
         }
         Ok(total / config.eval.val_batches as f64)
     };
-    let decayed = gpt.table.tensors.iter().filter(|x| x.shape.len() == 2).map(|x| x.offset..x.offset + x.len()).collect();
-    let mut opt = Optimizer::new(config.optimizer, gpt.num_params())?.with_decayed_ranges(decayed)?;
+    let mut opt = Optimizer::new(config.optimizer, gpt.num_params())?.with_decayed_ranges(gpt.table.decayed_ranges())?;
     let mut theta = theta0.clone();
     let mut grad = vec![0.0f32; theta.len()];
     let mut ours = Vec::new();
     for (k, batch) in batches.chunks_exact(b * (t + 1)).enumerate() {
-        let (tokens, targets) = split(batch);
+        let (tokens, targets) = split_rows(batch, t);
         gpt.loss_and_grad(&theta, &tokens, &targets, t, &mut grad, false, None)?;
         opt.step(&mut theta, &grad, lrs[k])?;
         let done = k as u64 + 1;

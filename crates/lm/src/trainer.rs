@@ -102,7 +102,7 @@ impl LmTrainer {
             log_every: config.eval.log_every,
             windows: config.eval.windows.clone(),
             format: FORMAT,
-            decayed: Some(gpt.table.tensors.iter().filter(|t| t.shape.len() == 2).map(|t| t.offset..t.offset + t.len()).collect()),
+            decayed: Some(gpt.table.decayed_ranges()),
         };
         let mut rng = butterfly_train::TrainRng::seed_from_u64(config.seed);
         let theta = gpt.table.init(&mut rng);

@@ -3,6 +3,8 @@
 
 use butterfly_lm::bifurcation::{BifurcationRow, Bifurcations};
 
+use crate::lm_report::variant_order;
+
 pub fn bifurcation_text(b: &Bifurcations, what: &str, tokens: usize) -> String {
     let rows = &b.rows;
     let mut out = format!(
@@ -26,14 +28,8 @@ pub fn bifurcation_text(b: &Bifurcations, what: &str, tokens: usize) -> String {
         out.push_str(&line(r, format!("{}→{}", r.from_step, r.step)));
     }
     // Per variant, the means over its second half of pairs.
-    let mut names: Vec<&str> = Vec::new();
-    for r in rows {
-        if !names.contains(&r.variant.as_str()) {
-            names.push(&r.variant);
-        }
-    }
     out.push_str("means over the second half of the pairs:\n");
-    for name in names {
+    for name in variant_order(rows.iter().map(|r| r.variant.as_str())) {
         let mine: Vec<&BifurcationRow> = rows.iter().filter(|r| r.variant == name).collect();
         let half = &mine[mine.len() / 2..];
         let n = half.len() as f64;

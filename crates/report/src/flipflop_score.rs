@@ -3,6 +3,7 @@
 use butterfly_lm::flipflop::{FlipflopScore, StepScore};
 
 use crate::Oscillation;
+use crate::lm_report::variant_order;
 
 /// `what`: reads, wrong reads and their rate, and the share of sequences read without a mistake.
 pub fn flipflop_score_text(s: &FlipflopScore, what: &str) -> String {
@@ -31,19 +32,13 @@ pub fn flipflop_summaries(rows: &[StepScore]) -> Vec<FlipflopSummary> {
     let mut steps: Vec<u64> = rows.iter().map(|r| r.step).collect();
     steps.dedup();
     let from_step = steps[steps.len() / 2];
-    let mut variants: Vec<&str> = Vec::new();
-    for r in rows {
-        if !variants.contains(&r.variant.as_str()) {
-            variants.push(&r.variant);
-        }
-    }
-    variants
+    variant_order(rows.iter().map(|r| r.variant.as_str()))
         .into_iter()
         .map(|v| {
             let errors: Vec<f64> = rows.iter().filter(|r| r.variant == v && r.step >= from_step).map(|r| r.score.error_rate).collect();
             let accuracy: Vec<f64> = errors.iter().map(|e| 1.0 - e).collect();
             FlipflopSummary {
-                variant: v.to_string(),
+                variant: v.clone(),
                 from_step,
                 mean_error_rate: errors.iter().sum::<f64>() / errors.len() as f64,
                 oscillation: Oscillation::of(&accuracy, 1.0),

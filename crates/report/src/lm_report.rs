@@ -39,7 +39,7 @@ pub fn is_lm_run(dir: &Path) -> bool {
 }
 
 /// Variants in order of first appearance (raw first, as the loop logs them).
-fn variant_order<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn variant_order<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut order: Vec<String> = Vec::new();
     for n in names {
         if !order.iter().any(|o| o == n) {

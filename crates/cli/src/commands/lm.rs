@@ -79,16 +79,23 @@ pub struct FlipflopGenerateArgs {
     out: PathBuf,
 }
 
+/// Which of a run's kept models a command reads.
 #[derive(Args)]
-pub struct ScoreArgs {
-    /// An LM run directory trained on flip-flop text.
+pub struct ModelArgs {
+    /// An LM run directory.
     run: PathBuf,
     /// `raw` or a stabilizer's name.
     #[arg(long, default_value = "raw")]
     variant: String,
-    /// The evaluation step whose parameters to score (default: the last kept).
+    /// The evaluation step whose parameters to use (default: the last kept).
     #[arg(long)]
     step: Option<u64>,
+}
+
+#[derive(Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    model: ModelArgs,
     /// A flip-flop file (from `lm flipflop generate`).
     #[arg(long, value_name = "FILE")]
     flipflop: PathBuf,
@@ -104,14 +111,8 @@ pub struct ScoreArgs {
 
 #[derive(Args)]
 pub struct ExportArgs {
-    /// An LM run directory.
-    run: PathBuf,
-    /// `raw` or a stabilizer's name.
-    #[arg(long, default_value = "raw")]
-    variant: String,
-    /// The evaluation step whose parameters to export (default: the last kept).
-    #[arg(long)]
-    step: Option<u64>,
+    #[command(flatten)]
+    model: ModelArgs,
     /// The safetensors file to write.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -170,14 +171,8 @@ pub struct TrainArgs {
 
 #[derive(Args)]
 pub struct SampleArgs {
-    /// An LM run directory.
-    run: PathBuf,
-    /// `raw` or a stabilizer's name.
-    #[arg(long, default_value = "raw")]
-    variant: String,
-    /// The evaluation step whose parameters to use (default: the last kept).
-    #[arg(long)]
-    step: Option<u64>,
+    #[command(flatten)]
+    model: ModelArgs,
     #[arg(long, default_value = "")]
     prompt: String,
     /// Tokens to generate.
@@ -216,9 +211,9 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
         }
         LmCommand::Train(args) => train(&args),
         LmCommand::Export(args) => {
-            let (theta, config, _) = load_variant(&args.run, &args.variant, args.step)?;
+            let (theta, config, _) = load_variant(&args.model.run, &args.model.variant, args.model.step)?;
             export(&theta, &config, &args.out)?;
-            println!("{} ({} parameters) → {}", args.variant, theta.len(), args.out.display());
+            println!("{} ({} parameters) → {}", args.model.variant, theta.len(), args.out.display());
             Ok(())
         }
         LmCommand::Flipflop(FlipflopCommand::Generate(args)) => {
@@ -231,13 +226,13 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
         LmCommand::Score(args) => {
             let sequences = flipflop::read(&args.flipflop)?;
             if args.all_steps {
-                let rows = flipflop::score_run(&args.run, &sequences)?;
-                let what = format!("{} on {}", args.run.display(), args.flipflop.display());
+                let rows = flipflop::score_run(&args.model.run, &sequences)?;
+                let what = format!("{} on {}", args.model.run.display(), args.flipflop.display());
                 return show(args.json, &butterfly_report::flipflop_run_json(&rows), butterfly_report::flipflop_run_text(&rows, &what));
             }
-            let (theta, config, tokenizer) = load_variant(&args.run, &args.variant, args.step)?;
+            let (theta, config, tokenizer) = load_variant(&args.model.run, &args.model.variant, args.model.step)?;
             let score = flipflop::score_model(&theta, config, &tokenizer, &sequences)?;
-            let what = format!("{} {}", args.run.display(), args.variant);
+            let what = format!("{} {}", args.model.run.display(), args.model.variant);
             show(args.json, &serde_json::to_value(&score)?, butterfly_report::flipflop_score_text(&score, &what))
         }
         LmCommand::Bifurcate(args) => {
@@ -248,15 +243,15 @@ pub fn run(cmd: LmCommand) -> anyhow::Result<()> {
         }
         LmCommand::Sample(args) => {
             let spec = SampleSpec {
-                variant: args.variant,
-                step: args.step,
+                variant: args.model.variant,
+                step: args.model.step,
                 prompt: args.prompt,
                 tokens: args.tokens,
                 temperature: args.temperature,
                 top_k: args.top_k,
                 seed: args.seed,
             };
-            println!("{}", sample(&args.run, &spec)?);
+            println!("{}", sample(&args.model.run, &spec)?);
             Ok(())
         }
     }
