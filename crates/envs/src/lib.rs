@@ -14,6 +14,7 @@ pub mod numpy_sum;
 mod policy;
 pub mod reference_python;
 pub mod rollout;
+mod seed_stream;
 mod task_env;
 mod vector;
 
@@ -22,6 +23,7 @@ pub use error::EnvError;
 pub use linear::LinearSystem;
 pub use mujoco::{MujocoEnv, TASK_IDS};
 pub use policy::{BatchPolicy, LinearPolicy, Policy};
+pub use seed_stream::{Purpose, seed_stream};
 pub use rollout::{Episode, evaluate, initial_conditions, mean_std, rollout, rollout_batch};
 pub use task_env::{LINEAR_SYSTEM_ID, TaskEnv};
 pub use vector::VecEnv;

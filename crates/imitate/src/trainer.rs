@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use butterfly_envs::{Env, EnvRng, TaskEnv, env_rng, evaluate, initial_conditions};
+use butterfly_envs::{Env, EnvRng, Purpose, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
 use butterfly_policy::MlpPolicy;
 use butterfly_store::{Checkpoint, LogRow, RunDir, Start};
 use butterfly_train::{Ema, Learner, LoopConfig, Progress, TrainLoop, TrainRng};
@@ -190,9 +190,9 @@ impl BcTrainer {
     fn begin(run: RunDir, config: BcConfig, env: TaskEnv, expert: Expert) -> Result<TrainLoop<BcLearner>, ImitateError> {
         let made = (|| {
             let d = &config.data;
-            let mut data_rng = env_rng(config.seed.wrapping_mul(0x9e37_79b9).wrapping_add(1));
+            let mut data_rng = seed_stream(config.seed, Purpose::TrainData);
             let train = collect(&env, &expert, d.trajectories, d.horizon, &mut data_rng, d.threads)?;
-            let mut validation_rng = env_rng(config.seed ^ 0x7a11d);
+            let mut validation_rng = seed_stream(config.seed, Purpose::ValidationData);
             let validation =
                 collect(&env, &expert, d.validation_trajectories, d.horizon, &mut validation_rng, d.threads)?;
             run.make_dir("data")?;
@@ -325,8 +325,8 @@ fn assemble(
         }
     }
     let imitator = Imitator::new(&config, &spec, &train)?;
-    let mut rng = env_rng(config.seed.wrapping_add(3));
-    let theta: Vec<f32> = imitator.net.layout().init_params(&mut rng);
+    let theta: Vec<f32> = imitator.net.layout().init_params(&mut seed_stream(config.seed, Purpose::NetworkInit));
+    let rng = seed_stream(config.seed, Purpose::Training);
     let eval_states = initial_conditions(
         &mut butterfly_envs::Replicate::replicate(&env),
         config.eval.initial_conditions,

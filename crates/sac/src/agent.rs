@@ -1,7 +1,7 @@
 //! One SAC gradient step (stable-baselines3's order): entropy coefficient, critics, actor, targets.
 
 use butterfly_nn::{NnError, Optimizer, OptimizerConfig};
-use rand::SeedableRng;
+use butterfly_envs::{Purpose, seed_stream};
 
 use crate::replay::{Batch, ReplayBuffer};
 use crate::{Actor, SacConfig, SacRng, TwinCritic};
@@ -43,7 +43,7 @@ impl Sac {
     pub fn new(config: SacConfig, obs_dim: usize, act_dim: usize, seed: u64) -> Result<Self, NnError> {
         let actor = Actor::new(obs_dim, act_dim, &config.hidden)?;
         let critic = TwinCritic::new(obs_dim, act_dim, &config.hidden)?;
-        let mut rng = SacRng::seed_from_u64(seed ^ 0x5ac_1417);
+        let mut rng = seed_stream(seed, Purpose::NetworkInit);
         let theta_actor = actor.net.layout().init_params(&mut rng);
         let theta_critic = critic.init_params(&mut rng);
         let adam = OptimizerConfig::adam();

@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::time::Instant;
 
-use butterfly_envs::{Env, EnvSpec, Replicate, evaluate, initial_conditions, mean_std};
+use butterfly_envs::{Env, EnvSpec, Purpose, Replicate, evaluate, initial_conditions, mean_std, seed_stream};
 use butterfly_policy::MlpPolicy;
 use butterfly_store::{Checkpoint, RunDir, Start};
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 use crate::logs::{EpisodeRow, EvalRow, Logs, TimingRow};
 use crate::{ReplayBuffer, RunConfig, Sac, SacError, SacRng};
@@ -110,8 +110,8 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         let buffer = ReplayBuffer::new(config.sac.buffer_size, spec.obs_dim, spec.act_dim);
         // The evaluation set is drawn from its own seed so that it is the same at every evaluation.
         let eval_states =
-            initial_conditions(&mut env, config.eval_episodes, &mut SacRng::seed_from_u64(config.seed ^ 0xe7a1));
-        let mut rng = SacRng::seed_from_u64(config.seed);
+            initial_conditions(&mut env, config.eval_episodes, &mut seed_stream(config.seed, Purpose::EvalConditions));
+        let mut rng = seed_stream(config.seed, Purpose::Training);
         env.reset(&mut rng);
         Ok(Self {
             env,
