@@ -18,7 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The butterfly effect in minutes: BC with and without EMA, every-iterate rewards, landscapes, report.
+    /// The butterfly effect in minutes: BC with and without EMA, every-iterate rewards, landscapes, report
+    /// (`demo lm`: the same in generation).
     Demo(commands::demo::DemoArgs),
     /// Environments: list them, replay actions from a state.
     #[command(subcommand)]

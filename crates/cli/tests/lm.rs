@@ -196,3 +196,36 @@ fn flipflop_generate_prepare_train_score_and_bad_files() {
     std::fs::write(f("long.txt"), "w1".repeat(9) + "\n").unwrap();
     one_error(&butterfly(&["lm", "score", s(&run), "--flipflop", s(&f("long.txt"))]), "need a context of 19");
 }
+
+#[test]
+fn demo_lm_end_to_end_then_rerun_from_its_runs() {
+    let dir = scratch("demo");
+    let corpus = dir.join("texts");
+    std::fs::create_dir_all(&corpus).unwrap();
+    let verse: String = (0..400)
+        .map(|k| format!("Shall I compare thee to a summer's day number {}? Thou art more lovely.\n", k % 13))
+        .collect();
+    std::fs::write(corpus.join("sonnets_gut.txt"), &verse).unwrap();
+    std::fs::write(corpus.join("ignored.txt"), "not a *_gut.txt text").unwrap();
+    let out = dir.join("demo");
+    let args = ["demo", "lm", "--out", s(&out), "--seeds", "2", "--steps", "30", "--test-sequences", "12", "--corpus", s(&corpus)];
+    let printed = ok(&butterfly(&args));
+    assert!(printed.contains("FFL(0.98) sparse") && printed.contains("report:"), "{printed}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for want in ["FFL(0.8)", "FFL(0.98) sparse", "FFL(0.1) dense", "| ema |", "Seeds: [0, 1]", "teacher f.", "flipflop/plots/flipflop.png"] {
+        assert!(report.contains(want), "report.md lacks {want}:\n{report}");
+    }
+    // Every kept step (cadence 1 at 30 updates), both variants, both seeds, three sets.
+    let csv = std::fs::read_to_string(out.join("flipflop/flipflop.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 3 * 30 * 2, "{}", &csv[..200]);
+    assert!(out.join("flipflop/plots/flipflop.svg").is_file() && out.join("shakespeare/run/plots/figure4.png").is_file());
+    // A rerun trains nothing more and rewrites the same report.
+    let again = ok(&butterfly(&args));
+    assert_eq!(std::fs::read_to_string(out.join("report.md")).unwrap(), report);
+    assert!(again.contains("report:"));
+    // A missing corpus is one line.
+    let missing = butterfly(&["demo", "lm", "--out", s(&dir.join("other")), "--corpus", s(&dir.join("nowhere"))]);
+    one_error(&missing, "no Shakespeare texts");
+    assert!(!dir.join("other").exists(), "a refused demo makes no directory");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

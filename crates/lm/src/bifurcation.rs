@@ -7,9 +7,9 @@ use std::path::Path;
 
 use butterfly_gpt::{Gpt, GptConfig};
 
-use crate::learner::validation_starts;
 use crate::prepare::VAL_SHARD;
 use crate::sample::{Generator, argmax, kept_steps, kept_variants};
+use crate::windows::WindowStarts;
 use crate::{LmConfig, LmError, load_variant, shard};
 
 /// The first position where `a` and `b` differ (a missing token differs); None when equal.
@@ -124,7 +124,9 @@ type Continuations = Vec<Vec<u32>>;
 /// `tokens` as text, with `‖` before token `mark` (the divergence).
 fn marked(tokenizer: &crate::tokenizer::Tokenizer, tokens: &[u32], mark: Option<usize>) -> String {
     match mark {
-        Some(m) if m <= tokens.len() => format!("{}‖{}", tokenizer.decode(&tokens[..m]), tokenizer.decode(&tokens[m..])),
+        Some(m) if m <= tokens.len() => {
+            format!("{}‖{}", tokenizer.decode(&tokens[..m]), tokenizer.decode(&tokens[m..]))
+        }
         _ => tokenizer.decode(tokens),
     }
 }
@@ -143,12 +145,18 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, 
     if window > config.model.context || val.len() < window + 2 {
         return Err(LmError::Config(format!(
             "a prompt of {} + {} tokens must fit the context ({}) and the validation text ({} tokens)",
-            spec.prompt_tokens, spec.tokens, config.model.context, val.len()
+            spec.prompt_tokens,
+            spec.tokens,
+            config.model.context,
+            val.len()
         )));
     }
     // Each prompt's validation text: the prompt and the H tokens that truly follow it.
-    let texts: Vec<Vec<u32>> =
-        validation_starts(val.len(), window, spec.prompts).into_iter().map(|s| val[s..s + window].to_vec()).collect();
+    let texts: Vec<Vec<u32>> = WindowStarts::Anywhere { last: val.len() - window - 1 }
+        .evenly(spec.prompts)
+        .into_iter()
+        .map(|s| val[s..s + window].to_vec())
+        .collect();
     let steps = kept_steps(run);
     if steps.len() < 2 {
         return Err(bad(format!("kept parameters at {} step(s): bifurcations need two", steps.len())));
@@ -162,12 +170,16 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, 
         let mut previous: Option<(u64, Vec<Vec<u32>>, Vec<u32>)> = None;
         for &step in &steps {
             let (theta, cfg, _) = load_variant(run, variant, Some(step))?;
-            let continuations =
-                texts.iter().map(|t| greedy(&theta, cfg, &t[..spec.prompt_tokens], spec.tokens)).collect::<Result<Vec<_>, _>>()?;
+            let continuations = texts
+                .iter()
+                .map(|t| greedy(&theta, cfg, &t[..spec.prompt_tokens], spec.tokens))
+                .collect::<Result<Vec<_>, _>>()?;
             let forced = teacher_forced(&mut Gpt::new(cfg)?, &theta, &texts)?;
             if let Some((from_step, before, before_forced)) = &previous {
                 let n = texts.len() as f64;
-                let mean = |f: &dyn Fn(&[u32], &[u32]) -> f64| before.iter().zip(&continuations).map(|(a, b)| f(a, b)).sum::<f64>() / n;
+                let mean = |f: &dyn Fn(&[u32], &[u32]) -> f64| {
+                    before.iter().zip(&continuations).map(|(a, b)| f(a, b)).sum::<f64>() / n
+                };
                 let teacher_forced = differing_fraction(before_forced, &forced);
                 let differing = mean(&|a, b| differing_fraction(a, b));
                 rows.push(BifurcationRow {

@@ -7,6 +7,7 @@ use butterfly_train::{StabilizerSpec, Window, check_training};
 use serde::{Deserialize, Serialize};
 
 use crate::LmError;
+use crate::windows::WindowAlign;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +27,10 @@ pub struct LmConfig {
     /// Threads of the engine.
     #[serde(default = "one")]
     pub threads: usize,
+    /// Where training and validation windows start: `anywhere` (the corpus as one stream) or
+    /// `documents` (only at an end-of-text token: each window begins a document).
+    #[serde(default, skip_serializing_if = "WindowAlign::is_anywhere")]
+    pub windows: WindowAlign,
     pub model: ModelConfig,
     #[serde(default = "default_optimizer")]
     pub optimizer: OptimizerConfig,

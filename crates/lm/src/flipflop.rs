@@ -34,7 +34,13 @@ pub fn generate(p: f64, length: usize, count: usize, seed: u64) -> Result<Vec<St
                 } else {
                     'r'
                 };
-                let bit = if instruction == 'r' { last } else if rng.random::<bool>() { '1' } else { '0' };
+                let bit = if instruction == 'r' {
+                    last
+                } else if rng.random::<bool>() {
+                    '1'
+                } else {
+                    '0'
+                };
                 if instruction == 'w' {
                     last = bit;
                 }
@@ -141,7 +147,12 @@ pub fn score(
 }
 
 /// [`score`] with a GPT's greedy (argmax) predictions from one forward per sequence.
-pub fn score_model(theta: &[f32], config: GptConfig, tokenizer: &Tokenizer, sequences: &[String]) -> Result<FlipflopScore, LmError> {
+pub fn score_model(
+    theta: &[f32],
+    config: GptConfig,
+    tokenizer: &Tokenizer,
+    sequences: &[String],
+) -> Result<FlipflopScore, LmError> {
     let longest = sequences.iter().map(|s| s.len()).max().unwrap_or(0);
     if longest > config.context {
         return Err(LmError::Config(format!(
@@ -168,17 +179,35 @@ pub struct StepScore {
 }
 
 /// Every variant at every step whose parameters the run kept (its evaluation cadence), scored on
-/// `sequences`: the read error of every evaluated iterate, raw and stabilized.
-pub fn score_run(run: &Path, sequences: &[String]) -> Result<Vec<StepScore>, LmError> {
-    let mut rows = Vec::new();
+/// `sequences`: the read error of every evaluated iterate, raw and stabilized. The kept models are split
+/// between `threads` threads, each with its own model; the rows come back in step order.
+pub fn score_run(run: &Path, sequences: &[String], threads: usize) -> Result<Vec<StepScore>, LmError> {
+    let mut jobs = Vec::new();
     for step in crate::sample::kept_steps(run) {
         for variant in crate::sample::kept_variants(run, step)? {
-            let (theta, config, tokenizer) = crate::load_variant(run, &variant, Some(step))?;
-            rows.push(StepScore { step, variant, score: score_model(&theta, config, &tokenizer, sequences)? });
+            jobs.push((step, variant));
         }
     }
-    if rows.is_empty() {
+    if jobs.is_empty() {
         return Err(LmError::RunDir { path: run.to_path_buf(), what: "kept no parameters yet: train it first".into() });
+    }
+    let score_all = |jobs: &[(u64, String)]| -> Result<Vec<StepScore>, LmError> {
+        jobs.iter()
+            .map(|(step, variant)| {
+                let (theta, config, tokenizer) = crate::load_variant(run, variant, Some(*step))?;
+                let score = score_model(&theta, config, &tokenizer, sequences)?;
+                Ok(StepScore { step: *step, variant: variant.clone(), score })
+            })
+            .collect()
+    };
+    let chunk = jobs.len().div_ceil(threads.max(1));
+    let parts: Vec<Result<Vec<StepScore>, LmError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs.chunks(chunk).map(|part| scope.spawn(move || score_all(part))).collect();
+        handles.into_iter().map(|h| h.join().expect("a scoring thread panicked")).collect()
+    });
+    let mut rows = Vec::with_capacity(jobs.len());
+    for part in parts {
+        rows.extend(part?);
     }
     Ok(rows)
 }
@@ -197,7 +226,12 @@ mod tests {
         }
         let all: String = seqs.concat();
         let count = |c: u8| all.as_bytes().chunks_exact(2).filter(|p| p[0] == c).count() as f64 / (40.0 * 256.0);
-        assert!((count(b'i') - 0.8).abs() < 0.02 && (count(b'r') - 0.1).abs() < 0.015, "{} {}", count(b'i'), count(b'r'));
+        assert!(
+            (count(b'i') - 0.8).abs() < 0.02 && (count(b'r') - 0.1).abs() < 0.015,
+            "{} {}",
+            count(b'i'),
+            count(b'r')
+        );
         assert_eq!(generate(0.8, 256, 40, 3).unwrap(), seqs, "the seed fixes the sequences");
         // Edge cases: p = 1 is a write then only ignores; p = 0 has no ignores.
         let ones = generate(1.0, 50, 5, 1).unwrap();

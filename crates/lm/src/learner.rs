@@ -9,6 +9,7 @@ use butterfly_train::{Learner, TrainRng, ValidationRow};
 use rand::Rng;
 
 use crate::LmError;
+use crate::windows::WindowStarts;
 
 /// Validation loss of every iterate inside the evaluation windows (`iterates.csv`): rows of `validation.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,13 +29,6 @@ impl LogRow for IterateLossRow {
     }
 }
 
-/// Where each of `count` fixed validation sequences of `seq_len` (+1 target) starts in a validation
-/// text of `len` tokens: evenly spaced, so that they cover the whole text.
-pub(crate) fn validation_starts(len: usize, seq_len: usize, count: usize) -> Vec<usize> {
-    let room = len - seq_len - 1;
-    (0..count).map(|k| k * room / count.max(1)).collect()
-}
-
 pub struct LmLearner {
     pub gpt: Gpt,
     train: Vec<u32>,
@@ -42,6 +36,8 @@ pub struct LmLearner {
     batch_size: usize,
     seq_len: usize,
     dropout: f64,
+    /// Where training windows may start in `train`.
+    train_starts: WindowStarts,
     /// Start of each fixed validation sequence in `val`.
     val_starts: Vec<usize>,
     iterates: Log<IterateLossRow>,
@@ -60,12 +56,24 @@ impl LmLearner {
         batch_size: usize,
         seq_len: usize,
         dropout: f64,
-        val_batches: usize,
+        (train_starts, val_starts): (WindowStarts, Vec<usize>),
         iterates: Log<IterateLossRow>,
         inputs: Vec<(String, PathBuf)>,
     ) -> Self {
-        let val_starts = validation_starts(val.len(), seq_len, val_batches * batch_size);
-        Self { gpt, train, val, batch_size, seq_len, dropout, val_starts, iterates, inputs, tokens: Vec::new(), targets: Vec::new() }
+        Self {
+            gpt,
+            train,
+            val,
+            batch_size,
+            seq_len,
+            dropout,
+            train_starts,
+            val_starts,
+            iterates,
+            inputs,
+            tokens: Vec::new(),
+            targets: Vec::new(),
+        }
     }
 
     fn fill(&mut self, starts: &[usize], from_val: bool) {
@@ -82,9 +90,14 @@ impl LmLearner {
 impl Learner for LmLearner {
     type Error = LmError;
 
-    fn minibatch_gradient(&mut self, theta: &[f32], rng: &mut TrainRng, grad: &mut [f32], accumulate: bool) -> Result<f64, LmError> {
-        let room = self.train.len() - self.seq_len - 1;
-        let starts: Vec<usize> = (0..self.batch_size).map(|_| rng.random_range(0..=room)).collect();
+    fn minibatch_gradient(
+        &mut self,
+        theta: &[f32],
+        rng: &mut TrainRng,
+        grad: &mut [f32],
+        accumulate: bool,
+    ) -> Result<f64, LmError> {
+        let starts: Vec<usize> = (0..self.batch_size).map(|_| self.train_starts.draw(rng)).collect();
         self.fill(&starts, false);
         // The masks' seed is drawn only with dropout on, so that runs without it keep their draws.
         let dropout = (self.dropout > 0.0).then(|| Dropout { p: self.dropout, seed: rng.random() });
@@ -135,9 +148,15 @@ impl Learner for LmLearner {
 
     fn params_meta(&self) -> Vec<(String, String)> {
         let c = &self.gpt.config;
-        [("vocab_size", c.vocab_size), ("context", c.context), ("n_layer", c.n_layer), ("n_head", c.n_head), ("n_embd", c.n_embd)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        [
+            ("vocab_size", c.vocab_size),
+            ("context", c.context),
+            ("n_layer", c.n_layer),
+            ("n_head", c.n_head),
+            ("n_embd", c.n_embd),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
     }
 }

@@ -16,11 +16,12 @@ pub mod shard;
 pub mod tokenizer;
 pub mod torch_compare;
 mod trainer;
+pub mod windows;
 
 pub use config::{EvalConfig, LmConfig, ModelConfig};
 pub use error::LmError;
+pub use export::export;
 pub use learner::{IterateLossRow, LmLearner};
 pub use prepare::{PrepareSpec, Prepared, prepare};
-pub use export::export;
 pub use sample::{SampleSpec, load_variant, sample};
 pub use trainer::{LmTrainer, tokenizer_file};

@@ -7,10 +7,9 @@ use std::path::Path;
 
 use butterfly_gpt::Gpt;
 use butterfly_nn::{Optimizer, OptimizerKind};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
 use crate::bench::{run_torch, split_rows, token_bytes};
-use crate::learner::validation_starts;
 use crate::{LmConfig, LmError};
 
 /// Validation loss after the same steps in both engines.
@@ -45,10 +44,9 @@ pub fn compare_validation(config: &LmConfig, python: &Path, threads: usize) -> R
     // The trainer's initial parameters: the first draws of the config's seed.
     let mut rng = butterfly_train::TrainRng::seed_from_u64(config.seed);
     let theta0 = gpt.table.init(&mut rng);
-    let room = inputs.train.len() - t - 1;
-    let starts: Vec<usize> = (0..steps as usize * b).map(|_| rng.random_range(0..=room)).collect();
+    let starts: Vec<usize> = (0..steps as usize * b).map(|_| inputs.starts.0.draw(&mut rng)).collect();
     let batches = windows(&inputs.train, &starts, t);
-    let val = windows(&inputs.val, &validation_starts(inputs.val.len(), t, config.eval.val_batches * b), t);
+    let val = windows(&inputs.val, &inputs.starts.1, t);
     let lrs: Vec<f64> = (0..steps).map(|k| config.schedule.lr(k)).collect();
 
     let val_loss = |gpt: &mut Gpt, theta: &[f32]| -> Result<f64, LmError> {
@@ -59,7 +57,8 @@ pub fn compare_validation(config: &LmConfig, python: &Path, threads: usize) -> R
         }
         Ok(total / config.eval.val_batches as f64)
     };
-    let mut opt = Optimizer::new(config.optimizer, gpt.num_params())?.with_decayed_ranges(gpt.table.decayed_ranges())?;
+    let mut opt =
+        Optimizer::new(config.optimizer, gpt.num_params())?.with_decayed_ranges(gpt.table.decayed_ranges())?;
     let mut theta = theta0.clone();
     let mut grad = vec![0.0f32; theta.len()];
     let mut ours = Vec::new();

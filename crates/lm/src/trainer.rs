@@ -10,6 +10,7 @@ use rand::SeedableRng;
 use crate::learner::{IterateLossRow, LmLearner};
 use crate::prepare::{TRAIN_SHARD, VAL_SHARD};
 use crate::tokenizer::{BPE_FILE, CHAR_FILE, Tokenizer};
+use crate::windows::WindowStarts;
 use crate::{LmConfig, LmError, shard};
 
 /// Version 1 of the LM checkpoint.
@@ -33,13 +34,16 @@ pub(crate) struct Inputs {
     tokenizer: std::path::PathBuf,
     pub train: Vec<u32>,
     pub val: Vec<u32>,
+    /// Where training windows start, and the fixed validation windows.
+    pub starts: (WindowStarts, Vec<usize>),
     pub gpt: GptConfig,
 }
 
 pub(crate) fn inputs(config: &LmConfig) -> Result<Inputs, LmError> {
     config.validate()?;
     let tokenizer = tokenizer_file(&config.data)?;
-    let vocab_size = Tokenizer::load(&tokenizer)?.vocab_size();
+    let loaded = Tokenizer::load(&tokenizer)?;
+    let (vocab_size, end_of_text) = (loaded.vocab_size(), loaded.end_of_text());
     let m = &config.model;
     let gpt = GptConfig { vocab_size, context: m.context, n_layer: m.n_layer, n_head: m.n_head, n_embd: m.n_embd };
     gpt.validate()?;
@@ -50,21 +54,39 @@ pub(crate) fn inputs(config: &LmConfig) -> Result<Inputs, LmError> {
     // backward.
     let per_token = l * (16 * c + m.n_head as u128 * t) + 2 * v;
     butterfly_store::memory::ensure_fits(&[
-        (&format!("the model (n_layer = {}, n_embd = {})", m.n_layer, m.n_embd), params.saturating_mul(4 + 17 * variants), 4),
-        (&format!("the activations (batch_size = {}, seq_len = {})", config.batch_size, config.seq_len), (config.batch_size as u128).saturating_mul(t).saturating_mul(2 * per_token), 4),
+        (
+            &format!("the model (n_layer = {}, n_embd = {})", m.n_layer, m.n_embd),
+            params.saturating_mul(4 + 17 * variants),
+            4,
+        ),
+        (
+            &format!("the activations (batch_size = {}, seq_len = {})", config.batch_size, config.seq_len),
+            (config.batch_size as u128).saturating_mul(t).saturating_mul(2 * per_token),
+            4,
+        ),
     ])?;
     let train = shard::read(&config.data.join(TRAIN_SHARD))?;
     let val = shard::read(&config.data.join(VAL_SHARD))?;
     for (name, tokens) in [(TRAIN_SHARD, &train), (VAL_SHARD, &val)] {
         let path = config.data.join(name);
         if tokens.len() < config.seq_len + 2 {
-            return Err(LmError::Shard { path, what: format!("{} tokens, a sequence needs {}", tokens.len(), config.seq_len + 2) });
+            return Err(LmError::Shard {
+                path,
+                what: format!("{} tokens, a sequence needs {}", tokens.len(), config.seq_len + 2),
+            });
         }
         if let Some(t) = tokens.iter().find(|&&t| t as usize >= vocab_size) {
-            return Err(LmError::Shard { path, what: format!("token {t} is outside the tokenizer's vocabulary of {vocab_size}") });
+            return Err(LmError::Shard {
+                path,
+                what: format!("token {t} is outside the tokenizer's vocabulary of {vocab_size}"),
+            });
         }
     }
-    Ok(Inputs { tokenizer, train, val, gpt })
+    let (t, align) = (config.seq_len, config.windows);
+    let val_starts =
+        WindowStarts::new(&val, t, align, end_of_text)?.evenly(config.eval.val_batches * config.batch_size);
+    let starts = (WindowStarts::new(&train, t, align, end_of_text)?, val_starts);
+    Ok(Inputs { tokenizer, train, val, starts, gpt })
 }
 
 impl LmTrainer {
@@ -106,12 +128,22 @@ impl LmTrainer {
         };
         let mut rng = butterfly_train::TrainRng::seed_from_u64(config.seed);
         let theta = gpt.table.init(&mut rng);
-        let (b, t, vb) = (config.batch_size, config.seq_len, config.eval.val_batches);
+        let (b, t) = (config.batch_size, config.seq_len);
         let inner = match start {
             Start::Checkpointed => {
                 let ckpt = TrainLoop::<LmLearner>::checkpoint(&run, FORMAT)?;
                 let iterates = Log::open(run.path(), Some(&ckpt))?;
-                let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, config.model.dropout, vb, iterates, files);
+                let learner = LmLearner::new(
+                    gpt,
+                    inputs.train,
+                    inputs.val,
+                    b,
+                    t,
+                    config.model.dropout,
+                    inputs.starts,
+                    iterates,
+                    files,
+                );
                 TrainLoop::resume(run, loop_config, learner, theta, &ckpt)?
             }
             Start::Fresh => {
@@ -129,7 +161,17 @@ impl LmTrainer {
                         return Err(e);
                     }
                 };
-                let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, config.model.dropout, vb, iterates, files);
+                let learner = LmLearner::new(
+                    gpt,
+                    inputs.train,
+                    inputs.val,
+                    b,
+                    t,
+                    config.model.dropout,
+                    inputs.starts,
+                    iterates,
+                    files,
+                );
                 TrainLoop::fresh(run, loop_config, learner, theta, rng)?
             }
         };

@@ -6,19 +6,22 @@
 
 mod bc_report;
 mod bc_run;
-mod bifurcation_table;
 pub mod bench;
+mod bifurcation_table;
 mod compare;
 mod csv_table;
 mod error;
 mod expert_eval;
 mod figure;
 mod flipflop_score;
+mod flipflop_study;
 mod font;
 mod heatmap;
+mod interval;
 mod landscape;
 mod landscape_section;
 mod line_chart;
+mod lm_demo_report;
 mod lm_report;
 mod oscillation;
 mod panels;
@@ -33,11 +36,18 @@ pub use compare::write_comparison;
 pub use csv_table::CsvTable;
 pub use error::ReportError;
 pub use expert_eval::{expert_eval_json, expert_eval_text};
-pub use flipflop_score::{FlipflopSummary, flipflop_run_json, flipflop_run_text, flipflop_score_text, flipflop_summaries};
+pub use flipflop_score::{
+    FlipflopSummary, flipflop_run_json, flipflop_run_text, flipflop_score_text, flipflop_summaries,
+};
+pub use flipflop_study::{
+    FlipflopSeed, FlipflopStudy, FlipflopStudyRow, flipflop_study_markdown, write_flipflop_study,
+};
 pub use heatmap::{Heatmaps, Surface};
+pub use interval::Interval;
 pub use landscape::{LandscapeFiles, landscape_heatmaps, write_landscape};
 pub use landscape_section::append_landscape_section;
 pub use line_chart::{Axis, Corner, LineChart, Series, Style};
+pub use lm_demo_report::write_lm_demo_report;
 pub use lm_report::{LmSummary, LmVariantSummary, is_lm_run, write_lm_report};
 pub use oscillation::Oscillation;
 pub use panels::Panels;

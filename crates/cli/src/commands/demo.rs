@@ -8,7 +8,7 @@ use anyhow::Context;
 use butterfly_envs::{Env, TaskEnv};
 use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, run_dir};
 use butterfly_report::{BcRun, append_landscape_section, write_bc_report};
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use super::bc::train_with_progress;
 use super::env::AssetsArg;
@@ -16,7 +16,10 @@ use super::env::AssetsArg;
 const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DemoArgs {
+    #[command(subcommand)]
+    command: Option<DemoCommand>,
     /// Run directory (an unfinished demo there is resumed).
     #[arg(long, default_value = "runs/demo")]
     out: PathBuf,
@@ -34,6 +37,13 @@ pub struct DemoArgs {
     steps: Option<u64>,
     #[command(flatten)]
     assets: AssetsArg,
+}
+
+#[derive(Subcommand)]
+pub enum DemoCommand {
+    /// Butterfly effects in generation: flip-flop GPTs over seeds (read error of every evaluated iterate,
+    /// raw vs EMA, in and out of distribution) and bifurcating continuations of a Shakespeare GPT.
+    Lm(super::demo_lm::DemoLmArgs),
 }
 
 /// The demo's config for the chosen env and expert (horizons capped at the env's episode length).
@@ -72,6 +82,9 @@ fn demo_config(args: &DemoArgs) -> anyhow::Result<BcConfig> {
 }
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    if let Some(DemoCommand::Lm(lm)) = &args.command {
+        return super::demo_lm::run(lm);
+    }
     let assets = args.assets.assets.as_deref();
     let mut trainer = if args.out.join(run_dir::CONFIG).exists() {
         eprintln!("resuming the demo in {}", args.out.display());

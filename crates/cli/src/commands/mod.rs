@@ -6,6 +6,7 @@ mod bench_sac;
 mod bench_train;
 pub mod data;
 pub mod demo;
+mod demo_lm;
 pub mod env;
 pub mod expert;
 pub mod landscape;

@@ -1,0 +1,70 @@
+//! `butterfly lm train`: a GPT from a TOML config, with progress and tokens/s, or a resumed run.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use butterfly_lm::{LmConfig, LmTrainer};
+use clap::Args;
+
+use crate::progress::Progress;
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// The experiment (TOML; unknown keys are rejected).
+    #[arg(required_unless_present = "resume")]
+    config: Option<PathBuf>,
+    /// The run directory: a new or empty one, or one holding a run of the same config (continued).
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
+    out: Option<PathBuf>,
+    /// Continue the run in DIR from its last checkpoint.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
+    resume: Option<PathBuf>,
+    /// Stop after this many updates (the run can be resumed later).
+    #[arg(long, value_name = "STEP")]
+    stop_at: Option<u64>,
+    #[command(flatten)]
+    overrides: crate::config_file::ConfigArgs,
+}
+
+pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
+    let mut trainer = match (&args.resume, &args.config, &args.out) {
+        (Some(dir), _, _) => {
+            crate::config_file::refuse_on_resume(&args.overrides)?;
+            LmTrainer::resume(dir)?
+        }
+        (None, Some(config), Some(out)) => {
+            let text = crate::config_file::read_config(config, &args.overrides)?;
+            LmTrainer::create(LmConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?, out)?
+        }
+        _ => unreachable!("clap requires CONFIG and --out, or --resume"),
+    };
+    train_with_progress(&mut trainer, "lm", args.stop_at)?;
+    println!("run directory: {} (step {} of {})", trainer.dir().display(), trainer.step(), trainer.total_steps());
+    for (name, loss) in trainer.last_eval() {
+        println!("  validation loss {name:<28} {loss:.4}");
+    }
+    Ok(())
+}
+
+/// Trains to the end (or `stop_at`) with a progress bar that shows the loss, the last validation losses
+/// and tokens/s.
+pub fn train_with_progress(trainer: &mut LmTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
+    butterfly_nn::set_num_threads(trainer.config().threads)?;
+    let mut progress = Progress::new(label, trainer.total_steps());
+    progress.set_position(trainer.step());
+    let (start, first, per_step) = (Instant::now(), trainer.step(), trainer.tokens_per_step());
+    let mut last_loss = None;
+    trainer.run(stop_at, |p| {
+        last_loss = p.train_loss.or(last_loss);
+        let rate = (p.step - first) as f64 * per_step as f64 / start.elapsed().as_secs_f64();
+        let val: Vec<String> = p.last_eval.iter().map(|(name, l)| format!("{name} {l:.4}")).collect();
+        let loss = last_loss.map_or("-".into(), |l| format!("{l:.4}"));
+        progress.update(
+            p.step,
+            &format!("loss {loss}  val: {}  {rate:.0} tok/s", if val.is_empty() { "-".into() } else { val.join(", ") }),
+        );
+    })?;
+    progress.finish();
+    Ok(())
+}
