@@ -1,6 +1,6 @@
 //! Reading an experiment's TOML with the command line's `--set key.path=value` overrides merged in.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -11,6 +11,52 @@ pub struct ConfigArgs {
     /// tables merge key by key, a table with a `kind` replaces). The run stores the merged config.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+}
+
+/// How a trainer is started: a config and a run directory, or a run to resume.
+#[derive(Args)]
+pub struct RunArgs {
+    /// The experiment (TOML; unknown keys are rejected).
+    #[arg(required_unless_present = "resume")]
+    config: Option<PathBuf>,
+    /// The run directory: a new or empty one, or one holding a run of the same config (continued).
+    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
+    out: Option<PathBuf>,
+    /// Continue the run in DIR from its last checkpoint (its CSVs are cut back to it first).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
+    resume: Option<PathBuf>,
+    /// Stop after this many updates (the run can be resumed later).
+    #[arg(long, value_name = "STEP")]
+    pub stop_at: Option<u64>,
+    #[command(flatten)]
+    overrides: ConfigArgs,
+}
+
+/// What [`RunArgs`] ask for.
+pub enum RunStart {
+    Resume(PathBuf),
+    /// The config file's text with the overrides merged in, the file (for messages) and the run directory.
+    Create {
+        text: String,
+        config: PathBuf,
+        out: PathBuf,
+    },
+}
+
+impl RunArgs {
+    pub fn start(&self) -> anyhow::Result<RunStart> {
+        match (&self.resume, &self.config, &self.out) {
+            (Some(dir), _, _) => {
+                refuse_on_resume(&self.overrides)?;
+                Ok(RunStart::Resume(dir.clone()))
+            }
+            (None, Some(config), Some(out)) => {
+                let text = read_config(config, &self.overrides)?;
+                Ok(RunStart::Create { text, config: config.clone(), out: out.clone() })
+            }
+            _ => unreachable!("clap requires CONFIG and --out, or --resume"),
+        }
+    }
 }
 
 /// The text of the config at `path` with `args`' overrides applied.

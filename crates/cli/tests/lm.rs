@@ -185,6 +185,12 @@ fn flipflop_generate_prepare_train_score_and_bad_files() {
     let last_ema = &all["steps"][3];
     assert_eq!(last_ema["read_errors"], score["read_errors"], "the last kept step is the default of a single score");
     assert_eq!(all["summary"][1]["variant"], "ema");
+    // The study over runs needs an oscillation, so two evaluations in each run's second half (this run
+    // has one; `demo lm` tests a whole study).
+    let study = f("study");
+    let sparse = format!("sparse={}", s(&f("sparse.txt")));
+    one_error(&butterfly(&["lm", "flipflop", "study", s(&run), "--test", &sparse, "--out", s(&study)]), "a study needs 3 or more");
+    one_error(&butterfly(&["lm", "flipflop", "study", s(&run), "--test", s(&f("sparse.txt")), "--out", s(&study)]), "expected LABEL=FILE");
 
     // Malformed files: one line naming the line and the offence; a sequence longer than the context.
     for (content, want) in [("w1i0\nw1x0\n", "line 2: pair 1: unknown instruction 'x'"), ("w1i\n", "3 characters"), ("i1w0\n", "first instruction")] {
@@ -212,13 +218,16 @@ fn demo_lm_end_to_end_then_rerun_from_its_runs() {
     let printed = ok(&butterfly(&args));
     assert!(printed.contains("FFL(0.98) sparse") && printed.contains("report:"), "{printed}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    for want in ["FFL(0.8)", "FFL(0.98) sparse", "FFL(0.1) dense", "| ema |", "Seeds: [0, 1]", "teacher f.", "flipflop/plots/flipflop.png"] {
+    for want in ["FFL(0.8)", "FFL(0.98) sparse", "FFL(0.1) dense", "| ema |", "Seeds: [0, 1]", "teacher f.", "flipflop/plots/flipflop.png", "Every iterate of the window"] {
         assert!(report.contains(want), "report.md lacks {want}:\n{report}");
     }
     // Every kept step (cadence 1 at 30 updates), both variants, both seeds, three sets.
     let csv = std::fs::read_to_string(out.join("flipflop/flipflop.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 2 * 3 * 30 * 2, "{}", &csv[..200]);
     assert!(out.join("flipflop/plots/flipflop.svg").is_file() && out.join("shakespeare/run/plots/figure4.png").is_file());
+    // The window's iterates, one update apart (5 of them at this scale, 4 pairs per variant, 3 variants).
+    let window = std::fs::read_to_string(out.join("shakespeare/run/iterate_generations.csv")).unwrap();
+    assert_eq!(window.lines().count(), 1 + 4 * 3, "{window}");
     // A rerun trains nothing more and rewrites the same report.
     let again = ok(&butterfly(&args));
     assert_eq!(std::fs::read_to_string(out.join("report.md")).unwrap(), report);

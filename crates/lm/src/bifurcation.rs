@@ -102,6 +102,84 @@ pub struct BifurcationRow {
     pub amplification: Option<f64>,
 }
 
+/// A fixed prompt set cut from validation text, and what one iterate makes of it.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// Each prompt followed by the validation text that truly follows it (H tokens).
+    texts: Vec<Vec<u32>>,
+    prompt_tokens: usize,
+    tokens: usize,
+}
+
+/// One iterate's greedy continuation of every prompt, and its argmax next token at every position of
+/// the prompts' true text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeOutputs {
+    pub continuations: Vec<Vec<u32>>,
+    pub forced: Vec<u32>,
+}
+
+impl Probe {
+    /// `spec.prompts` prompts spread evenly over `val`, each fitting a context of `context` tokens.
+    pub fn new(val: &[u32], context: usize, spec: &BifurcationSpec) -> Result<Self, LmError> {
+        if spec.prompts == 0 || spec.prompt_tokens == 0 || spec.tokens == 0 {
+            return Err(LmError::Config("prompts, prompt tokens and generated tokens must be ≥ 1".into()));
+        }
+        let window = spec.prompt_tokens + spec.tokens;
+        if window > context || val.len() < window + 2 {
+            return Err(LmError::Config(format!(
+                "a prompt of {} + {} tokens must fit the context ({context}) and the validation text ({} tokens)",
+                spec.prompt_tokens,
+                spec.tokens,
+                val.len()
+            )));
+        }
+        let texts = WindowStarts::Anywhere { last: val.len() - window - 1 }
+            .evenly(spec.prompts)
+            .into_iter()
+            .map(|s| val[s..s + window].to_vec())
+            .collect();
+        Ok(Self { texts, prompt_tokens: spec.prompt_tokens, tokens: spec.tokens })
+    }
+
+    /// (prompts, generated tokens per prompt, tokens of each prompt's true text).
+    pub fn shape(&self) -> (usize, usize, usize) {
+        (self.texts.len(), self.tokens, self.prompt_tokens + self.tokens)
+    }
+
+    /// What the model `theta` makes of the prompts.
+    pub fn outputs(&self, theta: &[f32], config: GptConfig) -> Result<ProbeOutputs, LmError> {
+        let continuations = self
+            .texts
+            .iter()
+            .map(|t| greedy(theta, config, &t[..self.prompt_tokens], self.tokens))
+            .collect::<Result<Vec<_>, _>>()?;
+        let forced = teacher_forced(&mut Gpt::new(config)?, theta, &self.texts)?;
+        Ok(ProbeOutputs { continuations, forced })
+    }
+
+    /// How the outputs of `variant` at `step` differ from those at `from_step`.
+    pub fn compare(&self, variant: &str, (from_step, before): (u64, &ProbeOutputs), (step, after): (u64, &ProbeOutputs)) -> BifurcationRow {
+        let n = self.texts.len() as f64;
+        let mean = |f: &dyn Fn(&[u32], &[u32]) -> f64| {
+            before.continuations.iter().zip(&after.continuations).map(|(a, b)| f(a, b)).sum::<f64>() / n
+        };
+        let teacher_forced = differing_fraction(&before.forced, &after.forced);
+        let differing = mean(&|a, b| differing_fraction(a, b));
+        BifurcationRow {
+            variant: variant.to_string(),
+            from_step,
+            step,
+            first_difference: mean(&|a, b| first_difference(a, b).unwrap_or(self.tokens) as f64),
+            diverged: mean(&|a, b| f64::from(u8::from(first_difference(a, b).is_some()))),
+            differing_fraction: differing,
+            edit_distance: mean(&|a, b| normalized_edit_distance(a, b)),
+            teacher_forced,
+            amplification: (teacher_forced > 0.0).then(|| differing / teacher_forced),
+        }
+    }
+}
+
 /// One prompt's continuations by every variant at the last two kept steps (Figure 4, bottom).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Example {
@@ -137,26 +215,8 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, 
     let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
         .map_err(|_| bad("is not an LM run directory (no config.toml)".into()))?;
     let config = LmConfig::from_toml(&text)?;
-    if spec.prompts == 0 || spec.prompt_tokens == 0 || spec.tokens == 0 {
-        return Err(LmError::Config("--prompts, --prompt-tokens and --tokens must be ≥ 1".into()));
-    }
     let val = shard::read(&config.data.join(VAL_SHARD))?;
-    let window = spec.prompt_tokens + spec.tokens;
-    if window > config.model.context || val.len() < window + 2 {
-        return Err(LmError::Config(format!(
-            "a prompt of {} + {} tokens must fit the context ({}) and the validation text ({} tokens)",
-            spec.prompt_tokens,
-            spec.tokens,
-            config.model.context,
-            val.len()
-        )));
-    }
-    // Each prompt's validation text: the prompt and the H tokens that truly follow it.
-    let texts: Vec<Vec<u32>> = WindowStarts::Anywhere { last: val.len() - window - 1 }
-        .evenly(spec.prompts)
-        .into_iter()
-        .map(|s| val[s..s + window].to_vec())
-        .collect();
+    let probe = Probe::new(&val, config.model.context, spec)?;
     let steps = kept_steps(run);
     if steps.len() < 2 {
         return Err(bad(format!("kept parameters at {} step(s): bifurcations need two", steps.len())));
@@ -167,42 +227,23 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, 
     let mut last_two: Vec<(String, Continuations, Continuations)> = Vec::new();
     let tokenizer = load_variant(run, &variants[0], Some(steps[0]))?.2;
     for variant in &variants {
-        let mut previous: Option<(u64, Vec<Vec<u32>>, Vec<u32>)> = None;
+        let mut previous: Option<(u64, ProbeOutputs)> = None;
         for &step in &steps {
             let (theta, cfg, _) = load_variant(run, variant, Some(step))?;
-            let continuations = texts
-                .iter()
-                .map(|t| greedy(&theta, cfg, &t[..spec.prompt_tokens], spec.tokens))
-                .collect::<Result<Vec<_>, _>>()?;
-            let forced = teacher_forced(&mut Gpt::new(cfg)?, &theta, &texts)?;
-            if let Some((from_step, before, before_forced)) = &previous {
-                let n = texts.len() as f64;
-                let mean = |f: &dyn Fn(&[u32], &[u32]) -> f64| {
-                    before.iter().zip(&continuations).map(|(a, b)| f(a, b)).sum::<f64>() / n
-                };
-                let teacher_forced = differing_fraction(before_forced, &forced);
-                let differing = mean(&|a, b| differing_fraction(a, b));
-                rows.push(BifurcationRow {
-                    variant: variant.clone(),
-                    from_step: *from_step,
-                    step,
-                    first_difference: mean(&|a, b| first_difference(a, b).unwrap_or(spec.tokens) as f64),
-                    diverged: mean(&|a, b| f64::from(u8::from(first_difference(a, b).is_some()))),
-                    differing_fraction: differing,
-                    edit_distance: mean(&|a, b| normalized_edit_distance(a, b)),
-                    teacher_forced,
-                    amplification: (teacher_forced > 0.0).then(|| differing / teacher_forced),
-                });
+            let outputs = probe.outputs(&theta, cfg)?;
+            if let Some((from_step, before)) = &previous {
+                rows.push(probe.compare(variant, (*from_step, before), (step, &outputs)));
             }
             if step == steps[steps.len() - 1] {
-                let before = previous.as_ref().map(|p| p.1.clone()).unwrap_or_default();
-                last_two.push((variant.clone(), before, continuations.clone()));
+                let before = previous.as_ref().map(|p| p.1.continuations.clone()).unwrap_or_default();
+                last_two.push((variant.clone(), before, outputs.continuations.clone()));
             }
-            previous = Some((step, continuations, forced));
+            previous = Some((step, outputs));
         }
     }
     // The prompts where raw diverges soonest, each with every variant's pair.
     let raw = &last_two[0];
+    let texts = &probe.texts;
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| (first_difference(&raw.1[i], &raw.2[i]).unwrap_or(usize::MAX), i));
     let steps_pair = (steps[steps.len() - 2], steps[steps.len() - 1]);

@@ -7,6 +7,7 @@ use butterfly_train::{StabilizerSpec, Window, check_training};
 use serde::{Deserialize, Serialize};
 
 use crate::LmError;
+use crate::window_probe::WindowGenerations;
 use crate::windows::WindowAlign;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,11 +66,15 @@ pub struct EvalConfig {
     pub log_every: u64,
     /// Stretches of consecutive iterates whose validation loss is measured one by one (`iterates.csv`).
     pub windows: Vec<Window>,
+    /// Greedy continuations of fixed validation prompts by every iterate of the windows, each compared
+    /// with the iterate one update earlier (`iterate_generations.csv`); off when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_generations: Option<WindowGenerations>,
 }
 
 impl Default for EvalConfig {
     fn default() -> Self {
-        Self { every: 250, val_batches: 8, log_every: 10, windows: Vec::new() }
+        Self { every: 250, val_batches: 8, log_every: 10, windows: Vec::new(), window_generations: None }
     }
 }
 

@@ -9,6 +9,7 @@ use butterfly_train::{Learner, TrainRng, ValidationRow};
 use rand::Rng;
 
 use crate::LmError;
+use crate::window_probe::WindowProbe;
 use crate::windows::WindowStarts;
 
 /// Validation loss of every iterate inside the evaluation windows (`iterates.csv`): rows of `validation.csv`.
@@ -41,6 +42,8 @@ pub struct LmLearner {
     /// Start of each fixed validation sequence in `val`.
     val_starts: Vec<usize>,
     iterates: Log<IterateLossRow>,
+    /// Generations of every window iterate, when the config asks for them.
+    probe: Option<WindowProbe>,
     /// (name in the checkpoint, path) of the files the run reads: the tokenizer copy and the shards.
     inputs: Vec<(String, PathBuf)>,
     tokens: Vec<u32>,
@@ -58,6 +61,7 @@ impl LmLearner {
         dropout: f64,
         (train_starts, val_starts): (WindowStarts, Vec<usize>),
         iterates: Log<IterateLossRow>,
+        probe: Option<WindowProbe>,
         inputs: Vec<(String, PathBuf)>,
     ) -> Self {
         Self {
@@ -70,6 +74,7 @@ impl LmLearner {
             train_starts,
             val_starts,
             iterates,
+            probe,
             inputs,
             tokens: Vec::new(),
             targets: Vec::new(),
@@ -123,12 +128,18 @@ impl Learner for LmLearner {
         for &(step, name, theta) in iterates {
             let val_loss = self.held_out_loss(theta)?;
             self.iterates.append(&IterateLossRow(ValidationRow { step, variant: name.to_string(), val_loss }))?;
+            if let Some(probe) = &mut self.probe {
+                probe.judge(step, name, theta)?;
+            }
         }
         Ok(())
     }
 
     fn save_state(&self, c: &mut Checkpoint) -> Result<(), LmError> {
         self.iterates.record(c)?;
+        if let Some(probe) = &self.probe {
+            probe.save(c)?;
+        }
         for (name, path) in &self.inputs {
             c.put_file(name, path)?;
         }
@@ -139,10 +150,16 @@ impl Learner for LmLearner {
         for (name, path) in &self.inputs {
             c.verify_file(name, path)?;
         }
+        if let Some(probe) = &mut self.probe {
+            probe.load(c)?;
+        }
         Ok(())
     }
 
     fn cut_back(&mut self) -> Result<(), LmError> {
+        if let Some(probe) = &mut self.probe {
+            probe.cut_back()?;
+        }
         Ok(self.iterates.cut_back()?)
     }
 

@@ -16,6 +16,7 @@ pub mod shard;
 pub mod tokenizer;
 pub mod torch_compare;
 mod trainer;
+pub mod window_probe;
 pub mod windows;
 
 pub use config::{EvalConfig, LmConfig, ModelConfig};
@@ -23,5 +24,5 @@ pub use error::LmError;
 pub use export::export;
 pub use learner::{IterateLossRow, LmLearner};
 pub use prepare::{PrepareSpec, Prepared, prepare};
-pub use sample::{SampleSpec, load_variant, sample};
+pub use sample::{SampleSpec, kept_steps, load_variant, sample};
 pub use trainer::{LmTrainer, tokenizer_file};

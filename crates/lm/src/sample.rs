@@ -27,7 +27,7 @@ pub struct SampleSpec {
 }
 
 /// The steps whose parameters the run kept, in order.
-pub(crate) fn kept_steps(run: &Path) -> Vec<u64> {
+pub fn kept_steps(run: &Path) -> Vec<u64> {
     let mut steps: Vec<u64> = std::fs::read_dir(run.join("checkpoints"))
         .into_iter()
         .flatten()

@@ -10,6 +10,8 @@ use rand::SeedableRng;
 use crate::learner::{IterateLossRow, LmLearner};
 use crate::prepare::{TRAIN_SHARD, VAL_SHARD};
 use crate::tokenizer::{BPE_FILE, CHAR_FILE, Tokenizer};
+use crate::bifurcation::Probe;
+use crate::window_probe::{IterateBifurcationRow, WindowProbe};
 use crate::windows::WindowStarts;
 use crate::{LmConfig, LmError, shard};
 
@@ -36,6 +38,8 @@ pub(crate) struct Inputs {
     pub val: Vec<u32>,
     /// Where training windows start, and the fixed validation windows.
     pub starts: (WindowStarts, Vec<usize>),
+    /// The prompts of the window generations, when asked for.
+    pub probe: Option<Probe>,
     pub gpt: GptConfig,
 }
 
@@ -86,7 +90,23 @@ pub(crate) fn inputs(config: &LmConfig) -> Result<Inputs, LmError> {
     let val_starts =
         WindowStarts::new(&val, t, align, end_of_text)?.evenly(config.eval.val_batches * config.batch_size);
     let starts = (WindowStarts::new(&train, t, align, end_of_text)?, val_starts);
-    Ok(Inputs { tokenizer, train, val, starts, gpt })
+    let probe = config.eval.window_generations.map(|w| Probe::new(&val, m.context, &w.spec())).transpose()?;
+    Ok(Inputs { tokenizer, train, val, starts, probe, gpt })
+}
+
+/// The learner's logs in `run`: made fresh, or opened at the positions `checkpoint` recorded.
+fn open_logs(
+    run: &RunDir,
+    checkpoint: Option<&butterfly_store::Checkpoint>,
+    probe: Option<Probe>,
+    gpt: GptConfig,
+) -> Result<(Log<IterateLossRow>, Option<WindowProbe>), LmError> {
+    let iterates = Log::open(run.path(), checkpoint)?;
+    let probe = match probe {
+        Some(p) => Some(WindowProbe::new(p, gpt, Log::<IterateBifurcationRow>::open(run.path(), checkpoint)?)),
+        None => None,
+    };
+    Ok((iterates, probe))
 }
 
 impl LmTrainer {
@@ -128,23 +148,12 @@ impl LmTrainer {
         };
         let mut rng = butterfly_train::TrainRng::seed_from_u64(config.seed);
         let theta = gpt.table.init(&mut rng);
-        let (b, t) = (config.batch_size, config.seq_len);
-        let inner = match start {
+        // The logs: opened at the checkpoint's positions, or made for a fresh run (a failure removes it).
+        let (ckpt, (iterates, probe)) = match start {
             Start::Checkpointed => {
                 let ckpt = TrainLoop::<LmLearner>::checkpoint(&run, FORMAT)?;
-                let iterates = Log::open(run.path(), Some(&ckpt))?;
-                let learner = LmLearner::new(
-                    gpt,
-                    inputs.train,
-                    inputs.val,
-                    b,
-                    t,
-                    config.model.dropout,
-                    inputs.starts,
-                    iterates,
-                    files,
-                );
-                TrainLoop::resume(run, loop_config, learner, theta, &ckpt)?
+                let logs = open_logs(&run, Some(&ckpt), inputs.probe, inputs.gpt)?;
+                (Some(ckpt), logs)
             }
             Start::Fresh => {
                 let made = (|| {
@@ -152,28 +161,22 @@ impl LmTrainer {
                         .map_err(|e| LmError::Tokenizer(format!("{}: {e}", inputs.tokenizer.display())))?;
                     run.make_dir("checkpoints")?;
                     butterfly_store::write_atomic(&copy, &bytes)?;
-                    Ok::<_, LmError>(Log::<IterateLossRow>::open(run.path(), None)?)
+                    open_logs(&run, None, inputs.probe, inputs.gpt)
                 })();
-                let iterates = match made {
-                    Ok(log) => log,
+                match made {
+                    Ok(logs) => (None, logs),
                     Err(e) => {
                         run.discard();
                         return Err(e);
                     }
-                };
-                let learner = LmLearner::new(
-                    gpt,
-                    inputs.train,
-                    inputs.val,
-                    b,
-                    t,
-                    config.model.dropout,
-                    inputs.starts,
-                    iterates,
-                    files,
-                );
-                TrainLoop::fresh(run, loop_config, learner, theta, rng)?
+                }
             }
+        };
+        let (b, t, dropout) = (config.batch_size, config.seq_len, config.model.dropout);
+        let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, dropout, inputs.starts, iterates, probe, files);
+        let inner = match &ckpt {
+            Some(ckpt) => TrainLoop::resume(run, loop_config, learner, theta, ckpt)?,
+            None => TrainLoop::fresh(run, loop_config, learner, theta, rng)?,
         };
         Ok(Self { inner, config })
     }

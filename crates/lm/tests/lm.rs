@@ -65,6 +65,44 @@ windows = [{{ start = 50, length = 5 }}]
 }
 
 #[test]
+fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
+    let dir = scratch("window-generations");
+    let data = dir.join("data");
+    let spec = PrepareSpec { inputs: vec![corpus(&dir)], format: CorpusFormatArg::TinystoriesTxt, bpe_vocab: None, val_fraction: 0.1 };
+    prepare(&spec, &data).unwrap();
+    // A window of updates 35..=44 around the checkpoint at 40, every iterate's continuations judged.
+    let with_probe = || {
+        let mut c = config(&data, 60);
+        c.eval.windows = vec![butterfly_train::Window { start: 35, length: 10 }];
+        c.eval.window_generations = Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 4, tokens: 8 });
+        c
+    };
+    let (whole, cut) = (dir.join("whole"), dir.join("cut"));
+    LmTrainer::create(with_probe(), &whole).unwrap().run(None, |_| {}).unwrap();
+    let rows = butterfly_store::read_log::<butterfly_lm::window_probe::IterateBifurcationRow>(&whole).unwrap();
+    assert_eq!(rows.len(), 9 * 2, "every pair of consecutive window iterates, raw and EMA");
+    for r in &rows {
+        assert_eq!(r.0.from_step + 1, r.0.step);
+        assert!((0.0..=8.0).contains(&r.0.first_difference) && (0.0..=1.0).contains(&r.0.teacher_forced));
+    }
+    assert!(rows.iter().any(|r| r.0.variant == "raw" && r.0.diverged > 0.0), "raw iterates one update apart part somewhere");
+    // Killed inside the window after the checkpoint at 40: the resumed run writes the same rows.
+    LmTrainer::create(with_probe(), &cut).unwrap().run(Some(42), |_| {}).unwrap();
+    let mut resumed = LmTrainer::resume(&cut).unwrap();
+    assert_eq!(resumed.step(), 40);
+    resumed.run(None, |_| {}).unwrap();
+    for name in ["iterate_generations.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
+        assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(cut.join(name)).unwrap(), "{name} differs");
+    }
+    // A probe that cannot fit the context is refused before a run directory is made.
+    let mut too_long = with_probe();
+    too_long.eval.window_generations = Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 10, tokens: 10 });
+    let err = LmTrainer::create(too_long, &dir.join("refused")).err().expect("refused").to_string();
+    assert!(err.contains("must fit the context (16)"), "{err}");
+    assert!(!dir.join("refused").exists());
+}
+
+#[test]
 fn prepare_train_resume_and_sample() {
     let dir = scratch("e2e");
     let data = dir.join("data");

@@ -31,21 +31,7 @@ pub fn bifurcation_text(b: &Bifurcations, what: &str, tokens: usize) -> String {
     out.push_str("means over the second half of the pairs:\n");
     for name in variant_order(rows.iter().map(|r| r.variant.as_str())) {
         let mine: Vec<&BifurcationRow> = rows.iter().filter(|r| r.variant == name).collect();
-        let half = &mine[mine.len() / 2..];
-        let n = half.len() as f64;
-        let mean = |f: &dyn Fn(&BifurcationRow) -> f64| half.iter().map(|r| f(r)).sum::<f64>() / n;
-        let amps: Vec<f64> = half.iter().filter_map(|r| r.amplification).collect();
-        let summary = BifurcationRow {
-            variant: name.to_string(),
-            from_step: half[0].from_step,
-            step: half[half.len() - 1].step,
-            first_difference: mean(&|r| r.first_difference),
-            diverged: mean(&|r| r.diverged),
-            differing_fraction: mean(&|r| r.differing_fraction),
-            edit_distance: mean(&|r| r.edit_distance),
-            teacher_forced: mean(&|r| r.teacher_forced),
-            amplification: (!amps.is_empty()).then(|| amps.iter().sum::<f64>() / amps.len() as f64),
-        };
+        let summary = mean_row(&name, &mine[mine.len() / 2..]);
         out.push_str(&line(&summary, format!("{}…{}", summary.from_step, summary.step)));
     }
     for e in &b.examples {
@@ -55,4 +41,22 @@ pub fn bifurcation_text(b: &Bifurcations, what: &str, tokens: usize) -> String {
         }
     }
     out
+}
+
+/// The means of `rows` (one variant's, in step order) as one row spanning them.
+pub(crate) fn mean_row(variant: &str, rows: &[&BifurcationRow]) -> BifurcationRow {
+    let n = rows.len() as f64;
+    let mean = |f: &dyn Fn(&BifurcationRow) -> f64| rows.iter().map(|r| f(r)).sum::<f64>() / n;
+    let amps: Vec<f64> = rows.iter().filter_map(|r| r.amplification).collect();
+    BifurcationRow {
+        variant: variant.to_string(),
+        from_step: rows[0].from_step,
+        step: rows[rows.len() - 1].step,
+        first_difference: mean(&|r| r.first_difference),
+        diverged: mean(&|r| r.diverged),
+        differing_fraction: mean(&|r| r.differing_fraction),
+        edit_distance: mean(&|r| r.edit_distance),
+        teacher_forced: mean(&|r| r.teacher_forced),
+        amplification: (!amps.is_empty()).then(|| amps.iter().sum::<f64>() / amps.len() as f64),
+    }
 }

@@ -12,6 +12,8 @@ pub enum ReportError {
     Font,
     #[error("{path}: {what}")]
     Run { path: PathBuf, what: String },
+    #[error("flip-flop study: {0}")]
+    Study(String),
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
     #[error(transparent)]

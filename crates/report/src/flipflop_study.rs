@@ -43,7 +43,7 @@ pub struct FlipflopStudy {
 }
 
 fn empty(what: &str) -> ReportError {
-    ReportError::Empty { title: format!("flip-flop study: {what}"), hint: "" }
+    ReportError::Study(what.to_string())
 }
 
 /// Writes `flipflop.csv` (every score) and `plots/flipflop.{png,svg}` (read error over training, one panel
@@ -106,7 +106,9 @@ pub fn write_flipflop_study(seeds: &[FlipflopSeed], dir: &Path) -> Result<Flipfl
         for (j, v) in variants.iter().enumerate() {
             let (error, osc) = (column(j, |p| p.0), column(j, |p| p.1));
             if error.iter().chain(&osc).any(|x| !x.is_finite()) {
-                return Err(empty(&format!("{v} on {label} needs two evaluations in the second half of every seed")));
+                return Err(empty(&format!(
+                    "{v} on {label}: a run has fewer than two evaluations in its second half (train longer or evaluate more often)"
+                )));
             }
             let against_raw =
                 |xs: &[f64], raw: Vec<f64>| (j > 0).then(|| Interval::paired_difference(xs, &raw)).flatten();

@@ -40,8 +40,11 @@ pub fn write_lm_demo_report(
     for v in &generation.variants {
         md.push_str(&format!("| {} | {:.4} | {:.4} ({}) |\n", v.name, v.final_loss, v.best_loss, v.best_step));
     }
+    if !generation.window_generations.is_empty() {
+        md.push_str(&crate::lm_report::window_generations_table(&generation.window_generations));
+    }
     md.push_str(&format!(
-        "\n```\n{}```\n\nFigure 4 of that run and its own report: `{}`.\n",
+        "\nConsecutive kept iterates (the evaluation cadence):\n\n```\n{}```\n\nFigure 4 of that run and its own report: `{}`.\n",
         bifurcation_text(bifurcations, "greedy", tokens),
         rel(&generation.dir.join("report.md"))
     ));

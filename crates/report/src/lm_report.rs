@@ -4,11 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use butterfly_lm::bifurcation::Bifurcations;
+use butterfly_lm::bifurcation::{BifurcationRow, Bifurcations};
+use butterfly_lm::window_probe::IterateBifurcationRow;
 use butterfly_lm::{IterateLossRow, LmConfig};
-use butterfly_store::{read_log, write_atomic};
+use butterfly_store::{LogRow, read_log, write_atomic};
 use butterfly_train::ValidationRow;
 
+use crate::bifurcation_table::mean_row;
 use crate::{Axis, Corner, LineChart, Panels, ReportError, Series, Style, bifurcation_text};
 
 /// One variant's validation-loss summary.
@@ -26,6 +28,8 @@ pub struct LmVariantSummary {
 pub struct LmSummary {
     pub dir: PathBuf,
     pub variants: Vec<LmVariantSummary>,
+    /// Per variant, the means over the window's pairs of consecutive iterates (when the run logged them).
+    pub window_generations: Vec<BifurcationRow>,
     pub figure: PathBuf,
 }
 
@@ -58,6 +62,11 @@ fn curve(rows: &[ValidationRow], variant: &str) -> Vec<(f64, f64)> {
 pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) -> Result<LmSummary, ReportError> {
     let val: Vec<ValidationRow> = read_log(dir)?;
     let iterates: Vec<ValidationRow> = read_log::<IterateLossRow>(dir)?.into_iter().map(|r| r.0).collect();
+    let window_rows: Vec<BifurcationRow> = if dir.join(IterateBifurcationRow::FILE).exists() {
+        read_log::<IterateBifurcationRow>(dir)?.into_iter().map(|r| r.0).collect()
+    } else {
+        Vec::new()
+    };
     if val.is_empty() {
         return Err(bad(&dir.join("validation.csv"), "holds no evaluation yet: train the run first".into()));
     }
@@ -93,6 +102,19 @@ pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) 
         }
         charts.push(window);
     }
+    if !window_rows.is_empty() {
+        let mut parting = LineChart::new(
+            "neighbouring iterates: first differing token",
+            Axis::linear("update"),
+            Axis::linear("first difference (of the continuation)"),
+        );
+        parting.legend = Corner::UpperRight;
+        for (k, name) in names.iter().enumerate() {
+            let points = window_rows.iter().filter(|r| &r.variant == name).map(|r| (r.step as f64, r.first_difference)).collect();
+            parting.push(Series::new(name.clone(), points, if k == 0 { Style::Line } else { Style::Markers }, k));
+        }
+        charts.push(parting);
+    }
     if names.len() > 1 {
         let raw = curve(&val, "raw");
         let mut plane = LineChart::new("training path (raw, stabilizer)", Axis::linear("raw validation loss"), Axis::linear("stabilizer validation loss"));
@@ -109,7 +131,14 @@ pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) 
     let plots = dir.join("plots");
     std::fs::create_dir_all(&plots).map_err(|e| ReportError::Write { path: plots.clone(), message: e.to_string() })?;
     let [figure, _] = panels.save(&plots, "figure4")?;
-    let summary = LmSummary { dir: dir.to_path_buf(), variants, figure };
+    let window_generations = names
+        .iter()
+        .filter_map(|name| {
+            let mine: Vec<&BifurcationRow> = window_rows.iter().filter(|r| &r.variant == name).collect();
+            (!mine.is_empty()).then(|| mean_row(name, &mine))
+        })
+        .collect();
+    let summary = LmSummary { dir: dir.to_path_buf(), variants, window_generations, figure };
     let mut md = markdown(&summary);
     if let Some((found, tokens)) = generations {
         md.push_str(&format!("\n## Generations of consecutive kept iterates\n\n```\n{}```\n", bifurcation_text(found, "greedy", tokens)));
@@ -128,9 +157,34 @@ fn markdown(s: &LmSummary) -> String {
         let w = v.window.map_or("- | - | -".to_string(), |(lo, hi, sd, ch)| format!("{lo:.4}–{hi:.4} | {sd:.4} | {ch:.5}"));
         md.push_str(&format!("| {} | {:.4} | {:.4} ({}) | {w} |\n", v.name, v.final_loss, v.best_loss, v.best_step));
     }
+    if !s.window_generations.is_empty() {
+        md.push_str(&window_generations_table(&s.window_generations));
+    }
     md.push_str(
         "\nOne run: differences between variants are a single draw of the SGD noise. \
          `butterfly report --generations` (or `butterfly lm bifurcate`) adds the generations of consecutive kept iterates.\n",
     );
+    md
+}
+
+/// The window's neighbouring-iterate generations, one row per variant (means over the window).
+pub(crate) fn window_generations_table(rows: &[BifurcationRow]) -> String {
+    let mut md = String::from(
+        "\nEvery iterate of the window beside the one an update before it (`iterate_generations.csv`), means over \
+         the window: where the greedy continuations first differ, the share of prompts that diverge, the differing \
+         tokens, the teacher-forced disagreement and their ratio.\n\n\
+         | variant | first difference | diverged | differing tokens | teacher-forced | amplification |\n|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let amp = r.amplification.map_or("–".to_string(), |a| format!("{a:.1}×"));
+        md.push_str(&format!(
+            "| {} | {:.1} | {:.0} % | {:.1} % | {:.2} % | {amp} |\n",
+            r.variant,
+            r.first_difference,
+            100.0 * r.diverged,
+            100.0 * r.differing_fraction,
+            100.0 * r.teacher_forced
+        ));
+    }
     md
 }

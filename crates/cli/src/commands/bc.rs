@@ -1,12 +1,11 @@
 //! `butterfly bc`: behavior cloning with stabilizers, judged by rollouts.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use butterfly_imitate::{BcConfig, BcTrainer};
 use clap::{Args, Subcommand};
 
 use super::env::AssetsArg;
+use crate::config_file::RunStart;
 use crate::progress::Progress;
 
 #[derive(Subcommand)]
@@ -17,20 +16,8 @@ pub enum BcCommand {
 
 #[derive(Args)]
 pub struct TrainArgs {
-    /// The experiment (TOML; unknown keys are rejected).
-    #[arg(required_unless_present = "resume")]
-    config: Option<PathBuf>,
-    /// The run directory: a new or empty one, or one holding a run of the same config (continued).
-    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
-    out: Option<PathBuf>,
-    /// Continue the run in DIR from its last checkpoint (its CSVs are cut back to it first).
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
-    resume: Option<PathBuf>,
-    /// Stop after this many updates (the run can be resumed later).
-    #[arg(long, value_name = "STEP")]
-    stop_at: Option<u64>,
     #[command(flatten)]
-    overrides: crate::config_file::ConfigArgs,
+    run: crate::config_file::RunArgs,
     #[command(flatten)]
     assets: AssetsArg,
 }
@@ -63,21 +50,16 @@ pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let assets = args.assets.assets.as_deref();
-    let mut trainer = match (&args.resume, &args.config, &args.out) {
-        (Some(dir), _, _) => {
-            crate::config_file::refuse_on_resume(&args.overrides)?;
-            BcTrainer::resume(dir, assets)?
-        }
-        (None, Some(config), Some(out)) => {
-            let text = crate::config_file::read_config(config, &args.overrides)?;
+    let mut trainer = match args.run.start()? {
+        RunStart::Resume(dir) => BcTrainer::resume(&dir, assets)?,
+        RunStart::Create { text, config, out } => {
             let config = BcConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?;
             eprintln!("collecting expert data for {} ...", config.env);
-            BcTrainer::create(config, out, assets)?
+            BcTrainer::create(config, &out, assets)?
         }
-        _ => unreachable!("clap requires CONFIG and --out, or --resume"),
     };
     let total = trainer.total_steps();
-    train_with_progress(&mut trainer, "bc", args.stop_at)?;
+    train_with_progress(&mut trainer, "bc", args.run.stop_at)?;
     println!("run directory: {} (step {} of {total})", trainer.dir().display(), trainer.step());
     for (name, j) in trainer.last_eval() {
         println!("  J_H {name:<28} {j:.2}");

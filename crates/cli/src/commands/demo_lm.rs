@@ -9,10 +9,10 @@ use anyhow::Context;
 use butterfly_lm::bifurcation::{BifurcationSpec, bifurcations};
 use butterfly_lm::corpus::CorpusFormat;
 use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, flipflop, prepare};
-use butterfly_report::{FlipflopSeed, write_flipflop_study, write_lm_demo_report, write_lm_report};
+use butterfly_report::{write_lm_demo_report, write_lm_report};
 use clap::Args;
 
-use super::lm::train_with_progress;
+use super::lm::{flipflop_study, train_with_progress};
 
 const FLIPFLOP_CONFIG: &str = include_str!("../../../../configs/lm/demo-flipflop.toml");
 const GENERATION_CONFIG: &str = include_str!("../../../../configs/lm/demo-generation.toml");
@@ -130,20 +130,15 @@ pub fn run(args: &DemoLmArgs) -> anyhow::Result<()> {
     for (label, p, share, seed) in TEST_SETS {
         let count = (args.test_sequences as f64 * share).round() as usize;
         let file = flipflop_file(&ffl.join(format!("test-{p}-{count}.txt")), p, count, seed)?;
-        tests.push((label, flipflop::read(&file)?));
+        tests.push((label.to_string(), flipflop::read(&file)?));
     }
-    let mut seeds = Vec::new();
+    let mut runs = Vec::new();
     for seed in 0..args.seeds {
         let dir = ffl.join(format!("seed{seed}"));
         train(config(FLIPFLOP_CONFIG, &ffl.join("data"), seed, scale)?, &dir, &format!("flip-flop seed {seed}"))?;
-        eprintln!("demo lm: scoring every kept iterate of seed {seed} on {} test sets ...", tests.len());
-        let sets = tests
-            .iter()
-            .map(|(label, seqs)| Ok((label.to_string(), flipflop::score_run(&dir, seqs, 2)?)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        seeds.push(FlipflopSeed { seed, sets });
+        runs.push(dir);
     }
-    let study = write_flipflop_study(&seeds, &ffl)?;
+    let study = flipflop_study(&runs, &tests, &ffl, 2)?;
 
     eprintln!("demo lm: a character GPT on Shakespeare ({}) ...", corpus.display());
     let shakespeare = args.out.join("shakespeare");

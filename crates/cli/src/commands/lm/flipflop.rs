@@ -1,14 +1,35 @@
 //! `butterfly lm flipflop`: the flip-flop language FFL(p).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use butterfly_lm::flipflop;
+use anyhow::Context;
+use butterfly_lm::{LmConfig, flipflop};
+use butterfly_report::{FlipflopSeed, FlipflopStudy, flipflop_study_markdown, write_flipflop_study};
 use clap::{Args, Subcommand};
 
 #[derive(Subcommand)]
 pub enum FlipflopCommand {
     /// Write COUNT sequences of LENGTH instruction–bit pairs of FFL(P), one per line (`w1i0r1…`).
     Generate(FlipflopGenerateArgs),
+    /// Runs of one config over seeds, every kept iterate scored on test sets: read error and accuracy
+    /// oscillation per variant with intervals over seeds, paired differences from raw, a figure and a CSV.
+    Study(FlipflopStudyArgs),
+}
+
+#[derive(Args)]
+pub struct FlipflopStudyArgs {
+    /// LM run directories (one per seed).
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// A test set as LABEL=FILE (a flip-flop file); repeat for several.
+    #[arg(long = "test", value_name = "LABEL=FILE", required = true)]
+    tests: Vec<String>,
+    /// Where flipflop.csv, plots/flipflop.{png,svg} and study.md go.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Threads scoring kept models side by side.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
 }
 
 #[derive(Args)]
@@ -28,8 +49,56 @@ pub struct FlipflopGenerateArgs {
     out: PathBuf,
 }
 
+/// Scores every kept iterate of each run (labelled by its config's seed) on each test set, and writes the
+/// study into `out`.
+pub fn study(
+    runs: &[PathBuf],
+    tests: &[(String, Vec<String>)],
+    out: &Path,
+    threads: usize,
+) -> anyhow::Result<FlipflopStudy> {
+    for run in runs {
+        // The oscillation is taken over the second half of the kept evaluations: it needs two there.
+        let kept = butterfly_lm::kept_steps(run).len();
+        anyhow::ensure!(
+            kept >= 3,
+            "{} kept {kept} evaluation(s); a study needs 3 or more (two in the second half): train longer or evaluate more often",
+            run.display()
+        );
+    }
+    let mut seeds = Vec::new();
+    for run in runs {
+        let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
+            .with_context(|| format!("{} is not an LM run directory", run.display()))?;
+        let seed = LmConfig::from_toml(&text).with_context(|| format!("{}", run.display()))?.seed;
+        eprintln!("scoring every kept iterate of {} on {} test sets ...", run.display(), tests.len());
+        let sets = tests
+            .iter()
+            .map(|(label, seqs)| Ok((label.clone(), flipflop::score_run(run, seqs, threads)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        seeds.push(FlipflopSeed { seed, sets });
+    }
+    Ok(write_flipflop_study(&seeds, out)?)
+}
+
 pub fn run(cmd: FlipflopCommand) -> anyhow::Result<()> {
     match cmd {
+        FlipflopCommand::Study(args) => {
+            let tests = args
+                .tests
+                .iter()
+                .map(|t| {
+                    let (label, file) =
+                        t.split_once('=').with_context(|| format!("--test {t}: expected LABEL=FILE"))?;
+                    Ok((label.to_string(), flipflop::read(Path::new(file))?))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let found = study(&args.runs, &tests, &args.out, args.threads)?;
+            let md = flipflop_study_markdown(&found);
+            butterfly_store::write_atomic(&args.out.join("study.md"), md.as_bytes())?;
+            println!("{md}\nfigure: {}\nscores: {}", found.figure.display(), found.csv.display());
+            Ok(())
+        }
         FlipflopCommand::Generate(args) => {
             anyhow::ensure!(!args.out.exists(), "{} exists: choose another --out or remove it", args.out.display());
             let sequences = flipflop::generate(args.p, args.length, args.count, args.seed)?;

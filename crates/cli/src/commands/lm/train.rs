@@ -1,45 +1,28 @@
 //! `butterfly lm train`: a GPT from a TOML config, with progress and tokens/s, or a resumed run.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
 use butterfly_lm::{LmConfig, LmTrainer};
 use clap::Args;
 
+use crate::config_file::RunStart;
 use crate::progress::Progress;
 
 #[derive(Args)]
 pub struct TrainArgs {
-    /// The experiment (TOML; unknown keys are rejected).
-    #[arg(required_unless_present = "resume")]
-    config: Option<PathBuf>,
-    /// The run directory: a new or empty one, or one holding a run of the same config (continued).
-    #[arg(long, value_name = "DIR", required_unless_present = "resume")]
-    out: Option<PathBuf>,
-    /// Continue the run in DIR from its last checkpoint.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["config", "out"])]
-    resume: Option<PathBuf>,
-    /// Stop after this many updates (the run can be resumed later).
-    #[arg(long, value_name = "STEP")]
-    stop_at: Option<u64>,
     #[command(flatten)]
-    overrides: crate::config_file::ConfigArgs,
+    run: crate::config_file::RunArgs,
 }
 
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
-    let mut trainer = match (&args.resume, &args.config, &args.out) {
-        (Some(dir), _, _) => {
-            crate::config_file::refuse_on_resume(&args.overrides)?;
-            LmTrainer::resume(dir)?
+    let mut trainer = match args.run.start()? {
+        RunStart::Resume(dir) => LmTrainer::resume(&dir)?,
+        RunStart::Create { text, config, out } => {
+            LmTrainer::create(LmConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?, &out)?
         }
-        (None, Some(config), Some(out)) => {
-            let text = crate::config_file::read_config(config, &args.overrides)?;
-            LmTrainer::create(LmConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?, out)?
-        }
-        _ => unreachable!("clap requires CONFIG and --out, or --resume"),
     };
-    train_with_progress(&mut trainer, "lm", args.stop_at)?;
+    train_with_progress(&mut trainer, "lm", args.run.stop_at)?;
     println!("run directory: {} (step {} of {})", trainer.dir().display(), trainer.step(), trainer.total_steps());
     for (name, loss) in trainer.last_eval() {
         println!("  validation loss {name:<28} {loss:.4}");
