@@ -11,6 +11,16 @@ pub struct ConfigArgs {
     /// tables merge key by key, a table with a `kind` replaces). The run stores the merged config.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Another seed: the same as `--set seed=N`.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+impl ConfigArgs {
+    /// Every override, `--seed` last.
+    pub fn overrides(&self) -> Vec<String> {
+        self.set.iter().cloned().chain(self.seed.map(|s| format!("seed={s}"))).collect()
+    }
 }
 
 /// How a trainer is started: a config and a run directory, or a run to resume.
@@ -62,11 +72,14 @@ impl RunArgs {
 /// The text of the config at `path` with `args`' overrides applied.
 pub fn read_config(path: &Path, args: &ConfigArgs) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    butterfly_train::apply_overrides(&text, &args.set).with_context(|| format!("{}", path.display()))
+    butterfly_train::apply_overrides(&text, &args.overrides()).with_context(|| format!("{}", path.display()))
 }
 
 /// A resumed run keeps the config it was started with.
 pub fn refuse_on_resume(args: &ConfigArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.set.is_empty(), "--set applies to a new run: a resumed run keeps the config in its directory");
+    anyhow::ensure!(
+        args.overrides().is_empty(),
+        "--set and --seed apply to a new run: a resumed run keeps the config in its directory"
+    );
     Ok(())
 }

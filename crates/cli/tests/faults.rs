@@ -123,6 +123,12 @@ fn a_directory_that_is_not_a_run_is_left_alone() {
     // --set changes the config a run is started with: the same file with another seed is another config.
     one_error(&butterfly(&["bc", "train", s(&config), "--set", "seed=1", "--out", s(&run)]), &["another config"]);
     one_error(&butterfly(&["bc", "train", s(&config), "--set", "sede=1", "--out", s(&scratch("foreign-typo"))]), &["sede"]);
+    // --seed N is --set seed=N: the same refusal, and a new directory takes the run with that seed.
+    one_error(&butterfly(&["bc", "train", s(&config), "--seed", "1", "--out", s(&run)]), &["another config"]);
+    let seeded = scratch("foreign-seeded");
+    ok(&butterfly(&["bc", "train", s(&config), "--seed", "7", "--out", s(&seeded), "--stop-at", "1"]));
+    assert!(std::fs::read_to_string(seeded.join("config.toml")).unwrap().contains("seed = 7"));
+    one_error(&butterfly(&["bc", "train", "--resume", s(&seeded), "--seed", "8"]), &["resumed run keeps"]);
 }
 
 #[test]

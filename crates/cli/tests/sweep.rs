@@ -39,6 +39,12 @@ fn sweep_trains_reports_lists_and_resumes() {
     assert!(commands.contains("--only batch-512/seed1 --no-report"), "{commands}");
     assert_eq!(std::fs::read_to_string(out.join("commands.txt")).unwrap(), commands);
     assert!(!out.join("baseline").exists(), "--list trains nothing");
+    // Overrides on the command line apply to every run and travel with the listed commands.
+    let overridden = butterfly(&["sweep", s, "--out", dir.join("other").to_str().unwrap(), "--list", "--set", "eval.horizon=7"]);
+    assert!(overridden.status.success(), "{}", text(&overridden));
+    assert!(String::from_utf8_lossy(&overridden.stdout).lines().all(|l| l.ends_with("--no-report --set 'eval.horizon=7'")));
+    let typo = butterfly(&["sweep", s, "--out", dir.join("typo").to_str().unwrap(), "--list", "--set", "eval.horizn=7"]);
+    assert!(!typo.status.success() && text(&typo).contains("horizn"), "{}", text(&typo));
 
     // One cluster task: one run, no report.
     let one = butterfly(&["sweep", s, "--out", o, "--only", "baseline/seed1", "--no-report"]);

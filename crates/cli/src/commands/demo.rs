@@ -36,6 +36,8 @@ pub struct DemoArgs {
     #[arg(long)]
     steps: Option<u64>,
     #[command(flatten)]
+    overrides: crate::config_file::ConfigArgs,
+    #[command(flatten)]
     assets: AssetsArg,
 }
 
@@ -48,7 +50,8 @@ pub enum DemoCommand {
 
 /// The demo's config for the chosen env and expert (horizons capped at the env's episode length).
 fn demo_config(args: &DemoArgs) -> anyhow::Result<BcConfig> {
-    let mut config = BcConfig::from_toml(DEMO_CONFIG)?;
+    let text = butterfly_train::apply_overrides(DEMO_CONFIG, &args.overrides.overrides())?;
+    let mut config = BcConfig::from_toml(&text)?;
     if let Some(env) = &args.env {
         config.env = env.clone();
     }
@@ -87,6 +90,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     }
     let assets = args.assets.assets.as_deref();
     let mut trainer = if args.out.join(run_dir::CONFIG).exists() {
+        anyhow::ensure!(
+            args.overrides.overrides().is_empty(),
+            "{} holds a demo already: --set and --seed start a new one, so pass another --out",
+            args.out.display()
+        );
         eprintln!("resuming the demo in {}", args.out.display());
         BcTrainer::resume(&args.out, assets).with_context(|| {
             format!(

@@ -38,12 +38,16 @@ pub struct SweepArgs {
     /// Print the per-variant summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Override a key of every run's config after the sweep's own `set`, e.g. `--set steps=20000` (give the
+    /// same overrides to every later call on the same --out: they are part of each run's config).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     #[command(flatten)]
     assets: AssetsArg,
 }
 
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
-    let sweep = Sweep::load(&args.sweep)?;
+    let sweep = Sweep::load(&args.sweep, &args.set)?;
     let chosen = sweep.select(args.only.as_deref())?;
     if args.list {
         return list(args, &chosen);
@@ -64,10 +68,12 @@ fn list(args: &SweepArgs, runs: &[&SweepRun]) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot locate the butterfly executable")?;
     let abs = |p: &Path| std::path::absolute(p).with_context(|| format!("cannot resolve {}", p.display()));
     let (sweep, out) = (abs(&args.sweep)?, abs(&args.out)?);
+    // Each override single-quoted for the shell (a quote inside closes, escapes and reopens).
+    let sets: String = args.set.iter().map(|s| format!(" --set '{}'", s.replace('\'', "'\\''"))).collect();
     let mut text = String::new();
     for run in runs {
         text.push_str(&format!(
-            "{} sweep {} --out {} --only {} --no-report\n",
+            "{} sweep {} --out {} --only {} --no-report{sets}\n",
             exe.display(),
             sweep.display(),
             out.display(),
