@@ -119,6 +119,18 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     for plot in ["plots/returns.png", "plots/returns.svg", "plots/validation.png", "plots/window.png", "report.md"] {
         assert!(dir.join(plot).is_file(), "{plot}");
     }
+    // Every metric with its bootstrap interval over the initial conditions, and paired differences from raw.
+    let ema = &run["variants"][1]["intervals"];
+    assert!(raw["intervals"]["osc_minus_raw"].is_null() && !ema["osc_minus_raw"].is_null(), "{ema}");
+    for key in ["osc", "falls", "final_return"] {
+        let i = &ema[key];
+        let (low, mean, high) = (i["low"].as_f64().unwrap(), i["mean"].as_f64().unwrap(), i["high"].as_f64().unwrap());
+        assert!(low <= mean && mean <= high, "{key}: {i}");
+    }
+    let (point, own) = (raw["intervals"]["osc"]["mean"].as_f64().unwrap(), raw["oscillation"]["osc"].as_f64().unwrap());
+    assert!((point - own).abs() <= 1e-9 * own.abs().max(1e-12), "the point estimate is the run's own: {point} vs {own}");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("## Uncertainty") && md.contains("osc − raw"), "{md}");
     // A landscape around an evaluation checkpoint: both surfaces, their roughness, CSV and heatmaps.
     let d = dir.to_str().unwrap();
     let out =

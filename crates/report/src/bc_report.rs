@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use butterfly_store::write_atomic;
 use serde::Serialize;
 
-use crate::{Axis, BcRun, Corner, LineChart, Oscillation, ReportError, Series, Style};
+use crate::bootstrap::{percentile_interval, resamples};
+use crate::interval::Interval;
+use crate::{Axis, BcRun, Corner, LineChart, Oscillation, ReportError, Series, Style, VariantCurves};
 
 /// Palette indices: raw in blue, the first stabilizer in green (as in the paper's figures), then others.
 const COLORS: [usize; 6] = [0, 2, 1, 4, 5, 6];
@@ -26,6 +28,80 @@ pub struct VariantSummary {
     /// that lost more than half the expert's return from the same initial condition — the falls the
     /// per-condition dots show.
     pub rollout_falls: Option<f64>,
+    /// 95 % bootstrap intervals over the initial conditions (None with fewer than two evaluations in the
+    /// window).
+    pub intervals: Option<RunIntervals>,
+}
+
+/// One variant's metrics with their bootstrap intervals over the run's initial conditions, and its paired
+/// differences from the raw iterate (None for the raw iterate itself).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunIntervals {
+    pub final_return: Interval,
+    pub osc: Interval,
+    pub falls: Interval,
+    pub osc_minus_raw: Option<Interval>,
+    pub falls_minus_raw: Option<Interval>,
+}
+
+/// A variant's (osc, falls) over the window and final mean J_H, on the initial conditions `idx`.
+fn metrics_on(c: &VariantCurves, window_start: u64, expert_per_ic: &[f64], idx: &[usize]) -> (f64, f64, f64) {
+    let n = idx.len() as f64;
+    let mean = |r: &[f64]| idx.iter().map(|&i| r[i]).sum::<f64>() / n;
+    let expert = mean(expert_per_ic);
+    let window: Vec<&Vec<f64>> =
+        c.steps.iter().zip(&c.per_ic).filter(|(s, _)| **s >= window_start).map(|(_, r)| r).collect();
+    let curve: Vec<f64> = window.iter().map(|r| mean(r)).collect();
+    let osc = Oscillation::of(&curve, expert).map_or(f64::NAN, |o| o.osc);
+    let falls = window
+        .iter()
+        .flat_map(|r| idx.iter().map(|&i| r[i] < expert_per_ic[i] - 0.5 * expert_per_ic[i].abs()))
+        .filter(|&f| f)
+        .count();
+    let final_return = c.per_ic.last().map_or(f64::NAN, |r| mean(r));
+    (osc, falls as f64 / (window.len() as f64 * n), final_return)
+}
+
+/// Every variant's intervals from the same resamples of the initial conditions.
+fn run_intervals(run: &BcRun, window_start: u64) -> Vec<Option<RunIntervals>> {
+    let k = run.expert_per_ic.len();
+    let all: Vec<usize> = (0..k).collect();
+    let samples = resamples(k);
+    let per_variant: Vec<((f64, f64, f64), Vec<(f64, f64, f64)>)> = run
+        .variants
+        .iter()
+        .map(|(_, c)| {
+            let point = metrics_on(c, window_start, &run.expert_per_ic, &all);
+            (point, samples.iter().map(|idx| metrics_on(c, window_start, &run.expert_per_ic, idx)).collect())
+        })
+        .collect();
+    let raw = &per_variant[0];
+    per_variant
+        .iter()
+        .enumerate()
+        .map(|(v, (point, reps))| {
+            let interval =
+                |p: f64, f: fn(&(f64, f64, f64)) -> f64| percentile_interval(p, reps.iter().map(f).collect(), k);
+            let minus_raw = |f: fn(&(f64, f64, f64)) -> f64| {
+                (v > 0)
+                    .then(|| {
+                        percentile_interval(
+                            f(point) - f(&raw.0),
+                            reps.iter().zip(&raw.1).map(|(a, b)| f(a) - f(b)).collect(),
+                            k,
+                        )
+                    })
+                    .flatten()
+            };
+            Some(RunIntervals {
+                final_return: interval(point.2, |m| m.2)?,
+                osc: interval(point.0, |m| m.0)?,
+                falls: interval(point.1, |m| m.1)?,
+                osc_minus_raw: minus_raw(|m| m.0),
+                falls_minus_raw: minus_raw(|m| m.1),
+            })
+        })
+        .collect()
 }
 
 impl VariantSummary {
@@ -58,10 +134,12 @@ pub struct RunSummary {
 pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSummary, ReportError> {
     let window_start = window_start.unwrap_or_else(|| run.default_window_start());
     let cfg = &run.config;
+    let intervals = run_intervals(run, window_start);
     let variants: Vec<VariantSummary> = run
         .variants
         .iter()
-        .map(|(name, c)| {
+        .zip(intervals)
+        .map(|((name, c), intervals)| {
             let in_window: Vec<f64> =
                 c.steps.iter().zip(&c.mean_return).filter(|(s, _)| **s >= window_start).map(|(_, j)| *j).collect();
             // Each rollout against the expert's return from the same initial condition.
@@ -81,6 +159,7 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
                 oscillation: Oscillation::of(&in_window, run.expert_return),
                 iterate_oscillation: Oscillation::of(&c.iterate_return, run.expert_return),
                 rollout_falls: (!rollouts.is_empty()).then(|| falls as f64 / rollouts.len() as f64),
+                intervals,
             }
         })
         .collect();
@@ -211,6 +290,7 @@ fn markdown(s: &RunSummary) -> String {
             v.oscillation.map_or(0, |o| o.evaluations)
         );
     }
+    md.push_str(&uncertainty(s));
     if s.variants.iter().any(|v| v.iterate_oscillation.is_some()) {
         let _ = writeln!(md, "\n## Every iterate\n\n![window](plots/window.png)\n");
         let _ = writeln!(
@@ -228,6 +308,47 @@ fn markdown(s: &RunSummary) -> String {
                 );
             }
         }
+    }
+    md
+}
+
+/// The metrics with their intervals, and one sentence per stabilizer that claims only what its paired
+/// interval backs.
+fn uncertainty(s: &RunSummary) -> String {
+    let mut md = format!(
+        "\n## Uncertainty\n\n95 % percentile bootstrap over the {} initial conditions ({} resamples, the same for every \
+         variant, so differences from raw are paired). It covers which initial conditions were drawn, not another \
+         seed's SGD noise: for that, run seeds (`butterfly sweep`).\n\n\
+         | variant | final J_H | osc | falls | osc − raw | falls − raw |\n|---|---|---|---|---|---|\n",
+        s.initial_conditions,
+        crate::bootstrap::RESAMPLES
+    );
+    let show = |i: &Option<Interval>, d: usize| i.map_or("–".to_string(), |i| i.show(d));
+    for v in &s.variants {
+        if let Some(i) = &v.intervals {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} |",
+                v.name,
+                i.final_return.show(1),
+                i.osc.show(3),
+                i.falls.show(3),
+                show(&i.osc_minus_raw, 3),
+                show(&i.falls_minus_raw, 3)
+            );
+        }
+    }
+    md.push('\n');
+    for v in &s.variants {
+        let Some(d) = v.intervals.as_ref().and_then(|i| i.osc_minus_raw) else { continue };
+        let verdict = if d.excludes_zero() && d.high < 0.0 {
+            "oscillates less than the raw iterate on these initial conditions"
+        } else if d.excludes_zero() {
+            "oscillates more than the raw iterate on these initial conditions"
+        } else {
+            "cannot be told apart from the raw iterate's oscillation on these initial conditions"
+        };
+        let _ = writeln!(md, "- {}: {verdict} (osc − raw {}; one run).", v.name, d.show(3));
     }
     md
 }

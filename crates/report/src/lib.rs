@@ -6,6 +6,7 @@
 
 mod bc_report;
 mod bc_run;
+mod bootstrap;
 pub mod bench;
 mod bifurcation_table;
 mod compare;
@@ -29,7 +30,7 @@ mod sweep_report;
 mod sweep_table;
 mod theory;
 
-pub use bc_report::{RunSummary, VariantSummary, write_bc_report};
+pub use bc_report::{RunIntervals, RunSummary, VariantSummary, write_bc_report};
 pub use bc_run::{BcRun, VariantCurves};
 pub use bifurcation_table::bifurcation_text;
 pub use compare::write_comparison;

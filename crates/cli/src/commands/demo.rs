@@ -139,13 +139,20 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
 
     println!("demo finished: {}", args.out.display());
     println!(
-        "  {:<12} {:>10} {:>8} {:>9} {:>10} {:>14}",
-        "variant", "final J_H", "osc", "collapse", "iter. osc", "J_H roughness"
+        "  {:<12} {:>10} {:>8} {:>9} {:>10} {:>14}  {}",
+        "variant",
+        "final J_H",
+        "osc",
+        "collapse",
+        "iter. osc",
+        "J_H roughness",
+        "osc − raw [95 % over initial conditions]"
     );
     for (v, (_, land)) in summary.variants.iter().zip(&landscapes) {
         let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+        let diff = v.intervals.as_ref().and_then(|i| i.osc_minus_raw).map_or("-".to_string(), |d| d.show(3));
         println!(
-            "  {:<12} {:>10.1} {:>8} {:>9} {:>10} {:>14.3}",
+            "  {:<12} {:>10.1} {:>8} {:>9} {:>10} {:>14.3}  {diff}",
             v.name,
             v.final_return,
             f(v.oscillation.map(|o| o.osc)),
