@@ -64,6 +64,8 @@ fn sweep_trains_reports_lists_and_resumes() {
     assert!(csv.lines().nth(1).unwrap().starts_with("baseline,0,raw,"), "{csv}");
     let md = std::fs::read_to_string(out.join("sweep.md")).unwrap();
     assert!(md.contains("| cosine-decay | raw | 2 |") && md.contains(" ± "), "{md}");
+    // Stabilizers against raw, paired by seed, with an interval over the two seeds.
+    assert!(md.contains("paired by seed") && md.contains("| cosine-decay | ema_a0.7_min0.001_b1000 | 2 |"), "{md}");
     assert_eq!(&std::fs::read(out.join("panels.png")).unwrap()[1..4], b"PNG");
 
     // Seeds differ; a run's files are the same as those of the same config trained alone.

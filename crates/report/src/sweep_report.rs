@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use butterfly_store::write_atomic;
 use serde::Serialize;
 
+use crate::interval::Interval;
 use crate::{Axis, BcRun, Corner, LineChart, Panels, ReportError, RunSummary, Series, Style, write_bc_report};
 
 /// Palette: raw in blue with teal per-initial-condition dots, the first stabilizer in green, as in the paper.
@@ -66,6 +67,10 @@ pub struct SweepCurve {
     pub spread: Option<OverSeeds>,
     pub level: Option<OverSeeds>,
     pub falls: Option<OverSeeds>,
+    /// This curve minus the raw curve of the same variant, seed by seed, with the 95 % Student-t interval
+    /// over seeds (None for raw, and for seeds missing either).
+    pub osc_minus_raw: Option<Interval>,
+    pub falls_minus_raw: Option<Interval>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -110,6 +115,20 @@ pub fn write_sweep_report(
                 summaries.iter().filter_map(|s| s.variants.iter().find(|v| v.name == name)).collect();
             // Metric k of `VariantSummary::metrics` over the seeds that have it.
             let stat = |k: usize| OverSeeds::of(&per_seed.iter().filter_map(|v| v.metrics()[k]).collect::<Vec<_>>());
+            // Metric k of this curve minus raw's, over the seeds that have both.
+            let paired = |k: usize| -> Option<Interval> {
+                if name == "raw" {
+                    return None;
+                }
+                let (mine, raw): (Vec<f64>, Vec<f64>) = summaries
+                    .iter()
+                    .filter_map(|s| {
+                        let of = |n: &str| s.variants.iter().find(|v| v.name == n).and_then(|v| v.metrics()[k]);
+                        Some((of(&name)?, of("raw")?))
+                    })
+                    .unzip();
+                Interval::paired_difference(&mine, &raw)
+            };
             curves.push(SweepCurve {
                 variant: g.variant.clone(),
                 curve: name.clone(),
@@ -122,6 +141,8 @@ pub fn write_sweep_report(
                 spread: stat(2),
                 level: stat(3),
                 falls: stat(4),
+                osc_minus_raw: paired(0),
+                falls_minus_raw: paired(4),
             });
         }
         runs.extend(summaries);
@@ -216,6 +237,40 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
             OverSeeds::show(c.level, 3),
             OverSeeds::show(c.falls, 3)
         );
+    }
+    let stabilized: Vec<&SweepCurve> = curves.iter().filter(|c| c.osc_minus_raw.is_some()).collect();
+    if !stabilized.is_empty() {
+        md.push_str(
+            "\nEach stabilizer against the raw iterate of the same runs, paired by seed: mean difference with its 95 % \
+             Student-t interval over seeds (one seed: no interval, no claim).\n\n\
+             | variant | curve | seeds | osc − raw | falls − raw |\n|---|---|---|---|---|\n",
+        );
+        for c in &stabilized {
+            let show = |i: Option<Interval>| i.map_or("–".to_string(), |i| i.show(3));
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} |",
+                c.variant,
+                c.curve,
+                c.osc_minus_raw.map_or(0, |i| i.n),
+                show(c.osc_minus_raw),
+                show(c.falls_minus_raw)
+            );
+        }
+        md.push('\n');
+        for c in &stabilized {
+            let d = c.osc_minus_raw.expect("filtered");
+            let verdict = if d.n < 2 {
+                "one seed: no claim"
+            } else if d.excludes_zero() && d.high < 0.0 {
+                "oscillates less than raw"
+            } else if d.excludes_zero() {
+                "oscillates more than raw"
+            } else {
+                "no difference from raw that these seeds can tell"
+            };
+            let _ = writeln!(md, "- {} / {}: {verdict} (osc − raw {}).", c.variant, c.curve, d.show(3));
+        }
     }
     md
 }
