@@ -127,6 +127,13 @@ fn prepare_train_sample_export_and_bad_input() {
     ok(&butterfly(&["lm", "train", s(&config), "--set", "steps=4", "--set", "eval.every = 2", "--out", s(&short)]));
     let stored = std::fs::read_to_string(short.join("config.toml")).unwrap();
     assert!(stored.contains("steps = 4") && stored.contains("every = 2"), "{stored}");
+    // The same config at another seed is the same group of a comparison; A − B pairs by seed.
+    let short_seed1 = dir.join("short-seed1");
+    ok(&butterfly(&["lm", "train", s(&config), "--set", "steps=4", "--set", "eval.every = 2", "--seed", "1", "--out", s(&short_seed1)]));
+    let cmp = dir.join("cmp");
+    ok(&butterfly(&["report", s(&short), s(&short_seed1), "--compare", s(&cmp)]));
+    let md = std::fs::read_to_string(cmp.join("compare.md")).unwrap();
+    assert!(md.contains("| short | raw | [0, 1] |") && md.contains("| short raw | short ema | 2 |"), "{md}");
     one_error(&butterfly(&["lm", "train", s(&config), "--set", "steps", "--out", s(&dir.join("o"))]), "--set steps: expected KEY=VALUE");
     one_error(&butterfly(&["lm", "train", s(&config), "--set", "stepz=3", "--out", s(&dir.join("o"))]), "stepz");
     one_error(&butterfly(&["lm", "train", "--resume", s(&short), "--set", "steps=9"]), "resumed run keeps");

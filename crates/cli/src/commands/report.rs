@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use butterfly_lm::bifurcation::{BifurcationSpec, bifurcations};
-use butterfly_report::{BcRun, is_lm_run, write_bc_report, write_comparison, write_lm_report};
+use butterfly_report::{BcRun, is_lm_run, write_bc_report, write_comparison, write_lm_comparison, write_lm_report};
 use clap::Args;
 
 #[derive(Args)]
@@ -18,7 +18,9 @@ pub struct ReportArgs {
     /// Print a JSON list of run summaries.
     #[arg(long)]
     json: bool,
-    /// With several runs: also write a comparison figure and table (compare_returns.png, compare.md) here.
+    /// With several runs: also write a comparison here — BC: figure and table (compare_returns.png,
+    /// compare.md); LM: compare.md, runs differing only in seed grouped, intervals over seeds and paired
+    /// differences between every two groups' variants.
     #[arg(long, value_name = "DIR")]
     compare: Option<PathBuf>,
     /// LM runs: also compare the greedy generations of consecutive kept iterates (as `lm bifurcate` with
@@ -31,12 +33,15 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let mut summaries = Vec::new();
     let mut runs = Vec::new();
     if args.runs.iter().any(|d| is_lm_run(d)) {
-        anyhow::ensure!(args.compare.is_none(), "--compare compares BC runs only");
         let mut summaries = Vec::new();
         for dir in &args.runs {
             let spec = BifurcationSpec::default();
             let found = if args.generations { Some(bifurcations(dir, &spec)?) } else { None };
             summaries.push(write_lm_report(dir, found.as_ref().map(|f| (f, spec.tokens)))?);
+        }
+        if let Some(out) = &args.compare {
+            let runs: Vec<_> = args.runs.iter().cloned().zip(summaries.iter().cloned()).collect();
+            eprintln!("comparison: {}", write_lm_comparison(&runs, out)?.report.display());
         }
         if args.json {
             println!("{}", serde_json::to_string_pretty(&summaries)?);
@@ -44,7 +49,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
             for s in &summaries {
                 println!("{}: {}", s.dir.display(), s.figure.display());
                 for v in &s.variants {
-                    println!("  {:<12} final val loss {:.4}, best {:.4} at step {}", v.name, v.final_loss, v.best_loss, v.best_step);
+                    println!(
+                        "  {:<12} final val loss {:.4}, best {:.4} at step {}",
+                        v.name, v.final_loss, v.best_loss, v.best_step
+                    );
                 }
             }
         }
