@@ -44,8 +44,11 @@ pub struct RunIntervals {
     pub falls_minus_raw: Option<Interval>,
 }
 
+/// (osc, falls, final mean J_H) of one variant on one set of initial conditions.
+type Metrics = (f64, f64, f64);
+
 /// A variant's (osc, falls) over the window and final mean J_H, on the initial conditions `idx`.
-fn metrics_on(c: &VariantCurves, window_start: u64, expert_per_ic: &[f64], idx: &[usize]) -> (f64, f64, f64) {
+fn metrics_on(c: &VariantCurves, window_start: u64, expert_per_ic: &[f64], idx: &[usize]) -> Metrics {
     let n = idx.len() as f64;
     let mean = |r: &[f64]| idx.iter().map(|&i| r[i]).sum::<f64>() / n;
     let expert = mean(expert_per_ic);
@@ -67,7 +70,7 @@ fn run_intervals(run: &BcRun, window_start: u64) -> Vec<Option<RunIntervals>> {
     let k = run.expert_per_ic.len();
     let all: Vec<usize> = (0..k).collect();
     let samples = resamples(k);
-    let per_variant: Vec<((f64, f64, f64), Vec<(f64, f64, f64)>)> = run
+    let per_variant: Vec<(Metrics, Vec<Metrics>)> = run
         .variants
         .iter()
         .map(|(_, c)| {
@@ -82,7 +85,7 @@ fn run_intervals(run: &BcRun, window_start: u64) -> Vec<Option<RunIntervals>> {
         .map(|(v, (point, reps))| {
             let interval =
                 |p: f64, f: fn(&(f64, f64, f64)) -> f64| percentile_interval(p, reps.iter().map(f).collect(), k);
-            let minus_raw = |f: fn(&(f64, f64, f64)) -> f64| {
+            let minus_raw = |f: fn(&Metrics) -> f64| {
                 (v > 0)
                     .then(|| {
                         percentile_interval(

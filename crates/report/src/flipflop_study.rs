@@ -136,8 +136,8 @@ pub fn write_flipflop_study(seeds: &[FlipflopSeed], dir: &Path) -> Result<Flipfl
 /// intervals back.
 pub fn flipflop_study_markdown(study: &FlipflopStudy) -> String {
     let n = study.seeds.len();
-    let mut out = format!(
-        "| test set | variant | read error | accuracy osc | error − raw | osc − raw |\n|---|---|---|---|---|---|\n"
+    let mut out = String::from(
+        "| test set | variant | read error | accuracy osc | error − raw | osc − raw |\n|---|---|---|---|---|---|\n",
     );
     let show = |i: &Option<Interval>| i.map_or("–".to_string(), |i| i.show(4));
     for r in &study.rows {

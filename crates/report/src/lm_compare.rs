@@ -57,6 +57,9 @@ fn label(dir: &Path) -> String {
     cut.map_or(name.clone(), |i| name[..i].trim_end_matches(['-', '_', '/']).to_string())
 }
 
+/// (group label, variant name).
+type GroupVariant = (String, String);
+
 /// Writes `compare.md` into `dir`.
 pub fn write_lm_comparison(runs: &[(PathBuf, LmSummary)], dir: &Path) -> Result<LmComparison, ReportError> {
     // group key → (label, seed → summary)
@@ -73,7 +76,7 @@ pub fn write_lm_comparison(runs: &[(PathBuf, LmSummary)], dir: &Path) -> Result<
         }
     }
     // (group, variant) → seed → (final loss, window sd)
-    let mut cells: Vec<((String, String), BTreeMap<u64, (f64, Option<f64>)>)> = Vec::new();
+    let mut cells: Vec<(GroupVariant, BTreeMap<u64, (f64, Option<f64>)>)> = Vec::new();
     for (_, name, seeds) in &groups {
         for (seed, s) in seeds {
             for v in &s.variants {

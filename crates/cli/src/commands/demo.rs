@@ -139,14 +139,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
 
     println!("demo finished: {}", args.out.display());
     println!(
-        "  {:<12} {:>10} {:>8} {:>9} {:>10} {:>14}  {}",
-        "variant",
-        "final J_H",
-        "osc",
-        "collapse",
-        "iter. osc",
-        "J_H roughness",
-        "osc − raw [95 % over initial conditions]"
+        "  {:<12} {:>10} {:>8} {:>9} {:>10} {:>14}  osc − raw [95 % over initial conditions]",
+        "variant", "final J_H", "osc", "collapse", "iter. osc", "J_H roughness"
     );
     for (v, (_, land)) in summary.variants.iter().zip(&landscapes) {
         let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
