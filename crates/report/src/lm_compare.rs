@@ -59,6 +59,8 @@ fn label(dir: &Path) -> String {
 
 /// (group label, variant name).
 type GroupVariant = (String, String);
+/// Per seed: (final validation loss, window sd).
+type BySeed = BTreeMap<u64, (f64, Option<f64>)>;
 
 /// Writes `compare.md` into `dir`.
 pub fn write_lm_comparison(runs: &[(PathBuf, LmSummary)], dir: &Path) -> Result<LmComparison, ReportError> {
@@ -76,7 +78,7 @@ pub fn write_lm_comparison(runs: &[(PathBuf, LmSummary)], dir: &Path) -> Result<
         }
     }
     // (group, variant) → seed → (final loss, window sd)
-    let mut cells: Vec<(GroupVariant, BTreeMap<u64, (f64, Option<f64>)>)> = Vec::new();
+    let mut cells: Vec<(GroupVariant, BySeed)> = Vec::new();
     for (_, name, seeds) in &groups {
         for (seed, s) in seeds {
             for v in &s.variants {
