@@ -1,9 +1,9 @@
 """stable-baselines3 SAC training speed, the workload of `butterfly bench sac`.
 
-SAC with SB3's defaults (net [256, 256], batch 256, one gradient step per env step) on Walker2d-v4:
+SAC with SB3's defaults (net [256, 256], batch 256, one gradient step per env step) on a v4 task:
 `learn` for 1000 random steps (learning_starts), then time further `learn` calls, each env step with
 its update (what training costs), and `train(gradient_steps=N)` alone (the update without the env).
-Usage: python sb3_sac.py STEPS REPEATS THREADS; prints {"steps_per_s": ..., "updates_per_s": ...}
+Usage: python sb3_sac.py STEPS REPEATS THREADS [ENV] (default Walker2d-v4); prints {"steps_per_s": ..., "updates_per_s": ...}
 (medians over repeats).
 """
 import json
@@ -18,8 +18,9 @@ from stable_baselines3 import SAC
 
 def main() -> None:
     steps, repeats, threads = (int(a) for a in sys.argv[1:4])
+    env_id = sys.argv[4] if len(sys.argv) > 4 else "Walker2d-v4"
     torch.set_num_threads(threads)
-    env = gym.make("Walker2d-v4")
+    env = gym.make(env_id)
     model = SAC("MlpPolicy", env, device="cpu", learning_starts=1000, seed=0, verbose=0)
     model.learn(total_timesteps=1000 + 10)
     loop, update = [], []

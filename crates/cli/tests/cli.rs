@@ -127,3 +127,16 @@ fn bench_env_json_has_the_documented_keys() {
         assert!(row[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {row}");
     }
 }
+
+#[test]
+fn bench_sac_measures_the_chosen_task() {
+    let out = butterfly(&["bench", "sac", "--json", "--env", "Hopper-v4", "--steps", "5", "--repeats", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["env"], "Hopper-v4");
+    for key in ["updates_per_s", "update_only_per_s"] {
+        assert!(v[key].as_f64().is_some_and(|r| r > 0.0), "{key}: {v}");
+    }
+    let line = one_error_line(&["bench", "sac", "--env", "Hopper-v9", "--steps", "5"]);
+    assert!(line.contains("Hopper-v9"), "{line}");
+}

@@ -24,6 +24,8 @@ pub struct SacBench {
     pub repeats: usize,
     /// Threads of stable-baselines3 (the engine's are set by the caller).
     pub threads: usize,
+    /// The Gymnasium id of the task both sides train on.
+    pub env: String,
 }
 
 /// Medians over the repeats; stable-baselines3's are None when it was not run.
@@ -92,7 +94,7 @@ impl SacBench {
             Some(python) => {
                 let sb3_steps = (self.steps / 2).max(50).to_string();
                 let v =
-                    run_script(python, SB3_BENCH, &[sb3_steps, self.repeats.to_string(), self.threads.to_string()])?;
+                    run_script(python, SB3_BENCH, &[sb3_steps, self.repeats.to_string(), self.threads.to_string(), self.env.clone()])?;
                 (v["steps_per_s"].as_f64(), v["updates_per_s"].as_f64())
             }
             None => (None, None),

@@ -1,4 +1,4 @@
-//! `butterfly bench sac`: SAC training speed at the default network size on Walker2d-v4 (one update per
+//! `butterfly bench sac`: SAC training speed at the default network size on a task (one update per
 //! env step, batch 256), next to stable-baselines3 on the same thread count when it is installed.
 
 use std::path::PathBuf;
@@ -23,6 +23,9 @@ pub struct BenchSacArgs {
     repeats: usize,
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// The task (Humanoid-v4's 376-dimensional observation makes the first layers the larger GEMMs).
+    #[arg(long, default_value = "Walker2d-v4")]
+    env: String,
     /// A Python with torch and stable-baselines3 (default: $BUTTERFLY_TORCH_PYTHON); absent: SB3 is null.
     #[arg(long, value_name = "PATH")]
     torch_python: Option<PathBuf>,
@@ -33,9 +36,9 @@ pub struct BenchSacArgs {
 pub fn run(args: &BenchSacArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.steps > 0 && args.repeats > 0, "--steps and --repeats must be positive");
     butterfly_nn::set_num_threads(args.threads)?;
-    let env = make_env("Walker2d-v4", &args.assets)?;
+    let env = make_env(&args.env, &args.assets)?;
     let python = args.torch_python.clone().or_else(|| std::env::var_os("BUTTERFLY_TORCH_PYTHON").map(PathBuf::from));
-    let bench = SacBench { steps: args.steps, repeats: args.repeats, threads: args.threads };
+    let bench = SacBench { steps: args.steps, repeats: args.repeats, threads: args.threads, env: args.env.clone() };
     let rates = bench.measure(env, python.as_deref())?;
     if args.json {
         println!("{}", sac_bench_json(&bench, &rates));

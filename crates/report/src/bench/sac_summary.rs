@@ -7,7 +7,7 @@ pub fn sac_bench_json(bench: &SacBench, r: &SacRates) -> Value {
     json!({
         "updates_per_s": r.updates_per_s, "update_only_per_s": r.update_only_per_s,
         "sb3_updates_per_s": r.sb3_updates_per_s, "sb3_update_only_per_s": r.sb3_update_only_per_s,
-        "threads": bench.threads,
+        "threads": bench.threads, "env": bench.env,
     })
 }
 
@@ -18,8 +18,9 @@ pub fn sac_bench_text(bench: &SacBench, r: &SacRates) -> String {
         None => format!("butterfly {ours:.1}, stable-baselines3 n/a (set BUTTERFLY_TORCH_PYTHON)"),
     };
     format!(
-        "SAC on Walker2d-v4, batch 256, net [256, 256], {} thread(s):\n  training steps/s (env step + update): {}\n  \
+        "SAC on {}, batch 256, net [256, 256], {} thread(s):\n  training steps/s (env step + update): {}\n  \
          updates/s (update alone):             {}\n",
+        bench.env,
         bench.threads,
         show(r.updates_per_s, r.sb3_updates_per_s),
         show(r.update_only_per_s, r.sb3_update_only_per_s)
