@@ -161,6 +161,7 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = std::fs::read_to_string(compare.join("compare.md")).unwrap();
     assert_eq!(table.lines().filter(|l| l.contains("| LinearSystem |")).count(), 8, "2 runs × 4 variants:\n{table}");
+    assert!(table.contains("osc − raw") && table.lines().filter(|l| l.contains(" | raw | ") && l.contains("| – |")).count() == 2, "{table}");
     assert!(compare.join("compare_returns.png").is_file());
 
     // An incomplete run directory names what is missing.

@@ -26,14 +26,23 @@ pub fn write_comparison(runs: &[BcRun], summaries: &[RunSummary], dir: &Path) ->
     }
     let mut paths: Vec<PathBuf> = chart.save(dir, "compare_returns")?.into();
     let mut md = String::from("# Runs compared\n\n![returns](compare_returns.png)\n\n");
-    md.push_str("| run | env | variant | final J_H | osc | collapse | spread | level | window | every |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str(
+        "Each run's osc with its 95 % bootstrap interval over its initial conditions, and each stabilizer minus the \
+         same run's raw iterate (paired); runs are single draws of the SGD noise, so compare runs through seeds \
+         (`butterfly sweep`), not through one run each.\n\n\
+         | run | env | variant | final J_H | osc | osc − raw | collapse | spread | level | window | every |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
     for s in summaries {
         for v in &s.variants {
-            let [osc, collapse, spread, level, _] =
+            let [_, collapse, spread, level, _] =
                 v.metrics().map(|x| x.map_or("–".to_string(), |x| format!("{x:.3}")));
+            let i = v.intervals.as_ref();
+            let osc = i.map(|i| i.osc.show(3)).or(v.oscillation.map(|o| format!("{:.3}", o.osc))).unwrap_or("–".into());
+            let minus_raw = i.and_then(|i| i.osc_minus_raw).map_or("–".to_string(), |d| d.show(3));
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {:.2} | {osc} | {collapse} | {spread} | {level} | ≥ {} | {} |",
+                "| {} | {} | {} | {:.2} | {osc} | {minus_raw} | {collapse} | {spread} | {level} | ≥ {} | {} |",
                 s.dir.display(),
                 s.env,
                 v.name,
