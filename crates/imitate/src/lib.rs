@@ -10,6 +10,7 @@ mod expert;
 mod imitator;
 mod landscape;
 pub mod run_dir;
+pub mod slurm;
 mod sweep;
 mod torch_reference;
 mod trainer;

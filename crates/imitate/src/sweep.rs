@@ -64,6 +64,12 @@ impl SweepRun {
     pub fn dir(&self, out: &Path) -> PathBuf {
         out.join(&self.variant).join(format!("seed{}", self.seed))
     }
+
+    /// Whether the run under `out` has evaluated its last step (its `eval.csv` says so).
+    pub fn finished(&self, out: &Path) -> bool {
+        butterfly_store::read_log::<crate::run_dir::RolloutRow>(&self.dir(out))
+            .is_ok_and(|rows| rows.last().is_some_and(|r| r.step >= self.config.steps))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -13,4 +13,5 @@ pub mod landscape;
 pub mod lm;
 pub mod report;
 pub mod sweep;
+mod sweep_slurm;
 pub mod theory;

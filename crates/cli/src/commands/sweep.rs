@@ -43,12 +43,20 @@ pub struct SweepArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     #[command(flatten)]
+    cluster: super::sweep_slurm::SlurmArgs,
+    #[command(flatten)]
     assets: AssetsArg,
 }
 
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     let sweep = Sweep::load(&args.sweep, &args.set)?;
+    if args.cluster.status {
+        return super::sweep_slurm::status(&sweep, &args.out);
+    }
     let chosen = sweep.select(args.only.as_deref())?;
+    if args.cluster.slurm {
+        return super::sweep_slurm::submit(&args.cluster, &args.sweep, &args.out, &args.set, &chosen);
+    }
     if args.list {
         return list(args, &chosen);
     }
@@ -108,6 +116,13 @@ fn train(args: &SweepArgs, run: &SweepRun, label: &str) -> anyhow::Result<()> {
 fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
     let mut groups = Vec::new();
     let mut missing = Vec::new();
+    let mut unfinished = Vec::new();
+    let queued = butterfly_imitate::slurm::queued_tasks(&butterfly_imitate::slurm::submitted_arrays(&args.out));
+    for (index, run) in sweep.runs.iter().enumerate() {
+        if run.dir(&args.out).join(run_dir::CONFIG).exists() && !run.finished(&args.out) {
+            unfinished.push(format!("{} ({})", run.id(), super::sweep_slurm::state(run, index, &args.out, &queued)));
+        }
+    }
     for variant in &sweep.variants {
         let mut runs = Vec::new();
         for run in sweep.runs.iter().filter(|r| &r.variant == variant) {
@@ -125,6 +140,9 @@ fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
     anyhow::ensure!(!groups.is_empty(), "no run of this sweep exists under {} yet", args.out.display());
     if !missing.is_empty() {
         eprintln!("not started yet, left out of the report: {}", missing.join(", "));
+    }
+    if !unfinished.is_empty() {
+        eprintln!("unfinished, reported as far as they got: {}", unfinished.join("; "));
     }
     let summary = write_sweep_report(&groups, &args.out, args.window_start)?;
     show(args.json, &summary.curves, summary.table())
