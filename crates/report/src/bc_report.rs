@@ -7,7 +7,7 @@ use butterfly_store::write_atomic;
 use serde::Serialize;
 
 use crate::bootstrap::{percentile_interval, resamples};
-use crate::interval::Interval;
+use crate::interval::{Interval, Sign};
 use crate::{Axis, BcRun, Corner, LineChart, Oscillation, ReportError, Series, Style, VariantCurves};
 
 /// Palette indices: raw in blue, the first stabilizer in green (as in the paper's figures), then others.
@@ -344,12 +344,11 @@ fn uncertainty(s: &RunSummary) -> String {
     md.push('\n');
     for v in &s.variants {
         let Some(d) = v.intervals.as_ref().and_then(|i| i.osc_minus_raw) else { continue };
-        let verdict = if d.excludes_zero() && d.high < 0.0 {
-            "oscillates less than the raw iterate on these initial conditions"
-        } else if d.excludes_zero() {
-            "oscillates more than the raw iterate on these initial conditions"
-        } else {
-            "cannot be told apart from the raw iterate's oscillation on these initial conditions"
+        let verdict = match d.sign() {
+            Sign::OneDraw => "one initial condition: no interval, so no claim",
+            Sign::Below => "oscillates less than the raw iterate on these initial conditions",
+            Sign::Above => "oscillates more than the raw iterate on these initial conditions",
+            Sign::Unclear => "cannot be told apart from the raw iterate's oscillation on these initial conditions",
         };
         let _ = writeln!(md, "- {}: {verdict} (osc − raw {}; one run).", v.name, d.show(3));
     }

@@ -37,7 +37,10 @@ pub fn bifurcation_text(b: &Bifurcations, what: &str, tokens: usize) -> String {
     for e in &b.examples {
         out.push_str(&format!("\nprompt {:?} (‖ marks where the two iterates' continuations part):\n", e.prompt));
         for (variant, a, c, _) in &e.continuations {
-            out.push_str(&format!("  {variant:<10} @{:<7} {a:?}\n  {variant:<10} @{:<7} {c:?}\n", e.steps.0, e.steps.1));
+            out.push_str(&format!(
+                "  {variant:<10} @{:<7} {a:?}\n  {variant:<10} @{:<7} {c:?}\n",
+                e.steps.0, e.steps.1
+            ));
         }
     }
     out

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use butterfly_lm::flipflop::StepScore;
 use butterfly_store::write_atomic;
 
-use crate::interval::Interval;
+use crate::interval::{Interval, Sign};
 use crate::lm_report::variant_order;
 use crate::{Axis, Corner, CsvTable, LineChart, Panels, ReportError, Series, Style, flipflop_summaries};
 
@@ -156,14 +156,15 @@ pub fn flipflop_study_markdown(study: &FlipflopStudy) -> String {
     ));
     for r in study.rows.iter().filter(|r| r.osc_minus_raw.is_some()) {
         let d = r.osc_minus_raw.expect("filtered");
-        let verdict = if n < 2 {
-            "one seed: no interval, so no claim".to_string()
-        } else if d.excludes_zero() && d.high < 0.0 {
-            format!("oscillates less than the raw model (paired difference {}, all below zero)", d.show(4))
-        } else if d.excludes_zero() {
-            format!("oscillates more than the raw model (paired difference {}, all above zero)", d.show(4))
-        } else {
-            format!("no difference from the raw model that {n} seeds can tell ({})", d.show(4))
+        let verdict = match d.sign() {
+            Sign::OneDraw => "one seed: no interval, so no claim".to_string(),
+            Sign::Below => {
+                format!("oscillates less than the raw model (paired difference {}, all below zero)", d.show(4))
+            }
+            Sign::Above => {
+                format!("oscillates more than the raw model (paired difference {}, all above zero)", d.show(4))
+            }
+            Sign::Unclear => format!("no difference from the raw model that {n} seeds can tell ({})", d.show(4)),
         };
         out.push_str(&format!("- {} on {}: {verdict}.\n", r.variant, r.set));
     }

@@ -14,6 +14,19 @@ pub fn t_quantile_975(df: usize) -> f64 {
     T_975.get(df.max(1) - 1).copied().unwrap_or(1.960)
 }
 
+/// Where a difference's interval lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sign {
+    /// One draw: no interval, no claim.
+    OneDraw,
+    /// Entirely below zero.
+    Below,
+    /// Entirely above zero.
+    Above,
+    /// Across zero: no difference this many draws can tell.
+    Unclear,
+}
+
 /// A mean over `n` independent draws with its 95 % interval (`low == high == mean` for one draw: no
 /// spread can be told from it).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -52,6 +65,16 @@ impl Interval {
         self.n > 1 && (self.low > 0.0 || self.high < 0.0)
     }
 
+    /// What the interval of a difference backs: reports word their claims from this alone.
+    pub fn sign(&self) -> Sign {
+        match (self.n > 1, self.high < 0.0, self.low > 0.0) {
+            (false, _, _) => Sign::OneDraw,
+            (true, true, _) => Sign::Below,
+            (true, _, true) => Sign::Above,
+            _ => Sign::Unclear,
+        }
+    }
+
     /// `mean [low, high]`, or the mean alone for one draw.
     pub fn show(&self, digits: usize) -> String {
         if self.n < 2 {
@@ -74,7 +97,11 @@ mod tests {
         let d = Interval::paired_difference(&a, &a).unwrap();
         assert_eq!((d.mean, d.low, d.high), (0.0, 0.0, 0.0));
         assert!(!d.excludes_zero());
+        assert_eq!(d.sign(), Sign::Unclear);
         assert!(Interval::of(&[]).is_none());
+        assert_eq!(Interval::of(&[-2.0]).unwrap().sign(), Sign::OneDraw);
+        assert_eq!(Interval::of(&[-2.0, -2.1, -1.9]).unwrap().sign(), Sign::Below);
+        assert_eq!(Interval::of(&[2.0, 2.1, 1.9]).unwrap().sign(), Sign::Above);
     }
 
     #[test]

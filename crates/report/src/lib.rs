@@ -6,9 +6,9 @@
 
 mod bc_report;
 mod bc_run;
-mod bootstrap;
 pub mod bench;
 mod bifurcation_table;
+mod bootstrap;
 mod compare;
 mod csv_table;
 mod error;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use butterfly_lm::LmConfig;
 use butterfly_store::write_atomic;
 
-use crate::interval::Interval;
+use crate::interval::{Interval, Sign};
 use crate::{LmSummary, ReportError};
 
 /// One group and variant over its seeds.
@@ -136,14 +136,11 @@ fn markdown(rows: &[LmGroupRow], pairs: &[LmPairRow]) -> String {
     md.push_str("\nFinal validation loss, A − B, paired by seed (same initial parameters and batches):\n\n| A | B | seeds | A − B | |\n|---|---|---|---|---|\n");
     for p in pairs {
         let d = p.final_loss;
-        let verdict = if d.n < 2 {
-            "one seed: no claim"
-        } else if d.excludes_zero() && d.high < 0.0 {
-            "A lower"
-        } else if d.excludes_zero() {
-            "A higher"
-        } else {
-            "cannot tell"
+        let verdict = match d.sign() {
+            Sign::OneDraw => "one seed: no claim",
+            Sign::Below => "A lower",
+            Sign::Above => "A higher",
+            Sign::Unclear => "cannot tell",
         };
         let _ = writeln!(md, "| {} {} | {} {} | {} | {} | {verdict} |", p.a.0, p.a.1, p.b.0, p.b.1, d.n, d.show(4));
     }

@@ -81,20 +81,33 @@ pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) 
             let mean = w.iter().sum::<f64>() / n;
             let sd = (w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
             let change = w.windows(2).map(|p| (p[1] - p[0]).abs()).sum::<f64>() / (n - 1.0);
-            (w.iter().copied().fold(f64::INFINITY, f64::min), w.iter().copied().fold(f64::NEG_INFINITY, f64::max), sd, change)
+            (
+                w.iter().copied().fold(f64::INFINITY, f64::min),
+                w.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                sd,
+                change,
+            )
         });
-        variants.push(LmVariantSummary { name: name.clone(), final_loss: c[c.len() - 1].1, best_loss: best.1, best_step: best.0 as u64, window });
+        variants.push(LmVariantSummary {
+            name: name.clone(),
+            final_loss: c[c.len() - 1].1,
+            best_loss: best.1,
+            best_step: best.0 as u64,
+            window,
+        });
     }
 
     let mut charts = Vec::new();
-    let mut over_training = LineChart::new("validation loss over training", Axis::linear("update"), Axis::linear("validation loss"));
+    let mut over_training =
+        LineChart::new("validation loss over training", Axis::linear("update"), Axis::linear("validation loss"));
     over_training.legend = Corner::UpperRight;
     for (k, name) in names.iter().enumerate() {
         over_training.push(Series::new(name.clone(), curve(&val, name), Style::Line, k));
     }
     charts.push(over_training);
     if !iterates.is_empty() {
-        let mut window = LineChart::new("every iterate of the window", Axis::linear("update"), Axis::linear("validation loss"));
+        let mut window =
+            LineChart::new("every iterate of the window", Axis::linear("update"), Axis::linear("validation loss"));
         window.legend = Corner::UpperRight;
         for (k, name) in names.iter().enumerate() {
             let style = if k == 0 { Style::Line } else { Style::Markers };
@@ -110,16 +123,27 @@ pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) 
         );
         parting.legend = Corner::UpperRight;
         for (k, name) in names.iter().enumerate() {
-            let points = window_rows.iter().filter(|r| &r.variant == name).map(|r| (r.step as f64, r.first_difference)).collect();
+            let points = window_rows
+                .iter()
+                .filter(|r| &r.variant == name)
+                .map(|r| (r.step as f64, r.first_difference))
+                .collect();
             parting.push(Series::new(name.clone(), points, if k == 0 { Style::Line } else { Style::Markers }, k));
         }
         charts.push(parting);
     }
     if names.len() > 1 {
         let raw = curve(&val, "raw");
-        let mut plane = LineChart::new("training path (raw, stabilizer)", Axis::linear("raw validation loss"), Axis::linear("stabilizer validation loss"));
+        let mut plane = LineChart::new(
+            "training path (raw, stabilizer)",
+            Axis::linear("raw validation loss"),
+            Axis::linear("stabilizer validation loss"),
+        );
         plane.legend = Corner::LowerRight;
-        let ends = [raw.iter().map(|p| p.1).fold(f64::INFINITY, f64::min), raw.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max)];
+        let ends = [
+            raw.iter().map(|p| p.1).fold(f64::INFINITY, f64::min),
+            raw.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max),
+        ];
         plane.push(Series::new("equal", ends.iter().map(|&x| (x, x)).collect(), Style::Dashed, 7));
         for (k, name) in names.iter().enumerate().skip(1) {
             let path: Vec<(f64, f64)> = raw.iter().zip(curve(&val, name)).map(|(r, s)| (r.1, s.1)).collect();
@@ -141,7 +165,10 @@ pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) 
     let summary = LmSummary { dir: dir.to_path_buf(), variants, window_generations, figure };
     let mut md = markdown(&summary);
     if let Some((found, tokens)) = generations {
-        md.push_str(&format!("\n## Generations of consecutive kept iterates\n\n```\n{}```\n", bifurcation_text(found, "greedy", tokens)));
+        md.push_str(&format!(
+            "\n## Generations of consecutive kept iterates\n\n```\n{}```\n",
+            bifurcation_text(found, "greedy", tokens)
+        ));
     }
     write_atomic(&dir.join("report.md"), md.as_bytes())?;
     Ok(summary)
@@ -154,7 +181,8 @@ fn markdown(s: &LmSummary) -> String {
         s.dir.display()
     );
     for v in &s.variants {
-        let w = v.window.map_or("- | - | -".to_string(), |(lo, hi, sd, ch)| format!("{lo:.4}–{hi:.4} | {sd:.4} | {ch:.5}"));
+        let w =
+            v.window.map_or("- | - | -".to_string(), |(lo, hi, sd, ch)| format!("{lo:.4}–{hi:.4} | {sd:.4} | {ch:.5}"));
         md.push_str(&format!("| {} | {:.4} | {:.4} ({}) | {w} |\n", v.name, v.final_loss, v.best_loss, v.best_step));
     }
     if !s.window_generations.is_empty() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use butterfly_store::write_atomic;
 use serde::Serialize;
 
-use crate::interval::Interval;
+use crate::interval::{Interval, Sign};
 use crate::{Axis, BcRun, Corner, LineChart, Panels, ReportError, RunSummary, Series, Style, write_bc_report};
 
 /// Palette: raw in blue with teal per-initial-condition dots, the first stabilizer in green, as in the paper.
@@ -260,14 +260,11 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
         md.push('\n');
         for c in &stabilized {
             let d = c.osc_minus_raw.expect("filtered");
-            let verdict = if d.n < 2 {
-                "one seed: no claim"
-            } else if d.excludes_zero() && d.high < 0.0 {
-                "oscillates less than raw"
-            } else if d.excludes_zero() {
-                "oscillates more than raw"
-            } else {
-                "no difference from raw that these seeds can tell"
+            let verdict = match d.sign() {
+                Sign::OneDraw => "one seed: no claim",
+                Sign::Below => "oscillates less than raw",
+                Sign::Above => "oscillates more than raw",
+                Sign::Unclear => "no difference from raw that these seeds can tell",
             };
             let _ = writeln!(md, "- {} / {}: {verdict} (osc − raw {}).", c.variant, c.curve, d.show(3));
         }
