@@ -110,14 +110,17 @@ fn train(config: LmConfig, dir: &Path, label: &str) -> anyhow::Result<()> {
 
 pub fn run(args: &DemoLmArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.seeds >= 1, "--seeds must be at least 1");
+    anyhow::ensure!(args.test_sequences >= 1, "--test-sequences must be at least 1");
     let default_steps = LmConfig::from_toml(FLIPFLOP_CONFIG)?.steps;
     let scale = args.steps.map_or(1.0, |s| s as f64 / default_steps as f64);
     anyhow::ensure!(args.steps.is_none_or(|s| s >= 20), "--steps must be at least 20");
     let corpus = corpus_dir(&args.corpus)?;
-    let texts: Vec<PathBuf> = std::fs::read_dir(&corpus)?
+    // Sorted, as a shell glob lists them: the token stream must not depend on the directory's order.
+    let mut texts: Vec<PathBuf> = std::fs::read_dir(&corpus)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with("_gut.txt"))
         .collect();
+    texts.sort();
     anyhow::ensure!(!texts.is_empty(), "{} holds no *_gut.txt texts", corpus.display());
     let ffl = args.out.join("flipflop");
     std::fs::create_dir_all(&ffl).with_context(|| format!("cannot make {}", ffl.display()))?;
@@ -126,7 +129,6 @@ pub fn run(args: &DemoLmArgs) -> anyhow::Result<()> {
     let train_file = flipflop_file(&ffl.join("train.txt"), 0.8, 20_000, 0)?;
     prepared(vec![train_file], CorpusFormat::Flipflop, &ffl.join("data"))?;
     let mut tests = Vec::new();
-    anyhow::ensure!(args.test_sequences >= 1, "--test-sequences must be at least 1");
     for (label, p, share, seed) in TEST_SETS {
         let count = (args.test_sequences as f64 * share).round() as usize;
         let file = flipflop_file(&ffl.join(format!("test-{p}-{count}.txt")), p, count, seed)?;
