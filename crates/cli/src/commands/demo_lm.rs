@@ -115,12 +115,11 @@ pub fn run(args: &DemoLmArgs) -> anyhow::Result<()> {
     let scale = args.steps.map_or(1.0, |s| s as f64 / default_steps as f64);
     anyhow::ensure!(args.steps.is_none_or(|s| s >= 20), "--steps must be at least 20");
     let corpus = corpus_dir(&args.corpus)?;
-    // Sorted, as a shell glob lists them: the token stream must not depend on the directory's order.
-    let mut texts: Vec<PathBuf> = std::fs::read_dir(&corpus)?
+    // (`prepare` sorts its inputs, so the token stream does not depend on the directory's order.)
+    let texts: Vec<PathBuf> = std::fs::read_dir(&corpus)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with("_gut.txt"))
         .collect();
-    texts.sort();
     anyhow::ensure!(!texts.is_empty(), "{} holds no *_gut.txt texts", corpus.display());
     let ffl = args.out.join("flipflop");
     std::fs::create_dir_all(&ffl).with_context(|| format!("cannot make {}", ffl.display()))?;
