@@ -27,6 +27,14 @@ fn corpus(dir: &Path) -> PathBuf {
     path
 }
 
+/// The test corpus in `dir`, prepared into `dir/data` with a character tokenizer.
+fn prepared(dir: &Path) -> (PathBuf, butterfly_lm::Prepared) {
+    let data = dir.join("data");
+    let spec = PrepareSpec { inputs: vec![corpus(dir)], format: CorpusFormatArg::TinystoriesTxt, bpe_vocab: None, val_fraction: 0.1 };
+    let done = prepare(&spec, &data).unwrap();
+    (data, done)
+}
+
 fn config(data: &Path, steps: u64) -> LmConfig {
     LmConfig::from_toml(&format!(
         r#"
@@ -67,9 +75,7 @@ windows = [{{ start = 50, length = 5 }}]
 #[test]
 fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
     let dir = scratch("window-generations");
-    let data = dir.join("data");
-    let spec = PrepareSpec { inputs: vec![corpus(&dir)], format: CorpusFormatArg::TinystoriesTxt, bpe_vocab: None, val_fraction: 0.1 };
-    prepare(&spec, &data).unwrap();
+    let (data, _) = prepared(&dir);
     // A window of updates 35..=44 around the checkpoint at 40, every iterate's continuations judged.
     let with_probe = || {
         let mut c = config(&data, 60);
@@ -105,9 +111,7 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
 #[test]
 fn prepare_train_resume_and_sample() {
     let dir = scratch("e2e");
-    let data = dir.join("data");
-    let spec = PrepareSpec { inputs: vec![corpus(&dir)], format: CorpusFormatArg::TinystoriesTxt, bpe_vocab: None, val_fraction: 0.1 };
-    let prepared = prepare(&spec, &data).unwrap();
+    let (data, prepared) = prepared(&dir);
     assert_eq!(prepared.documents, 200);
 
     let whole = dir.join("whole");
@@ -158,9 +162,7 @@ fn prepare_train_resume_and_sample() {
 #[test]
 fn bad_data_is_refused_before_a_run_is_made() {
     let dir = scratch("bad");
-    let data = dir.join("data");
-    let spec = PrepareSpec { inputs: vec![corpus(&dir)], format: CorpusFormatArg::TinystoriesTxt, bpe_vocab: None, val_fraction: 0.1 };
-    prepare(&spec, &data).unwrap();
+    let (data, _) = prepared(&dir);
     let shard = std::fs::read(data.join("train.bin")).unwrap();
     std::fs::write(data.join("train.bin"), &shard[..shard.len() - 3]).unwrap();
     let run = dir.join("run");
