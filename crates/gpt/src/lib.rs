@@ -11,6 +11,7 @@ mod gpt;
 pub mod model;
 pub mod ops;
 mod params;
+pub mod trunk;
 
 pub use config::GptConfig;
 pub use decode::Decoder;
@@ -18,6 +19,7 @@ pub use error::GptError;
 pub use gpt::Gpt;
 pub use model::Dropout;
 pub use params::{BlockOffsets, ParamTable, ParamTensor};
+pub use trunk::{Trunk, TrunkParams, TrunkShape};
 
 #[cfg(test)]
 mod tests;

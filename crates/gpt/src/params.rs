@@ -52,22 +52,27 @@ pub struct ParamTable {
     pub total: usize,
 }
 
-impl ParamTable {
-    pub fn new(cfg: &GptConfig) -> Self {
-        let (v, t, c) = (cfg.vocab_size, cfg.context, cfg.n_embd);
-        let mut tensors = Vec::new();
-        let mut total = 0;
-        let mut add = |name: String, shape: Vec<usize>| {
-            let offset = total;
-            total += shape.iter().product::<usize>();
-            tensors.push(ParamTensor { name, shape, offset });
-            offset
-        };
-        let wte = add("transformer.wte.weight".into(), vec![v, c]);
-        let wpe = add("transformer.wpe.weight".into(), vec![t, c]);
-        let blocks = (0..cfg.n_layer)
+/// Tensors laid out one after the other in θ, in the order they are added.
+#[derive(Debug, Default)]
+pub(crate) struct TableBuilder {
+    pub tensors: Vec<ParamTensor>,
+    pub total: usize,
+}
+
+impl TableBuilder {
+    /// Adds a tensor; returns its offset.
+    pub fn add(&mut self, name: String, shape: Vec<usize>) -> usize {
+        let offset = self.total;
+        self.total += shape.iter().product::<usize>();
+        self.tensors.push(ParamTensor { name, shape, offset });
+        offset
+    }
+
+    /// The blocks of the stack (`transformer.h.{l}.…`) for C = `c` channels.
+    pub fn blocks(&mut self, n_layer: usize, c: usize) -> Vec<BlockOffsets> {
+        (0..n_layer)
             .map(|l| {
-                let mut p = |suffix: &str, shape: Vec<usize>| add(format!("transformer.h.{l}.{suffix}"), shape);
+                let mut p = |suffix: &str, shape: Vec<usize>| self.add(format!("transformer.h.{l}.{suffix}"), shape);
                 BlockOffsets {
                     ln1_w: p("ln_1.weight", vec![c]),
                     ln1_b: p("ln_1.bias", vec![c]),
@@ -83,28 +88,43 @@ impl ParamTable {
                     fcproj_b: p("mlp.c_proj.bias", vec![c]),
                 }
             })
-            .collect();
-        let lnf_w = add("transformer.ln_f.weight".into(), vec![c]);
-        let lnf_b = add("transformer.ln_f.bias".into(), vec![c]);
-        Self { tensors, wte, wpe, blocks, lnf_w, lnf_b, total }
+            .collect()
+    }
+}
+
+/// nanoGPT's initialization of `tensors` over θ of `total` entries: weights N(0, 0.02), the residual
+/// projections (`c_proj`) N(0, 0.02/√(2L)), biases 0, LayerNorm gains 1.
+pub(crate) fn init_tensors(tensors: &[ParamTensor], total: usize, layers: usize, rng: &mut impl Rng) -> Vec<f32> {
+    let layers = layers.max(1) as f64;
+    let mut theta = vec![0.0f32; total];
+    for t in tensors {
+        let values = &mut theta[t.offset..t.offset + t.len()];
+        if t.name.ends_with("ln_1.weight") || t.name.ends_with("ln_2.weight") || t.name.ends_with("ln_f.weight") {
+            values.fill(1.0);
+        } else if t.shape.len() == 2 {
+            let std = if t.name.ends_with("c_proj.weight") { 0.02 / (2.0 * layers).sqrt() } else { 0.02 };
+            let normal = Normal::new(0.0, std).expect("a positive std");
+            values.iter_mut().for_each(|x| *x = normal.sample(rng) as f32);
+        }
+    }
+    theta
+}
+
+impl ParamTable {
+    pub fn new(cfg: &GptConfig) -> Self {
+        let (v, t, c) = (cfg.vocab_size, cfg.context, cfg.n_embd);
+        let mut b = TableBuilder::default();
+        let wte = b.add("transformer.wte.weight".into(), vec![v, c]);
+        let wpe = b.add("transformer.wpe.weight".into(), vec![t, c]);
+        let blocks = b.blocks(cfg.n_layer, c);
+        let lnf_w = b.add("transformer.ln_f.weight".into(), vec![c]);
+        let lnf_b = b.add("transformer.ln_f.bias".into(), vec![c]);
+        Self { tensors: b.tensors, wte, wpe, blocks, lnf_w, lnf_b, total: b.total }
     }
 
-    /// nanoGPT's initialization: weights N(0, 0.02), the residual projections (`c_proj`) N(0, 0.02/√(2L)),
-    /// biases 0, LayerNorm gains 1.
+    /// nanoGPT's initialization (see [`init_tensors`]).
     pub fn init(&self, rng: &mut impl Rng) -> Vec<f32> {
-        let layers = self.blocks.len().max(1) as f64;
-        let mut theta = vec![0.0f32; self.total];
-        for t in &self.tensors {
-            let values = &mut theta[t.offset..t.offset + t.len()];
-            if t.name.ends_with("ln_1.weight") || t.name.ends_with("ln_2.weight") || t.name.ends_with("ln_f.weight") {
-                values.fill(1.0);
-            } else if t.shape.len() == 2 {
-                let std = if t.name.ends_with("c_proj.weight") { 0.02 / (2.0 * layers).sqrt() } else { 0.02 };
-                let normal = Normal::new(0.0, std).expect("a positive std");
-                values.iter_mut().for_each(|x| *x = normal.sample(rng) as f32);
-            }
-        }
-        theta
+        init_tensors(&self.tensors, self.total, self.blocks.len(), rng)
     }
 
     /// The ranges of θ that AdamW decays: the 2-D weights only (nanoGPT's parameter groups).
