@@ -90,7 +90,15 @@ impl Decoder {
             layer_norm::forward(&mut self.ln, &mut self.xhat, &mut rstd, &self.mid, w(o.ln2_w, c), w(o.ln2_b, c), c);
             matmul::forward(&mut self.fch, &self.ln, w(o.fc_w, 4 * c * c), Some(w(o.fc_b, 4 * c)), 1, c, 4 * c);
             gelu::forward(&mut self.fch_gelu, &self.fch);
-            matmul::forward(&mut self.proj, &self.fch_gelu, w(o.fcproj_w, 4 * c * c), Some(w(o.fcproj_b, c)), 1, 4 * c, c);
+            matmul::forward(
+                &mut self.proj,
+                &self.fch_gelu,
+                w(o.fcproj_w, 4 * c * c),
+                Some(w(o.fcproj_b, c)),
+                1,
+                4 * c,
+                c,
+            );
             residual::forward(&mut self.x, &self.mid, &self.proj);
         }
         layer_norm::forward(&mut self.ln, &mut self.xhat, &mut rstd, &self.x, w(p.lnf_w, c), w(p.lnf_b, c), c);

@@ -31,7 +31,11 @@ impl Gpt {
             return bad(format!("{} parameters, the model has {}", theta.len(), self.table.total));
         }
         if seq == 0 || seq > self.config.context || tokens.is_empty() || !tokens.len().is_multiple_of(seq) {
-            return bad(format!("{} tokens do not make sequences of {seq} ≤ context {}", tokens.len(), self.config.context));
+            return bad(format!(
+                "{} tokens do not make sequences of {seq} ≤ context {}",
+                tokens.len(),
+                self.config.context
+            ));
         }
         if targets.len() != tokens.len() {
             return bad(format!("{} targets for {} tokens", targets.len(), tokens.len()));

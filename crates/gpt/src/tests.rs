@@ -41,6 +41,7 @@ fn the_whole_tiny_model_with_dropout_matches_finite_differences() {
 
 #[test]
 fn two_threads_agree_with_one_and_runs_repeat_bit_for_bit() {
+    let _threads = crate::ops::check::THREADS.lock().unwrap_or_else(|e| e.into_inner());
     let mut gpt = Gpt::new(TINY).unwrap();
     let theta = gpt.table.init(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
     let tokens: Vec<u32> = (0..24).map(|i| (i * 5 % 7) as u32).collect();
@@ -78,7 +79,10 @@ fn bad_inputs_are_errors() {
     let mut gpt = Gpt::new(TINY).unwrap();
     let theta = vec![0.0; gpt.num_params()];
     let mut grad = vec![0.0; theta.len()];
-    assert!(gpt.loss_and_grad(&theta, &[1, 2, 3], &[1, 2, 3], 4, &mut grad, false, None).is_err(), "not whole sequences");
+    assert!(
+        gpt.loss_and_grad(&theta, &[1, 2, 3], &[1, 2, 3], 4, &mut grad, false, None).is_err(),
+        "not whole sequences"
+    );
     assert!(gpt.loss_and_grad(&theta, &[1; 5], &[1; 5], 5, &mut grad, false, None).is_err(), "longer than the context");
     assert!(gpt.loss_and_grad(&theta, &[9; 4], &[1; 4], 4, &mut grad, false, None).is_err(), "outside the vocabulary");
     let bad = Some(Dropout { p: 1.0, seed: 0 });

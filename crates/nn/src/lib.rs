@@ -36,5 +36,5 @@ pub use layout::{Layout, LinearSlot, MlpSpec, NamedTensor, NormSlot};
 pub use loss::mse;
 pub use mlp::Mlp;
 pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
-pub use packed::PackedMlp;
+pub use packed::{PackedLinear, PackedMlp};
 pub use schedule::{Decay, Schedule};

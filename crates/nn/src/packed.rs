@@ -21,21 +21,61 @@ const MIN_ROWS_PER_THREAD: usize = 4;
 pub struct PackedMlp {
     layout: Layout,
     linears: Vec<PackedLinear>,
+    /// Per hidden layer with layer norm: its gain and shift.
+    norms: Vec<Option<(Vec<f32>, Vec<f32>)>>,
     /// Per thread chunk of rows: its activation buffers.
     chunks: Vec<Chunk>,
     output: Vec<f32>,
 }
 
+/// One linear layer `y = x · Wᵀ + b` packed for the small-batch kernel: each row's arithmetic is the
+/// same whatever the other rows, so batched and one-row calls agree bit for bit.
 #[derive(Debug, Clone, Default)]
-struct PackedLinear {
+pub struct PackedLinear {
     in_dim: usize,
     out_dim: usize,
     /// Row stride of this layer's outputs: `out_dim` rounded up to whole panels.
     ld: usize,
     weight: Vec<f32>,
     bias: Vec<f32>,
-    /// Layer-norm gain and shift (hidden layers with layer norm only).
-    norm: Option<(Vec<f32>, Vec<f32>)>,
+}
+
+impl PackedLinear {
+    /// `weight` `[out, in]` (PyTorch's layout) and `bias` `[out]`.
+    pub fn new(weight: &[f32], bias: &[f32], in_dim: usize) -> Self {
+        let mut p = Self::default();
+        p.pack(weight, bias, in_dim);
+        p
+    }
+
+    fn pack(&mut self, weight: &[f32], bias: &[f32], in_dim: usize) {
+        let out_dim = bias.len();
+        assert_eq!(weight.len(), out_dim * in_dim, "a packed weight's shape");
+        (self.in_dim, self.out_dim, self.ld) = (in_dim, out_dim, out_dim.div_ceil(NR) * NR);
+        kernel::pack_transposed(weight, out_dim, in_dim, &mut self.weight);
+        self.bias.clear();
+        self.bias.extend_from_slice(bias);
+        self.bias.resize(self.ld, 0.0);
+    }
+
+    pub fn in_dim(&self) -> usize {
+        self.in_dim
+    }
+
+    pub fn out_dim(&self) -> usize {
+        self.out_dim
+    }
+
+    /// `y` `[rows, out]` (resized) from `x` `[rows, in]`; `padded` is scratch.
+    pub fn forward(&self, x: &[f32], rows: usize, y: &mut Vec<f32>, padded: &mut Vec<f32>) {
+        assert!(x.len() >= rows * self.in_dim, "a packed layer's input is shorter than its rows");
+        padded.resize(rows * self.ld, 0.0);
+        kernel::gemm_bias(rows, self.in_dim, x, self.in_dim, &self.weight, &self.bias, padded, self.ld);
+        y.clear();
+        for row in padded.chunks_exact(self.ld).take(rows) {
+            y.extend_from_slice(&row[..self.out_dim]);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -52,6 +92,7 @@ impl PackedMlp {
         let mut packed = PackedMlp {
             layout: layout.clone(),
             linears: vec![PackedLinear::default(); layout.linears().len()],
+            norms: Vec::new(),
             chunks: Vec::new(),
             output: Vec::new(),
         };
@@ -62,25 +103,17 @@ impl PackedMlp {
     /// Packs a new θ of the same layout, reusing every buffer.
     pub fn repack(&mut self, theta: &[f32]) -> Result<()> {
         check_len("parameters", self.layout.num_params(), theta.len())?;
-        for (i, (p, l)) in self.linears.iter_mut().zip(self.layout.linears()).enumerate() {
-            p.in_dim = l.in_dim;
-            p.out_dim = l.out_dim;
-            p.ld = l.out_dim.div_ceil(NR) * NR;
-            kernel::pack_transposed(
-                &theta[l.weight..l.weight + l.out_dim * l.in_dim],
-                l.out_dim,
-                l.in_dim,
-                &mut p.weight,
-            );
-            p.bias.clear();
-            p.bias.extend_from_slice(&theta[l.bias..l.bias + l.out_dim]);
-            p.bias.resize(p.ld, 0.0);
-            p.norm = self
-                .layout
-                .norms()
-                .get(i)
-                .map(|n| (theta[n.weight..n.weight + n.dim].to_vec(), theta[n.bias..n.bias + n.dim].to_vec()));
+        for (p, l) in self.linears.iter_mut().zip(self.layout.linears()) {
+            p.pack(&theta[l.weight..l.weight + l.out_dim * l.in_dim], &theta[l.bias..l.bias + l.out_dim], l.in_dim);
         }
+        let norms = self.layout.norms();
+        self.norms = (0..self.linears.len())
+            .map(|i| {
+                norms
+                    .get(i)
+                    .map(|n| (theta[n.weight..n.weight + n.dim].to_vec(), theta[n.bias..n.bias + n.dim].to_vec()))
+            })
+            .collect();
         Ok(())
     }
 
@@ -107,17 +140,20 @@ impl PackedMlp {
         // The helper thread gives at most a two-way split (this machine has two cores).
         self.ensure_chunks(batch, threads);
         self.output.resize(batch * n_out, 0.0);
-        let linears = &self.linears;
+        let (linears, norms) = (&self.linears, &self.norms[..]);
         let (first, rest) = self.chunks.split_at_mut(1);
         let rows = first[0].rows;
         let first = &mut first[0];
         let (x0, x1) = input.split_at(rows * n_in);
         let (y0, y1) = self.output.split_at_mut(rows * n_out);
         if threads == 1 {
-            forward_rows(linears, act, first, x0, y0);
+            forward_rows(linears, norms, act, first, x0, y0);
         } else {
             let second = &mut rest[0];
-            helper::join(|| forward_rows(linears, act, first, x0, y0), || forward_rows(linears, act, second, x1, y1));
+            helper::join(
+                || forward_rows(linears, norms, act, first, x0, y0),
+                || forward_rows(linears, norms, act, second, x1, y1),
+            );
         }
         Ok(&self.output)
     }
@@ -144,7 +180,14 @@ impl PackedMlp {
 }
 
 /// The whole network on one chunk of rows.
-fn forward_rows(linears: &[PackedLinear], act: Activation, chunk: &mut Chunk, input: &[f32], output: &mut [f32]) {
+fn forward_rows(
+    linears: &[PackedLinear],
+    norms: &[Option<(Vec<f32>, Vec<f32>)>],
+    act: Activation,
+    chunk: &mut Chunk,
+    input: &[f32],
+    output: &mut [f32],
+) {
     let rows = chunk.rows;
     if rows == 0 {
         return;
@@ -163,7 +206,7 @@ fn forward_rows(linears: &[PackedLinear], act: Activation, chunk: &mut Chunk, in
         }
         for z in y.chunks_exact_mut(l.ld).take(rows) {
             let z = &mut z[..l.out_dim];
-            if let Some((gain, shift)) = &l.norm {
+            if let Some((gain, shift)) = &norms[i] {
                 let normed = &mut chunk.scratch[..l.out_dim];
                 layer_norm::forward_row(z, gain, shift, normed);
                 z.copy_from_slice(normed);

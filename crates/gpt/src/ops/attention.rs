@@ -122,10 +122,27 @@ pub fn forward<T: Float>(
 /// out `[C]`, q `[C]`, keys and values `[P,C]`, `scores` scratch `[≥ P]`; the arithmetic of [`forward`]
 /// for that row up to rounding, so a cached generation gives the logits of a full forward.
 pub fn forward_one<T: Float>(out: &mut [T], scores: &mut [T], q: &[T], keys: &[T], values: &[T], c: usize, nh: usize) {
-    let (hs, p) = (c / nh, keys.len() / c);
+    forward_one_strided(out, scores, q, keys, values, keys.len() / c, c, nh, c);
+}
+
+/// [`forward_one`] over `p` positions whose keys and values are `stride` apart (rows of a packed qkv
+/// `[T,3C]`: stride 3C).
+#[allow(clippy::too_many_arguments)]
+pub fn forward_one_strided<T: Float>(
+    out: &mut [T],
+    scores: &mut [T],
+    q: &[T],
+    keys: &[T],
+    values: &[T],
+    p: usize,
+    c: usize,
+    nh: usize,
+    stride: usize,
+) {
+    let hs = c / nh;
     for h in 0..nh {
         let o = &mut out[h * hs..][..hs];
-        attend(o, &mut scores[..p], &q[h * hs..][..hs], &keys[h * hs..], &values[h * hs..], c);
+        attend(o, &mut scores[..p], &q[h * hs..][..hs], &keys[h * hs..], &values[h * hs..], stride);
     }
 }
 
@@ -165,15 +182,45 @@ pub fn backward<T: Float>(
                 }
                 None => a,
             };
-            gemm_strided(t_len, hs, t_len, Operand::transposed(weights), g, &mut dseq[head(2, h, c, hs)..], 3 * c, true, 1);
+            gemm_strided(
+                t_len,
+                hs,
+                t_len,
+                Operand::transposed(weights),
+                g,
+                &mut dseq[head(2, h, c, hs)..],
+                3 * c,
+                true,
+                1,
+            );
             // Zero weights above the diagonal make those entries of dS zero.
             for (d, w) in ds.chunks_exact_mut(t_len).zip(a.chunks_exact(t_len)) {
                 let weighted = dot(w, d);
                 d.iter_mut().zip(w).for_each(|(d, &w)| *d = w * (*d - weighted) * scale);
             }
             let ds = &*ds;
-            gemm_strided(t_len, hs, t_len, Operand::plain(ds), head_operand(seq, 1, h, c, hs), &mut dseq[head(0, h, c, hs)..], 3 * c, true, 1);
-            gemm_strided(t_len, hs, t_len, Operand::transposed(ds), head_operand(seq, 0, h, c, hs), &mut dseq[head(1, h, c, hs)..], 3 * c, true, 1);
+            gemm_strided(
+                t_len,
+                hs,
+                t_len,
+                Operand::plain(ds),
+                head_operand(seq, 1, h, c, hs),
+                &mut dseq[head(0, h, c, hs)..],
+                3 * c,
+                true,
+                1,
+            );
+            gemm_strided(
+                t_len,
+                hs,
+                t_len,
+                Operand::transposed(ds),
+                head_operand(seq, 0, h, c, hs),
+                &mut dseq[head(1, h, c, hs)..],
+                3 * c,
+                true,
+                1,
+            );
         }
     }
 }

@@ -2,6 +2,9 @@
 
 use rand::{Rng, SeedableRng};
 
+/// Serializes the tests that change the engine's process-wide thread count.
+pub static THREADS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 pub struct Rand(rand_chacha::ChaCha8Rng);
 
 impl Rand {
@@ -27,7 +30,11 @@ pub fn grad_check(x: &[f64], analytic: &[f64], f: impl Fn(&[f64]) -> f64) {
         probe[i] = x[i];
         let numeric = (up - down) / (2.0 * h);
         let scale = numeric.abs().max(analytic[i].abs()).max(1e-3);
-        assert!((numeric - analytic[i]).abs() / scale < 1e-5, "element {i}: numeric {numeric}, analytic {}", analytic[i]);
+        assert!(
+            (numeric - analytic[i]).abs() / scale < 1e-5,
+            "element {i}: numeric {numeric}, analytic {}",
+            analytic[i]
+        );
     }
 }
 

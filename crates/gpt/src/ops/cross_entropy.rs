@@ -4,7 +4,9 @@ use butterfly_nn::Float;
 
 /// probs `[N,V]` = softmax of logits `[N,V]` per row; losses `[N]` = −ln probs[target].
 pub fn forward<T: Float>(losses: &mut [T], probs: &mut [T], logits: &[T], targets: &[u32], v: usize) {
-    for (((loss, p), z), &target) in losses.iter_mut().zip(probs.chunks_exact_mut(v)).zip(logits.chunks_exact(v)).zip(targets) {
+    for (((loss, p), z), &target) in
+        losses.iter_mut().zip(probs.chunks_exact_mut(v)).zip(logits.chunks_exact(v)).zip(targets)
+    {
         let max = z.iter().fold(T::from_f64(f64::NEG_INFINITY), |m, &x| m.max(x));
         let mut sum = T::ZERO;
         for (pi, &zi) in p.iter_mut().zip(z) {
@@ -30,7 +32,11 @@ pub fn backward<T: Float>(dlogits: &mut [T], probs: &[T], targets: &[u32], dloss
 /// The same losses as log-sum-exp minus the target's logit.
 #[cfg(test)]
 pub fn naive_losses(logits: &[f64], targets: &[u32], v: usize) -> Vec<f64> {
-    logits.chunks_exact(v).zip(targets).map(|(z, &t)| z.iter().map(|x| x.exp()).sum::<f64>().ln() - z[t as usize]).collect()
+    logits
+        .chunks_exact(v)
+        .zip(targets)
+        .map(|(z, &t)| z.iter().map(|x| x.exp()).sum::<f64>().ln() - z[t as usize])
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use butterfly_nn::layer_norm::{backward_row, forward_row};
 /// `out = w · (inp − mean)/σ + b` per row; out, xhat (the normalized rows) and inp `[N,C]`, rstd `[N]`,
 /// w and b `[C]`.
 pub fn forward<T: Float>(out: &mut [T], xhat: &mut [T], rstd: &mut [T], inp: &[T], w: &[T], b: &[T], c: usize) {
-    for (((o, xh), r), x) in out.chunks_exact_mut(c).zip(xhat.chunks_exact_mut(c)).zip(rstd.iter_mut()).zip(inp.chunks_exact(c)) {
+    for (((o, xh), r), x) in
+        out.chunks_exact_mut(c).zip(xhat.chunks_exact_mut(c)).zip(rstd.iter_mut()).zip(inp.chunks_exact(c))
+    {
         xh.copy_from_slice(x);
         *r = forward_row(xh, w, b, o);
     }
@@ -56,7 +58,8 @@ mod tests {
         let (n, c) = (3, 5);
         let mut r = Rand::new(4);
         let (x, w, b, dout) = (r.vec(n * c), r.vec(c), r.vec(c), r.vec(n * c));
-        let (mut out, mut xhat, mut rstd, mut slow) = (vec![0.0; n * c], vec![0.0; n * c], vec![0.0; n], vec![0.0; n * c]);
+        let (mut out, mut xhat, mut rstd, mut slow) =
+            (vec![0.0; n * c], vec![0.0; n * c], vec![0.0; n], vec![0.0; n * c]);
         forward(&mut out, &mut xhat, &mut rstd, &x, &w, &b, c);
         naive_forward(&mut slow, &x, &w, &b, c);
         assert!(max_rel_diff(&out, &slow) < 1e-12);

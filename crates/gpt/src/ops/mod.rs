@@ -9,7 +9,9 @@ pub mod encoder;
 pub mod gelu;
 pub mod layer_norm;
 pub mod matmul;
+pub mod position;
 pub mod residual;
+pub mod squash;
 
 #[cfg(test)]
 pub(crate) mod check;
