@@ -198,6 +198,9 @@ impl TransformerNet {
         if low.len() != shape.output || high.len() != shape.output {
             return Err(GptError::Config(format!("action bounds must have {} entries", shape.output)));
         }
+        if low.iter().zip(&high).any(|(l, h)| !(l.is_finite() && h.is_finite() && l < h)) {
+            return Err(GptError::Config("a squashed head needs finite action bounds, low < high".into()));
+        }
         let table = ImitatorTable::new(&shape);
         Ok(Self {
             shape,

@@ -71,9 +71,15 @@ impl Default for DataConfig {
     }
 }
 
+/// The imitator network: an MLP on the current step (`hidden`, `activation`, `layer_norm`), or with
+/// `kind = "transformer"` a GPT over the last `window` steps (`n_layer`, `n_head`, `n_embd`); `dropout`
+/// for both. Keys of the other kind are refused, and an MLP config serializes as it always did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkConfig {
+    #[serde(default, skip_serializing_if = "NetworkKind::is_mlp")]
+    pub kind: NetworkKind,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden: Vec<usize>,
     #[serde(default = "relu")]
     pub activation: Activation,
@@ -81,6 +87,71 @@ pub struct NetworkConfig {
     pub layer_norm: bool,
     #[serde(default)]
     pub dropout: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_layer: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_head: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_embd: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkKind {
+    #[default]
+    Mlp,
+    Transformer,
+}
+
+impl NetworkKind {
+    fn is_mlp(&self) -> bool {
+        *self == NetworkKind::Mlp
+    }
+}
+
+/// The Transformer imitator's defaults: 8 steps of history, 2 blocks of 4 heads over 64 channels.
+pub const TRANSFORMER_DEFAULTS: (usize, usize, usize, usize) = (8, 2, 4, 64);
+
+impl NetworkConfig {
+    /// The Transformer's shape for rows of `input` channels and `output` actions (defaults where unset).
+    pub fn transformer_shape(&self, input: usize, output: usize) -> butterfly_gpt::ImitatorShape {
+        let (window, n_layer, n_head, n_embd) = TRANSFORMER_DEFAULTS;
+        butterfly_gpt::ImitatorShape {
+            input,
+            output,
+            window: self.window.unwrap_or(window),
+            n_layer: self.n_layer.unwrap_or(n_layer),
+            n_head: self.n_head.unwrap_or(n_head),
+            n_embd: self.n_embd.unwrap_or(n_embd),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ImitateError> {
+        let bad = |m: String| Err(ImitateError::Config(m));
+        let transformer_keys = [self.window, self.n_layer, self.n_head, self.n_embd];
+        match self.kind {
+            NetworkKind::Mlp => {
+                if self.hidden.is_empty() || self.hidden.contains(&0) {
+                    return bad("network.hidden needs at least one layer, each of at least 1 unit".into());
+                }
+                if transformer_keys.iter().any(Option::is_some) {
+                    return bad("network.window, n_layer, n_head and n_embd are for kind = \"transformer\"".into());
+                }
+            }
+            NetworkKind::Transformer => {
+                if !self.hidden.is_empty() || self.layer_norm || self.activation != Activation::Relu {
+                    return bad("network.hidden, activation and layer_norm are for the MLP (kind = \"mlp\")".into());
+                }
+                self.transformer_shape(1, 1).validate().map_err(|e| ImitateError::Config(format!("network: {e}")))?;
+            }
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad("network.dropout must be in [0, 1)".into());
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,9 +238,7 @@ impl BcConfig {
         if self.data.threads == 0 || self.eval.threads == 0 {
             return bad("data.threads and eval.threads must be positive");
         }
-        if self.network.hidden.contains(&0) {
-            return bad("every hidden layer of network.hidden needs at least 1 unit");
-        }
+        self.network.validate()?;
         if self.data.trajectories == 0 || self.data.validation_trajectories == 0 || self.data.horizon == 0 {
             return bad("data needs trajectories, validation_trajectories and horizon ≥ 1");
         }
@@ -183,9 +252,6 @@ impl BcConfig {
         {
             return bad("eval.every, eval.initial_conditions, eval.horizon and eval.log_every must be ≥ 1");
         }
-        if !(0.0..1.0).contains(&self.network.dropout) {
-            return bad("network.dropout must be in [0, 1)");
-        }
         let e = &self.eval;
         Ok(check_training(self.steps, &e.windows, &self.schedule, self.optimizer, &self.stabilizers)?)
     }
@@ -194,6 +260,27 @@ impl BcConfig {
     /// snapshots fit in this machine's memory (the error names the largest part); the expert data is
     /// checked where it is collected.
     pub fn check_fits(&self, obs_dim: usize, act_dim: usize) -> Result<(), ImitateError> {
+        // θ, its gradient, two optimizer moments, each stabilizer, and the parameter snapshots an
+        // evaluation window keeps (16 iterates of every variant).
+        let variants = 1 + self.stabilizers.len() as u128;
+        let copies = 4 + variants + 16 * variants;
+        if self.network.kind == NetworkKind::Transformer {
+            let shape = self.network.transformer_shape(obs_dim + act_dim, act_dim);
+            let params = butterfly_gpt::ImitatorTable::new(&shape).total as u128;
+            // Per row of a window: the stack keeps ≈ 16·C activations per block, plus T scores per head.
+            let (l, c, t, h) =
+                (shape.n_layer as u128, shape.n_embd as u128, shape.window as u128, shape.n_head as u128);
+            let per_row = l * (16 * c + h * t) + 4 * c;
+            butterfly_store::memory::ensure_fits(&[
+                ("the network (kind = \"transformer\")", params.saturating_mul(copies), 4),
+                (
+                    &format!("a minibatch (batch_size = {} windows of {t})", self.batch_size),
+                    per_row.saturating_mul(t * self.batch_size as u128),
+                    4,
+                ),
+            ])?;
+            return Ok(());
+        }
         let input = (obs_dim + act_dim) as u128;
         let widths: Vec<u128> = std::iter::once(input)
             .chain(self.network.hidden.iter().map(|&h| h as u128))
@@ -201,13 +288,13 @@ impl BcConfig {
             .collect();
         let params: u128 = widths.windows(2).map(|w| w[0].saturating_mul(w[1]).saturating_add(w[1] * 3)).sum();
         let units: u128 = widths.iter().sum();
-        // θ, its gradient, two optimizer moments, each stabilizer, and the parameter snapshots an
-        // evaluation window keeps (16 iterates of every variant).
-        let variants = 1 + self.stabilizers.len() as u128;
-        let copies = 4 + variants + 16 * variants;
         butterfly_store::memory::ensure_fits(&[
             (&format!("the network (hidden = {:?})", self.network.hidden), params.saturating_mul(copies), 4),
-            (&format!("a minibatch (batch_size = {})", self.batch_size), units.saturating_mul(3 * self.batch_size as u128), 4),
+            (
+                &format!("a minibatch (batch_size = {})", self.batch_size),
+                units.saturating_mul(3 * self.batch_size as u128),
+                4,
+            ),
         ])?;
         Ok(())
     }

@@ -113,7 +113,7 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
         (&format!("a {0}×{0} landscape grid", spec.grid), n.saturating_mul(n), 16),
         ("a row of the grid's parameters", n.saturating_mul(theta.len() as u128), 4),
     ])?;
-    if theta.len() != imitator.net.num_params() {
+    if theta.len() != imitator.num_params() {
         return Err(ImitateError::RunDir {
             path: params_path,
             what: "parameters do not fit the configured network".into(),

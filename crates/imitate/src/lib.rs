@@ -16,11 +16,11 @@ mod torch_reference;
 mod trainer;
 
 pub use butterfly_train::{Ema, EmaWeight, Progress, Stabilizer, StabilizerSpec, Window, update_all};
-pub use config::{BcConfig, DataConfig, EvalConfig};
+pub use config::{BcConfig, DataConfig, EvalConfig, NetworkConfig, NetworkKind};
 pub use dataset::{Dataset, collect};
 pub use error::ImitateError;
 pub use expert::Expert;
-pub use imitator::Imitator;
+pub use imitator::{Imitator, ImitatorPolicy};
 pub use landscape::{Landscape, LandscapeSpec, compute_landscape, mean_neighbour_change, roughness};
 pub use sweep::{Sweep, SweepRun};
 pub use torch_reference::{TorchRates, torch_candidates};

@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use butterfly_envs::{Env, EnvRng, Purpose, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
-use butterfly_policy::MlpPolicy;
 use butterfly_store::{Checkpoint, LogRow, RunDir, Start};
 use butterfly_train::{Ema, Learner, LoopConfig, Progress, TrainLoop, TrainRng};
 
-use crate::imitator::Imitator;
+use crate::imitator::{Imitator, ImitatorPolicy};
 use crate::run_dir::{ExpertRow, IterateRow, Logs, RolloutRow, TRAIN_DATA, VALIDATION_DATA};
 use crate::{BcConfig, Dataset, Expert, ImitateError, collect};
 
@@ -35,8 +34,8 @@ pub struct BcLearner {
 }
 
 impl BcLearner {
-    /// An imitator policy over `theta` (input: observation and previous action; linear output).
-    pub fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<MlpPolicy, ImitateError> {
+    /// An imitator policy over `theta` (input: observation and previous action).
+    pub fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<ImitatorPolicy, ImitateError> {
         self.imitator.policy(theta, extra)
     }
 
@@ -88,6 +87,7 @@ impl Learner for BcLearner {
         let d = &self.config.data;
         if d.fresh && step.is_multiple_of(d.refresh_every) {
             let fresh = collect(&self.env, &self.expert, 1, d.horizon, &mut self.data_rng, 1)?;
+            self.imitator.check_data(&fresh)?;
             self.train.extend(&fresh);
             self.train.drop_front(1);
         }
@@ -267,8 +267,8 @@ impl BcTrainer {
         self.inner.stabilizers()
     }
 
-    /// An imitator policy over `theta` (input: observation and previous action; linear output).
-    pub fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<MlpPolicy, ImitateError> {
+    /// An imitator policy over `theta` (input: observation and previous action).
+    pub fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<ImitatorPolicy, ImitateError> {
         self.inner.learner.policy(theta, extra)
     }
 
@@ -325,7 +325,7 @@ fn assemble(
         }
     }
     let imitator = Imitator::new(&config, &spec, &train)?;
-    let theta: Vec<f32> = imitator.net.layout().init_params(&mut seed_stream(config.seed, Purpose::NetworkInit));
+    let theta: Vec<f32> = imitator.init_params(&mut seed_stream(config.seed, Purpose::NetworkInit));
     let rng = seed_stream(config.seed, Purpose::Training);
     let eval_states = initial_conditions(
         &mut butterfly_envs::Replicate::replicate(&env),

@@ -177,3 +177,59 @@ fn divergence_stops_and_keeps_the_last_checkpoint() {
     assert!(matches!(err, ImitateError::Train(butterfly_train::TrainError::Diverged { checkpoint: 0, .. })), "{err}");
     assert!(err.to_string().contains("lower the learning rate"), "{err}");
 }
+
+/// The Transformer imitator on the same pipeline: windows of 4 steps, with dropout.
+fn transformer_config() -> BcConfig {
+    let text = CONFIG.replace(
+        "[network]\nhidden = [64, 64]",
+        "[network]\nkind = \"transformer\"\nwindow = 4\nn_layer = 1\nn_head = 2\nn_embd = 16\ndropout = 0.05",
+    );
+    BcConfig::from_toml(&text).unwrap()
+}
+
+#[test]
+fn a_transformer_imitator_reaches_the_expert_and_resumes_to_identical_files() {
+    let whole = scratch("transformer-whole");
+    BcTrainer::create(transformer_config(), &whole, None).unwrap().run(None, |_| {}).unwrap();
+    let eval = std::fs::read_to_string(whole.join("eval.csv")).unwrap();
+    let states = initial_conditions(&mut TaskEnv::make("LinearSystem", None).unwrap(), 10, &mut env_rng(1));
+    let env = TaskEnv::make("LinearSystem", None).unwrap();
+    let expert = evaluate(&env, &[LinearSystem::double_integrator_expert(1)], &states, 100, 1).unwrap();
+    let expert_return = expert[0].iter().map(|e| e.ret).sum::<f64>() / 10.0;
+    for variant in ["raw", "ema_a0.7_min0.002_b500"] {
+        let j = mean_return(&eval, 3000, variant);
+        eprintln!("transformer {variant}: J_H {j:.3} (expert {expert_return:.3})");
+        assert!((j - expert_return).abs() < 0.05 * expert_return.abs(), "{variant}: {j} vs expert {expert_return}");
+    }
+    let untrained = mean_return(&eval, 1000, "raw");
+    assert!(untrained.is_finite());
+
+    let cut = scratch("transformer-cut");
+    BcTrainer::create(transformer_config(), &cut, None).unwrap().run(Some(1700), |_| {}).unwrap();
+    BcTrainer::resume(&cut, None).unwrap().run(None, |_| {}).unwrap();
+    for name in ["metrics.csv", "eval.csv", "validation.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
+        assert!(
+            std::fs::read(whole.join(name)).unwrap() == std::fs::read(cut.join(name)).unwrap(),
+            "{name} differs after resume"
+        );
+    }
+}
+
+#[test]
+fn network_keys_of_the_other_kind_are_refused() {
+    let mlp_with_window = CONFIG.replace("hidden = [64, 64]", "hidden = [64, 64]\nwindow = 4");
+    assert!(BcConfig::from_toml(&mlp_with_window).unwrap_err().to_string().contains("transformer"));
+    let transformer_with_hidden = CONFIG.replace("hidden = [64, 64]", "kind = \"transformer\"\nhidden = [64, 64]");
+    assert!(BcConfig::from_toml(&transformer_with_hidden).unwrap_err().to_string().contains("MLP"));
+    let bad_heads = CONFIG.replace("hidden = [64, 64]", "kind = \"transformer\"\nn_head = 3\nn_embd = 16");
+    assert!(BcConfig::from_toml(&bad_heads).unwrap_err().to_string().contains("multiple of n_head"));
+    let long_window = CONFIG.replace("hidden = [64, 64]", "kind = \"transformer\"\nwindow = 101");
+    let err =
+        BcTrainer::create(BcConfig::from_toml(&long_window).unwrap(), &scratch("long-window"), None).err().unwrap();
+    assert!(err.to_string().contains("shortest expert trajectory"), "{err}");
+    // An MLP config is written back as it always was (run directories made before keep resuming).
+    let network =
+        |c: BcConfig| c.to_toml().split("[network]").nth(1).unwrap().split("\n\n").next().unwrap().to_string();
+    assert_eq!(network(config()), "\nhidden = [64, 64]\nactivation = \"relu\"\nlayer_norm = false\ndropout = 0.0");
+    assert!(network(transformer_config()).starts_with("\nkind = \"transformer\"\n"));
+}
