@@ -36,6 +36,7 @@ struct Buffers {
     actions: Vec<f32>,
     scores: Vec<f32>,
     padded: Vec<f32>,
+    xhat: Vec<f32>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,14 +52,14 @@ pub struct PackedImitator {
     buf: Buffers,
 }
 
-/// Each row of `x` `[N,C]` layer-normalized into `out`.
-fn norm_rows(out: &mut Vec<f32>, x: &[f32], (gain, shift): &(Vec<f32>, Vec<f32>), c: usize) {
+/// Each row of `x` `[N,C]` layer-normalized into `out`; `xhat` is one row of scratch.
+fn norm_rows(out: &mut Vec<f32>, xhat: &mut Vec<f32>, x: &[f32], (gain, shift): &(Vec<f32>, Vec<f32>), c: usize) {
     out.clear();
     out.resize(x.len(), 0.0);
-    let mut xhat = vec![0.0; c];
+    xhat.resize(c, 0.0);
     for (o, row) in out.chunks_exact_mut(c).zip(x.chunks_exact(c)) {
         xhat.copy_from_slice(row);
-        forward_row(&mut xhat, gain, shift, o);
+        forward_row(xhat, gain, shift, o);
     }
 }
 
@@ -127,30 +128,39 @@ impl PackedImitator {
         self.embed.forward(x, n, &mut b.x, &mut b.padded);
         position::forward(&mut b.x, &self.wpe, seq, c);
         b.scores.resize(seq, 0.0);
-        for blk in &self.blocks {
-            norm_rows(&mut b.ln, &b.x, &blk.ln1, c);
+        let last_block = self.blocks.len() - 1;
+        for (l, blk) in self.blocks.iter().enumerate() {
+            norm_rows(&mut b.ln, &mut b.xhat, &b.x, &blk.ln1, c);
             blk.qkv.forward(&b.ln, n, &mut b.qkv, &mut b.padded);
-            b.att.resize(n * c, 0.0);
-            for (out, qkv) in b.att.chunks_exact_mut(seq * c).zip(b.qkv.chunks_exact(seq * 3 * c)) {
-                for (t, o) in out.chunks_exact_mut(c).enumerate() {
-                    let q = &qkv[t * 3 * c..][..c];
+            // The last block's output is read at each window's last row only: the rows before it
+            // matter there as keys and values, which the qkv above already holds.
+            let rows_from = if l == last_block { seq - 1 } else { 0 };
+            let rows = batch * (seq - rows_from);
+            b.att.resize(rows * c, 0.0);
+            let mut out = b.att.chunks_exact_mut(c);
+            for qkv in b.qkv.chunks_exact(seq * 3 * c) {
+                for t in rows_from..seq {
+                    let (o, q) = (out.next().expect("sized above"), &qkv[t * 3 * c..][..c]);
                     attention::forward_one_strided(o, &mut b.scores, q, &qkv[c..], &qkv[2 * c..], t + 1, c, nh, 3 * c);
                 }
             }
-            blk.proj.forward(&b.att, n, &mut b.branch, &mut b.padded);
+            if rows_from > 0 {
+                b.last.clear();
+                for window in b.x.chunks_exact(seq * c) {
+                    b.last.extend_from_slice(&window[rows_from * c..]);
+                }
+                std::mem::swap(&mut b.x, &mut b.last);
+            }
+            blk.proj.forward(&b.att, rows, &mut b.branch, &mut b.padded);
             b.x.iter_mut().zip(&b.branch).for_each(|(x, p)| *x += p);
-            norm_rows(&mut b.ln, &b.x, &blk.ln2, c);
-            blk.fc.forward(&b.ln, n, &mut b.fch, &mut b.padded);
+            norm_rows(&mut b.ln, &mut b.xhat, &b.x, &blk.ln2, c);
+            blk.fc.forward(&b.ln, rows, &mut b.fch, &mut b.padded);
             b.fch_gelu.resize(b.fch.len(), 0.0);
             gelu::forward(&mut b.fch_gelu, &b.fch);
-            blk.fcproj.forward(&b.fch_gelu, n, &mut b.branch, &mut b.padded);
+            blk.fcproj.forward(&b.fch_gelu, rows, &mut b.branch, &mut b.padded);
             b.x.iter_mut().zip(&b.branch).for_each(|(x, p)| *x += p);
         }
-        b.last.clear();
-        for window in b.x.chunks_exact(seq * c) {
-            b.last.extend_from_slice(&window[(seq - 1) * c..]);
-        }
-        norm_rows(&mut b.ln, &b.last, &self.lnf, c);
+        norm_rows(&mut b.ln, &mut b.xhat, &b.x, &self.lnf, c);
         self.head.forward(&b.ln, batch, &mut b.y, &mut b.padded);
         b.actions.resize(b.y.len(), 0.0);
         squash::forward(&mut b.actions, &b.y, &self.low, &self.high);

@@ -4,6 +4,7 @@
 //! blocks of causal multi-head self-attention and a 4× MLP with tanh-approximate GELU, a final
 //! LayerNorm and a head tied to the token embedding; dropout in training where nanoGPT has it.
 
+pub mod bench;
 mod config;
 mod decode;
 mod error;

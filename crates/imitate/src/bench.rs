@@ -1,15 +1,33 @@
 //! The training benchmark behind `butterfly bench train`: BC steps/s of the default imitator at several
 //! hidden widths, batch-20 inference latency, the sgemm peak, the three default EMA stabilizers' share of a
-//! step, and PyTorch's figures on the same workload.
+//! step, the default Transformer imitator's step and batch-20 action step, and PyTorch's figures on the
+//! same workloads.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use butterfly_envs::bench::median;
+use butterfly_gpt::ImitatorShape;
+use butterfly_nn::bench::{IMITATOR_INPUT, IMITATOR_OUTPUT, INFER_BATCH, TRAIN_BATCH};
 use butterfly_nn::{Layout, bench};
 
+use crate::config::TRANSFORMER_DEFAULTS;
 use crate::torch_reference::{TorchRates, run_torch};
 use crate::{ImitateError, StabilizerSpec, update_all};
+
+/// The default Transformer imitator on Walker2d's rows (observation and previous action).
+pub fn transformer_shape() -> ImitatorShape {
+    let (window, n_layer, n_head, n_embd) = TRANSFORMER_DEFAULTS;
+    ImitatorShape { input: IMITATOR_INPUT, output: IMITATOR_OUTPUT, window, n_layer, n_head, n_embd }
+}
+
+/// The Transformer imitator's figures (medians): training steps/s on batches of 256 windows, and one
+/// batch-20 action step.
+#[derive(Debug, Clone, Copy)]
+pub struct TransformerRate {
+    pub steps_per_s: f64,
+    pub infer_us_b20: f64,
+}
 
 /// How much to measure.
 #[derive(Debug, Clone)]
@@ -51,6 +69,7 @@ pub struct TrainRates {
     pub sgemm_peak_gflops: f64,
     /// The three EMA stabilizers' update time over a width-256 step's (None without width 256).
     pub ema_share: Option<f64>,
+    pub transformer: TransformerRate,
     pub torch: Torch,
 }
 
@@ -92,7 +111,22 @@ impl TrainBench {
             }
             None => None,
         };
-        Ok(TrainRates { bc, infer_us_b20: median(infer_runs), sgemm_peak_gflops, ema_share, torch })
+        let shape = transformer_shape();
+        let gpt = |e: butterfly_gpt::GptError| ImitateError::Config(e.to_string());
+        let steps = (self.steps / 4).max(5);
+        let transformer = TransformerRate {
+            steps_per_s: median(
+                (0..self.repeats)
+                    .map(|_| butterfly_gpt::bench::steps_per_s(shape, TRAIN_BATCH, steps).map_err(gpt))
+                    .collect::<Result<_, _>>()?,
+            ),
+            infer_us_b20: median(
+                (0..self.repeats)
+                    .map(|_| butterfly_gpt::bench::infer_latency_us(shape, INFER_BATCH, 500).map_err(gpt))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        Ok(TrainRates { bc, infer_us_b20: median(infer_runs), sgemm_peak_gflops, ema_share, transformer, torch })
     }
 
     /// Timed steps at a width: keep each repeat's wall time roughly equal across widths.

@@ -20,6 +20,9 @@ pub struct TorchRates {
     /// By hidden width, as a decimal string.
     pub bc_steps_per_s: BTreeMap<String, f64>,
     pub infer_us_b20: f64,
+    /// The same Transformer imitator (`--transformer`).
+    pub transformer_steps_per_s: f64,
+    pub transformer_infer_us_b20: f64,
 }
 
 /// Where to look for torch: `python` when given, else $BUTTERFLY_TORCH_PYTHON, else python3 on PATH and
@@ -32,6 +35,12 @@ pub fn torch_candidates(python: Option<&Path>) -> Vec<PathBuf> {
             vec![PathBuf::from("python3"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")]
         }
     }
+}
+
+/// `WINDOW,N_LAYER,N_HEAD,N_EMBD` of the default Transformer imitator.
+fn transformer_arg() -> String {
+    let s = crate::bench::transformer_shape();
+    format!("{},{},{},{}", s.window, s.n_layer, s.n_head, s.n_embd)
 }
 
 /// Runs `torch_bc.py` with the first candidate that has torch; `None` when none has it.
@@ -52,6 +61,7 @@ pub fn run_torch(
             .arg(script)
             .args(["--widths", &widths, "--steps", &steps.to_string()])
             .args(["--repeats", &repeats.to_string(), "--threads", &threads.to_string()])
+            .args(["--transformer", &transformer_arg()])
             .output()
         {
             Ok(out) => out,

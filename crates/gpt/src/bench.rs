@@ -1,0 +1,62 @@
+//! The Transformer imitator's side of `butterfly bench train`: training steps per second (forward,
+//! MSE on the action read at each window's last row, backward, Adam) on a fixed batch of windows, and
+//! the latency of one batch-20 action step of the packed rollout forward.
+
+use std::time::Instant;
+
+use butterfly_nn::{Optimizer, OptimizerConfig};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::{GptError, ImitatorShape, ImitatorTable, PackedImitator, TransformerNet};
+
+fn random(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
+}
+
+fn unit_box(shape: &ImitatorShape) -> (Vec<f32>, Vec<f32>) {
+    (vec![-1.0; shape.output], vec![1.0; shape.output])
+}
+
+/// Training steps per second over `steps` timed steps after a short warm-up, `batch` full windows.
+pub fn steps_per_s(shape: ImitatorShape, batch: usize, steps: usize) -> Result<f64, GptError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let (low, high) = unit_box(&shape);
+    let mut net = TransformerNet::new(shape, low, high)?;
+    let mut theta = net.table.init(&mut rng);
+    let adam = |e: butterfly_nn::NnError| GptError::Input { what: e.to_string() };
+    let mut opt = Optimizer::new(OptimizerConfig::adam(), theta.len()).map_err(adam)?;
+    let x = random(&mut rng, batch * shape.window * shape.input);
+    let y: Vec<f32> = random(&mut rng, batch * shape.output).iter().map(|v| 0.9 * v).collect();
+    let read = vec![shape.window - 1; batch];
+    let mut grad = vec![0.0; theta.len()];
+    let mut step = |theta: &mut Vec<f32>| -> Result<(), GptError> {
+        net.loss_and_grad(theta, &x, &read, shape.window, &y, &mut grad, false, None)?;
+        opt.step(theta, &grad, 1e-3).map(|_| ()).map_err(adam)
+    };
+    for _ in 0..steps.div_ceil(10).max(3) {
+        step(&mut theta)?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        step(&mut theta)?;
+    }
+    Ok(steps as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Mean latency in microseconds of one action step for `batch` episodes with full windows.
+pub fn infer_latency_us(shape: ImitatorShape, batch: usize, iters: usize) -> Result<f64, GptError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let theta = ImitatorTable::new(&shape).init(&mut rng);
+    let (low, high) = unit_box(&shape);
+    let mut packed = PackedImitator::new(shape, &theta, low, high)?;
+    let x = random(&mut rng, batch * shape.window * shape.input);
+    for _ in 0..iters.div_ceil(10).max(3) {
+        packed.actions(&x, batch, shape.window)?;
+    }
+    let start = Instant::now();
+    for _ in 0..iters {
+        packed.actions(&x, batch, shape.window)?;
+    }
+    Ok(start.elapsed().as_secs_f64() * 1e6 / iters as f64)
+}
