@@ -86,12 +86,12 @@ impl ImitatorTable {
 #[derive(Debug, Clone, Default)]
 pub struct ImitatorWorker<T> {
     trunk: Trunk<T>,
-    /// The rows the head reads `[B,C]`, its outputs before and after squashing `[B,A]`.
-    head_in: Vec<T>,
+    /// The row each window is read at, among all B·T; the head's outputs before and after
+    /// squashing `[B,A]`.
+    rows: Vec<usize>,
     y: Vec<T>,
     pub actions: Vec<T>,
     d_y: Vec<T>,
-    d_head_in: Vec<T>,
     /// d(input rows) `[N,D]`, computed by the embedding's backward and not used.
     d_x: Vec<T>,
 }
@@ -103,13 +103,11 @@ impl<T: Float> ImitatorWorker<T> {
             return;
         }
         self.trunk.resize(s.trunk(), batch, seq);
-        let (c, a) = (s.n_embd, s.output);
+        let a = s.output;
         for (buf, len) in [
-            (&mut self.head_in, batch * c),
             (&mut self.y, batch * a),
             (&mut self.actions, batch * a),
             (&mut self.d_y, batch * a),
-            (&mut self.d_head_in, batch * c),
             (&mut self.d_x, batch * seq * s.input),
         ] {
             sized(buf, len);
@@ -135,17 +133,17 @@ impl<T: Float> ImitatorWorker<T> {
         let w = |offset: usize, len: usize| &theta[offset..offset + len];
         matmul::forward(&mut self.trunk.input, x, w(p.embed_w, c * d), Some(w(p.embed_b, c)), n, d, c);
         position::forward(&mut self.trunk.input, w(p.wpe, s.window * c), t, c);
-        self.trunk.forward(s.trunk(), p.trunk(), theta, dropout);
-        for (b, (row, &r)) in self.head_in.chunks_exact_mut(c).zip(read).enumerate() {
-            row.copy_from_slice(&self.trunk.out[(b * t + r) * c..][..c]);
-        }
-        matmul::forward(&mut self.y, &self.head_in, w(p.head_w, a * c), Some(w(p.head_b, a)), read.len(), c, a);
+        self.rows.clear();
+        self.rows.extend(read.iter().enumerate().map(|(b, &r)| b * t + r));
+        self.trunk.forward(s.trunk(), p.trunk(), theta, dropout, Some(&self.rows));
+        let head_in = &self.trunk.out[..read.len() * c];
+        matmul::forward(&mut self.y, head_in, w(p.head_w, a * c), Some(w(p.head_b, a)), read.len(), c, a);
         squash::forward(&mut self.actions, &self.y, bounds.0, bounds.1);
         &self.actions
     }
 
     /// Adds the gradient of `Σ d_actions · actions` (of the last forward, through its dropout masks)
-    /// into `grad`; `x`, `read` and `bounds` as given to [`Self::forward`].
+    /// into `grad`; `x` and `bounds` as given to [`Self::forward`].
     #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &mut self,
@@ -153,7 +151,6 @@ impl<T: Float> ImitatorWorker<T> {
         p: &ImitatorTable,
         theta: &[T],
         x: &[T],
-        read: &[usize],
         bounds: (&[T], &[T]),
         d_actions: &[T],
         grad: &mut [T],
@@ -163,13 +160,9 @@ impl<T: Float> ImitatorWorker<T> {
         let w = |offset: usize, len: usize| &theta[offset..offset + len];
         self.d_y.fill(T::ZERO);
         squash::backward(&mut self.d_y, &self.y, d_actions, bounds.0, bounds.1);
-        self.d_head_in.fill(T::ZERO);
         let (dw, db) = grad[p.head_w..p.head_w + a * c + a].split_at_mut(a * c);
-        matmul::backward(&mut self.d_head_in, dw, Some(db), &self.d_y, &self.head_in, w(p.head_w, a * c), b_len, c, a);
-        let (_, d_out) = self.trunk.out_and_d_out();
-        for (b, (row, &r)) in self.d_head_in.chunks_exact(c).zip(read).enumerate() {
-            d_out[(b * t + r) * c..][..c].copy_from_slice(row);
-        }
+        let (head_in, d_head_in) = self.trunk.out_and_d_out();
+        matmul::backward(d_head_in, dw, Some(db), &self.d_y, head_in, w(p.head_w, a * c), b_len, c, a);
         let d_input = self.trunk.backward(s.trunk(), p.trunk(), theta, grad);
         position::backward(&mut grad[p.wpe..p.wpe + s.window * c], d_input, t, c);
         self.d_x.fill(T::ZERO);
@@ -304,15 +297,15 @@ impl TransformerNet {
             mse(&predictions, targets, &mut self.d_actions).map_err(|e| GptError::Input { what: e.to_string() })?;
         let (d0, d1) = self.d_actions.split_at(split * a);
         if split == batch {
-            first.backward(s, p, theta, x0, read0, bounds, d0, grad);
+            first.backward(s, p, theta, x0, bounds, d0, grad);
             return Ok(loss);
         }
         self.second_grad.clear();
         self.second_grad.resize(theta.len(), 0.0);
         let second_grad = &mut self.second_grad;
         join_serial(
-            || first.backward(s, p, theta, x0, read0, bounds, d0, grad),
-            || second.backward(s, p, theta, x1, read1, bounds, d1, second_grad),
+            || first.backward(s, p, theta, x0, bounds, d0, grad),
+            || second.backward(s, p, theta, x1, bounds, d1, second_grad),
         );
         for (g, &h) in grad.iter_mut().zip(second_grad.iter()) {
             *g += h;
@@ -352,7 +345,7 @@ mod tests {
         let a = w.forward(&TINY, &table, &theta, &x, &read, (&LOW, &HIGH), d).to_vec();
         let d_actions: Vec<f64> = a.iter().zip(&targets).map(|(a, t)| 2.0 * (a - t) / 9.0).collect();
         let mut grad = vec![0.0; table.total];
-        w.backward(&TINY, &table, &theta, &x, &read, (&LOW, &HIGH), &d_actions, &mut grad);
+        w.backward(&TINY, &table, &theta, &x, (&LOW, &HIGH), &d_actions, &mut grad);
         assert!(grad[table.embed_w..table.embed_w + 8 * 5].iter().any(|g| *g != 0.0), "the input embedding learns");
         grad_check(&theta, &grad, loss);
     }

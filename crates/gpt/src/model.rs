@@ -81,7 +81,7 @@ impl<T: Float> Worker<T> {
         let n = a.batch * t;
         let w = |offset: usize, len: usize| &theta[offset..offset + len];
         encoder::forward(&mut a.trunk.input, tokens, w(p.wte, v * c), w(p.wpe, cfg.context * c), t, c);
-        a.trunk.forward(cfg.trunk(), p.trunk(), theta, dropout);
+        a.trunk.forward(cfg.trunk(), p.trunk(), theta, dropout, None);
         // The head is tied to the token embedding.
         matmul::forward(&mut a.logits, &a.trunk.out, w(p.wte, v * c), None, n, c, v);
         match targets {

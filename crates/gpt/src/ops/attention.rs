@@ -22,6 +22,10 @@ fn dot<T: Float>(a: &[T], b: &[T]) -> T {
     ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7)) + tail
 }
 
+/// Sequences up to this long multiply their T×T blocks per head in plain loops: there a GEMM call per
+/// sequence and head costs more than its product (and serializes on the BLAS library's buffer lock).
+const SHORT: usize = 16;
+
 /// `y += a·x` over equal-length slices.
 fn axpy<T: Float>(y: &mut [T], a: T, x: &[T]) {
     for (yi, &xi) in y.iter_mut().zip(x) {
@@ -91,13 +95,23 @@ pub fn forward<T: Float>(
     let hs = c / nh;
     let scale = T::ONE / T::from_f64(hs as f64).sqrt();
     let tt = t_len * t_len;
+    let short = t_len <= SHORT;
     for b in 0..b_len {
         let seq = &qkv[b * t_len * 3 * c..][..t_len * 3 * c];
         for h in 0..nh {
             let block = (b * nh + h) * tt;
             let a = &mut att[block..][..tt];
-            let keys = Operand::transposed(&seq[head(1, h, c, hs)..]).with_row_stride(3 * c);
-            gemm(t_len, t_len, hs, head_operand(seq, 0, h, c, hs), keys, a, false, 1);
+            if short {
+                let rows = |part: usize, t: usize| &seq[t * 3 * c + head(part, h, c, hs)..][..hs];
+                for (t, row) in a.chunks_exact_mut(t_len).enumerate() {
+                    for (t2, s) in row[..=t].iter_mut().enumerate() {
+                        *s = dot(rows(0, t), rows(1, t2));
+                    }
+                }
+            } else {
+                let keys = Operand::transposed(&seq[head(1, h, c, hs)..]).with_row_stride(3 * c);
+                gemm(t_len, t_len, hs, head_operand(seq, 0, h, c, hs), keys, a, false, 1);
+            }
             for (t, row) in a.chunks_exact_mut(t_len).enumerate() {
                 let (live, masked) = row.split_at_mut(t + 1);
                 softmax_scaled(live, scale);
@@ -113,7 +127,17 @@ pub fn forward<T: Float>(
                 None => a,
             };
             let o = &mut out[b * t_len * c + h * hs..];
-            gemm_strided(t_len, hs, t_len, Operand::plain(weights), head_operand(seq, 2, h, c, hs), o, c, false, 1);
+            if short {
+                for (t, w) in weights.chunks_exact(t_len).enumerate() {
+                    let o = &mut o[t * c..][..hs];
+                    o.fill(T::ZERO);
+                    for (t2, &w) in w[..=t].iter().enumerate() {
+                        axpy(o, w, &seq[t2 * 3 * c + head(2, h, c, hs)..][..hs]);
+                    }
+                }
+            } else {
+                gemm_strided(t_len, hs, t_len, Operand::plain(weights), head_operand(seq, 2, h, c, hs), o, c, false, 1);
+            }
         }
     }
 }
@@ -169,58 +193,64 @@ pub fn backward<T: Float>(
     let ds = &mut scratch[..tt];
     for b in 0..b_len {
         let (seq, dseq) = (&qkv[b * t_len * 3 * c..][..t_len * 3 * c], &mut dqkv[b * t_len * 3 * c..][..t_len * 3 * c]);
+        let dout = &dout[b * t_len * c..][..t_len * c];
         for h in 0..nh {
             let block = (b * nh + h) * tt;
             let a = &att[block..][..tt];
-            let g = Operand::plain(&dout[b * t_len * c + h * hs..]).with_row_stride(c);
-            let values = Operand::transposed(&seq[head(2, h, c, hs)..]).with_row_stride(3 * c);
-            gemm(t_len, t_len, hs, g, values, ds, false, 1);
-            let weights = match dropout {
-                Some((mask, dropped)) => {
-                    dropout::forward(ds, &mask[block..][..tt]);
-                    &dropped[block..][..tt]
+            let weights = dropout.map_or(a, |(_, dropped)| &dropped[block..][..tt]);
+            let g = Operand::plain(&dout[h * hs..]).with_row_stride(c);
+            if t_len <= SHORT {
+                let g_row = |t: usize| &dout[t * c + h * hs..][..hs];
+                for (t, row) in ds.chunks_exact_mut(t_len).enumerate() {
+                    row.fill(T::ZERO);
+                    for (t2, d) in row[..=t].iter_mut().enumerate() {
+                        *d = dot(g_row(t), &seq[t2 * 3 * c + head(2, h, c, hs)..][..hs]);
+                    }
                 }
-                None => a,
-            };
-            gemm_strided(
-                t_len,
-                hs,
-                t_len,
-                Operand::transposed(weights),
-                g,
-                &mut dseq[head(2, h, c, hs)..],
-                3 * c,
-                true,
-                1,
-            );
+                for (t, w) in weights.chunks_exact(t_len).enumerate() {
+                    for (t2, &w) in w[..=t].iter().enumerate() {
+                        axpy(&mut dseq[t2 * 3 * c + head(2, h, c, hs)..][..hs], w, g_row(t));
+                    }
+                }
+            } else {
+                let values = Operand::transposed(&seq[head(2, h, c, hs)..]).with_row_stride(3 * c);
+                gemm(t_len, t_len, hs, g, values, ds, false, 1);
+                let dv = &mut dseq[head(2, h, c, hs)..];
+                gemm_strided(t_len, hs, t_len, Operand::transposed(weights), g, dv, 3 * c, true, 1);
+            }
+            if let Some((mask, _)) = dropout {
+                dropout::forward(ds, &mask[block..][..tt]);
+            }
             // Zero weights above the diagonal make those entries of dS zero.
             for (d, w) in ds.chunks_exact_mut(t_len).zip(a.chunks_exact(t_len)) {
                 let weighted = dot(w, d);
                 d.iter_mut().zip(w).for_each(|(d, &w)| *d = w * (*d - weighted) * scale);
             }
             let ds = &*ds;
-            gemm_strided(
-                t_len,
-                hs,
-                t_len,
-                Operand::plain(ds),
-                head_operand(seq, 1, h, c, hs),
-                &mut dseq[head(0, h, c, hs)..],
-                3 * c,
-                true,
-                1,
-            );
-            gemm_strided(
-                t_len,
-                hs,
-                t_len,
-                Operand::transposed(ds),
-                head_operand(seq, 0, h, c, hs),
-                &mut dseq[head(1, h, c, hs)..],
-                3 * c,
-                true,
-                1,
-            );
+            if t_len <= SHORT {
+                for (t, row) in ds.chunks_exact(t_len).enumerate() {
+                    for (t2, &d) in row[..=t].iter().enumerate() {
+                        let (q, k) = (t * 3 * c + head(0, h, c, hs), t2 * 3 * c + head(1, h, c, hs));
+                        axpy(&mut dseq[q..][..hs], d, &seq[k..][..hs]);
+                        axpy(&mut dseq[k..][..hs], d, &seq[q..][..hs]);
+                    }
+                }
+            } else {
+                let dq = &mut dseq[head(0, h, c, hs)..];
+                gemm_strided(t_len, hs, t_len, Operand::plain(ds), head_operand(seq, 1, h, c, hs), dq, 3 * c, true, 1);
+                let dk = &mut dseq[head(1, h, c, hs)..];
+                gemm_strided(
+                    t_len,
+                    hs,
+                    t_len,
+                    Operand::transposed(ds),
+                    head_operand(seq, 0, h, c, hs),
+                    dk,
+                    3 * c,
+                    true,
+                    1,
+                );
+            }
         }
     }
 }
@@ -256,10 +286,17 @@ pub fn naive_forward(out: &mut [f64], qkv: &[f64], b_len: usize, t_len: usize, c
 mod tests {
     use super::*;
     use crate::ops::check::{Rand, grad_check, max_rel_diff};
+    use rand::SeedableRng;
 
     #[test]
     fn matches_the_matrix_form_and_finite_differences() {
-        let (b, t, c, nh) = (2, 4, 6, 2);
+        // Short sequences take the loops, longer ones the GEMMs.
+        check(4);
+        check(SHORT + 3);
+    }
+
+    fn check(t: usize) {
+        let (b, c, nh) = (2, 6, 2);
         let mut r = Rand::new(5);
         let (qkv, dout) = (r.vec(b * t * 3 * c), r.vec(b * t * c));
         let (mut out, mut att, mut slow) = (vec![0.0; b * t * c], vec![0.0; b * nh * t * t], vec![0.0; b * t * c]);
@@ -273,6 +310,20 @@ mod tests {
         };
         let (mut dqkv, mut scratch) = (vec![0.0; qkv.len()], vec![0.0; t * t]);
         backward(&mut dqkv, &mut scratch, &dout, &qkv, &att, None, b, t, c, nh);
+        grad_check(&qkv, &dqkv, f);
+        // With dropout on the weights (a fixed mask), against differences of the forward itself.
+        let n_att = b * nh * t * t;
+        let mut mask = vec![0.0; n_att];
+        dropout::draw_mask(&mut mask, 0.3, &mut rand_chacha::ChaCha8Rng::seed_from_u64(2));
+        let f = |qkv: &[f64]| {
+            let (mut out, mut att, mut dropped) = (vec![0.0; b * t * c], vec![0.0; n_att], vec![0.0; n_att]);
+            forward(&mut out, &mut att, Some((&mask, &mut dropped)), qkv, b, t, c, nh);
+            out.iter().zip(&dout).map(|(o, d)| o * d).sum::<f64>()
+        };
+        let mut dropped = vec![0.0; n_att];
+        forward(&mut out, &mut att, Some((&mask, &mut dropped)), &qkv, b, t, c, nh);
+        dqkv.fill(0.0);
+        backward(&mut dqkv, &mut scratch, &dout, &qkv, &att, Some((&mask, &dropped)), b, t, c, nh);
         grad_check(&qkv, &dqkv, f);
     }
 }
