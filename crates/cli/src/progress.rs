@@ -1,9 +1,13 @@
 //! Progress on long work: a bar on a terminal, plain periodic lines otherwise (logs, CI).
 
 use std::io::IsTerminal;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+/// Every bar of the process, so that runs side by side draw one line each.
+static BARS: LazyLock<MultiProgress> = LazyLock::new(MultiProgress::new);
 
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -12,6 +16,8 @@ pub struct Progress {
     done: u64,
     /// When the last plain line was printed (off a terminal, lines are at most every 30 s).
     last_line: Option<Instant>,
+    /// Where and when this process's share of the work began (for the time left).
+    start: (u64, Instant),
 }
 
 const PLAIN_LINE_EVERY: Duration = Duration::from_secs(30);
@@ -19,16 +25,26 @@ const PLAIN_LINE_EVERY: Duration = Duration::from_secs(30);
 impl Progress {
     pub fn new(label: &str, total: u64) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total);
+            let bar = BARS.add(ProgressBar::new(total));
             bar.set_style(
-                ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {elapsed} {msg}")
+                ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {elapsed} (~{eta} left) {msg}")
                     .expect("valid template")
                     .progress_chars("=> "),
             );
             bar.set_prefix(label.to_string());
             bar
         });
-        Self { bar, label: label.to_string(), total, done: 0, last_line: None }
+        Self { bar, label: label.to_string(), total, done: 0, last_line: None, start: (0, Instant::now()) }
+    }
+
+    /// `~Ns left` at the pace so far ("" before any progress).
+    fn left(&self) -> String {
+        let (from, at) = self.start;
+        if self.done <= from {
+            return String::new();
+        }
+        let secs = at.elapsed().as_secs_f64() / (self.done - from) as f64 * self.total.saturating_sub(self.done) as f64;
+        format!(" (~{} left)", indicatif::HumanDuration(Duration::from_secs_f64(secs)))
     }
 
     /// Marks one more unit done, with what was just finished.
@@ -39,15 +55,17 @@ impl Progress {
                 bar.set_message(msg.to_string());
                 bar.inc(1);
             }
-            None => eprintln!("{}: {}/{} {msg}", self.label, self.done, self.total),
+            None => eprintln!("{}: {}/{}{} {msg}", self.label, self.done, self.total, self.left()),
         }
     }
 
     /// Starts the count at `pos` (a resumed run).
     pub fn set_position(&mut self, pos: u64) {
         self.done = pos;
+        self.start = (pos, Instant::now());
         if let Some(bar) = &self.bar {
             bar.set_position(pos);
+            bar.reset_eta();
         }
     }
 
@@ -61,7 +79,7 @@ impl Progress {
             }
             None => {
                 if self.last_line.is_none_or(|t| t.elapsed() >= PLAIN_LINE_EVERY) {
-                    eprintln!("{}: {}/{} {msg}", self.label, self.done, self.total);
+                    eprintln!("{}: {}/{}{} {msg}", self.label, self.done, self.total, self.left());
                     self.last_line = Some(Instant::now());
                 }
             }

@@ -128,7 +128,10 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
         assert!(low <= mean && mean <= high, "{key}: {i}");
     }
     let (point, own) = (raw["intervals"]["osc"]["mean"].as_f64().unwrap(), raw["oscillation"]["osc"].as_f64().unwrap());
-    assert!((point - own).abs() <= 1e-9 * own.abs().max(1e-12), "the point estimate is the run's own: {point} vs {own}");
+    assert!(
+        (point - own).abs() <= 1e-9 * own.abs().max(1e-12),
+        "the point estimate is the run's own: {point} vs {own}"
+    );
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("## Uncertainty") && md.contains("osc − raw"), "{md}");
     // A landscape around an evaluation checkpoint: both surfaces, their roughness, CSV and heatmaps.
@@ -161,7 +164,11 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = std::fs::read_to_string(compare.join("compare.md")).unwrap();
     assert_eq!(table.lines().filter(|l| l.contains("| LinearSystem |")).count(), 8, "2 runs × 4 variants:\n{table}");
-    assert!(table.contains("osc − raw") && table.lines().filter(|l| l.contains(" | raw | ") && l.contains("| – |")).count() == 2, "{table}");
+    assert!(
+        table.contains("osc − raw")
+            && table.lines().filter(|l| l.contains(" | raw | ") && l.contains("| – |")).count() == 2,
+        "{table}"
+    );
     assert!(compare.join("compare_returns.png").is_file());
 
     // An incomplete run directory names what is missing.
@@ -186,17 +193,53 @@ fn demo_runs_end_to_end_on_the_linear_system() {
         "400",
         "--grid",
         "3",
+        "--seeds",
+        "3",
         "--out",
         d,
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("report:") && stdout.contains("ema"), "{stdout}");
+    assert!(stdout.contains("report:") && stdout.contains("ema against raw over 3 seeds"), "{stdout}");
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
-    assert!(report.contains("## Landscapes") && report.contains("## Every iterate"), "{report}");
+    assert!(
+        report.contains("over 3 seeds") && report.contains("| 2 |") && report.contains("seed0/report.md"),
+        "{report}"
+    );
+    assert!(dir.join("sweep.md").is_file() && dir.join("panels.png").is_file());
+    let first = std::fs::read_to_string(dir.join("seed0/report.md")).unwrap();
+    assert!(first.contains("## Landscapes") && first.contains("## Every iterate"), "{first}");
     for plot in ["returns.png", "validation.png", "window.png", "landscape_raw.png", "landscape_ema.png"] {
-        assert!(dir.join("plots").join(plot).is_file(), "{plot}");
+        assert!(dir.join("seed0/plots").join(plot).is_file(), "{plot}");
     }
+    assert!(!dir.join("seed1/plots/window.png").exists(), "only the first seed has the every-iterate window");
+    // Seeds side by side are the runs one at a time, bit for bit.
+    let alone = scratch("demo-alone");
+    let out = butterfly(&[
+        "demo",
+        "--env",
+        "LinearSystem",
+        "--expert",
+        "linear",
+        "--steps",
+        "400",
+        "--grid",
+        "3",
+        "--seeds",
+        "3",
+        "--jobs",
+        "1",
+        "--out",
+        alone.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for seed in 0..3 {
+        for file in ["eval.csv", "metrics.csv", "validation.csv"] {
+            let (a, b) = (dir.join(format!("seed{seed}/{file}")), alone.join(format!("seed{seed}/{file}")));
+            assert!(std::fs::read(a).unwrap() == std::fs::read(b).unwrap(), "seed {seed} {file}");
+        }
+    }
+    assert_eq!(std::fs::read(dir.join("report.md")).unwrap(), std::fs::read(alone.join("report.md")).unwrap());
     // Without the shipped expert the demo says how to get one.
     let out = butterfly(&["demo", "--expert", "no/such/expert.safetensors", "--out", &format!("{d}-missing")]);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -40,10 +40,14 @@ fn sweep_trains_reports_lists_and_resumes() {
     assert_eq!(std::fs::read_to_string(out.join("commands.txt")).unwrap(), commands);
     assert!(!out.join("baseline").exists(), "--list trains nothing");
     // Overrides on the command line apply to every run and travel with the listed commands.
-    let overridden = butterfly(&["sweep", s, "--out", dir.join("other").to_str().unwrap(), "--list", "--set", "eval.horizon=7"]);
+    let overridden =
+        butterfly(&["sweep", s, "--out", dir.join("other").to_str().unwrap(), "--list", "--set", "eval.horizon=7"]);
     assert!(overridden.status.success(), "{}", text(&overridden));
-    assert!(String::from_utf8_lossy(&overridden.stdout).lines().all(|l| l.ends_with("--no-report --set 'eval.horizon=7'")));
-    let typo = butterfly(&["sweep", s, "--out", dir.join("typo").to_str().unwrap(), "--list", "--set", "eval.horizn=7"]);
+    assert!(
+        String::from_utf8_lossy(&overridden.stdout).lines().all(|l| l.ends_with("--no-report --set 'eval.horizon=7'"))
+    );
+    let typo =
+        butterfly(&["sweep", s, "--out", dir.join("typo").to_str().unwrap(), "--list", "--set", "eval.horizn=7"]);
     assert!(!typo.status.success() && text(&typo).contains("horizn"), "{}", text(&typo));
 
     // One cluster task: one run, no report.
@@ -81,6 +85,13 @@ fn sweep_trains_reports_lists_and_resumes() {
     ]);
     assert!(trained.status.success(), "{}", text(&trained));
     assert_eq!(std::fs::read(alone.join("eval.csv")).unwrap(), eval("baseline/seed1"));
+
+    // Runs side by side give the files of runs one after another.
+    let side = dir.join("side");
+    let jobs = butterfly(&["sweep", s, "--out", side.to_str().unwrap(), "--jobs", "3"]);
+    assert!(jobs.status.success(), "{}", text(&jobs));
+    assert_eq!(std::fs::read(side.join("sweep.csv")).unwrap(), csv.as_bytes());
+    assert_eq!(std::fs::read(side.join("batch-512/seed1/eval.csv")).unwrap(), eval("batch-512/seed1"));
 
     let json = butterfly(&["sweep", s, "--out", o, "--report-only", "--json"]);
     assert!(json.status.success(), "{}", text(&json));

@@ -35,7 +35,8 @@ pub fn flipflop_summaries(rows: &[StepScore]) -> Vec<FlipflopSummary> {
     variant_order(rows.iter().map(|r| r.variant.as_str()))
         .into_iter()
         .map(|v| {
-            let errors: Vec<f64> = rows.iter().filter(|r| r.variant == v && r.step >= from_step).map(|r| r.score.error_rate).collect();
+            let errors: Vec<f64> =
+                rows.iter().filter(|r| r.variant == v && r.step >= from_step).map(|r| r.score.error_rate).collect();
             let accuracy: Vec<f64> = errors.iter().map(|e| 1.0 - e).collect();
             FlipflopSummary {
                 variant: v.clone(),
@@ -70,7 +71,10 @@ pub fn flipflop_run_text(rows: &[StepScore], what: &str) -> String {
         let o = s.oscillation.map_or("-".to_string(), |o| {
             format!("osc {:.4}, spread {:.4}, below half right {:.0} %", o.osc, o.spread, 100.0 * o.collapse)
         });
-        out.push_str(&format!("{:<12} from step {}: mean error rate {:.4}; accuracy {o}\n", s.variant, s.from_step, s.mean_error_rate));
+        out.push_str(&format!(
+            "{:<12} from step {}: mean error rate {:.4}; accuracy {o}\n",
+            s.variant, s.from_step, s.mean_error_rate
+        ));
     }
     out
 }

@@ -260,16 +260,20 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
         md.push('\n');
         for c in &stabilized {
             let d = c.osc_minus_raw.expect("filtered");
-            let verdict = match d.sign() {
-                Sign::OneDraw => "one seed: no claim",
-                Sign::Below => "oscillates less than raw",
-                Sign::Above => "oscillates more than raw",
-                Sign::Unclear => "no difference from raw that these seeds can tell",
-            };
-            let _ = writeln!(md, "- {} / {}: {verdict} (osc − raw {}).", c.variant, c.curve, d.show(3));
+            let _ = writeln!(md, "- {} / {}: {} (osc − raw {}).", c.variant, c.curve, osc_verdict(&d), d.show(3));
         }
     }
     md
+}
+
+/// What an interval of a stabilizer's osc − raw over seeds says.
+pub fn osc_verdict(d: &Interval) -> &'static str {
+    match d.sign() {
+        Sign::OneDraw => "one seed: no claim",
+        Sign::Below => "oscillates less than raw",
+        Sign::Above => "oscillates more than raw",
+        Sign::Unclear => "no difference from raw that these seeds can tell",
+    }
 }
 
 #[cfg(test)]

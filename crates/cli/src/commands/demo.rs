@@ -1,17 +1,19 @@
 //! `butterfly demo`: the butterfly effect on your machine — BC training where the rollout reward of
 //! nearby iterates swings while the BC loss is smooth, the reward landscape around a checkpoint, and the
-//! EMA calming both (a compact paper Figure 1), with a report that says it in numbers.
+//! EMA calming both (a compact paper Figure 1). Several seeds train side by side, so that the report's
+//! claim is an interval over seeds, paired by seed, rather than one chaotic trajectory.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use butterfly_envs::{Env, TaskEnv};
 use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, run_dir};
-use butterfly_report::{BcRun, append_landscape_section, write_bc_report};
+use butterfly_report::{BcRun, SweepGroup, append_landscape_section, write_cc_demo_report, write_sweep_report};
 use clap::{Args, Subcommand};
 
 use super::bc::train_with_progress;
 use super::env::AssetsArg;
+use super::side_by_side::side_by_side;
 
 const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
 
@@ -35,6 +37,13 @@ pub struct DemoArgs {
     /// A shorter or longer demo: the evaluation cadence, the window and the burn-in scale with it.
     #[arg(long)]
     steps: Option<u64>,
+    /// Seeds trained (the config's seed and the ones after it); the first also gets the every-iterate
+    /// window and the landscapes.
+    #[arg(long, default_value_t = 5)]
+    seeds: u64,
+    /// Seeds trained side by side (each on one thread).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
     #[command(flatten)]
     overrides: crate::config_file::ConfigArgs,
     #[command(flatten)]
@@ -88,37 +97,50 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     if let Some(DemoCommand::Lm(lm)) = &args.command {
         return super::demo_lm::run(lm);
     }
+    anyhow::ensure!(args.seeds >= 1 && args.jobs >= 1, "--seeds and --jobs must be at least 1");
     let assets = args.assets.assets.as_deref();
-    let mut trainer = if args.out.join(run_dir::CONFIG).exists() {
-        anyhow::ensure!(
-            args.overrides.overrides().is_empty(),
-            "{} holds a demo already: --set and --seed start a new one, so pass another --out",
-            args.out.display()
-        );
-        eprintln!("resuming the demo in {}", args.out.display());
-        BcTrainer::resume(&args.out, assets).with_context(|| {
-            format!(
-                "{} holds an earlier demo that cannot be resumed: remove it, or pass another --out",
-                args.out.display()
-            )
-        })?
-    } else {
-        let config = demo_config(args)?;
-        eprintln!("collecting {} expert trajectories on {} ...", config.data.trajectories, config.env);
-        BcTrainer::create(config, &args.out, assets)?
-    };
-    train_with_progress(&mut trainer, "demo: BC training", None)?;
-    drop(trainer);
+    anyhow::ensure!(
+        !args.out.join(run_dir::CONFIG).exists(),
+        "{} holds a single-seed demo of an earlier version: remove it, or pass another --out",
+        args.out.display()
+    );
+    let config = demo_config(args)?;
+    // The first seed keeps the every-iterate window; the others only what the comparison needs.
+    let runs: Vec<(BcConfig, PathBuf)> = (0..args.seeds)
+        .map(|k| {
+            let mut c = config.clone();
+            c.seed = config.seed + k;
+            if k > 0 {
+                c.eval.windows.clear();
+            }
+            (c, args.out.join(format!("seed{}", config.seed + k)))
+        })
+        .collect();
+    side_by_side(&runs, args.jobs, |k, (config, dir)| {
+        let label = format!("demo seed {} ({}/{})", config.seed, k + 1, runs.len());
+        if !dir.join(run_dir::CONFIG).exists() {
+            eprintln!("{label}: collecting {} expert trajectories on {} ...", config.data.trajectories, config.env);
+        }
+        let mut trainer = BcTrainer::create(config.clone(), dir, assets).with_context(|| {
+            format!("{} holds a demo of other settings: pass another --out for new ones", args.out.display())
+        })?;
+        if trainer.step() < trainer.total_steps() {
+            train_with_progress(&mut trainer, &label, None)?;
+        }
+        Ok(())
+    })?;
 
-    let run = BcRun::load(&args.out)?;
-    let summary = write_bc_report(&run, None)?;
-    // The landscape around the last evaluation inside the oscillation window.
+    let loaded: Vec<BcRun> = runs.iter().map(|(_, dir)| BcRun::load(dir)).collect::<Result<_, _>>()?;
+    let study = write_sweep_report(&[SweepGroup { variant: "demo".into(), runs: loaded }], &args.out, None)?;
+    let first = &study.runs[0];
+    // The landscape around the first seed's last evaluation inside the oscillation window.
+    let run = BcRun::load(&runs[0].1)?;
     let step = run.variants[0]
         .1
         .steps
         .iter()
         .rev()
-        .find(|s| **s >= summary.window_start)
+        .find(|s| **s >= first.window_start)
         .copied()
         .context("no evaluation in the window")?;
     eprintln!("demo: reward landscapes around step {step} ({0}×{0} grid per variant) ...", args.grid);
@@ -131,31 +153,38 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             span: 10.0,
             initial_conditions: None,
             seed: 0,
-            threads: run.config.eval.threads,
+            threads: args.jobs.max(run.config.eval.threads),
         };
-        landscapes.push((name.clone(), compute_landscape(&args.out, &spec, assets)?));
+        landscapes.push((name.clone(), compute_landscape(&runs[0].1, &spec, assets)?));
     }
-    append_landscape_section(&summary.report, step, &landscapes, run.expert_return)?;
+    append_landscape_section(&first.report, step, &landscapes, run.expert_return)?;
+    let first_report = first.report.strip_prefix(&args.out).unwrap_or(&first.report).to_path_buf();
+    let (report, headline) = write_cc_demo_report(&args.out, &study, &first_report)?;
 
     println!("demo finished: {}", args.out.display());
     println!(
-        "  {:<12} {:>10} {:>8} {:>9} {:>10} {:>14}  osc − raw [95 % over initial conditions]",
-        "variant", "final J_H", "osc", "collapse", "iter. osc", "J_H roughness"
+        "  {:<6} {:<6} {:>10} {:>8} {:>7} {:>10}  osc − raw [95 % over initial conditions]",
+        "seed", "curve", "final J_H", "osc", "falls", "iter. osc"
     );
-    for (v, (_, land)) in summary.variants.iter().zip(&landscapes) {
-        let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
-        let diff = v.intervals.as_ref().and_then(|i| i.osc_minus_raw).map_or("-".to_string(), |d| d.show(3));
-        println!(
-            "  {:<12} {:>10.1} {:>8} {:>9} {:>10} {:>14.3}  {diff}",
-            v.name,
-            v.final_return,
-            f(v.oscillation.map(|o| o.osc)),
-            f(v.oscillation.map(|o| o.collapse)),
-            f(v.iterate_oscillation.map(|o| o.osc)),
-            land.return_roughness
-        );
+    let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+    for (summary, (config, _)) in study.runs.iter().zip(&runs) {
+        for v in &summary.variants {
+            let diff = v.intervals.as_ref().and_then(|i| i.osc_minus_raw).map_or("-".to_string(), |d| d.show(3));
+            println!(
+                "  {:<6} {:<6} {:>10.1} {:>8} {:>7} {:>10}  {diff}",
+                config.seed,
+                v.name,
+                v.final_return,
+                f(v.oscillation.map(|o| o.osc)),
+                f(v.rollout_falls),
+                f(v.iterate_oscillation.map(|o| o.osc))
+            );
+        }
     }
-    println!("  report: {}", summary.report.display());
-    println!("  plots:  {}", args.out.join("plots").display());
+    for (name, land) in &landscapes {
+        println!("  landscape around step {step}, {name}: J_H roughness {:.3}", land.return_roughness);
+    }
+    println!("  {headline}");
+    println!("  report: {}", report.display());
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod expert;
 pub mod landscape;
 pub mod lm;
 pub mod report;
+mod side_by_side;
 pub mod sweep;
 mod sweep_slurm;
 pub mod theory;

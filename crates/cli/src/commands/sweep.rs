@@ -1,5 +1,5 @@
-//! `butterfly sweep`: variants of a BC config × seeds (paper Figures 2 and 3), run one after another
-//! here or one per task on a cluster, then compared in one report.
+//! `butterfly sweep`: variants of a BC config × seeds (paper Figures 2 and 3), run here (one after
+//! another, or `--jobs` side by side) or one per task on a cluster, then compared in one report.
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +32,9 @@ pub struct SweepArgs {
     /// Skip the report after training (when every cluster task trains one run; report once at the end).
     #[arg(long, conflicts_with = "report_only")]
     no_report: bool,
+    /// Runs trained side by side here (give each run `threads = 1` to use one core each).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    jobs: usize,
     /// First step of the oscillation window (default: half of each run, after every burn-in).
     #[arg(long, value_name = "STEP")]
     window_start: Option<u64>,
@@ -61,9 +64,15 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         return list(args, &chosen);
     }
     if !args.report_only {
-        for (k, run) in chosen.iter().enumerate() {
-            train(args, run, &format!("sweep {}/{} {}", k + 1, chosen.len(), run.id()))?;
-        }
+        anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
+        let threads: std::collections::BTreeSet<usize> = chosen.iter().map(|r| r.config.threads).collect();
+        anyhow::ensure!(
+            args.jobs == 1 || threads.len() <= 1,
+            "runs side by side share the engine's thread count: give every run the same `threads` (found {threads:?})"
+        );
+        super::side_by_side::side_by_side(&chosen, args.jobs, |k, run| {
+            train(args, run, &format!("sweep {}/{} {}", k + 1, chosen.len(), run.id()))
+        })?;
     }
     if args.no_report {
         return Ok(());

@@ -42,7 +42,10 @@ pub fn lm_validation_text(cmp: &ValidationComparison, config: &str) -> String {
         cmp.steps, cmp.tokens_per_step, "step", "val loss", "PyTorch", "rel diff"
     );
     for &(step, ours, theirs) in &cmp.curve {
-        out.push_str(&format!("{step:>8} {ours:>12.5} {theirs:>12.5} {:>10.1e}\n", (ours - theirs).abs() / theirs.abs()));
+        out.push_str(&format!(
+            "{step:>8} {ours:>12.5} {theirs:>12.5} {:>10.1e}\n",
+            (ours - theirs).abs() / theirs.abs()
+        ));
     }
     out.push_str(&format!(
         "largest relative difference {:.2e}, at the last step {:.2e} (goal: within 1e-2)\n",
