@@ -245,3 +245,52 @@ fn demo_runs_end_to_end_on_the_linear_system() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("butterfly expert train"), "{stderr}");
 }
+
+/// A short Transformer BC run on Walker2d, exported as a policy file: loaded back, it earns exactly the
+/// returns the run logged for that variant and step.
+#[test]
+fn an_exported_transformer_policy_reproduces_the_runs_evaluation() {
+    use butterfly_envs::mujoco::find_assets_dir;
+    use butterfly_envs::{MujocoEnv, env_rng, evaluate, initial_conditions};
+    use butterfly_policy::TransformerPolicy;
+
+    let dir = scratch("export");
+    std::fs::create_dir_all(&dir).unwrap();
+    let expert = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experts/Walker2d-v4.safetensors");
+    let config = format!(
+        "env = \"Walker2d-v4\"\nexpert = \"{}\"\nsteps = 200\nbatch_size = 32\n\
+         [data]\ntrajectories = 2\nvalidation_trajectories = 1\nhorizon = 100\n\
+         [network]\nkind = \"transformer\"\nwindow = 4\nn_layer = 1\nn_head = 2\nn_embd = 16\n\
+         [schedule]\nlr = 1e-3\n[[stabilizers]]\nkind = \"ema\"\nname = \"ema\"\ngamma = 0.05\n\
+         [eval]\nevery = 100\ninitial_conditions = 3\nhorizon = 150\n",
+        expert.display()
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let run = dir.join("run");
+    let trained = butterfly(&["bc", "train", path.to_str().unwrap(), "--out", run.to_str().unwrap()]);
+    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    let file = dir.join("ema.safetensors");
+    let out = butterfly(&["bc", "export", run.to_str().unwrap(), "--variant", "ema", "--out", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let policy = TransformerPolicy::load(&file).unwrap();
+    assert_eq!(policy.meta().extra.get("training_steps").map(String::as_str), Some("200"));
+    let mut env = MujocoEnv::new("Walker2d-v4", &find_assets_dir(None).unwrap()).unwrap();
+    let states = initial_conditions(&mut env, 3, &mut env_rng(1));
+    let episodes = evaluate(&env, &[policy], &states, 150, 1).unwrap();
+    let eval = std::fs::read_to_string(run.join("eval.csv")).unwrap();
+    let logged: Vec<f64> = eval
+        .lines()
+        .filter(|l| l.starts_with("200,ema,"))
+        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(episodes[0].iter().map(|e| e.ret).collect::<Vec<_>>(), logged);
+    let missing =
+        butterfly(&["bc", "export", run.to_str().unwrap(), "--variant", "nope", "--out", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        !missing.status.success() && stderr.contains("no variant 'nope'") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

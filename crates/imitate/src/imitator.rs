@@ -254,6 +254,15 @@ fn standardization(data: &Dataset) -> (Vec<f32>, Vec<f32>) {
 }
 
 impl ImitatorPolicy {
+    /// Writes the policy file (the MLP's or the Transformer's format).
+    pub fn save(&self, path: &std::path::Path) -> Result<(), ImitateError> {
+        match self {
+            ImitatorPolicy::Mlp(p) => p.save(path)?,
+            ImitatorPolicy::Transformer(p) => p.save(path)?,
+        }
+        Ok(())
+    }
+
     fn inner(&mut self) -> &mut dyn Policy {
         match self {
             ImitatorPolicy::Mlp(p) => p,

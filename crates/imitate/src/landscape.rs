@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use butterfly_envs::{Env, TaskEnv, env_rng, evaluate, initial_conditions};
-use butterfly_store::TensorFile;
 
-use crate::run_dir::{self, TRAIN_DATA, VALIDATION_DATA};
+use crate::run_dir::{TRAIN_DATA, VALIDATION_DATA};
 use crate::{BcConfig, Dataset, ImitateError, Imitator};
 
 /// What to compute.
@@ -85,25 +84,8 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
         return Err(ImitateError::Config("a landscape needs at least 1 initial condition and 1 thread".into()));
     }
     let config = BcConfig::of_run(dir)?;
-    let params_path = dir.join(run_dir::params_file(spec.step));
-    if !params_path.is_file() {
-        return Err(ImitateError::RunDir {
-            path: dir.into(),
-            what: format!(
-                "no parameters kept for step {} (landscapes use evaluation steps: multiples of {})",
-                spec.step, config.eval.every
-            ),
-        });
-    }
-    let params = TensorFile::load(&params_path)?;
-    let theta = params.f32(&spec.variant).map_err(|_| ImitateError::RunDir {
-        path: params_path.clone(),
-        what: format!(
-            "no variant '{}' (have: {})",
-            spec.variant,
-            params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")
-        ),
-    })?;
+    let (theta, params_path) = crate::export::kept_parameters(dir, &config, spec.step, &spec.variant)?;
+    let theta = &theta[..];
     let env = TaskEnv::make(&config.env, assets)?;
     let train = Dataset::load(&dir.join(TRAIN_DATA))?;
     let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;

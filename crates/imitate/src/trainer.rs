@@ -187,7 +187,12 @@ impl BcTrainer {
 
     /// A fresh run: the expert data, the logs, the expert's returns and a checkpoint at step 0; a failure
     /// on the way removes what it made.
-    fn begin(run: RunDir, config: BcConfig, env: TaskEnv, expert: Expert) -> Result<TrainLoop<BcLearner>, ImitateError> {
+    fn begin(
+        run: RunDir,
+        config: BcConfig,
+        env: TaskEnv,
+        expert: Expert,
+    ) -> Result<TrainLoop<BcLearner>, ImitateError> {
         let made = (|| {
             let d = &config.data;
             let mut data_rng = seed_stream(config.seed, Purpose::TrainData);

@@ -12,6 +12,25 @@ use crate::progress::Progress;
 pub enum BcCommand {
     /// Train an imitator from a TOML config (see configs/), or resume a run directory.
     Train(TrainArgs),
+    /// Write a variant of a BC run at an evaluation step as a policy file (safetensors, for PyTorch).
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The BC run directory.
+    run: std::path::PathBuf,
+    /// `raw` or a stabilizer's name (as in eval.csv).
+    #[arg(long, default_value = "raw")]
+    variant: String,
+    /// An evaluation step whose parameters the run kept [default: the last].
+    #[arg(long)]
+    step: Option<u64>,
+    /// The policy file to write.
+    #[arg(long)]
+    out: std::path::PathBuf,
+    #[command(flatten)]
+    assets: AssetsArg,
 }
 
 #[derive(Args)]
@@ -45,7 +64,15 @@ pub(crate) fn train_with_progress(trainer: &mut BcTrainer, label: &str, stop_at:
 pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
     match cmd {
         BcCommand::Train(args) => train(&args),
+        BcCommand::Export(args) => export(&args),
     }
+}
+
+fn export(args: &ExportArgs) -> anyhow::Result<()> {
+    let policy = butterfly_imitate::export_policy(&args.run, &args.variant, args.step, args.assets.assets.as_deref())?;
+    policy.save(&args.out)?;
+    println!("{}", args.out.display());
+    Ok(())
 }
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
