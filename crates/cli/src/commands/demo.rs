@@ -151,7 +151,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             variant: name.clone(),
             grid: args.grid,
             span: 10.0,
-            initial_conditions: None,
+            // Half the evaluation's initial conditions: the landscape illustrates, the seeds measure.
+            initial_conditions: Some(run.config.eval.initial_conditions.div_ceil(2)),
             seed: 0,
             threads: args.jobs.max(run.config.eval.threads),
         };
