@@ -202,7 +202,7 @@ mod tests {
                 );
             }
         }
-        assert!(batched_variance(&packed.actions(&x, 6, 5).unwrap().to_vec()) > 1e-4, "actions depend on the input");
+        assert!(batched_variance(packed.actions(&x, 6, 5).unwrap()) > 1e-4, "actions depend on the input");
         assert!(packed.actions(&x, 6, 6).is_err() && packed.actions(&x[1..], 6, 5).is_err());
     }
 

@@ -17,6 +17,8 @@ use crate::{BcConfig, Dataset, ImitateError};
 /// Rows per forward pass when computing the validation loss.
 const VALIDATION_CHUNK: usize = 4096;
 
+// One per imitator or policy, never held in bulk: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Net {
     Mlp { net: Mlp<f32>, meta: PolicyMeta },
@@ -36,6 +38,7 @@ pub struct Imitator {
 }
 
 /// The policy an imitator becomes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ImitatorPolicy {
     Mlp(MlpPolicy),
