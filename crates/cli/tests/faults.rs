@@ -155,10 +155,13 @@ fn runs_that_died_before_their_first_checkpoint_resume_to_the_files_of_an_uninte
     }
 }
 
+/// A name, how it breaks the config, and what the error line must say.
+type BrokenConfig = (&'static str, fn(String) -> String, &'static [&'static str]);
+
 #[test]
 fn failures_before_training_leave_no_directory() {
     let base = scratch("nodir");
-    let cases: [(&str, fn(String) -> String, &[&str]); 5] = [
+    let cases: [BrokenConfig; 5] = [
         ("hidden0", |t| t.replace("hidden = [64, 64]", "hidden = [0]"), &["hidden", "at least 1"]),
         ("huge-net", |t| t.replace("hidden = [64, 64]", "hidden = [100000000, 100000000]"), &["memory", "hidden"]),
         ("huge-batch", |t| t.replace("batch_size = 64", "batch_size = 1000000000000"), &["memory", "batch_size"]),

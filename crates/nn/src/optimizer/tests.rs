@@ -1,4 +1,6 @@
 //! Each optimizer against its textbook formula, written out plainly per step.
+// Lists of decayed ranges that hold one range are the point of some tests here.
+#![allow(clippy::single_range_in_vec_init)]
 
 use super::*;
 
