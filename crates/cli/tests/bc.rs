@@ -179,25 +179,18 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
+/// `butterfly demo` on the linear system at 3 seeds, `jobs` of them side by side.
+fn linear_demo(out: &Path, jobs: &str) -> Output {
+    let args = ["--env", "LinearSystem", "--expert", "linear", "--steps", "400", "--grid", "3", "--seeds", "3"];
+    let out = out.to_str().unwrap();
+    butterfly(&[&["demo"], &args[..], &["--jobs", jobs, "--out", out]].concat())
+}
+
 #[test]
 fn demo_runs_end_to_end_on_the_linear_system() {
     let dir = scratch("demo");
     let d = dir.to_str().unwrap();
-    let out = butterfly(&[
-        "demo",
-        "--env",
-        "LinearSystem",
-        "--expert",
-        "linear",
-        "--steps",
-        "400",
-        "--grid",
-        "3",
-        "--seeds",
-        "3",
-        "--out",
-        d,
-    ]);
+    let out = linear_demo(&dir, "2");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("report:") && stdout.contains("ema against raw over 3 seeds"), "{stdout}");

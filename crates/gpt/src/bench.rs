@@ -2,8 +2,7 @@
 //! MSE on the action read at each window's last row, backward, Adam) on a fixed batch of windows, and
 //! the latency of one batch-20 action step of the packed rollout forward.
 
-use std::time::Instant;
-
+use butterfly_nn::bench::seconds_per_call;
 use butterfly_nn::{Optimizer, OptimizerConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -30,18 +29,11 @@ pub fn steps_per_s(shape: ImitatorShape, batch: usize, steps: usize) -> Result<f
     let y: Vec<f32> = random(&mut rng, batch * shape.output).iter().map(|v| 0.9 * v).collect();
     let read = vec![shape.window - 1; batch];
     let mut grad = vec![0.0; theta.len()];
-    let mut step = |theta: &mut Vec<f32>| -> Result<(), GptError> {
-        net.loss_and_grad(theta, &x, &read, shape.window, &y, &mut grad, false, None)?;
-        opt.step(theta, &grad, 1e-3).map(|_| ()).map_err(adam)
+    let step = || -> Result<(), GptError> {
+        net.loss_and_grad(&theta, &x, &read, shape.window, &y, &mut grad, false, None)?;
+        opt.step(&mut theta, &grad, 1e-3).map(|_| ()).map_err(adam)
     };
-    for _ in 0..steps.div_ceil(10).max(3) {
-        step(&mut theta)?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps {
-        step(&mut theta)?;
-    }
-    Ok(steps as f64 / start.elapsed().as_secs_f64())
+    Ok(1.0 / seconds_per_call(steps.div_ceil(10).max(3), steps, step)?)
 }
 
 /// Mean latency in microseconds of one action step for `batch` episodes with full windows.
@@ -51,12 +43,10 @@ pub fn infer_latency_us(shape: ImitatorShape, batch: usize, iters: usize) -> Res
     let (low, high) = unit_box(&shape);
     let mut packed = PackedImitator::new(shape, &theta, low, high)?;
     let x = random(&mut rng, batch * shape.window * shape.input);
-    for _ in 0..iters.div_ceil(10).max(3) {
-        packed.actions(&x, batch, shape.window)?;
-    }
-    let start = Instant::now();
-    for _ in 0..iters {
-        packed.actions(&x, batch, shape.window)?;
-    }
-    Ok(start.elapsed().as_secs_f64() * 1e6 / iters as f64)
+    let call = || {
+        packed.actions(&x, batch, shape.window).map(|a| {
+            std::hint::black_box(a);
+        })
+    };
+    Ok(1e6 * seconds_per_call(iters.div_ceil(10).max(3), iters, call)?)
 }

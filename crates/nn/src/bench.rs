@@ -43,6 +43,22 @@ pub fn bc_step_flops(layout: &Layout, batch: usize) -> f64 {
     2.0 * batch as f64 * (2.0 * total + (total - macs[0]))
 }
 
+/// Seconds per call of `step` over `timed` calls, after `warm_up` untimed ones; the first error stops it.
+pub fn seconds_per_call<E>(
+    warm_up: usize,
+    timed: usize,
+    mut step: impl FnMut() -> std::result::Result<(), E>,
+) -> std::result::Result<f64, E> {
+    for _ in 0..warm_up {
+        step()?;
+    }
+    let start = Instant::now();
+    for _ in 0..timed {
+        step()?;
+    }
+    Ok(start.elapsed().as_secs_f64() / timed.max(1) as f64)
+}
+
 fn random(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
 }
@@ -58,21 +74,14 @@ pub fn bc_steps_per_s(width: usize, steps: usize) -> Result<f64> {
     let y = random(&mut rng, TRAIN_BATCH * IMITATOR_OUTPUT);
     let mut grad = vec![0.0; theta.len()];
     let mut d_out = vec![0.0; y.len()];
-    let mut step = |theta: &mut Vec<f32>| -> Result<()> {
-        let pred = mlp.forward(theta, &x, TRAIN_BATCH)?;
+    let step = || -> Result<()> {
+        let pred = mlp.forward(&theta, &x, TRAIN_BATCH)?;
         mse(pred, &y, &mut d_out)?;
-        mlp.backward(theta, &d_out, &mut grad, false, None)?;
-        opt.step(theta, &grad, 1e-3)?;
+        mlp.backward(&theta, &d_out, &mut grad, false, None)?;
+        opt.step(&mut theta, &grad, 1e-3)?;
         Ok(())
     };
-    for _ in 0..steps.div_ceil(10).max(3) {
-        step(&mut theta)?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps {
-        step(&mut theta)?;
-    }
-    Ok(steps as f64 / start.elapsed().as_secs_f64())
+    Ok(1.0 / seconds_per_call(steps.div_ceil(10).max(3), steps, step)?)
 }
 
 /// Mean forward latency in microseconds at batch 20 (rollout inference) of a [`PackedMlp`].
@@ -82,14 +91,12 @@ pub fn infer_latency_us(width: usize, iters: usize) -> Result<f64> {
     let theta = layout.init_params(&mut rng);
     let mut policy = PackedMlp::new(&layout, &theta)?;
     let x = random(&mut rng, INFER_BATCH * IMITATOR_INPUT);
-    for _ in 0..iters.div_ceil(10).max(10) {
-        policy.forward(&x, INFER_BATCH)?;
-    }
-    let start = Instant::now();
-    for _ in 0..iters {
-        std::hint::black_box(policy.forward(&x, INFER_BATCH)?);
-    }
-    Ok(start.elapsed().as_secs_f64() * 1e6 / iters as f64)
+    let call = || {
+        policy.forward(&x, INFER_BATCH).map(|y| {
+            std::hint::black_box(y);
+        })
+    };
+    Ok(1e6 * seconds_per_call(iters.div_ceil(10).max(10), iters, call)?)
 }
 
 /// GFLOP/s of an n×n×n sgemm (`a · bᵀ`, the forward Linear's shape) with the engine's GEMM and
@@ -98,18 +105,7 @@ pub fn sgemm_gflops(n: usize, reps: usize) -> f64 {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let (a, b) = (random(&mut rng, n * n), random(&mut rng, n * n));
     let mut c = vec![0.0f32; n * n];
-    let mut run = || {
-        gemm(
-            n,
-            n,
-            n,
-            Operand::plain(&a),
-            Operand::transposed(&b),
-            &mut c,
-            false,
-            num_threads(),
-        )
-    };
+    let mut run = || gemm(n, n, n, Operand::plain(&a), Operand::transposed(&b), &mut c, false, num_threads());
     run();
     let start = Instant::now();
     for _ in 0..reps {

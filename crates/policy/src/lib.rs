@@ -3,6 +3,7 @@
 //! `norms.{i}.*`, `obs_mean`/`obs_std`, and string metadata describing the network.
 
 mod error;
+mod file_parts;
 mod measured;
 mod meta;
 mod mlp_policy;

@@ -3,6 +3,8 @@ use std::collections::BTreeMap;
 use butterfly_nn::{Activation, MlpSpec};
 use butterfly_store::{StoreError, TensorFile};
 
+use crate::file_parts::{extra_metadata, number_list};
+
 /// How the network's output y becomes an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputKind {
@@ -75,9 +77,6 @@ impl PolicyMeta {
     }
 
     pub(crate) fn read(file: &TensorFile) -> Result<Self, StoreError> {
-        let list = |key: &str| -> Result<Vec<f64>, StoreError> {
-            serde_json::from_str(file.meta(key)?).map_err(|e| file.bad_meta(key, e.to_string()))
-        };
         let activation = match file.meta("activation")? {
             "relu" => Activation::Relu,
             "tanh" => Activation::Tanh,
@@ -102,12 +101,6 @@ impl PolicyMeta {
             Some("obs+prev_action") => true,
             Some(_) => return Err(file.bad_meta("input", "expected obs or obs+prev_action".into())),
         };
-        let extra = file
-            .metadata
-            .iter()
-            .filter(|(k, _)| !KEYS.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         Ok(Self {
             env: file.meta("env")?.to_string(),
             activation,
@@ -117,9 +110,9 @@ impl PolicyMeta {
             prev_action,
             act_dim: file.meta_parse("act_dim")?,
             output,
-            action_low: list("action_low")?,
-            action_high: list("action_high")?,
-            extra,
+            action_low: number_list(file, "action_low")?,
+            action_high: number_list(file, "action_high")?,
+            extra: extra_metadata(file, &KEYS),
         })
     }
 }

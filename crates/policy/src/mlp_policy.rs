@@ -4,6 +4,7 @@ use butterfly_envs::{BatchPolicy, EnvSpec, Policy};
 use butterfly_nn::{Layout, PackedMlp};
 use butterfly_store::{Tensor, TensorFile};
 
+use crate::file_parts::{at_path, read_norm, read_theta};
 use crate::{OutputKind, PolicyError, PolicyMeta};
 
 /// A deterministic MLP policy: `action = output(net((obs − mean) / std))`.
@@ -104,27 +105,9 @@ impl MlpPolicy {
         // θ is the concatenation of the named tensors in layout order (PyTorch's parameters_to_vector).
         let layout = Layout::new(meta.mlp_spec())?;
         let zeros = vec![0.0f32; layout.num_params()];
-        let mut theta = Vec::with_capacity(zeros.len());
-        for t in layout.named_tensors(&zeros)? {
-            if file.shape(&t.name)? != t.shape.as_slice() {
-                let what = format!(
-                    "tensor {} has shape {:?}, the metadata implies {:?}",
-                    t.name,
-                    file.shape(&t.name)?,
-                    t.shape
-                );
-                return Err(PolicyError::Invalid { path: path.into(), what });
-            }
-            theta.extend_from_slice(file.f32(&t.name)?);
-        }
-        let obs_norm = match (file.f32("obs_mean"), file.f32("obs_std")) {
-            (Ok(m), Ok(s)) => Some((m.to_vec(), s.to_vec())),
-            _ => None,
-        };
-        Self::new(meta, theta, obs_norm).map_err(|e| match e {
-            PolicyError::Invalid { what, .. } => PolicyError::Invalid { path: path.into(), what },
-            other => other,
-        })
+        let named = layout.named_tensors(&zeros)?;
+        let theta = read_theta(&file, path, named.iter().map(|t| (t.name.as_str(), t.shape.as_slice())))?;
+        Self::new(meta, theta, read_norm(&file)).map_err(at_path(path))
     }
 }
 

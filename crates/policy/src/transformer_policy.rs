@@ -10,6 +10,7 @@ use butterfly_gpt::{ImitatorShape, ImitatorTable, PackedImitator};
 use butterfly_store::{Tensor, TensorFile};
 
 use crate::PolicyError;
+use crate::file_parts::{at_path, extra_metadata, number_list, read_norm, read_theta};
 
 /// What a Transformer policy file says besides its tensors.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,9 +62,6 @@ impl TransformerMeta {
         if file.meta("network")? != "transformer" {
             return Err(file.bad_meta("network", "expected transformer".into()));
         }
-        let list = |key: &str| -> Result<Vec<f64>, butterfly_store::StoreError> {
-            serde_json::from_str(file.meta(key)?).map_err(|e| file.bad_meta(key, e.to_string()))
-        };
         let shape = ImitatorShape {
             input: file.meta_parse("obs_dim")?,
             output: file.meta_parse("act_dim")?,
@@ -72,18 +70,12 @@ impl TransformerMeta {
             n_head: file.meta_parse("n_head")?,
             n_embd: file.meta_parse("n_embd")?,
         };
-        let extra = file
-            .metadata
-            .iter()
-            .filter(|(k, _)| !KEYS.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         Ok(Self {
             env: file.meta("env")?.to_string(),
             shape,
-            action_low: list("action_low")?,
-            action_high: list("action_high")?,
-            extra,
+            action_low: number_list(file, "action_low")?,
+            action_high: number_list(file, "action_high")?,
+            extra: extra_metadata(file, &KEYS),
         })
     }
 }
@@ -158,27 +150,9 @@ impl TransformerPolicy {
     pub fn load(path: &Path) -> Result<Self, PolicyError> {
         let file = TensorFile::load(path)?;
         let meta = TransformerMeta::read(&file)?;
-        let mut theta = Vec::new();
-        for t in ImitatorTable::new(&meta.shape).tensors {
-            if file.shape(&t.name)? != t.shape.as_slice() {
-                let what = format!(
-                    "tensor {} has shape {:?}, the metadata implies {:?}",
-                    t.name,
-                    file.shape(&t.name)?,
-                    t.shape
-                );
-                return Err(PolicyError::Invalid { path: path.into(), what });
-            }
-            theta.extend_from_slice(file.f32(&t.name)?);
-        }
-        let norm = match (file.f32("obs_mean"), file.f32("obs_std")) {
-            (Ok(m), Ok(s)) => Some((m.to_vec(), s.to_vec())),
-            _ => None,
-        };
-        Self::new(meta, theta, norm).map_err(|e| match e {
-            PolicyError::Invalid { what, .. } => PolicyError::Invalid { path: path.into(), what },
-            other => other,
-        })
+        let tensors = ImitatorTable::new(&meta.shape).tensors;
+        let theta = read_theta(&file, path, tensors.iter().map(|t| (t.name.as_str(), t.shape.as_slice())))?;
+        Self::new(meta, theta, read_norm(&file)).map_err(at_path(path))
     }
 
     /// Appends episode `e`'s row for `obs` to its history (dropping the oldest beyond the window).
