@@ -156,3 +156,8 @@ fn shipped_half_cheetah_expert_reaches_its_recorded_return() {
 fn shipped_ant_expert_reaches_its_recorded_return() {
     shipped_expert_reaches_its_recorded_return("Ant-v4", 3500.0);
 }
+
+#[test]
+fn shipped_humanoid_expert_reaches_its_recorded_return() {
+    shipped_expert_reaches_its_recorded_return("Humanoid-v4", 5000.0);
+}
