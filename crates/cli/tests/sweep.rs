@@ -139,6 +139,10 @@ fn a_sweep_killed_at_the_start_of_a_run_completes_when_rerun() {
     std::fs::create_dir_all(&stripped).unwrap();
     let seed1 = std::fs::read_to_string(&config).unwrap().replace("seed = 0\n", "seed = 1\n");
     std::fs::write(stripped.join("config.toml"), seed1).unwrap();
+    // A report while a run has not reached its first evaluation leaves that run out and says so.
+    let early = butterfly(&["sweep", s, "--out", o, "--report-only"]);
+    assert!(early.status.success(), "{}", text(&early));
+    assert!(text(&early).contains("not evaluated yet") && text(&early).contains("baseline/seed1"), "{}", text(&early));
     let rerun = butterfly(&["sweep", s, "--out", o, "--only", "baseline/seed1", "--no-report"]);
     assert!(rerun.status.success(), "{}", text(&rerun));
     for name in ["metrics.csv", "eval.csv", "validation.csv"] {

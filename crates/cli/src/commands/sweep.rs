@@ -122,13 +122,19 @@ fn train(args: &SweepArgs, run: &SweepRun, label: &str) -> anyhow::Result<()> {
     train_with_progress(&mut trainer, label, None)
 }
 
+/// Whether a run's eval.csv holds a row below its header.
+fn has_evaluation(dir: &Path) -> bool {
+    use butterfly_store::LogRow;
+    std::fs::read_to_string(dir.join(run_dir::RolloutRow::FILE)).is_ok_and(|text| text.lines().nth(1).is_some())
+}
+
 fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
     let mut groups = Vec::new();
     let mut missing = Vec::new();
     let mut unfinished = Vec::new();
     let queued = butterfly_imitate::slurm::queued_tasks(&butterfly_imitate::slurm::submitted_arrays(&args.out));
     for (index, run) in sweep.runs.iter().enumerate() {
-        if run.dir(&args.out).join(run_dir::CONFIG).exists() && !run.finished(&args.out) {
+        if has_evaluation(&run.dir(&args.out)) && !run.finished(&args.out) {
             unfinished.push(format!("{} ({})", run.id(), super::sweep_slurm::state(run, index, &args.out, &queued)));
         }
     }
@@ -136,10 +142,15 @@ fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
         let mut runs = Vec::new();
         for run in sweep.runs.iter().filter(|r| &r.variant == variant) {
             let dir = run.dir(&args.out);
-            if dir.join(run_dir::CONFIG).exists() {
-                runs.push(BcRun::load(&dir)?);
-            } else {
+            if !dir.join(run_dir::CONFIG).exists() {
                 missing.push(run.id());
+                continue;
+            }
+            match BcRun::load(&dir) {
+                Ok(loaded) => runs.push(loaded),
+                // A run still on its way to its first evaluation has nothing to report yet.
+                Err(_) if !run.finished(&args.out) && !has_evaluation(&dir) => missing.push(run.id()),
+                Err(e) => return Err(e.into()),
             }
         }
         if !runs.is_empty() {
@@ -148,7 +159,7 @@ fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
     }
     anyhow::ensure!(!groups.is_empty(), "no run of this sweep exists under {} yet", args.out.display());
     if !missing.is_empty() {
-        eprintln!("not started yet, left out of the report: {}", missing.join(", "));
+        eprintln!("not started or not evaluated yet, left out of the report: {}", missing.join(", "));
     }
     if !unfinished.is_empty() {
         eprintln!("unfinished, reported as far as they got: {}", unfinished.join("; "));
