@@ -209,16 +209,16 @@ impl Imitator {
     pub fn loss(&mut self, theta: &[f32], data: &Dataset) -> Result<f64, ImitateError> {
         let a = data.act_dim;
         let mut total = 0.0;
-        let rows: Vec<usize> = (0..data.len()).collect();
-        for chunk in rows.chunks(VALIDATION_CHUNK) {
+        for start in (0..data.len()).step_by(VALIDATION_CHUNK) {
+            let rows = start..(start + VALIDATION_CHUNK).min(data.len());
             self.batch_in.clear();
             self.read.clear();
-            for &i in chunk {
+            for i in rows.clone() {
                 self.push_example(data, i);
             }
-            let targets = &data.targets[chunk[0] * a..(chunk[0] + chunk.len()) * a];
+            let targets = &data.targets[rows.start * a..rows.end * a];
             let pred = match &mut self.net {
-                Net::Mlp { net, .. } => net.forward(theta, &self.batch_in, chunk.len())?,
+                Net::Mlp { net, .. } => net.forward(theta, &self.batch_in, rows.len())?,
                 Net::Transformer { net, .. } => {
                     let window = net.shape.window;
                     net.actions(theta, &self.batch_in, &self.read, window).map_err(gpt_error)?

@@ -131,10 +131,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     })?;
 
     let loaded: Vec<BcRun> = runs.iter().map(|(_, dir)| BcRun::load(dir)).collect::<Result<_, _>>()?;
-    let study = write_sweep_report(&[SweepGroup { variant: "demo".into(), runs: loaded }], &args.out, None)?;
+    let groups = [SweepGroup { variant: "demo".into(), runs: loaded }];
+    let study = write_sweep_report(&groups, &args.out, None)?;
     let first = &study.runs[0];
     // The landscape around the first seed's last evaluation inside the oscillation window.
-    let run = BcRun::load(&runs[0].1)?;
+    let run = &groups[0].runs[0];
     let step = run.variants[0]
         .1
         .steps
