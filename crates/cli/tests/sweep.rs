@@ -71,6 +71,12 @@ fn sweep_trains_reports_lists_and_resumes() {
     // Stabilizers against raw, paired by seed, with an interval over the two seeds.
     assert!(md.contains("paired by seed") && md.contains("| cosine-decay | ema_a0.7_min0.001_b1000 | 2 |"), "{md}");
     assert_eq!(&std::fs::read(out.join("panels.png")).unwrap()[1..4], b"PNG");
+    // The comparison figure: one row per variant, the final held-out loss beside the oscillation metrics.
+    let comparison = std::fs::read_to_string(out.join("comparison.svg")).unwrap();
+    for word in ["baseline", "batch-512", "cosine-decay", "falls", "final held-out BC loss"] {
+        assert!(comparison.contains(word), "{word} missing from comparison.svg");
+    }
+    assert!(md.contains("![comparison](comparison.png)") && md.contains("final held-out loss"), "{md}");
 
     // Seeds differ; a run's files are the same as those of the same config trained alone.
     let eval = |run: &str| std::fs::read(out.join(run).join("eval.csv")).unwrap();

@@ -15,7 +15,7 @@ const WIDTH: u32 = 900;
 const HEIGHT: u32 = 560;
 
 /// Tableau 10: distinct in print and for the common colour-vision deficiencies.
-const PALETTE: [RGBColor; 10] = [
+pub(crate) const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -280,7 +280,7 @@ impl Figure for Framed<'_> {
 }
 
 /// The range of `values` with a margin (multiplicative on a log axis); None if there is none.
-fn padded(values: &[f64], log: bool) -> Option<Range<f64>> {
+pub(crate) fn padded(values: &[f64], log: bool) -> Option<Range<f64>> {
     let lo = values.iter().copied().reduce(f64::min)?;
     let hi = values.iter().copied().reduce(f64::max)?;
     Some(if log {
@@ -293,7 +293,7 @@ fn padded(values: &[f64], log: bool) -> Option<Range<f64>> {
 }
 
 /// Tick labels: plain decimals in a readable range, scientific notation beyond it.
-fn tick(v: f64) -> String {
+pub(crate) fn tick(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".to_string()

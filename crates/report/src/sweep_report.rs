@@ -8,7 +8,10 @@ use butterfly_store::write_atomic;
 use serde::Serialize;
 
 use crate::interval::{Interval, Sign};
-use crate::{Axis, BcRun, Corner, LineChart, Panels, ReportError, RunSummary, Series, Style, write_bc_report};
+use crate::{
+    Axis, BcRun, Comparison, ComparisonPanel, Corner, LineChart, Panels, ReportError, RunSummary, Series, Style,
+    VariantSummary, write_bc_report,
+};
 
 /// Palette: raw in blue with teal per-initial-condition dots, the first stabilizer in green, as in the paper.
 const RAW: usize = 0;
@@ -67,6 +70,7 @@ pub struct SweepCurve {
     pub spread: Option<OverSeeds>,
     pub level: Option<OverSeeds>,
     pub falls: Option<OverSeeds>,
+    pub final_val_loss: Option<OverSeeds>,
     /// This curve minus the raw curve of the same variant, seed by seed, with the 95 % Student-t interval
     /// over seeds (None for raw, and for seeds missing either).
     pub osc_minus_raw: Option<Interval>,
@@ -90,7 +94,8 @@ pub fn write_sweep_report(
     std::fs::create_dir_all(dir).map_err(|e| ReportError::Write { path: dir.to_path_buf(), message: e.to_string() })?;
     let mut runs = Vec::new();
     let mut curves = Vec::new();
-    let mut csv = String::from("variant,seed,curve,final_return,osc,collapse,spread,level,falls\n");
+    let mut per_group = Vec::new();
+    let mut csv = String::from("variant,seed,curve,final_return,osc,collapse,spread,level,falls,final_val_loss\n");
     for g in groups {
         let summaries: Vec<RunSummary> =
             g.runs.iter().map(|r| write_bc_report(r, window_start)).collect::<Result<_, _>>()?;
@@ -99,12 +104,13 @@ pub fn write_sweep_report(
                 let metrics = v.metrics().map(|x| x.map_or(String::new(), |x| format!("{x:?}")));
                 let _ = writeln!(
                     csv,
-                    "{},{},{},{:?},{}",
+                    "{},{},{},{:?},{},{}",
                     g.variant,
                     run.config.seed,
                     v.name,
                     v.final_return,
-                    metrics.join(",")
+                    metrics.join(","),
+                    v.final_val_loss.map_or(String::new(), |x| format!("{x:?}"))
                 );
             }
         }
@@ -141,13 +147,16 @@ pub fn write_sweep_report(
                 spread: stat(2),
                 level: stat(3),
                 falls: stat(4),
+                final_val_loss: OverSeeds::of(&per_seed.iter().filter_map(|v| v.final_val_loss).collect::<Vec<_>>()),
                 osc_minus_raw: paired(0),
                 falls_minus_raw: paired(4),
             });
         }
+        per_group.push(summaries.clone());
         runs.extend(summaries);
     }
     let mut files: Vec<PathBuf> = panels(groups).save(dir, "panels")?.into();
+    files.extend(comparison(groups, &per_group).save(dir, "comparison")?);
     let csv_path = dir.join("sweep.csv");
     write_atomic(&csv_path, csv.as_bytes())?;
     let md_path = dir.join("sweep.md");
@@ -210,8 +219,47 @@ fn panels(groups: &[SweepGroup]) -> Panels {
     Panels { title: "J_H (top) and held-out BC loss (bottom) per variant".into(), columns, charts: returns }
 }
 
+/// Per intervention, the raw iterate and the first stabilizer on osc, spread, falls and the final held-out
+/// loss: each seed's value and the mean's interval over seeds (paper Figures 8–11).
+fn comparison(groups: &[SweepGroup], summaries: &[Vec<RunSummary>]) -> Comparison {
+    let curves: Vec<String> = summaries
+        .iter()
+        .flatten()
+        .next()
+        .map_or(Vec::new(), |s| s.variants.iter().take(2).map(|v| v.name.clone()).collect());
+    let metric = |name: &str, log: bool, of: &dyn Fn(&VariantSummary) -> Option<f64>| ComparisonPanel {
+        metric: name.into(),
+        log,
+        values: summaries
+            .iter()
+            .map(|runs| {
+                curves
+                    .iter()
+                    .map(|c| {
+                        runs.iter().filter_map(|s| s.variants.iter().find(|v| &v.name == c).and_then(of)).collect()
+                    })
+                    .collect()
+            })
+            .collect(),
+    };
+    Comparison {
+        title: "Interventions: raw iterate against its stabilizer".into(),
+        note:
+            "large marks: mean over seeds with its 95 % Student-t interval (cut at the panel's edge); rings: each seed"
+                .into(),
+        rows: groups.iter().map(|g| g.variant.clone()).collect(),
+        curves: curves.iter().enumerate().map(|(k, c)| (c.clone(), if k == 0 { RAW } else { STABILIZED })).collect(),
+        panels: vec![
+            metric("osc", false, &|v| v.metrics()[0]),
+            metric("spread", false, &|v| v.metrics()[2]),
+            metric("falls", false, &|v| v.metrics()[4]),
+            metric("final held-out BC loss", true, &|v| v.final_val_loss),
+        ],
+    }
+}
+
 fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
-    let mut md = String::from("# Sweep\n\n![panels](panels.png)\n\n");
+    let mut md = String::from("# Sweep\n\n![panels](panels.png)\n\n![comparison](comparison.png)\n\n");
     if let Some(first) = runs.first() {
         let _ = writeln!(
             md,
@@ -221,12 +269,13 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
         );
     }
     md.push_str(
-        "| variant | curve | seeds | final J_H | osc | collapse | spread | level | falls |\n|---|---|---|---|---|---|---|---|---|\n",
+        "| variant | curve | seeds | final J_H | osc | collapse | spread | level | falls | final held-out loss (10⁻³) |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
     );
     for c in curves {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             c.variant,
             c.curve,
             c.seeds,
@@ -235,7 +284,13 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
             OverSeeds::show(c.collapse, 2),
             OverSeeds::show(c.spread, 3),
             OverSeeds::show(c.level, 3),
-            OverSeeds::show(c.falls, 3)
+            OverSeeds::show(c.falls, 3),
+            OverSeeds::shown(
+                c.final_val_loss.map(|o| OverSeeds { mean: o.mean * 1e3, std: o.std.map(|s| s * 1e3) }),
+                2,
+                " ± ",
+                "–"
+            )
         );
     }
     let stabilized: Vec<&SweepCurve> = curves.iter().filter(|c| c.osc_minus_raw.is_some()).collect();
