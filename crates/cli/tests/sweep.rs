@@ -46,6 +46,12 @@ fn sweep_trains_reports_lists_and_resumes() {
     assert!(
         String::from_utf8_lossy(&overridden.stdout).lines().all(|l| l.ends_with("--no-report --set 'eval.horizon=7'"))
     );
+    // Other seeds than the file's: the runs and the listed commands follow them.
+    let more = butterfly(&["sweep", s, "--out", dir.join("more").to_str().unwrap(), "--list", "--seeds", "7,8"]);
+    assert!(more.status.success(), "{}", text(&more));
+    let more = String::from_utf8_lossy(&more.stdout).to_string();
+    assert!(more.contains("--only baseline/seed7 ") && more.contains("--only cosine-decay/seed8 "), "{more}");
+    assert!(!more.contains("seed0") && more.lines().all(|l| l.ends_with("--no-report --seeds '7,8'")), "{more}");
     let typo =
         butterfly(&["sweep", s, "--out", dir.join("typo").to_str().unwrap(), "--list", "--set", "eval.horizn=7"]);
     assert!(!typo.status.success() && text(&typo).contains("horizn"), "{}", text(&typo));

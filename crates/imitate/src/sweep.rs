@@ -83,8 +83,9 @@ pub struct Sweep {
 
 impl Sweep {
     /// Reads a sweep file and resolves every run's config (each checked like `bc train` checks one);
-    /// `overrides` (`key.path=value`, as `bc train --set`) apply to every run after the sweep's own `set`.
-    pub fn load(path: &Path, overrides: &[String]) -> Result<Self, ImitateError> {
+    /// `overrides` (`key.path=value`, as `bc train --set`) apply to every run after the sweep's own `set`;
+    /// `seeds`, when given, replace the file's.
+    pub fn load(path: &Path, overrides: &[String], seeds: Option<&[u64]>) -> Result<Self, ImitateError> {
         let text = std::fs::read_to_string(path).map_err(|e| bad(path, e.to_string()))?;
         let file: SweepFile = toml::from_str(&text).map_err(|e| bad(path, flat(e)))?;
         let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.base);
@@ -94,7 +95,8 @@ impl Sweep {
         for o in overrides {
             merge(&mut base, &butterfly_train::parse_override(o).map_err(|e| bad(path, e.to_string()))?);
         }
-        Self::expand(base, file.seeds, file.variants).map_err(|what| bad(path, what))
+        let seeds = seeds.map_or(file.seeds, <[u64]>::to_vec);
+        Self::expand(base, seeds, file.variants).map_err(|what| bad(path, what))
     }
 
     fn expand(base: toml::Table, seeds: Vec<u64>, variants: Vec<VariantFile>) -> Result<Self, String> {
@@ -179,7 +181,7 @@ alpha = 0.5
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("base.toml"), BASE).unwrap();
         std::fs::write(dir.join("sweep.toml"), file).unwrap();
-        let result = Sweep::load(&dir.join("sweep.toml"), &[]);
+        let result = Sweep::load(&dir.join("sweep.toml"), &[], None);
         std::fs::remove_dir_all(&dir).unwrap();
         result
     }
@@ -237,7 +239,7 @@ set = { network.hidden = [32, 32], schedule.decay = { kind = "constant" }, stabi
         }
         let mut sweeps = 0;
         for entry in std::fs::read_dir(configs.join("sweeps")).unwrap() {
-            let s = Sweep::load(&entry.unwrap().path(), &[]).unwrap();
+            let s = Sweep::load(&entry.unwrap().path(), &[], None).unwrap();
             assert_eq!(s.runs.len(), s.variants.len() * s.seeds.len());
             sweeps += 1;
         }

@@ -45,20 +45,37 @@ pub struct SweepArgs {
     /// same overrides to every later call on the same --out: they are part of each run's config).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Run these seeds instead of the sweep file's, e.g. `--seeds 3,4` for two more (a later `--report-only`
+    /// reports the seeds it is given: `--seeds 0,1,2,3,4` for all).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    seeds: Option<Vec<u64>>,
     #[command(flatten)]
     cluster: super::sweep_slurm::SlurmArgs,
     #[command(flatten)]
     assets: AssetsArg,
 }
 
+impl SweepArgs {
+    /// The options that make each run what it is (`--set`, `--seeds`), repeated in every command a run or
+    /// report is given elsewhere (`--list`, `--slurm`).
+    fn passed_on(&self) -> Vec<String> {
+        let mut words: Vec<String> = self.set.iter().flat_map(|s| ["--set".to_string(), s.clone()]).collect();
+        if let Some(seeds) = &self.seeds {
+            let list: Vec<String> = seeds.iter().map(u64::to_string).collect();
+            words.extend(["--seeds".to_string(), list.join(",")]);
+        }
+        words
+    }
+}
+
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
-    let sweep = Sweep::load(&args.sweep, &args.set)?;
+    let sweep = Sweep::load(&args.sweep, &args.set, args.seeds.as_deref())?;
     if args.cluster.status {
         return super::sweep_slurm::status(&sweep, &args.out);
     }
     let chosen = sweep.select(args.only.as_deref())?;
     if args.cluster.slurm {
-        return super::sweep_slurm::submit(&args.cluster, &args.sweep, &args.out, &args.set, &chosen);
+        return super::sweep_slurm::submit(&args.cluster, &args.sweep, &args.out, &args.passed_on(), &chosen);
     }
     if args.list {
         return list(args, &chosen);
@@ -85,8 +102,9 @@ fn list(args: &SweepArgs, runs: &[&SweepRun]) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot locate the butterfly executable")?;
     let abs = |p: &Path| std::path::absolute(p).with_context(|| format!("cannot resolve {}", p.display()));
     let (sweep, out) = (abs(&args.sweep)?, abs(&args.out)?);
-    // Each override single-quoted for the shell (a quote inside closes, escapes and reopens).
-    let sets: String = args.set.iter().map(|s| format!(" --set '{}'", s.replace('\'', "'\\''"))).collect();
+    // Each value single-quoted for the shell (a quote inside closes, escapes and reopens); options bare.
+    let quoted = |w: &String| if w.starts_with("--") { w.clone() } else { format!("'{}'", w.replace('\'', "'\\''")) };
+    let sets: String = args.passed_on().iter().map(|w| format!(" {}", quoted(w))).collect();
     let mut text = String::new();
     for run in runs {
         text.push_str(&format!(

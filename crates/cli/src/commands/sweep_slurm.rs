@@ -36,7 +36,7 @@ pub struct SlurmArgs {
 }
 
 /// The command line of a task (`report`: of the report job), with absolute paths and the overrides.
-fn command(sweep: &Path, out: &Path, set: &[String], report: bool) -> anyhow::Result<Vec<String>> {
+fn command(sweep: &Path, out: &Path, passed_on: &[String], report: bool) -> anyhow::Result<Vec<String>> {
     let exe = std::env::current_exe().context("cannot locate the butterfly executable")?;
     let abs = |p: &Path| std::path::absolute(p).with_context(|| format!("cannot resolve {}", p.display()));
     let mut words = vec![exe.display().to_string(), "sweep".into(), abs(sweep)?.display().to_string(), "--out".into()];
@@ -44,13 +44,18 @@ fn command(sweep: &Path, out: &Path, set: &[String], report: bool) -> anyhow::Re
     if report {
         words.push("--report-only".into());
     }
-    for s in set {
-        words.extend(["--set".to_string(), s.clone()]);
-    }
+    words.extend(passed_on.iter().cloned());
     Ok(words)
 }
 
-pub fn submit(args: &SlurmArgs, sweep: &Path, out: &Path, set: &[String], runs: &[&SweepRun]) -> anyhow::Result<()> {
+/// `passed_on`: the options every task's command repeats (`--set`, `--seeds`).
+pub fn submit(
+    args: &SlurmArgs,
+    sweep: &Path,
+    out: &Path,
+    passed_on: &[String],
+    runs: &[&SweepRun],
+) -> anyhow::Result<()> {
     anyhow::ensure!(args.cpus_per_task >= 1, "--cpus-per-task must be at least 1");
     let spec = SlurmSpec {
         partition: args.partition.clone(),
@@ -59,8 +64,13 @@ pub fn submit(args: &SlurmArgs, sweep: &Path, out: &Path, set: &[String], runs: 
         mem: args.mem.clone(),
         extra: args.sbatch_args.clone(),
     };
-    let scripts =
-        slurm::write_scripts(out, runs, &spec, &command(sweep, out, set, false)?, &command(sweep, out, set, true)?)?;
+    let scripts = slurm::write_scripts(
+        out,
+        runs,
+        &spec,
+        &command(sweep, out, passed_on, false)?,
+        &command(sweep, out, passed_on, true)?,
+    )?;
     if args.dry_run {
         println!("{}\n{}", scripts.array.display(), scripts.report.display());
         eprintln!(
