@@ -83,6 +83,8 @@ fn sweep_trains_reports_lists_and_resumes() {
         assert!(comparison.contains(word), "{word} missing from comparison.svg");
     }
     assert!(md.contains("![comparison](comparison.png)") && md.contains("final held-out loss"), "{md}");
+    // What each intervention does to the raw iterate, against the first variant's (unpaired, Welch).
+    assert!(md.contains("| cosine-decay | 2 |") && md.contains("- batch-512 (raw iterate): "), "{md}");
 
     // Seeds differ; a run's files are the same as those of the same config trained alone.
     let eval = |run: &str| std::fs::read(out.join(run).join("eval.csv")).unwrap();

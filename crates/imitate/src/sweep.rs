@@ -13,6 +13,9 @@
 //! [[variants]]
 //! name = "cosine"
 //! set = { schedule.decay = { kind = "cosine", steps = 50000, final_lr = 0.0 } }
+//! [[variants]]
+//! name = "reference"
+//! seeds = [0, 1, 2, 3, 4, 5]         # this variant's own seeds (e.g. a better-known baseline)
 //! ```
 //! `set` tables merge into the base key by key; a table with a `kind` key (an optimizer, a decay, a
 //! stabilizer) replaces the base's instead, and so does any array (`stabilizers = [...]`).
@@ -45,6 +48,8 @@ struct VariantFile {
     name: String,
     #[serde(default)]
     set: toml::Table,
+    /// Replaces the sweep's seeds for this variant.
+    seeds: Option<Vec<u64>>,
 }
 
 /// One run of a sweep: its resolved config and its directory relative to the sweep's output.
@@ -84,7 +89,7 @@ pub struct Sweep {
 impl Sweep {
     /// Reads a sweep file and resolves every run's config (each checked like `bc train` checks one);
     /// `overrides` (`key.path=value`, as `bc train --set`) apply to every run after the sweep's own `set`;
-    /// `seeds`, when given, replace the file's.
+    /// `seeds`, when given, replace the file's (not those a variant lists itself).
     pub fn load(path: &Path, overrides: &[String], seeds: Option<&[u64]>) -> Result<Self, ImitateError> {
         let text = std::fs::read_to_string(path).map_err(|e| bad(path, e.to_string()))?;
         let file: SweepFile = toml::from_str(&text).map_err(|e| bad(path, flat(e)))?;
@@ -114,15 +119,16 @@ impl Sweep {
             }
             names.push(v.name.clone());
         }
-        let mut seen = seeds.clone();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.len() != seeds.len() {
-            return Err("seeds repeat".into());
-        }
         let mut runs = Vec::new();
         for v in &variants {
-            for &seed in &seeds {
+            let own = v.seeds.as_ref().unwrap_or(&seeds);
+            let mut seen = own.clone();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.len() != own.len() || own.is_empty() {
+                return Err(format!("variant '{}': seeds repeat or are empty", v.name));
+            }
+            for &seed in own {
                 let mut table = base.clone();
                 merge(&mut table, &v.set);
                 table.insert("seed".into(), toml::Value::Integer(seed as i64));
@@ -217,6 +223,20 @@ set = { network.hidden = [32, 32], schedule.decay = { kind = "constant" }, stabi
     }
 
     #[test]
+    fn a_variant_may_list_its_own_seeds() {
+        let file = "base = \"base.toml\"\nseeds = [0, 1]\n[[variants]]\nname = \"ref\"\nseeds = [0, 1, 2, 3]\n\
+                    [[variants]]\nname = \"b\"\n";
+        let ids = |s: Sweep| s.runs.iter().map(SweepRun::id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(sweep(file).unwrap()),
+            ["ref/seed0", "ref/seed1", "ref/seed2", "ref/seed3", "b/seed0", "b/seed1"]
+        );
+        assert!(
+            sweep(&file.replace("[0, 1, 2, 3]", "[2, 2]")).unwrap_err().to_string().contains("'ref': seeds repeat")
+        );
+    }
+
+    #[test]
     fn bad_sweeps_are_one_clear_error() {
         let err = |file: &str| sweep(file).unwrap_err().to_string();
         assert!(err("base = \"missing.toml\"\n[[variants]]\nname = \"a\"").contains("missing.toml"));
@@ -240,7 +260,7 @@ set = { network.hidden = [32, 32], schedule.decay = { kind = "constant" }, stabi
         let mut sweeps = 0;
         for entry in std::fs::read_dir(configs.join("sweeps")).unwrap() {
             let s = Sweep::load(&entry.unwrap().path(), &[], None).unwrap();
-            assert_eq!(s.runs.len(), s.variants.len() * s.seeds.len());
+            assert!(s.runs.len() >= s.variants.len() * s.seeds.len());
             sweeps += 1;
         }
         assert!(sweeps >= 3);

@@ -60,6 +60,30 @@ impl Interval {
         Self::of(&a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<_>>())
     }
 
+    /// The interval of mean(a) − mean(b) for independent samples (different runs, unpaired): Welch's
+    /// standard error and Welch–Satterthwaite degrees of freedom, rounded down (a wider, safer quantile).
+    /// `n` is the smaller sample; with one draw on either side there is no interval.
+    pub fn difference_of_means(a: &[f64], b: &[f64]) -> Option<Self> {
+        let (ia, ib) = (Self::of(a)?, Self::of(b)?);
+        let mean = ia.mean - ib.mean;
+        let n = a.len().min(b.len());
+        if n < 2 {
+            return Some(Self { mean, low: mean, high: mean, n: 1 });
+        }
+        // Each side's squared standard error of its mean.
+        let se2 =
+            |xs: &[f64], m: f64| xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / ((xs.len() - 1) * xs.len()) as f64;
+        let (va, vb) = (se2(a, ia.mean), se2(b, ib.mean));
+        let se = (va + vb).sqrt();
+        let half = if se == 0.0 {
+            0.0
+        } else {
+            let df = (va + vb).powi(2) / (va * va / (a.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64);
+            t_quantile_975(df.floor().max(1.0) as usize) * se
+        };
+        Some(Self { mean, low: mean - half, high: mean + half, n })
+    }
+
     /// Whether the whole interval lies on one side of zero (never for a single draw).
     pub fn excludes_zero(&self) -> bool {
         self.n > 1 && (self.low > 0.0 || self.high < 0.0)
@@ -121,6 +145,25 @@ mod tests {
         assert!(!Interval::of(&a).unwrap().excludes_zero() || Interval::of(&a).unwrap().low > 0.0);
         assert_eq!(Interval::of(&[4.0]).unwrap().show(2), "4.00");
         assert_eq!(i.show(1), "2.0 [-0.5, 4.5]");
+    }
+
+    #[test]
+    fn welch_intervals_of_known_samples() {
+        // 1, 2, 3 against 4, 5, 6: difference −3, standard error √(1/3 + 1/3), Welch df exactly 4.
+        let d = Interval::difference_of_means(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]).unwrap();
+        let half = 2.776 * (2.0f64 / 3.0).sqrt();
+        assert!(
+            (d.mean + 3.0).abs() < 1e-12 && (d.low + 3.0 + half).abs() < 1e-12 && (d.high + 3.0 - half).abs() < 1e-12
+        );
+        assert_eq!(d.sign(), Sign::Below);
+        // Unequal spreads: 0, 10 (variance 50) against 5, 5, 5, 5 (none): df = 1, the t quantile 12.706.
+        let w = Interval::difference_of_means(&[0.0, 10.0], &[5.0; 4]).unwrap();
+        assert!((w.mean).abs() < 1e-12 && (w.high - 12.706 * 5.0).abs() < 1e-9, "{w:?}");
+        // Constant samples differ by exactly their difference; one draw makes no claim.
+        let c = Interval::difference_of_means(&[0.5; 3], &[0.25; 3]).unwrap();
+        assert_eq!((c.low, c.high, c.sign()), (0.25, 0.25, Sign::Above));
+        assert_eq!(Interval::difference_of_means(&[1.0], &[2.0, 3.0]).unwrap().sign(), Sign::OneDraw);
+        assert!(Interval::difference_of_means(&[], &[1.0]).is_none());
     }
 
     #[test]

@@ -75,6 +75,10 @@ pub struct SweepCurve {
     /// over seeds (None for raw, and for seeds missing either).
     pub osc_minus_raw: Option<Interval>,
     pub falls_minus_raw: Option<Interval>,
+    /// For the raw curve of every variant after the first: its mean minus the first variant's raw mean
+    /// (other runs, so unpaired: Welch's 95 % interval over seeds) — what the intervention itself does.
+    pub osc_minus_first: Option<Interval>,
+    pub falls_minus_first: Option<Interval>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -150,11 +154,14 @@ pub fn write_sweep_report(
                 final_val_loss: OverSeeds::of(&per_seed.iter().filter_map(|v| v.final_val_loss).collect::<Vec<_>>()),
                 osc_minus_raw: paired(0),
                 falls_minus_raw: paired(4),
+                osc_minus_first: None,
+                falls_minus_first: None,
             });
         }
         per_group.push(summaries.clone());
         runs.extend(summaries);
     }
+    against_first(groups, &per_group, &mut curves);
     let mut files: Vec<PathBuf> = panels(groups).save(dir, "panels")?.into();
     files.extend(comparison(groups, &per_group).save(dir, "comparison")?);
     let csv_path = dir.join("sweep.csv");
@@ -163,6 +170,20 @@ pub fn write_sweep_report(
     write_atomic(&md_path, markdown(&curves, &runs).as_bytes())?;
     files.extend([md_path, csv_path]);
     Ok(SweepSummary { curves, runs, files })
+}
+
+/// Fills each later variant's raw `*_minus_first` from the raw metrics of its runs and the first variant's.
+fn against_first(groups: &[SweepGroup], summaries: &[Vec<RunSummary>], curves: &mut [SweepCurve]) {
+    let raw = |runs: &[RunSummary], k: usize| -> Vec<f64> {
+        runs.iter().filter_map(|s| s.variants.iter().find(|v| v.name == "raw").and_then(|v| v.metrics()[k])).collect()
+    };
+    let Some(first) = summaries.first() else { return };
+    for (g, runs) in groups.iter().zip(summaries).skip(1) {
+        if let Some(c) = curves.iter_mut().find(|c| c.variant == g.variant && c.curve == "raw") {
+            c.osc_minus_first = Interval::difference_of_means(&raw(runs, 0), &raw(first, 0));
+            c.falls_minus_first = Interval::difference_of_means(&raw(runs, 4), &raw(first, 4));
+        }
+    }
 }
 
 /// J_H panels (one per variant), then held-out BC loss panels in the same order.
@@ -318,16 +339,55 @@ fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
             let _ = writeln!(md, "- {} / {}: {} (osc − raw {}).", c.variant, c.curve, osc_verdict(&d), d.show(3));
         }
     }
+    let against: Vec<&SweepCurve> = curves.iter().filter(|c| c.osc_minus_first.is_some()).collect();
+    if let Some(first) = curves.first().filter(|_| !against.is_empty()) {
+        let reference = format!("{}'s raw iterate", first.variant);
+        let _ = write!(
+            md,
+            "\nWhat each intervention does to the raw iterate: its raw curve against {reference} (other runs, so \
+             unpaired: difference of the means over seeds with its Welch 95 % interval).\n\n\
+             | variant | seeds | osc − {0} | falls − {0} |\n|---|---|---|---|\n",
+            first.variant
+        );
+        let show = |i: Option<Interval>| i.map_or("–".to_string(), |i| i.show(3));
+        for c in &against {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                c.variant,
+                c.seeds,
+                show(c.osc_minus_first),
+                show(c.falls_minus_first)
+            );
+        }
+        md.push('\n');
+        for c in &against {
+            let d = c.osc_minus_first.expect("filtered");
+            let _ = writeln!(
+                md,
+                "- {} (raw iterate): {} (osc − {} {}).",
+                c.variant,
+                verdict(&d, &reference),
+                first.variant,
+                d.show(3)
+            );
+        }
+    }
     md
 }
 
 /// What an interval of a stabilizer's osc − raw over seeds says.
-pub fn osc_verdict(d: &Interval) -> &'static str {
+pub fn osc_verdict(d: &Interval) -> String {
+    verdict(d, "raw")
+}
+
+/// What an interval of osc − `reference`'s osc says.
+fn verdict(d: &Interval, reference: &str) -> String {
     match d.sign() {
-        Sign::OneDraw => "one seed: no claim",
-        Sign::Below => "oscillates less than raw",
-        Sign::Above => "oscillates more than raw",
-        Sign::Unclear => "no difference from raw that these seeds can tell",
+        Sign::OneDraw => "one seed: no claim".into(),
+        Sign::Below => format!("oscillates less than {reference}"),
+        Sign::Above => format!("oscillates more than {reference}"),
+        Sign::Unclear => format!("no difference from {reference} that these seeds can tell"),
     }
 }
 
