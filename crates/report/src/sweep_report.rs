@@ -163,11 +163,14 @@ pub fn write_sweep_report(
     }
     against_first(groups, &per_group, &mut curves);
     let mut files: Vec<PathBuf> = panels(groups).save(dir, "panels")?.into();
-    files.extend(comparison(groups, &per_group).save(dir, "comparison")?);
+    let compared = comparison(groups.iter().map(|g| g.variant.clone()).collect(), &per_group);
+    if let Some(c) = &compared {
+        files.extend(c.save(dir, "comparison")?);
+    }
     let csv_path = dir.join("sweep.csv");
     write_atomic(&csv_path, csv.as_bytes())?;
     let md_path = dir.join("sweep.md");
-    write_atomic(&md_path, markdown(&curves, &runs).as_bytes())?;
+    write_atomic(&md_path, markdown(&curves, &runs, compared.is_some()).as_bytes())?;
     files.extend([md_path, csv_path]);
     Ok(SweepSummary { curves, runs, files })
 }
@@ -241,8 +244,9 @@ fn panels(groups: &[SweepGroup]) -> Panels {
 }
 
 /// Per intervention, the raw iterate and the first stabilizer on osc, spread, falls and the final held-out
-/// loss: each seed's value and the mean's interval over seeds (paper Figures 8–11).
-fn comparison(groups: &[SweepGroup], summaries: &[Vec<RunSummary>]) -> Comparison {
+/// loss: each seed's value and the mean's interval over seeds (paper Figures 8–11). A metric no run has
+/// (runs too short for two evaluations in the window, no held-out data) is left out; None if all are.
+fn comparison(rows: Vec<String>, summaries: &[Vec<RunSummary>]) -> Option<Comparison> {
     let curves: Vec<String> = summaries
         .iter()
         .flatten()
@@ -263,24 +267,31 @@ fn comparison(groups: &[SweepGroup], summaries: &[Vec<RunSummary>]) -> Compariso
             })
             .collect(),
     };
-    Comparison {
+    let panels: Vec<ComparisonPanel> = [
+        metric("osc", false, &|v| v.metrics()[0]),
+        metric("spread", false, &|v| v.metrics()[2]),
+        metric("falls", false, &|v| v.metrics()[4]),
+        metric("final held-out BC loss", true, &|v| v.final_val_loss.filter(|l| *l > 0.0)),
+    ]
+    .into_iter()
+    .filter(|p| p.values.iter().flatten().flatten().any(|v| v.is_finite()))
+    .collect();
+    (!panels.is_empty()).then(|| Comparison {
         title: "Interventions: raw iterate against its stabilizer".into(),
         note:
             "large marks: mean over seeds with its 95 % Student-t interval (cut at the panel's edge); rings: each seed"
                 .into(),
-        rows: groups.iter().map(|g| g.variant.clone()).collect(),
+        rows,
         curves: curves.iter().enumerate().map(|(k, c)| (c.clone(), if k == 0 { RAW } else { STABILIZED })).collect(),
-        panels: vec![
-            metric("osc", false, &|v| v.metrics()[0]),
-            metric("spread", false, &|v| v.metrics()[2]),
-            metric("falls", false, &|v| v.metrics()[4]),
-            metric("final held-out BC loss", true, &|v| v.final_val_loss),
-        ],
-    }
+        panels,
+    })
 }
 
-fn markdown(curves: &[SweepCurve], runs: &[RunSummary]) -> String {
-    let mut md = String::from("# Sweep\n\n![panels](panels.png)\n\n![comparison](comparison.png)\n\n");
+fn markdown(curves: &[SweepCurve], runs: &[RunSummary], compared: bool) -> String {
+    let mut md = String::from("# Sweep\n\n![panels](panels.png)\n\n");
+    if compared {
+        md.push_str("![comparison](comparison.png)\n\n");
+    }
     if let Some(first) = runs.first() {
         let _ = writeln!(
             md,
@@ -394,6 +405,57 @@ fn verdict(d: &Interval, reference: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(seed: u64, osc: Option<f64>, loss: Option<f64>) -> RunSummary {
+        let variant = |name: &str| VariantSummary {
+            name: name.into(),
+            final_step: 10,
+            final_return: 1.0,
+            final_val_loss: loss,
+            oscillation: osc.map(|osc| crate::Oscillation {
+                evaluations: 2,
+                osc,
+                collapse: 0.0,
+                spread: osc,
+                level: 1.0,
+            }),
+            iterate_oscillation: None,
+            rollout_falls: osc.map(|_| 0.0),
+            intervals: None,
+        };
+        RunSummary {
+            dir: PathBuf::from(format!("seed{seed}")),
+            env: "LinearSystem".into(),
+            steps: 10,
+            eval_every: 5,
+            initial_conditions: 2,
+            horizon: 5,
+            window_start: 5,
+            expert_return: 1.0,
+            variants: vec![variant("raw"), variant("ema")],
+            plots: Vec::new(),
+            report: PathBuf::new(),
+        }
+    }
+
+    #[test]
+    fn the_comparison_holds_each_seed_and_leaves_out_metrics_no_run_has() {
+        let rows = vec!["a".to_string(), "b".to_string()];
+        let runs = vec![
+            vec![summary(0, Some(0.1), Some(2e-3)), summary(1, Some(0.3), Some(4e-3))],
+            vec![summary(0, Some(0.2), Some(1e-3))],
+        ];
+        let c = comparison(rows.clone(), &runs).unwrap();
+        assert_eq!(c.curves.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["raw", "ema"]);
+        assert_eq!(c.panels.len(), 4);
+        assert_eq!(c.panels[0].values, vec![vec![vec![0.1, 0.3]; 2], vec![vec![0.2]; 2]]);
+        assert_eq!(c.panels[3].values[0][1], vec![2e-3, 4e-3]);
+        // Runs too short for the oscillation window: only the held-out loss is left to compare.
+        let short = vec![vec![summary(0, None, Some(2e-3))], vec![summary(0, None, Some(1e-3))]];
+        let c = comparison(rows.clone(), &short).unwrap();
+        assert_eq!(c.panels.iter().map(|p| p.metric.as_str()).collect::<Vec<_>>(), ["final held-out BC loss"]);
+        assert!(comparison(rows, &[vec![summary(0, None, None)], vec![summary(0, None, None)]]).is_none());
+    }
 
     #[test]
     fn mean_and_sample_std_over_seeds() {
