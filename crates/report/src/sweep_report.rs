@@ -98,7 +98,8 @@ pub fn write_sweep_report(
     std::fs::create_dir_all(dir).map_err(|e| ReportError::Write { path: dir.to_path_buf(), message: e.to_string() })?;
     let mut runs = Vec::new();
     let mut curves = Vec::new();
-    let mut per_group = Vec::new();
+    // How many of `runs` each group has, in order.
+    let mut counts = Vec::new();
     let mut csv = String::from("variant,seed,curve,final_return,osc,collapse,spread,level,falls,final_val_loss\n");
     for g in groups {
         let summaries: Vec<RunSummary> =
@@ -158,9 +159,18 @@ pub fn write_sweep_report(
                 falls_minus_first: None,
             });
         }
-        per_group.push(summaries.clone());
+        counts.push(summaries.len());
         runs.extend(summaries);
     }
+    let mut rest = runs.as_slice();
+    let per_group: Vec<&[RunSummary]> = counts
+        .iter()
+        .map(|&n| {
+            let (group, after) = rest.split_at(n);
+            rest = after;
+            group
+        })
+        .collect();
     against_first(groups, &per_group, &mut curves);
     let mut files: Vec<PathBuf> = panels(groups).save(dir, "panels")?.into();
     let compared = comparison(groups.iter().map(|g| g.variant.clone()).collect(), &per_group);
@@ -176,10 +186,8 @@ pub fn write_sweep_report(
 }
 
 /// Fills each later variant's raw `*_minus_first` from the raw metrics of its runs and the first variant's.
-fn against_first(groups: &[SweepGroup], summaries: &[Vec<RunSummary>], curves: &mut [SweepCurve]) {
-    let raw = |runs: &[RunSummary], k: usize| -> Vec<f64> {
-        runs.iter().filter_map(|s| s.variants.iter().find(|v| v.name == "raw").and_then(|v| v.metrics()[k])).collect()
-    };
+fn against_first(groups: &[SweepGroup], summaries: &[&[RunSummary]], curves: &mut [SweepCurve]) {
+    let raw = |runs: &[RunSummary], k: usize| per_seed(runs, "raw", &|v| v.metrics()[k]);
     let Some(first) = summaries.first() else { return };
     for (g, runs) in groups.iter().zip(summaries).skip(1) {
         if let Some(c) = curves.iter_mut().find(|c| c.variant == g.variant && c.curve == "raw") {
@@ -187,6 +195,11 @@ fn against_first(groups: &[SweepGroup], summaries: &[Vec<RunSummary>], curves: &
             c.falls_minus_first = Interval::difference_of_means(&raw(runs, 4), &raw(first, 4));
         }
     }
+}
+
+/// One value per run (seed) of `curve`, from the runs that have it.
+fn per_seed(runs: &[RunSummary], curve: &str, of: &dyn Fn(&VariantSummary) -> Option<f64>) -> Vec<f64> {
+    runs.iter().filter_map(|s| s.variants.iter().find(|v| v.name == curve).and_then(of)).collect()
 }
 
 /// J_H panels (one per variant), then held-out BC loss panels in the same order.
@@ -246,26 +259,16 @@ fn panels(groups: &[SweepGroup]) -> Panels {
 /// Per intervention, the raw iterate and the first stabilizer on osc, spread, falls and the final held-out
 /// loss: each seed's value and the mean's interval over seeds (paper Figures 8–11). A metric no run has
 /// (runs too short for two evaluations in the window, no held-out data) is left out; None if all are.
-fn comparison(rows: Vec<String>, summaries: &[Vec<RunSummary>]) -> Option<Comparison> {
+fn comparison(rows: Vec<String>, summaries: &[&[RunSummary]]) -> Option<Comparison> {
     let curves: Vec<String> = summaries
         .iter()
-        .flatten()
+        .flat_map(|runs| runs.iter())
         .next()
         .map_or(Vec::new(), |s| s.variants.iter().take(2).map(|v| v.name.clone()).collect());
     let metric = |name: &str, log: bool, of: &dyn Fn(&VariantSummary) -> Option<f64>| ComparisonPanel {
         metric: name.into(),
         log,
-        values: summaries
-            .iter()
-            .map(|runs| {
-                curves
-                    .iter()
-                    .map(|c| {
-                        runs.iter().filter_map(|s| s.variants.iter().find(|v| &v.name == c).and_then(of)).collect()
-                    })
-                    .collect()
-            })
-            .collect(),
+        values: summaries.iter().map(|runs| curves.iter().map(|c| per_seed(runs, c, of)).collect()).collect(),
     };
     let panels: Vec<ComparisonPanel> = [
         metric("osc", false, &|v| v.metrics()[0]),
@@ -441,20 +444,21 @@ mod tests {
     #[test]
     fn the_comparison_holds_each_seed_and_leaves_out_metrics_no_run_has() {
         let rows = vec!["a".to_string(), "b".to_string()];
-        let runs = vec![
-            vec![summary(0, Some(0.1), Some(2e-3)), summary(1, Some(0.3), Some(4e-3))],
-            vec![summary(0, Some(0.2), Some(1e-3))],
-        ];
-        let c = comparison(rows.clone(), &runs).unwrap();
+        let (a, b) = (
+            [summary(0, Some(0.1), Some(2e-3)), summary(1, Some(0.3), Some(4e-3))],
+            [summary(0, Some(0.2), Some(1e-3))],
+        );
+        let c = comparison(rows.clone(), &[&a, &b]).unwrap();
         assert_eq!(c.curves.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["raw", "ema"]);
         assert_eq!(c.panels.len(), 4);
         assert_eq!(c.panels[0].values, vec![vec![vec![0.1, 0.3]; 2], vec![vec![0.2]; 2]]);
         assert_eq!(c.panels[3].values[0][1], vec![2e-3, 4e-3]);
         // Runs too short for the oscillation window: only the held-out loss is left to compare.
-        let short = vec![vec![summary(0, None, Some(2e-3))], vec![summary(0, None, Some(1e-3))]];
-        let c = comparison(rows.clone(), &short).unwrap();
+        let (a, b) = ([summary(0, None, Some(2e-3))], [summary(0, None, Some(1e-3))]);
+        let c = comparison(rows.clone(), &[&a, &b]).unwrap();
         assert_eq!(c.panels.iter().map(|p| p.metric.as_str()).collect::<Vec<_>>(), ["final held-out BC loss"]);
-        assert!(comparison(rows, &[vec![summary(0, None, None)], vec![summary(0, None, None)]]).is_none());
+        let (a, b) = ([summary(0, None, None)], [summary(0, None, None)]);
+        assert!(comparison(rows, &[&a, &b]).is_none());
     }
 
     #[test]

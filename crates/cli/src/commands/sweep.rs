@@ -140,10 +140,12 @@ fn train(args: &SweepArgs, run: &SweepRun, label: &str) -> anyhow::Result<()> {
     train_with_progress(&mut trainer, label, None)
 }
 
-/// Whether a run's eval.csv holds a row below its header.
+/// Whether a run's eval.csv holds a row below its header (two lines read, not the whole log).
 fn has_evaluation(dir: &Path) -> bool {
     use butterfly_store::LogRow;
-    std::fs::read_to_string(dir.join(run_dir::RolloutRow::FILE)).is_ok_and(|text| text.lines().nth(1).is_some())
+    use std::io::BufRead;
+    std::fs::File::open(dir.join(run_dir::RolloutRow::FILE))
+        .is_ok_and(|f| std::io::BufReader::new(f).lines().nth(1).is_some_and(|l| l.is_ok()))
 }
 
 fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
