@@ -56,6 +56,10 @@ pub struct DataConfig {
     pub refresh_every: u64,
     /// Threads collecting trajectories.
     pub threads: usize,
+    /// The seed of the expert data's initial conditions, apart from the training seed, so that runs of
+    /// several training seeds can share one dataset (unset: the training seed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 impl Default for DataConfig {
@@ -67,6 +71,7 @@ impl Default for DataConfig {
             fresh: false,
             refresh_every: 100,
             threads: 2,
+            seed: None,
         }
     }
 }
@@ -204,6 +209,11 @@ fn default_optimizer() -> OptimizerConfig {
 }
 
 impl BcConfig {
+    /// The seed of the expert data (`data.seed`, else the training seed).
+    pub fn data_seed(&self) -> u64 {
+        self.data.seed.unwrap_or(self.seed)
+    }
+
     pub fn from_toml(text: &str) -> Result<Self, ImitateError> {
         let config: BcConfig =
             toml::from_str(text).map_err(|e| ImitateError::Config(e.to_string().trim().replace('\n', " ")))?;

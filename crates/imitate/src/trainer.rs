@@ -195,9 +195,9 @@ impl BcTrainer {
     ) -> Result<TrainLoop<BcLearner>, ImitateError> {
         let made = (|| {
             let d = &config.data;
-            let mut data_rng = seed_stream(config.seed, Purpose::TrainData);
+            let mut data_rng = seed_stream(config.data_seed(), Purpose::TrainData);
             let train = collect(&env, &expert, d.trajectories, d.horizon, &mut data_rng, d.threads)?;
-            let mut validation_rng = seed_stream(config.seed, Purpose::ValidationData);
+            let mut validation_rng = seed_stream(config.data_seed(), Purpose::ValidationData);
             let validation =
                 collect(&env, &expert, d.validation_trajectories, d.horizon, &mut validation_rng, d.threads)?;
             run.make_dir("data")?;

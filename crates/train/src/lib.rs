@@ -16,5 +16,5 @@ pub use error::TrainError;
 pub use learner::{Learner, TrainRng};
 pub use logs::{MetricsRow, TimingRow, ValidationRow};
 pub use overrides::{apply_overrides, merge, parse_override};
-pub use stabilizer::{Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
+pub use stabilizer::{CountFrom, Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
 pub use train_loop::{LoopConfig, Progress, TrainLoop, Window, params_file};

@@ -2,6 +2,11 @@
 //!
 //! Eq. 4.1: θ̃_{t+1} = (1 − γ_t) θ̃_t + γ_t θ_{t+1}, where γ_t is the weight of the *new* iterate (timm and
 //! ema-pytorch call 1 − γ the "decay"). During a burn-in the average simply follows the iterate.
+//!
+//! Two knobs of the paper's Figure 3 ablation: `every = N` folds an iterate in only every N updates after
+//! the burn-in (the average holds its value in between), and γ then follows the count of *averaging*
+//! updates k = s / N, so that N changes the cadence alone and the tail average stays uniform;
+//! `count_from = "start"` measures s from update 0 instead of from the end of the burn-in.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -16,6 +21,31 @@ pub enum EmaWeight {
     Polynomial { alpha: f64, gamma_min: f64 },
     /// γ_t = γ.
     Constant { gamma: f64 },
+}
+
+/// Where s, the count that drives γ_t, starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountFrom {
+    /// s = t − burn_in: the first averaged iterate gets γ = 1.
+    #[default]
+    BurnIn,
+    /// s = t: after a long burn-in the average starts already slow.
+    Start,
+}
+
+impl CountFrom {
+    fn is_burn_in(&self) -> bool {
+        *self == CountFrom::BurnIn
+    }
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// One stabilizer of a run's configuration (`[[stabilizers]]` in TOML).
@@ -34,6 +64,11 @@ pub enum StabilizerSpec {
         gamma_min: Option<f64>,
         #[serde(default)]
         gamma: Option<f64>,
+        /// Fold an iterate in every this many updates after the burn-in.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        every: u64,
+        #[serde(default, skip_serializing_if = "CountFrom::is_burn_in")]
+        count_from: CountFrom,
     },
     /// The uniform average of every iterate after the burn-in.
     Tail {
@@ -41,6 +76,8 @@ pub enum StabilizerSpec {
         name: Option<String>,
         #[serde(default)]
         burn_in: u64,
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        every: u64,
     },
 }
 
@@ -61,8 +98,8 @@ impl StabilizerSpec {
     /// The spec as a ready stabilizer, started at the initial parameters θ₀ (θ̃₀ = θ₀).
     pub fn build(&self, theta0: &[f32]) -> Result<Ema, TrainError> {
         let bad = |m: String| Err(TrainError::Config(format!("stabilizer: {m}")));
-        let (name, burn_in, weight) = match self {
-            StabilizerSpec::Ema { name, burn_in, alpha, gamma_min, gamma } => {
+        let (name, burn_in, weight, every, count_from) = match self {
+            StabilizerSpec::Ema { name, burn_in, alpha, gamma_min, gamma, every, count_from } => {
                 let weight = match (alpha, gamma) {
                     (Some(a), None) => {
                         let g = gamma_min.unwrap_or(0.0);
@@ -79,22 +116,31 @@ impl StabilizerSpec {
                     }
                     _ => return bad("an ema takes either alpha (with optional gamma_min) or gamma".into()),
                 };
-                let auto = match weight {
+                let mut auto = match weight {
                     EmaWeight::Polynomial { alpha, gamma_min } => format!("ema_a{alpha}_min{gamma_min}_b{burn_in}"),
                     EmaWeight::Constant { gamma } => format!("ema_g{gamma}_b{burn_in}"),
                 };
-                (name.clone().unwrap_or(auto), *burn_in, weight)
+                if *every != 1 {
+                    auto.push_str(&format!("_every{every}"));
+                }
+                if *count_from == CountFrom::Start {
+                    auto.push_str("_from0");
+                }
+                (name.clone().unwrap_or(auto), *burn_in, weight, *every, *count_from)
             }
-            StabilizerSpec::Tail { name, burn_in } => (
-                name.clone().unwrap_or(format!("tail_b{burn_in}")),
-                *burn_in,
-                EmaWeight::Polynomial { alpha: 1.0, gamma_min: 0.0 },
-            ),
+            StabilizerSpec::Tail { name, burn_in, every } => {
+                let auto = if *every == 1 { format!("tail_b{burn_in}") } else { format!("tail_b{burn_in}_every{every}") };
+                let weight = EmaWeight::Polynomial { alpha: 1.0, gamma_min: 0.0 };
+                (name.clone().unwrap_or(auto), *burn_in, weight, *every, CountFrom::BurnIn)
+            }
         };
+        if every == 0 {
+            return bad("every must be ≥ 1".into());
+        }
         if name == "raw" || name.contains(',') {
             return bad(format!("name '{name}' is reserved or contains a comma"));
         }
-        Ok(Ema { name, burn_in, weight, average: theta0.to_vec() })
+        Ok(Ema { name, burn_in, weight, every, count_from, average: theta0.to_vec() })
     }
 }
 
@@ -114,16 +160,26 @@ pub struct Ema {
     name: String,
     burn_in: u64,
     weight: EmaWeight,
+    every: u64,
+    count_from: CountFrom,
     average: Vec<f32>,
 }
 
 impl Ema {
-    /// γ_t, the weight of iterate t (1 during the burn-in: the average is the iterate).
+    /// γ_t, the weight of iterate t: 1 during the burn-in (the average is the iterate), 0 between the
+    /// updates of an `every = N` average.
     pub fn gamma(&self, t: u64) -> f64 {
         if t <= self.burn_in {
             return 1.0;
         }
-        let s = (t - self.burn_in) as f64;
+        if !(t - self.burn_in).is_multiple_of(self.every) {
+            return 0.0;
+        }
+        let steps = match self.count_from {
+            CountFrom::BurnIn => t - self.burn_in,
+            CountFrom::Start => t,
+        };
+        let s = steps as f64 / self.every as f64;
         match self.weight {
             EmaWeight::Polynomial { alpha, gamma_min } => s.powf(-alpha).max(gamma_min).min(1.0),
             EmaWeight::Constant { gamma } => gamma,
@@ -148,6 +204,9 @@ pub fn update_all(emas: &mut [Ema], t: u64, theta: &[f32]) {
     }
     per_chunk.into_par_iter().zip(theta.par_chunks(CHUNK)).for_each(|(averages, th)| {
         for (avg, &g) in averages.into_iter().zip(&gammas) {
+            if g == 0.0 {
+                continue;
+            }
             if g == 1.0 {
                 avg.copy_from_slice(th);
             } else {
@@ -166,6 +225,9 @@ impl Stabilizer for Ema {
 
     fn update(&mut self, t: u64, theta: &[f32]) {
         let g = self.gamma(t) as f32;
+        if g == 0.0 {
+            return;
+        }
         if g == 1.0 {
             self.average.copy_from_slice(theta);
             return;
@@ -252,10 +314,52 @@ mod tests {
     }
 
     #[test]
+    fn every_n_folds_in_every_nth_iterate_counting_averaging_updates() {
+        // Burn-in 2, every 3: iterates 1–2 are copied, then 5, 8, 11 are folded in with k = 1, 2, 3.
+        let mut e = ema("kind = \"ema\"\nalpha = 1.0\nburn_in = 2\nevery = 3", &[0.0]);
+        let mut tail = ema("kind = \"tail\"\nburn_in = 2\nevery = 3", &[0.0]);
+        for t in 1..=12u64 {
+            e.update(t, &[t as f32]);
+            tail.update(t, &[t as f32]);
+            let expected = match t {
+                1 => 1.0,
+                2..=4 => 2.0,
+                5..=7 => 5.0,
+                8..=10 => 6.5,
+                _ => 8.0,
+            };
+            assert_eq!(e.params()[0], expected, "t = {t}");
+            assert_eq!(tail.params()[0], expected, "tail, t = {t}");
+        }
+        assert_eq!(tail.name(), "tail_b2_every3");
+        let spec: StabilizerSpec = toml::from_str("kind = \"ema\"\nalpha = 0.5\nevery = 0").unwrap();
+        assert!(spec.build(&[0.0]).is_err(), "every = 0 is refused");
+    }
+
+    #[test]
+    fn count_from_start_measures_s_from_update_zero() {
+        let from0 = ema("kind = \"ema\"\nalpha = 0.5\nburn_in = 99\ncount_from = \"start\"", &[0.0]);
+        let from_burn_in = ema("kind = \"ema\"\nalpha = 0.5\nburn_in = 99", &[0.0]);
+        assert_eq!(from0.gamma(99), 1.0, "the burn-in still copies the iterate");
+        assert_eq!(from0.gamma(100), 0.1, "s = 100, not 1");
+        assert_eq!(from_burn_in.gamma(100), 1.0);
+        assert_eq!(from0.name(), "ema_a0.5_min0_b99_from0");
+        // Default knobs serialize as before: configs of existing runs read back byte for byte.
+        let spec: StabilizerSpec = toml::from_str("kind = \"ema\"\nalpha = 0.5").unwrap();
+        assert!(!toml::to_string(&spec).unwrap().contains("every"));
+        assert!(!toml::to_string(&spec).unwrap().contains("count_from"));
+    }
+
+    #[test]
     fn one_pass_update_equals_separate_updates() {
         let n = 2 * CHUNK + 5;
         let theta0: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
-        let specs = ["kind = \"ema\"\nalpha = 0.5", "kind = \"ema\"\ngamma = 0.3\nburn_in = 2", "kind = \"tail\""];
+        let specs = [
+            "kind = \"ema\"\nalpha = 0.5",
+            "kind = \"ema\"\ngamma = 0.3\nburn_in = 2",
+            "kind = \"tail\"",
+            "kind = \"ema\"\nalpha = 0.7\nevery = 2",
+        ];
         let mut separate: Vec<Ema> = specs.iter().map(|s| ema(s, &theta0)).collect();
         let mut together = separate.clone();
         for t in 1..=5u64 {
