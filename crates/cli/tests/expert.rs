@@ -57,7 +57,18 @@ fn train_resume_and_evaluate() {
     let again = train(&dir, "300");
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
     assert_eq!(std::fs::read(dir.join("eval.csv")).unwrap(), before);
-    let line = error_line(&butterfly(&["expert", "train", "--env", "Hopper-v4", "--steps", "300", "--seed", "9", "--out", dir.to_str().unwrap()]));
+    let line = error_line(&butterfly(&[
+        "expert",
+        "train",
+        "--env",
+        "Hopper-v4",
+        "--steps",
+        "300",
+        "--seed",
+        "9",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
     assert!(line.contains("another config"), "{line}");
     let out = butterfly(&["expert", "train", "--resume", dir.to_str().unwrap(), "--steps", "600"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

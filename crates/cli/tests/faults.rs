@@ -13,7 +13,12 @@ fn butterfly(args: &[&str]) -> Output {
 }
 
 fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_butterfly"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 /// A child process killed when the test ends, pass or fail.
@@ -38,7 +43,8 @@ fn s(p: &Path) -> &str {
 
 /// The linear-system BC config, with `edit` applied to its text, written into `dir`.
 fn linear_config(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/linear-bc.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/linear-bc.toml")).unwrap();
     std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("config.toml");
     std::fs::write(&path, edit(text)).unwrap();
@@ -93,10 +99,9 @@ fn a_second_writer_is_refused_and_a_dead_writers_lock_is_taken_over() {
     let out = dir.join("run");
     let mut first = Running(spawn(&["bc", "train", s(&config), "--out", s(&out)]));
     wait_for(&out.join("config.toml"));
-    for second in [
-        butterfly(&["bc", "train", s(&config), "--out", s(&out)]),
-        butterfly(&["bc", "train", "--resume", s(&out)]),
-    ] {
+    for second in
+        [butterfly(&["bc", "train", s(&config), "--out", s(&out)]), butterfly(&["bc", "train", "--resume", s(&out)])]
+    {
         one_error(&second, &["in use by process", &first.0.id().to_string()]);
     }
     assert!(first.0.try_wait().unwrap().is_none(), "the first writer goes on");
@@ -122,7 +127,10 @@ fn a_directory_that_is_not_a_run_is_left_alone() {
     one_error(&butterfly(&["bc", "train", s(&other), "--out", s(&run)]), &["another config"]);
     // --set changes the config a run is started with: the same file with another seed is another config.
     one_error(&butterfly(&["bc", "train", s(&config), "--set", "seed=1", "--out", s(&run)]), &["another config"]);
-    one_error(&butterfly(&["bc", "train", s(&config), "--set", "sede=1", "--out", s(&scratch("foreign-typo"))]), &["sede"]);
+    one_error(
+        &butterfly(&["bc", "train", s(&config), "--set", "sede=1", "--out", s(&scratch("foreign-typo"))]),
+        &["sede"],
+    );
     // --seed N is --set seed=N: the same refusal, and a new directory takes the run with that seed.
     one_error(&butterfly(&["bc", "train", s(&config), "--seed", "1", "--out", s(&run)]), &["another config"]);
     let seeded = scratch("foreign-seeded");
@@ -304,20 +312,36 @@ fn report_refuses_damaged_logs_with_file_and_line() {
         ("header-only", "eval.csv", format!("{header}\n"), vec!["eval.csv", "no evaluation"]),
         ("headerless", "eval.csv", body.join("\n") + "\n", vec!["eval.csv", "line 1", "header"]),
         ("reversed", "eval.csv", reversed.join("\n") + "\n", vec!["eval.csv", "comes after"]),
-        ("duplicated", "eval.csv", eval.replacen(body[0], &format!("{}\n{}", body[0], body[0]), 1), vec![
-            "eval.csv", "line 3", "repeats",
-        ]),
-        ("inf", "eval.csv", eval.replacen(&format!("{}\n", body[0]), &format!("{}\n", inf_return(body[0])), 1), vec![
-            "eval.csv", "line 2", "inf",
-        ]),
-        ("unknown-variant", "validation.csv", {
-            let v = std::fs::read_to_string(good.join("validation.csv")).unwrap();
-            v.replacen(",raw,", ",rawx,", 1)
-        }, vec!["validation.csv", "rawx"]),
-        ("garbage", "metrics.csv", {
-            let m = std::fs::read_to_string(good.join("metrics.csv")).unwrap();
-            m + "this is not a row\n"
-        }, vec!["metrics.csv", "fields"]),
+        (
+            "duplicated",
+            "eval.csv",
+            eval.replacen(body[0], &format!("{}\n{}", body[0], body[0]), 1),
+            vec!["eval.csv", "line 3", "repeats"],
+        ),
+        (
+            "inf",
+            "eval.csv",
+            eval.replacen(&format!("{}\n", body[0]), &format!("{}\n", inf_return(body[0])), 1),
+            vec!["eval.csv", "line 2", "inf"],
+        ),
+        (
+            "unknown-variant",
+            "validation.csv",
+            {
+                let v = std::fs::read_to_string(good.join("validation.csv")).unwrap();
+                v.replacen(",raw,", ",rawx,", 1)
+            },
+            vec!["validation.csv", "rawx"],
+        ),
+        (
+            "garbage",
+            "metrics.csv",
+            {
+                let m = std::fs::read_to_string(good.join("metrics.csv")).unwrap();
+                m + "this is not a row\n"
+            },
+            vec!["metrics.csv", "fields"],
+        ),
     ];
     for (name, file, text, want) in cases {
         let dir = scratch(&format!("report-{name}"));
@@ -345,13 +369,36 @@ fn expert_training_refuses_an_empty_budget_and_always_keeps_a_policy() {
     assert!(!out.exists());
     let run = dir.join("no-eval");
     ok(&butterfly(&[
-        "expert", "train", "--env", "Hopper-v4", "--steps", "200", "--eval-every", "0", "--threads", "1", "--out", s(&run),
+        "expert",
+        "train",
+        "--env",
+        "Hopper-v4",
+        "--steps",
+        "200",
+        "--eval-every",
+        "0",
+        "--threads",
+        "1",
+        "--out",
+        s(&run),
     ]));
     assert!(run.join("policies/final.safetensors").is_file());
     // A SAC run killed before its first periodic checkpoint resumes from its step-0 one.
     let cut = dir.join("cut");
-    ok(&butterfly(&["expert", "train", "--env", "Hopper-v4", "--steps", "200", "--eval-every", "0", "--threads", "1",
-        "--out", s(&cut)]));
+    ok(&butterfly(&[
+        "expert",
+        "train",
+        "--env",
+        "Hopper-v4",
+        "--steps",
+        "200",
+        "--eval-every",
+        "0",
+        "--threads",
+        "1",
+        "--out",
+        s(&cut),
+    ]));
     let mut c = Checkpoint::load(&cut.join("checkpoints/latest.safetensors"), "butterfly-sac-checkpoint-2").unwrap();
     c.put_count("buffer.len", 7);
     c.save(&cut.join("checkpoints/latest.safetensors")).unwrap();
@@ -368,8 +415,16 @@ fn sizes_no_machine_has_and_empty_sets_are_one_line() {
     let data = scratch("sizes-data").join("d.safetensors");
     one_error(
         &butterfly(&[
-            "data", "collect", "--env", "LinearSystem", "--expert", "linear", "--trajectories", "100000000000",
-            "--out", s(&data),
+            "data",
+            "collect",
+            "--env",
+            "LinearSystem",
+            "--expert",
+            "linear",
+            "--trajectories",
+            "100000000000",
+            "--out",
+            s(&data),
         ]),
         &["memory", "trajectories"],
     );

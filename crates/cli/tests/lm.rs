@@ -19,7 +19,8 @@ fn one_error(out: &Output, want: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "should fail");
     // clap's own errors add a pointer to --help.
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("For more information")).collect();
+    let lines: Vec<&str> =
+        stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("For more information")).collect();
     assert_eq!(lines.len(), 1, "one error line, got:\n{stderr}");
     assert!(lines[0].starts_with("error: ") && lines[0].contains(want), "'{want}' missing: {}", lines[0]);
 }
@@ -38,18 +39,32 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn prepare_train_sample_export_and_bad_input() {
     let dir = scratch("e2e");
-    let stories: String = (0..100)
-        .map(|k| format!("Once upon a time a bird number {} sang a song.\n<|endoftext|>\n", k % 7))
-        .collect();
+    let stories: String =
+        (0..100).map(|k| format!("Once upon a time a bird number {} sang a song.\n<|endoftext|>\n", k % 7)).collect();
     std::fs::write(dir.join("stories.txt"), stories).unwrap();
     let data = dir.join("data");
-    let out = ok(&butterfly(&["lm", "prepare", s(&dir.join("stories.txt")), "--format", "tinystories-txt", "--tokenizer", "bpe", "--vocab-size", "300", "--out", s(&data), "--json"]));
+    let out = ok(&butterfly(&[
+        "lm",
+        "prepare",
+        s(&dir.join("stories.txt")),
+        "--format",
+        "tinystories-txt",
+        "--tokenizer",
+        "bpe",
+        "--vocab-size",
+        "300",
+        "--out",
+        s(&data),
+        "--json",
+    ]));
     let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["documents"], 100);
     assert!(data.join("tokenizer.json").is_file());
 
     let config = dir.join("lm.toml");
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/lm/shakespeare-char.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/lm/shakespeare-char.toml"))
+            .unwrap();
     let text = text
         .replace("data = \"~/.cache/butterfly/lm/shakespeare-char\"", &format!("data = \"{}\"", s(&data)))
         .replace("steps = 2000", "steps = 30")
@@ -64,12 +79,14 @@ fn prepare_train_sample_export_and_bad_input() {
     let run = dir.join("run");
     let out = ok(&butterfly(&["lm", "train", s(&config), "--out", s(&run)]));
     assert!(out.contains("validation loss ema"), "{out}");
-    let text = ok(&butterfly(&["lm", "sample", s(&run), "--prompt", "Once upon", "--tokens", "20", "--variant", "ema"]));
+    let text =
+        ok(&butterfly(&["lm", "sample", s(&run), "--prompt", "Once upon", "--tokens", "20", "--variant", "ema"]));
     assert!(text.starts_with("Once upon"), "{text}");
     // Figure 4 from the run's CSVs: the panels and report.md, a JSON summary per variant.
     let out = ok(&butterfly(&["report", s(&run), "--json"]));
     let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let names: Vec<&str> = summary[0]["variants"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        summary[0]["variants"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["raw", "ema"]);
     assert!(run.join("plots/figure4.png").is_file() && run.join("plots/figure4.svg").is_file());
     assert!(std::fs::read_to_string(run.join("report.md")).unwrap().contains("| ema |"));
@@ -77,7 +94,18 @@ fn prepare_train_sample_export_and_bad_input() {
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(md.contains("## Generations of consecutive kept iterates") && md.contains("prompt "), "{md}");
     // Bifurcations between the kept steps 15 and 30, raw and EMA; a window longer than the context is one line.
-    let out = ok(&butterfly(&["lm", "bifurcate", s(&run), "--prompts", "4", "--prompt-tokens", "4", "--tokens", "8", "--json"]));
+    let out = ok(&butterfly(&[
+        "lm",
+        "bifurcate",
+        s(&run),
+        "--prompts",
+        "4",
+        "--prompt-tokens",
+        "4",
+        "--tokens",
+        "8",
+        "--json",
+    ]));
     let found: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = found["rows"].as_array().unwrap();
     let examples = found["examples"].as_array().unwrap();
@@ -85,15 +113,23 @@ fn prepare_train_sample_export_and_bad_input() {
     assert_eq!(examples[0]["continuations"].as_array().unwrap().len(), 2, "raw and ema");
     assert_eq!(rows.len(), 2, "{rows:?}");
     for (row, variant) in rows.iter().zip(["raw", "ema"]) {
-        assert_eq!((row["variant"].as_str(), row["from_step"].as_u64(), row["step"].as_u64()), (Some(variant), Some(15), Some(30)));
+        assert_eq!(
+            (row["variant"].as_str(), row["from_step"].as_u64(), row["step"].as_u64()),
+            (Some(variant), Some(15), Some(30))
+        );
         let first = row["first_difference"].as_f64().unwrap();
         assert!((0.0..=8.0).contains(&first) && (0.0..=1.0).contains(&row["teacher_forced"].as_f64().unwrap()));
     }
-    one_error(&butterfly(&["lm", "bifurcate", s(&run), "--prompt-tokens", "60", "--tokens", "8"]), "must fit the context (64)");
+    one_error(
+        &butterfly(&["lm", "bifurcate", s(&run), "--prompt-tokens", "60", "--tokens", "8"]),
+        "must fit the context (64)",
+    );
     let exported = dir.join("model.safetensors");
     ok(&butterfly(&["lm", "export", s(&run), "--out", s(&exported)]));
     let file = TensorFile::load(&exported).unwrap();
-    for name in ["transformer.wte.weight", "lm_head.weight", "transformer.h.3.mlp.c_proj.weight", "transformer.ln_f.bias"] {
+    for name in
+        ["transformer.wte.weight", "lm_head.weight", "transformer.h.3.mlp.c_proj.weight", "transformer.ln_f.bias"]
+    {
         assert!(file.tensors.contains_key(name), "{name}");
     }
     assert_eq!(file.shape("transformer.h.0.attn.c_attn.weight").unwrap(), [48, 16]);
@@ -108,16 +144,35 @@ fn prepare_train_sample_export_and_bad_input() {
     assert!(!dir.join("other").exists());
     std::fs::write(dir.join("empty.txt"), "  \n").unwrap();
     one_error(&butterfly(&["lm", "prepare", s(&dir.join("empty.txt")), "--out", s(&dir.join("p"))]), "holds no text");
-    one_error(&butterfly(&["lm", "prepare", s(&dir.join("stories.txt")), "--format", "csv", "--out", s(&dir.join("p"))]), "csv");
+    one_error(
+        &butterfly(&["lm", "prepare", s(&dir.join("stories.txt")), "--format", "csv", "--out", s(&dir.join("p"))]),
+        "csv",
+    );
     // A prompt a character tokenizer cannot encode (its vocabulary holds no 'Z'), a context longer than the model's.
     let chars = dir.join("chars");
-    ok(&butterfly(&["lm", "prepare", s(&dir.join("stories.txt")), "--format", "tinystories-txt", "--tokenizer", "char", "--out", s(&chars)]));
+    ok(&butterfly(&[
+        "lm",
+        "prepare",
+        s(&dir.join("stories.txt")),
+        "--format",
+        "tinystories-txt",
+        "--tokenizer",
+        "char",
+        "--out",
+        s(&chars),
+    ]));
     let char_config = dir.join("char.toml");
     std::fs::write(&char_config, std::fs::read_to_string(&config).unwrap().replace(s(&data), s(&chars))).unwrap();
     let char_run = dir.join("char-run");
     ok(&butterfly(&["lm", "train", s(&char_config), "--out", s(&char_run)]));
-    one_error(&butterfly(&["lm", "sample", s(&char_run), "--prompt", "Zebra", "--tokens", "3"]), "not in the vocabulary");
-    one_error(&butterfly(&["lm", "train", s(&config), "--set", "seq_len=65", "--out", s(&dir.join("long"))]), "longer than model.context");
+    one_error(
+        &butterfly(&["lm", "sample", s(&char_run), "--prompt", "Zebra", "--tokens", "3"]),
+        "not in the vocabulary",
+    );
+    one_error(
+        &butterfly(&["lm", "train", s(&config), "--set", "seq_len=65", "--out", s(&dir.join("long"))]),
+        "longer than model.context",
+    );
     assert!(!dir.join("long").exists());
     // An unreadable tokenizer.json and a truncated shard body: refused before a run directory is made.
     shard[0] ^= 1; // the magic restored
@@ -129,12 +184,27 @@ fn prepare_train_sample_export_and_bad_input() {
     assert!(stored.contains("steps = 4") && stored.contains("every = 2"), "{stored}");
     // The same config at another seed is the same group of a comparison; A − B pairs by seed.
     let short_seed1 = dir.join("short-seed1");
-    ok(&butterfly(&["lm", "train", s(&config), "--set", "steps=4", "--set", "eval.every = 2", "--seed", "1", "--out", s(&short_seed1)]));
+    ok(&butterfly(&[
+        "lm",
+        "train",
+        s(&config),
+        "--set",
+        "steps=4",
+        "--set",
+        "eval.every = 2",
+        "--seed",
+        "1",
+        "--out",
+        s(&short_seed1),
+    ]));
     let cmp = dir.join("cmp");
     ok(&butterfly(&["report", s(&short), s(&short_seed1), "--compare", s(&cmp)]));
     let md = std::fs::read_to_string(cmp.join("compare.md")).unwrap();
     assert!(md.contains("| short | raw | [0, 1] |") && md.contains("| short raw | short ema | 2 |"), "{md}");
-    one_error(&butterfly(&["lm", "train", s(&config), "--set", "steps", "--out", s(&dir.join("o"))]), "--set steps: expected KEY=VALUE");
+    one_error(
+        &butterfly(&["lm", "train", s(&config), "--set", "steps", "--out", s(&dir.join("o"))]),
+        "--set steps: expected KEY=VALUE",
+    );
     one_error(&butterfly(&["lm", "train", s(&config), "--set", "stepz=3", "--out", s(&dir.join("o"))]), "stepz");
     one_error(&butterfly(&["lm", "train", "--resume", s(&short), "--set", "steps=9"]), "resumed run keeps");
     assert!(!dir.join("o").exists());
@@ -154,8 +224,34 @@ fn prepare_train_sample_export_and_bad_input() {
 fn flipflop_generate_prepare_train_score_and_bad_files() {
     let dir = scratch("flipflop");
     let f = |name: &str| dir.join(name);
-    ok(&butterfly(&["lm", "flipflop", "generate", "--p", "0.8", "--length", "8", "--count", "300", "--out", s(&f("train.txt"))]));
-    ok(&butterfly(&["lm", "flipflop", "generate", "--p", "0.98", "--length", "8", "--count", "20", "--seed", "1", "--out", s(&f("sparse.txt"))]));
+    ok(&butterfly(&[
+        "lm",
+        "flipflop",
+        "generate",
+        "--p",
+        "0.8",
+        "--length",
+        "8",
+        "--count",
+        "300",
+        "--out",
+        s(&f("train.txt")),
+    ]));
+    ok(&butterfly(&[
+        "lm",
+        "flipflop",
+        "generate",
+        "--p",
+        "0.98",
+        "--length",
+        "8",
+        "--count",
+        "20",
+        "--seed",
+        "1",
+        "--out",
+        s(&f("sparse.txt")),
+    ]));
     let text = std::fs::read_to_string(f("train.txt")).unwrap();
     assert_eq!(text.lines().count(), 300);
     assert!(text.lines().all(|l| l.len() == 16 && l.starts_with('w')));
@@ -176,18 +272,26 @@ fn flipflop_generate_prepare_train_score_and_bad_files() {
     .unwrap();
     let run = f("run");
     ok(&butterfly(&["lm", "train", s(&config), "--out", s(&run)]));
-    let out = ok(&butterfly(&["lm", "score", s(&run), "--variant", "ema", "--flipflop", s(&f("sparse.txt")), "--json"]));
+    let out =
+        ok(&butterfly(&["lm", "score", s(&run), "--variant", "ema", "--flipflop", s(&f("sparse.txt")), "--json"]));
     let score: serde_json::Value = serde_json::from_str(&out).unwrap();
     let sparse = std::fs::read_to_string(f("sparse.txt")).unwrap();
     let reads = sparse.lines().flat_map(|l| l.as_bytes().chunks_exact(2)).filter(|p| p[0] == b'r').count();
     assert_eq!((score["sequences"].as_u64(), score["reads"].as_u64()), (Some(20), Some(reads as u64)));
     let rate = score["error_rate"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&rate) && score["read_errors"].as_u64().unwrap() as f64 == (rate * reads as f64).round());
+    assert!(
+        (0.0..=1.0).contains(&rate) && score["read_errors"].as_u64().unwrap() as f64 == (rate * reads as f64).round()
+    );
 
     // Every kept step (10, 20) × every variant (raw, ema), with the accuracy's oscillation per variant.
     let out = ok(&butterfly(&["lm", "score", s(&run), "--all-steps", "--flipflop", s(&f("sparse.txt")), "--json"]));
     let all: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let steps: Vec<(u64, &str)> = all["steps"].as_array().unwrap().iter().map(|r| (r["step"].as_u64().unwrap(), r["variant"].as_str().unwrap())).collect();
+    let steps: Vec<(u64, &str)> = all["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["step"].as_u64().unwrap(), r["variant"].as_str().unwrap()))
+        .collect();
     assert_eq!(steps, [(10, "raw"), (10, "ema"), (20, "raw"), (20, "ema")]);
     let last_ema = &all["steps"][3];
     assert_eq!(last_ema["read_errors"], score["read_errors"], "the last kept step is the default of a single score");
@@ -196,14 +300,27 @@ fn flipflop_generate_prepare_train_score_and_bad_files() {
     // has one; `demo lm` tests a whole study).
     let study = f("study");
     let sparse = format!("sparse={}", s(&f("sparse.txt")));
-    one_error(&butterfly(&["lm", "flipflop", "study", s(&run), "--test", &sparse, "--out", s(&study)]), "a study needs 3 or more");
-    one_error(&butterfly(&["lm", "flipflop", "study", s(&run), "--test", s(&f("sparse.txt")), "--out", s(&study)]), "expected LABEL=FILE");
+    one_error(
+        &butterfly(&["lm", "flipflop", "study", s(&run), "--test", &sparse, "--out", s(&study)]),
+        "a study needs 3 or more",
+    );
+    one_error(
+        &butterfly(&["lm", "flipflop", "study", s(&run), "--test", s(&f("sparse.txt")), "--out", s(&study)]),
+        "expected LABEL=FILE",
+    );
 
     // Malformed files: one line naming the line and the offence; a sequence longer than the context.
-    for (content, want) in [("w1i0\nw1x0\n", "line 2: pair 1: unknown instruction 'x'"), ("w1i\n", "3 characters"), ("i1w0\n", "first instruction")] {
+    for (content, want) in [
+        ("w1i0\nw1x0\n", "line 2: pair 1: unknown instruction 'x'"),
+        ("w1i\n", "3 characters"),
+        ("i1w0\n", "first instruction"),
+    ] {
         std::fs::write(f("bad.txt"), content).unwrap();
         one_error(&butterfly(&["lm", "score", s(&run), "--flipflop", s(&f("bad.txt"))]), want);
-        one_error(&butterfly(&["lm", "prepare", s(&f("bad.txt")), "--format", "flipflop", "--out", s(&f("bad-data"))]), want);
+        one_error(
+            &butterfly(&["lm", "prepare", s(&f("bad.txt")), "--format", "flipflop", "--out", s(&f("bad-data"))]),
+            want,
+        );
         assert!(!f("bad-data").exists());
     }
     std::fs::write(f("long.txt"), "w1".repeat(9) + "\n").unwrap();
@@ -221,17 +338,41 @@ fn demo_lm_end_to_end_then_rerun_from_its_runs() {
     std::fs::write(corpus.join("sonnets_gut.txt"), &verse).unwrap();
     std::fs::write(corpus.join("ignored.txt"), "not a *_gut.txt text").unwrap();
     let out = dir.join("demo");
-    let args = ["demo", "lm", "--out", s(&out), "--seeds", "2", "--steps", "30", "--test-sequences", "12", "--corpus", s(&corpus)];
+    let args = [
+        "demo",
+        "lm",
+        "--out",
+        s(&out),
+        "--seeds",
+        "2",
+        "--steps",
+        "30",
+        "--test-sequences",
+        "12",
+        "--corpus",
+        s(&corpus),
+    ];
     let printed = ok(&butterfly(&args));
     assert!(printed.contains("FFL(0.98) sparse") && printed.contains("report:"), "{printed}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    for want in ["FFL(0.8)", "FFL(0.98) sparse", "FFL(0.1) dense", "| ema |", "Seeds: [0, 1]", "teacher f.", "flipflop/plots/flipflop.png", "Every iterate of the window"] {
+    for want in [
+        "FFL(0.8)",
+        "FFL(0.98) sparse",
+        "FFL(0.1) dense",
+        "| ema |",
+        "Seeds: [0, 1]",
+        "teacher f.",
+        "flipflop/plots/flipflop.png",
+        "Every iterate of the window",
+    ] {
         assert!(report.contains(want), "report.md lacks {want}:\n{report}");
     }
     // Every kept step (cadence 1 at 30 updates), both variants, both seeds, three sets.
     let csv = std::fs::read_to_string(out.join("flipflop/flipflop.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 2 * 3 * 30 * 2, "{}", &csv[..200]);
-    assert!(out.join("flipflop/plots/flipflop.svg").is_file() && out.join("shakespeare/run/plots/figure4.png").is_file());
+    assert!(
+        out.join("flipflop/plots/flipflop.svg").is_file() && out.join("shakespeare/run/plots/figure4.png").is_file()
+    );
     // The window's iterates, one update apart (5 of them at this scale, 4 pairs per variant, 3 variants).
     let window = std::fs::read_to_string(out.join("shakespeare/run/iterate_generations.csv")).unwrap();
     assert_eq!(window.lines().count(), 1 + 4 * 3, "{window}");

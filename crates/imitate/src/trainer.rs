@@ -12,6 +12,7 @@ use butterfly_train::{Ema, Learner, LoopConfig, Progress, TrainLoop, TrainRng};
 
 use crate::imitator::{Imitator, ImitatorPolicy};
 use crate::run_dir::{ExpertRow, IterateRow, Logs, RolloutRow, TRAIN_DATA, VALIDATION_DATA};
+use crate::shared_data::{DataKey, shared_collect};
 use crate::{BcConfig, Dataset, Expert, ImitateError, collect};
 
 /// Version 3: named scalars, checksums of every tensor, of the data files and of the logs' prefixes
@@ -195,15 +196,19 @@ impl BcTrainer {
     ) -> Result<TrainLoop<BcLearner>, ImitateError> {
         let made = (|| {
             let d = &config.data;
-            let mut data_rng = seed_stream(config.data_seed(), Purpose::TrainData);
-            let train = collect(&env, &expert, d.trajectories, d.horizon, &mut data_rng, d.threads)?;
-            let mut validation_rng = seed_stream(config.data_seed(), Purpose::ValidationData);
-            let validation =
-                collect(&env, &expert, d.validation_trajectories, d.horizon, &mut validation_rng, d.threads)?;
             run.make_dir("data")?;
             run.make_dir("checkpoints")?;
-            train.save(&run.join(TRAIN_DATA))?;
-            validation.save(&run.join(VALIDATION_DATA))?;
+            let key = |n, purpose| DataKey::of(&config.env, &config.expert, n, d.horizon, config.data_seed(), purpose);
+            let (train, data_rng) = shared_collect(
+                &env,
+                &expert,
+                &key(d.trajectories, Purpose::TrainData)?,
+                d.threads,
+                &run.join(TRAIN_DATA),
+            )?;
+            let validation_key = key(d.validation_trajectories, Purpose::ValidationData)?;
+            let (validation, _) =
+                shared_collect(&env, &expert, &validation_key, d.threads, &run.join(VALIDATION_DATA))?;
             let logs = Logs::open(run.path(), None)?;
             let (learner, theta, rng) = assemble(&run, config.clone(), env, expert, train, validation, data_rng, logs)?;
             learner.write_expert_returns(&run)?;

@@ -233,3 +233,59 @@ fn network_keys_of_the_other_kind_are_refused() {
     assert_eq!(network(config()), "\nhidden = [64, 64]\nactivation = \"relu\"\nlayer_norm = false\ndropout = 0.0");
     assert!(network(transformer_config()).starts_with("\nkind = \"transformer\"\n"));
 }
+
+#[test]
+fn seeds_share_one_cached_dataset_and_results_do_not_depend_on_the_cache() {
+    use butterfly_envs::Purpose;
+    use butterfly_imitate::DataKey;
+    // A data seed no other test uses, so that this test alone touches its cache files.
+    let text = CONFIG
+        .replace(
+            "horizon = 100\n\n[network]",
+            "horizon = 100\nseed = 777\nfresh = true\nrefresh_every = 50\n\n[network]",
+        )
+        .replace("steps = 3000", "steps = 1000")
+        .replace("windows = [{ start = 950, length = 100 }]", "");
+    let config = BcConfig::from_toml(&text).unwrap();
+    let cache = butterfly_store::cache_dir().unwrap().join("data");
+    let key = |n, purpose| DataKey::of("LinearSystem", "linear", n, 100, 777, purpose).unwrap();
+    let cached = cache.join(key(20, Purpose::TrainData).file_name());
+    for k in [key(20, Purpose::TrainData), key(4, Purpose::ValidationData)] {
+        let _ = std::fs::remove_file(cache.join(k.file_name()));
+    }
+
+    let cold = scratch("cache-cold");
+    BcTrainer::create(config.clone(), &cold, None).unwrap().run(None, |_| {}).unwrap();
+    assert!(cached.is_file(), "the first run caches its data");
+    let warm = scratch("cache-warm");
+    BcTrainer::create(config.clone(), &warm, None).unwrap().run(None, |_| {}).unwrap();
+    // A corrupted cache file is not used: the data is collected again.
+    let mut bytes = std::fs::read(&cached).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::remove_file(&cached).unwrap();
+    std::fs::write(&cached, &bytes).unwrap();
+    let recollected = scratch("cache-corrupt");
+    BcTrainer::create(config.clone(), &recollected, None).unwrap().run(None, |_| {}).unwrap();
+    for name in ["metrics.csv", "eval.csv", "validation.csv", "data/train.safetensors"] {
+        let a = std::fs::read(cold.join(name)).unwrap();
+        assert!(a == std::fs::read(warm.join(name)).unwrap(), "{name}: cached data changed the run");
+        assert!(a == std::fs::read(recollected.join(name)).unwrap(), "{name}: a corrupt cache changed the run");
+    }
+
+    // Another training seed on the same data seed: the same dataset, stored once.
+    let mut other = config;
+    other.seed = 4;
+    let seed4 = scratch("cache-seed4");
+    BcTrainer::create(other, &seed4, None).unwrap().run(Some(100), |_| {}).unwrap();
+    assert_eq!(std::fs::read(seed4.join("data/train.safetensors")).unwrap(), std::fs::read(&cached).unwrap());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let inode = |p: &std::path::Path| std::fs::metadata(p).unwrap().ino();
+        assert_eq!(inode(&seed4.join("data/train.safetensors")), inode(&cached), "a hard link, not a copy");
+    }
+    let first_loss =
+        |dir: &PathBuf| std::fs::read_to_string(dir.join("metrics.csv")).unwrap().lines().nth(1).unwrap().to_string();
+    assert_ne!(first_loss(&cold), first_loss(&seed4), "the training seed still changes the run");
+}

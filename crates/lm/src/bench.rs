@@ -67,7 +67,8 @@ const LR: f32 = 1e-4;
 const TORCH_GPT: &str = include_str!("../../../bench/torch_gpt.py");
 
 fn adamw(gpt: &Gpt) -> Result<Optimizer<f32>, LmError> {
-    Ok(Optimizer::new(OptimizerConfig::adamw(0.1), gpt.num_params())?.with_decayed_ranges(gpt.table.decayed_ranges())?)
+    Ok(Optimizer::new(OptimizerConfig::adamw(0.1), gpt.num_params())?
+        .with_decayed_ranges(gpt.table.decayed_ranges())?)
 }
 
 /// Rows `[B, T+1]` as the model's inputs (each row's first T tokens) and targets (its last T).
@@ -135,7 +136,8 @@ pub(crate) fn run_torch(
         for (flag, value) in extra {
             args.extend([format!("--{flag}"), value.clone()]);
         }
-        butterfly_envs::reference_python::run_script(python, TORCH_GPT, &args).map_err(|e| LmError::Reference(e.to_string()))
+        butterfly_envs::reference_python::run_script(python, TORCH_GPT, &args)
+            .map_err(|e| LmError::Reference(e.to_string()))
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result
@@ -212,7 +214,11 @@ pub fn measure(
             let (rate, theirs) = torch_side(python, shape, &theta0, &batches, steps, repeats, threads)?;
             let ours = recorded_losses(shape, theta0, &batches[shape.batch * (shape.seq + 1)..])?;
             if theirs.len() != ours.len() {
-                return Err(LmError::Reference(format!("{} losses from PyTorch, {} expected", theirs.len(), ours.len())));
+                return Err(LmError::Reference(format!(
+                    "{} losses from PyTorch, {} expected",
+                    theirs.len(),
+                    ours.len()
+                )));
             }
             let diff = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs() / b.abs()).fold(0.0, f64::max);
             (Some(rate), Some(diff))

@@ -159,7 +159,12 @@ impl Probe {
     }
 
     /// How the outputs of `variant` at `step` differ from those at `from_step`.
-    pub fn compare(&self, variant: &str, (from_step, before): (u64, &ProbeOutputs), (step, after): (u64, &ProbeOutputs)) -> BifurcationRow {
+    pub fn compare(
+        &self,
+        variant: &str,
+        (from_step, before): (u64, &ProbeOutputs),
+        (step, after): (u64, &ProbeOutputs),
+    ) -> BifurcationRow {
         let n = self.texts.len() as f64;
         let mean = |f: &dyn Fn(&[u32], &[u32]) -> f64| {
             before.continuations.iter().zip(&after.continuations).map(|(a, b)| f(a, b)).sum::<f64>() / n

@@ -68,7 +68,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let txt = dir.join("s.txt");
         std::fs::write(&txt, "One day a cat sat.\n<|endoftext|>\nThe end came.\n<|endoftext|>\n").unwrap();
-        assert_eq!(read_documents(&txt, CorpusFormat::TinystoriesTxt).unwrap(), ["One day a cat sat.", "The end came."]);
+        assert_eq!(
+            read_documents(&txt, CorpusFormat::TinystoriesTxt).unwrap(),
+            ["One day a cat sat.", "The end came."]
+        );
         let json = dir.join("s.json");
         std::fs::write(&json, r#"[{"story": " A dog ran. ", "other": 1}, {"story": "Bye."}]"#).unwrap();
         assert_eq!(read_documents(&json, CorpusFormat::TinystoriesJson).unwrap(), ["A dog ran.", "Bye."]);

@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::LmError;
 use crate::corpus::{CorpusFormat, read_documents};
 use crate::shard;
 use crate::tokenizer::Tokenizer;
-use crate::LmError;
 
 pub const TRAIN_SHARD: &str = "train.bin";
 pub const VAL_SHARD: &str = "val.bin";
@@ -44,7 +44,8 @@ pub fn prepare(spec: &PrepareSpec, out: &Path) -> Result<Prepared, LmError> {
     for path in &inputs {
         docs.extend(read_documents(path, spec.format)?);
     }
-    std::fs::create_dir_all(out).map_err(|e| LmError::Corpus { path: out.to_path_buf(), what: format!("cannot create: {e}") })?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| LmError::Corpus { path: out.to_path_buf(), what: format!("cannot create: {e}") })?;
     let tokenizer = match spec.bpe_vocab {
         None => Tokenizer::train_char(&docs),
         Some(n) => Tokenizer::train_bpe(&docs, n, out)?,

@@ -62,10 +62,19 @@ pub fn load_variant(run: &Path, variant: &str, step: Option<u64>) -> Result<(Vec
     };
     let params = TensorFile::load(&run.join(params_file(step)))?;
     let theta = params.f32(variant).map_err(|_| {
-        bad(format!("no variant '{variant}' at step {step} (have {})", params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")))
+        bad(format!(
+            "no variant '{variant}' at step {step} (have {})",
+            params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
     })?;
     let m = &config.model;
-    let cfg = GptConfig { vocab_size: tokenizer.vocab_size(), context: m.context, n_layer: m.n_layer, n_head: m.n_head, n_embd: m.n_embd };
+    let cfg = GptConfig {
+        vocab_size: tokenizer.vocab_size(),
+        context: m.context,
+        n_layer: m.n_layer,
+        n_head: m.n_head,
+        n_embd: m.n_embd,
+    };
     Ok((theta.to_vec(), cfg, tokenizer))
 }
 

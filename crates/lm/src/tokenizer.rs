@@ -22,7 +22,10 @@ pub const CHAR_FILE: &str = "char_tokenizer.json";
 pub enum Tokenizer {
     /// Token k is the k-th distinct character of the training text, in sorted order; the end-of-text
     /// token comes after them.
-    Char { chars: Vec<char>, ids: BTreeMap<char, u32> },
+    Char {
+        chars: Vec<char>,
+        ids: BTreeMap<char, u32>,
+    },
     Bpe(Box<tokenizers::Tokenizer>),
 }
 
@@ -76,7 +79,8 @@ impl Tokenizer {
         let bad = |what: String| LmError::Tokenizer(format!("{}: {what}", path.display()));
         let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
         if path.file_name().is_some_and(|n| n == CHAR_FILE) {
-            let chars: Vec<char> = serde_json::from_str::<CharFile>(&text).map_err(|e| bad(e.to_string()))?.chars.chars().collect();
+            let chars: Vec<char> =
+                serde_json::from_str::<CharFile>(&text).map_err(|e| bad(e.to_string()))?.chars.chars().collect();
             let mut sorted = chars.clone();
             sorted.sort_unstable();
             sorted.dedup();
@@ -97,7 +101,8 @@ impl Tokenizer {
         match self {
             Self::Char { chars, .. } => {
                 let path = dir.join(CHAR_FILE);
-                let text = serde_json::to_string(&CharFile { kind: "char".into(), chars: chars.iter().collect() }).map_err(err)?;
+                let text = serde_json::to_string(&CharFile { kind: "char".into(), chars: chars.iter().collect() })
+                    .map_err(err)?;
                 butterfly_store::write_atomic(&path, text.as_bytes())?;
                 Ok(path)
             }
@@ -129,7 +134,11 @@ impl Tokenizer {
         match self {
             Self::Char { ids, .. } => text
                 .chars()
-                .map(|c| ids.get(&c).copied().ok_or_else(|| LmError::Tokenizer(format!("the character {c:?} is not in the vocabulary"))))
+                .map(|c| {
+                    ids.get(&c)
+                        .copied()
+                        .ok_or_else(|| LmError::Tokenizer(format!("the character {c:?} is not in the vocabulary")))
+                })
                 .collect(),
             Self::Bpe(tok) => Ok(tok.encode(text, false).map_err(err)?.get_ids().to_vec()),
         }
@@ -137,9 +146,10 @@ impl Tokenizer {
 
     pub fn decode(&self, tokens: &[u32]) -> String {
         match self {
-            Self::Char { chars, .. } => {
-                tokens.iter().map(|&t| chars.get(t as usize).map_or(END_OF_TEXT.to_string(), |c| c.to_string())).collect()
-            }
+            Self::Char { chars, .. } => tokens
+                .iter()
+                .map(|&t| chars.get(t as usize).map_or(END_OF_TEXT.to_string(), |c| c.to_string()))
+                .collect(),
             Self::Bpe(tok) => tok.decode(tokens, false).unwrap_or_default(),
         }
     }

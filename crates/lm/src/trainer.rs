@@ -7,10 +7,10 @@ use butterfly_store::{Log, RunDir, Start};
 use butterfly_train::{LoopConfig, Progress, TrainLoop};
 use rand::SeedableRng;
 
+use crate::bifurcation::Probe;
 use crate::learner::{IterateLossRow, LmLearner};
 use crate::prepare::{TRAIN_SHARD, VAL_SHARD};
 use crate::tokenizer::{BPE_FILE, CHAR_FILE, Tokenizer};
-use crate::bifurcation::Probe;
 use crate::window_probe::{IterateBifurcationRow, WindowProbe};
 use crate::windows::WindowStarts;
 use crate::{LmConfig, LmError, shard};
@@ -173,7 +173,8 @@ impl LmTrainer {
             }
         };
         let (b, t, dropout) = (config.batch_size, config.seq_len, config.model.dropout);
-        let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, dropout, inputs.starts, iterates, probe, files);
+        let learner =
+            LmLearner::new(gpt, inputs.train, inputs.val, b, t, dropout, inputs.starts, iterates, probe, files);
         let inner = match &ckpt {
             Some(ckpt) => TrainLoop::resume(run, loop_config, learner, theta, ckpt)?,
             None => TrainLoop::fresh(run, loop_config, learner, theta, rng)?,

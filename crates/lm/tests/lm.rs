@@ -30,7 +30,12 @@ fn corpus(dir: &Path) -> PathBuf {
 /// The test corpus in `dir`, prepared into `dir/data` with a character tokenizer.
 fn prepared(dir: &Path) -> (PathBuf, butterfly_lm::Prepared) {
     let data = dir.join("data");
-    let spec = PrepareSpec { inputs: vec![corpus(dir)], format: CorpusFormatArg::TinystoriesTxt, bpe_vocab: None, val_fraction: 0.1 };
+    let spec = PrepareSpec {
+        inputs: vec![corpus(dir)],
+        format: CorpusFormatArg::TinystoriesTxt,
+        bpe_vocab: None,
+        val_fraction: 0.1,
+    };
     let done = prepare(&spec, &data).unwrap();
     (data, done)
 }
@@ -80,7 +85,8 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
     let with_probe = || {
         let mut c = config(&data, 60);
         c.eval.windows = vec![butterfly_train::Window { start: 35, length: 10 }];
-        c.eval.window_generations = Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 4, tokens: 8 });
+        c.eval.window_generations =
+            Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 4, tokens: 8 });
         c
     };
     let (whole, cut) = (dir.join("whole"), dir.join("cut"));
@@ -91,7 +97,10 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
         assert_eq!(r.0.from_step + 1, r.0.step);
         assert!((0.0..=8.0).contains(&r.0.first_difference) && (0.0..=1.0).contains(&r.0.teacher_forced));
     }
-    assert!(rows.iter().any(|r| r.0.variant == "raw" && r.0.diverged > 0.0), "raw iterates one update apart part somewhere");
+    assert!(
+        rows.iter().any(|r| r.0.variant == "raw" && r.0.diverged > 0.0),
+        "raw iterates one update apart part somewhere"
+    );
     // Killed inside the window after the checkpoint at 40: the resumed run writes the same rows.
     LmTrainer::create(with_probe(), &cut).unwrap().run(Some(42), |_| {}).unwrap();
     let mut resumed = LmTrainer::resume(&cut).unwrap();
@@ -102,7 +111,8 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
     }
     // A probe that cannot fit the context is refused before a run directory is made.
     let mut too_long = with_probe();
-    too_long.eval.window_generations = Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 10, tokens: 10 });
+    too_long.eval.window_generations =
+        Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 10, tokens: 10 });
     let err = LmTrainer::create(too_long, &dir.join("refused")).err().expect("refused").to_string();
     assert!(err.contains("must fit the context (16)"), "{err}");
     assert!(!dir.join("refused").exists());
@@ -118,7 +128,12 @@ fn prepare_train_resume_and_sample() {
     let mut trainer = LmTrainer::create(config(&data, 120), &whole).unwrap();
     trainer.run(None, |_| {}).unwrap();
     let val = std::fs::read_to_string(whole.join("validation.csv")).unwrap();
-    let losses: Vec<f64> = val.lines().skip(1).filter(|l| l.contains(",raw,")).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    let losses: Vec<f64> = val
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",raw,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
     assert!(losses.last().unwrap() < &(0.7 * (prepared.vocab_size as f64).ln()), "the model learns: {losses:?}");
     let iterates = std::fs::read_to_string(whole.join("iterates.csv")).unwrap();
     assert_eq!(iterates.lines().count(), 1 + 5 * 2, "every iterate of the window, raw and EMA");
@@ -145,11 +160,22 @@ fn prepare_train_resume_and_sample() {
     LmTrainer::create(with_dropout(), &dropped_cut).unwrap().run(Some(70), |_| {}).unwrap();
     LmTrainer::resume(&dropped_cut).unwrap().run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "validation.csv", "iterates.csv"] {
-        assert!(std::fs::read(dropped.join(name)).unwrap() == std::fs::read(dropped_cut.join(name)).unwrap(), "{name} differs");
+        assert!(
+            std::fs::read(dropped.join(name)).unwrap() == std::fs::read(dropped_cut.join(name)).unwrap(),
+            "{name} differs"
+        );
     }
     assert_ne!(std::fs::read(dropped.join("metrics.csv")).unwrap(), std::fs::read(whole.join("metrics.csv")).unwrap());
 
-    let spec = SampleSpec { variant: "ema".into(), step: None, prompt: "Once upon".into(), tokens: 30, temperature: 0.0, top_k: None, seed: 0 };
+    let spec = SampleSpec {
+        variant: "ema".into(),
+        step: None,
+        prompt: "Once upon".into(),
+        tokens: 30,
+        temperature: 0.0,
+        top_k: None,
+        seed: 0,
+    };
     let text = sample(&whole, &spec).unwrap();
     assert!(text.starts_with("Once upon") && text.chars().count() > 30, "{text}");
     assert_eq!(sample(&whole, &spec).unwrap(), text, "greedy sampling repeats");
@@ -185,7 +211,8 @@ fn every_shipped_lm_config_resolves() {
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        LmConfig::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        LmConfig::from_toml(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         n += 1;
     }
     assert!(n >= 1);

@@ -360,11 +360,25 @@ mod tests {
             let mut c = fill(m * ldc, 3.0);
             let before = c.clone();
             let op = |data, t: bool| if t { Operand::transposed(data) } else { Operand::plain(data) };
-            gemm_strided(m, n, k, op(&a[..], ta).with_row_stride(lda), op(&b[..], tb).with_row_stride(ldb), &mut c, ldc, true, 1);
+            gemm_strided(
+                m,
+                n,
+                k,
+                op(&a[..], ta).with_row_stride(lda),
+                op(&b[..], tb).with_row_stride(ldb),
+                &mut c,
+                ldc,
+                true,
+                1,
+            );
             for i in 0..m {
                 for j in 0..ldc {
                     let want = before[i * ldc + j]
-                        + if j < n { (0..k).map(|p| at(&a, ta, lda, i, p) * at(&b, tb, ldb, p, j)).sum::<f64>() } else { 0.0 };
+                        + if j < n {
+                            (0..k).map(|p| at(&a, ta, lda, i, p) * at(&b, tb, ldb, p, j)).sum::<f64>()
+                        } else {
+                            0.0
+                        };
                     assert!((c[i * ldc + j] - want).abs() < 1e-12, "({ta}, {tb}) at ({i}, {j})");
                 }
             }

@@ -143,9 +143,10 @@ mod tests {
             for _ in 0..4 {
                 s.spawn(|| {
                     for _ in 0..500 {
-                        join(|| _ = count.fetch_add(1, Ordering::Relaxed), || {
-                            _ = count.fetch_add(10, Ordering::Relaxed)
-                        });
+                        join(
+                            || _ = count.fetch_add(1, Ordering::Relaxed),
+                            || _ = count.fetch_add(10, Ordering::Relaxed),
+                        );
                     }
                 });
             }

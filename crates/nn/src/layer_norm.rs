@@ -29,14 +29,7 @@ pub fn forward_row<T: Float>(xhat: &mut [T], gain: &[T], shift: &[T], pre: &mut 
 
 /// Turns the gradient w.r.t. the layer-norm output (`d`, in place) into the gradient w.r.t. its
 /// input, and adds the gain/shift gradients into `d_gain`/`d_shift`.
-pub fn backward_row<T: Float>(
-    d: &mut [T],
-    xhat: &[T],
-    gain: &[T],
-    rstd: T,
-    d_gain: &mut [T],
-    d_shift: &mut [T],
-) {
+pub fn backward_row<T: Float>(d: &mut [T], xhat: &[T], gain: &[T], rstd: T, d_gain: &mut [T], d_shift: &mut [T]) {
     let n = T::from_f64(d.len() as f64);
     let (mut sum_dx, mut sum_dx_xhat) = (T::ZERO, T::ZERO);
     for ((((&dy, &xh), &g), dg), ds) in d.iter().zip(xhat).zip(gain).zip(d_gain.iter_mut()).zip(d_shift.iter_mut()) {

@@ -4,7 +4,6 @@
 //! `[out, in]` as in PyTorch. Bias, layer norm, activation and dropout run in one fused pass per
 //! row right after each GEMM, while the row is hot in cache.
 
-
 use rand::{Rng, RngCore};
 
 use crate::activation::{Activation, with_activation};

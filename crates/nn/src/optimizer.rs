@@ -2,7 +2,6 @@
 //! decay, gradient clipping by global norm and gradient accumulation. Updates follow PyTorch's
 //! `torch.optim` formulas and touch θ in a single pass; the state (momenta) is one flat vector.
 
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{NnError, Result, check_len};
@@ -156,7 +155,10 @@ impl<T: Float> Optimizer<T> {
             return Err(NnError::InvalidOptimizer("decay on part of θ needs kind = \"adamw\"".into()));
         }
         if ranges.iter().any(|r| r.start > r.end || r.end > self.num_params) {
-            return Err(NnError::InvalidOptimizer(format!("decayed ranges must lie within the {} parameters", self.num_params)));
+            return Err(NnError::InvalidOptimizer(format!(
+                "decayed ranges must lie within the {} parameters",
+                self.num_params
+            )));
         }
         self.decayed = Some(ranges);
         Ok(self)
@@ -376,7 +378,11 @@ impl butterfly_store::State for Optimizer<f32> {
         checkpoint.put_f32(&format!("{prefix}state"), &self.state);
     }
 
-    fn load_state(&mut self, prefix: &str, checkpoint: &butterfly_store::Checkpoint) -> std::result::Result<(), butterfly_store::StoreError> {
+    fn load_state(
+        &mut self,
+        prefix: &str,
+        checkpoint: &butterfly_store::Checkpoint,
+    ) -> std::result::Result<(), butterfly_store::StoreError> {
         let state = checkpoint.f32_exact(&format!("{prefix}state"), self.state.len())?;
         self.state.copy_from_slice(state);
         self.steps = checkpoint.count(&format!("{prefix}steps"))?;

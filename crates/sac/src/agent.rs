@@ -1,7 +1,7 @@
 //! One SAC gradient step (stable-baselines3's order): entropy coefficient, critics, actor, targets.
 
-use butterfly_nn::{NnError, Optimizer, OptimizerConfig};
 use butterfly_envs::{Purpose, seed_stream};
+use butterfly_nn::{NnError, Optimizer, OptimizerConfig};
 
 use crate::replay::{Batch, ReplayBuffer};
 use crate::{Actor, SacConfig, SacRng, TwinCritic};

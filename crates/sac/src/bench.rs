@@ -93,8 +93,11 @@ impl SacBench {
         let (sb3_updates_per_s, sb3_update_only_per_s) = match sb3 {
             Some(python) => {
                 let sb3_steps = (self.steps / 2).max(50).to_string();
-                let v =
-                    run_script(python, SB3_BENCH, &[sb3_steps, self.repeats.to_string(), self.threads.to_string(), self.env.clone()])?;
+                let v = run_script(
+                    python,
+                    SB3_BENCH,
+                    &[sb3_steps, self.repeats.to_string(), self.threads.to_string(), self.env.clone()],
+                )?;
                 (v["steps_per_s"].as_f64(), v["updates_per_s"].as_f64())
             }
             None => (None, None),

@@ -63,16 +63,22 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         sac.opt_critic.load_state("opt_critic.", c)?;
         sac.opt_alpha.load_state("opt_alpha.", c)?;
         let updates = step.saturating_sub(sac.config.learning_starts as u64);
-        for (name, steps) in
-            [("actor", sac.opt_actor.step_count()), ("critic", sac.opt_critic.step_count()), ("alpha", sac.opt_alpha.step_count())]
-        {
+        for (name, steps) in [
+            ("actor", sac.opt_actor.step_count()),
+            ("critic", sac.opt_critic.step_count()),
+            ("alpha", sac.opt_alpha.step_count()),
+        ] {
             if steps != updates {
-                return Err(c.invalid(format!("the {name} optimizer took {steps} steps, step {step} needs {updates}")).into());
+                return Err(c
+                    .invalid(format!("the {name} optimizer took {steps} steps, step {step} needs {updates}"))
+                    .into());
             }
         }
         self.buffer.load_state("buffer.", c)?;
         if self.buffer.len as u64 != step.min(self.buffer.capacity as u64) {
-            return Err(c.invalid(format!("the replay buffer holds {} transitions at step {step}", self.buffer.len)).into());
+            return Err(c
+                .invalid(format!("the replay buffer holds {} transitions at step {step}", self.buffer.len))
+                .into());
         }
         self.rng = c.rng("rng")?;
         self.episodes = c.count_at_most("episodes", step)?;

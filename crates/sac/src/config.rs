@@ -58,12 +58,16 @@ impl RunConfig {
     /// The config of the SAC run in `dir`.
     pub fn of_run(dir: &std::path::Path) -> Result<Self, crate::SacError> {
         let path = dir.join(butterfly_store::run_dir::CONFIG);
-        let text = std::fs::read_to_string(&path).map_err(|_| crate::SacError::Config(format!(
-            "{} is not a SAC run directory (no readable {})",
-            dir.display(),
-            butterfly_store::run_dir::CONFIG
-        )))?;
-        toml::from_str(&text).map_err(|e| crate::SacError::Config(format!("{}: {}", path.display(), e.to_string().trim().replace('\n', " "))))
+        let text = std::fs::read_to_string(&path).map_err(|_| {
+            crate::SacError::Config(format!(
+                "{} is not a SAC run directory (no readable {})",
+                dir.display(),
+                butterfly_store::run_dir::CONFIG
+            ))
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            crate::SacError::Config(format!("{}: {}", path.display(), e.to_string().trim().replace('\n', " ")))
+        })
     }
 
     /// Everything that can be checked before the run directory is made, memory included.
@@ -79,7 +83,12 @@ impl RunConfig {
         if s.batch_size == 0 || s.buffer_size == 0 || s.hidden.is_empty() || s.hidden.contains(&0) {
             return bad("sac: batch_size, buffer_size and every hidden width must be ≥ 1");
         }
-        if !(s.learning_rate > 0.0 && s.tau > 0.0 && s.tau <= 1.0 && (0.0..=1.0).contains(&s.gamma) && s.initial_alpha > 0.0) {
+        if !(s.learning_rate > 0.0
+            && s.tau > 0.0
+            && s.tau <= 1.0
+            && (0.0..=1.0).contains(&s.gamma)
+            && s.initial_alpha > 0.0)
+        {
             return bad("sac: learning_rate and initial_alpha must be > 0, tau in (0, 1], gamma in [0, 1]");
         }
         let widths: Vec<u128> = std::iter::once(obs_dim as u128 + act_dim as u128)
@@ -93,7 +102,11 @@ impl RunConfig {
         butterfly_store::memory::ensure_fits(&[
             (&format!("the replay buffer (buffer_size = {})", s.buffer_size), buffer.saturating_mul(transition), 4),
             (&format!("the networks (hidden = {:?})", s.hidden), params.saturating_mul(5 * 4), 4),
-            (&format!("a minibatch (batch_size = {})", s.batch_size), units.saturating_mul(s.batch_size as u128).saturating_mul(12), 4),
+            (
+                &format!("a minibatch (batch_size = {})", s.batch_size),
+                units.saturating_mul(s.batch_size as u128).saturating_mul(12),
+                4,
+            ),
         ])?;
         Ok(())
     }

@@ -1,7 +1,6 @@
 //! Twin Q networks over one flat vector θ = [θ₁ ‖ θ₂], so that one optimizer pass and one Polyak pass
 //! cover both.
 
-
 use butterfly_nn::{Activation, Mlp, MlpSpec, NnError, join_serial};
 
 /// One of the two Q networks with its own buffers, so that both can run side by side.

@@ -77,7 +77,11 @@ impl LogRow for TimingRow {
         format!("{},{:.3},{:.2}", self.step, self.elapsed_s, self.steps_per_s)
     }
     fn parse(f: &[&str]) -> Result<Self, String> {
-        Ok(Self { step: field(f, 0, "step")?, elapsed_s: field(f, 1, "elapsed_s")?, steps_per_s: field(f, 2, "steps_per_s")? })
+        Ok(Self {
+            step: field(f, 0, "step")?,
+            elapsed_s: field(f, 1, "elapsed_s")?,
+            steps_per_s: field(f, 2, "steps_per_s")?,
+        })
     }
     fn key(&self) -> (u64, String) {
         (self.step, String::new())
@@ -94,7 +98,11 @@ impl Logs {
     /// New logs with their headers, or the existing ones checked against
     /// what `checkpoint` recorded (cut back to it by [`Logs::cut_back`]).
     pub(crate) fn open(dir: &Path, checkpoint: Option<&Checkpoint>) -> Result<Self, StoreError> {
-        Ok(Self { episodes: Log::open(dir, checkpoint)?, eval: Log::open(dir, checkpoint)?, timing: Log::open(dir, checkpoint)? })
+        Ok(Self {
+            episodes: Log::open(dir, checkpoint)?,
+            eval: Log::open(dir, checkpoint)?,
+            timing: Log::open(dir, checkpoint)?,
+        })
     }
 
     pub(crate) fn record(&self, checkpoint: &mut Checkpoint) -> Result<(), StoreError> {

@@ -72,7 +72,9 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
 
     fn start(env: E, config: RunConfig, run: RunDir, start: Start, threads: usize) -> Result<Self, SacError> {
         let checkpoint = match start {
-            Start::Checkpointed => Some(Checkpoint::load(&run.join(butterfly_store::run_dir::CHECKPOINT), crate::checkpoint::FORMAT)?),
+            Start::Checkpointed => {
+                Some(Checkpoint::load(&run.join(butterfly_store::run_dir::CHECKPOINT), crate::checkpoint::FORMAT)?)
+            }
             Start::Fresh => None,
         };
         let made = (|| {
@@ -218,7 +220,11 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
 
     fn end_episode(&mut self) -> Result<(), SacError> {
         self.episodes += 1;
-        self.logs.episodes.append(&EpisodeRow { step: self.step, ret: self.episode_return, length: self.episode_len })?;
+        self.logs.episodes.append(&EpisodeRow {
+            step: self.step,
+            ret: self.episode_return,
+            length: self.episode_len,
+        })?;
         self.recent.push_back(self.episode_return);
         if self.recent.len() > 10 {
             self.recent.pop_front();
@@ -244,8 +250,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
     /// returns and episode lengths themselves.
     pub fn evaluate(&self) -> Result<(f64, f64, Vec<f64>, Vec<usize>), SacError> {
         let policy = self.policy(BTreeMap::new())?;
-        let episodes =
-            evaluate(&self.env, &[policy], &self.eval_states, self.spec.max_episode_steps, self.threads)?;
+        let episodes = evaluate(&self.env, &[policy], &self.eval_states, self.spec.max_episode_steps, self.threads)?;
         let returns: Vec<f64> = episodes[0].iter().map(|e| e.ret).collect();
         let lengths: Vec<usize> = episodes[0].iter().map(|e| e.length).collect();
         let (mean, std) = mean_std(&returns);
@@ -258,7 +263,14 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         let max = returns.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mean_len = lengths.iter().sum::<usize>() as f64 / lengths.len().max(1) as f64;
         let step = self.step;
-        let row = EvalRow { step, mean_return: mean, std_return: std, min_return: min, max_return: max, mean_length: mean_len };
+        let row = EvalRow {
+            step,
+            mean_return: mean,
+            std_return: std,
+            min_return: min,
+            max_return: max,
+            mean_length: mean_len,
+        };
         self.logs.eval.append(&row)?;
         self.logs.timing.append(&TimingRow { step, elapsed_s: elapsed, steps_per_s: rate })?;
         self.last_eval = Some((mean, std));

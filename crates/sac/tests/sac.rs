@@ -136,8 +136,15 @@ fn linear_run(dir: &str, steps: u64, seed: u64) -> (RunConfig, PathBuf) {
     };
     let out_dir = std::env::temp_dir().join(format!("butterfly-sac-{dir}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out_dir);
-    let config =
-        RunConfig { env: "LinearSystem".into(), steps, seed, eval_every: 1000, eval_episodes: 10, checkpoint_every: 1000, sac };
+    let config = RunConfig {
+        env: "LinearSystem".into(),
+        steps,
+        seed,
+        eval_every: 1000,
+        eval_episodes: 10,
+        checkpoint_every: 1000,
+        sac,
+    };
     (config, out_dir)
 }
 

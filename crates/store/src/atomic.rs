@@ -1,18 +1,30 @@
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::StoreError;
 
-/// Writes `bytes` to `path` through a temporary sibling, fsync and rename: readers see the old file or
-/// the new one, never a torn one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+/// A temporary sibling of `path` that no other writer uses (process and a per-process counter in its
+/// name), so that concurrent writers of one file never write into each other's temporary file.
+pub fn temp_sibling(path: &Path) -> std::path::PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let k = COUNTER.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}.{}.{k}.tmp", std::process::id()))
+}
+
+/// Writes `bytes` to `path` through a temporary sibling, fsync and rename: readers see the old file or
+/// the new one, never a torn one; a failed write (a full disk) removes its temporary file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let tmp = temp_sibling(path);
     let write = || -> std::io::Result<()> {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
     };
-    write().map_err(|source| StoreError::Write { path: path.to_path_buf(), error: source })
+    write().map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        StoreError::Write { path: path.to_path_buf(), error: source }
+    })
 }

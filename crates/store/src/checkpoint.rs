@@ -111,7 +111,8 @@ impl Checkpoint {
 
     /// Records the checksum of a file of the run (its expert data), checked by [`Checkpoint::verify_file`].
     pub fn put_file(&mut self, name: &str, path: &Path) -> Result<(), StoreError> {
-        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
         self.file.set_meta(&format!("{FILE_PREFIX}{name}"), checksum(&bytes));
         Ok(())
     }
@@ -119,11 +120,15 @@ impl Checkpoint {
     /// Checks that a file of the run is the one this checkpoint was taken with.
     pub fn verify_file(&self, name: &str, path: &Path) -> Result<(), StoreError> {
         let want = self.file.meta(&format!("{FILE_PREFIX}{name}"))?;
-        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
         if checksum(&bytes) != want {
             return Err(StoreError::Checkpoint {
                 path: path.to_path_buf(),
-                what: format!("differs from the file the checkpoint {} was taken with (checksum)", self.path().display()),
+                what: format!(
+                    "differs from the file the checkpoint {} was taken with (checksum)",
+                    self.path().display()
+                ),
             });
         }
         Ok(())
@@ -202,8 +207,12 @@ impl Checkpoint {
     /// Writes atomically, with a checksum of every tensor in the metadata.
     pub fn save(&mut self, path: &Path) -> Result<(), StoreError> {
         self.file.metadata.retain(|k, _| !k.starts_with(CHECKSUM_PREFIX));
-        let sums: Vec<(String, String)> =
-            self.file.tensors.iter().map(|(name, (_, t))| (format!("{CHECKSUM_PREFIX}{name}"), checksum(&t.bytes()))).collect();
+        let sums: Vec<(String, String)> = self
+            .file
+            .tensors
+            .iter()
+            .map(|(name, (_, t))| (format!("{CHECKSUM_PREFIX}{name}"), checksum(&t.bytes())))
+            .collect();
         self.file.metadata.extend(sums);
         self.file.save(path)
     }
@@ -235,7 +244,10 @@ impl Checkpoint {
             .filter_map(|k| k.strip_prefix(CHECKSUM_PREFIX))
             .find(|name| !file.tensors.contains_key(*name))
         {
-            return Err(StoreError::Checkpoint { path: path.to_path_buf(), what: format!("tensor '{orphan}' is missing") });
+            return Err(StoreError::Checkpoint {
+                path: path.to_path_buf(),
+                what: format!("tensor '{orphan}' is missing"),
+            });
         }
         Ok(Self { file })
     }

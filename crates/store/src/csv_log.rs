@@ -91,7 +91,10 @@ impl<R: LogRow> Log<R> {
             *ends.get(rows as usize).ok_or_else(|| short(format!("{rows} rows recorded")))?
         } else {
             let len = c.count(&format!("log.{}.bytes", R::FILE))?;
-            let len = usize::try_from(len).ok().filter(|&l| l <= bytes.len()).ok_or_else(|| short(format!("{len} bytes recorded")))?;
+            let len = usize::try_from(len)
+                .ok()
+                .filter(|&l| l <= bytes.len())
+                .ok_or_else(|| short(format!("{len} bytes recorded")))?;
             if len == 0 || bytes[len - 1] != b'\n' {
                 return Err(c.invalid(format!("records {} at {len} bytes, which is not the end of a row", R::FILE)));
             }

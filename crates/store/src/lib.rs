@@ -4,6 +4,7 @@
 //! file; and the memory check that comes before any of them is created.
 
 mod atomic;
+mod cache;
 mod checkpoint;
 mod csv_log;
 mod error;
@@ -12,6 +13,7 @@ pub mod run_dir;
 mod tensor_file;
 
 pub use atomic::write_atomic;
+pub use cache::cache_dir;
 pub use checkpoint::{Checkpoint, State, checksum};
 pub use csv_log::{Log, LogRow, field, finite, read_log};
 pub use error::StoreError;

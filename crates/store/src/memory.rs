@@ -37,7 +37,11 @@ fn human(bytes: u128) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit + 1 == UNITS.len() && value >= 1024.0 { format!("{value:.3e} {}", UNITS[unit]) } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit + 1 == UNITS.len() && value >= 1024.0 {
+        format!("{value:.3e} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 #[cfg(test)]
@@ -47,7 +51,8 @@ mod tests {
     #[test]
     fn sizes_beyond_the_machine_name_the_largest_part() {
         assert!(ensure_fits(&[("parameters", 1000, 4)]).is_ok());
-        let err = ensure_fits(&[("parameters", 1000, 4), ("hidden layers", 10u128.pow(16), 4)]).unwrap_err().to_string();
+        let err =
+            ensure_fits(&[("parameters", 1000, 4), ("hidden layers", 10u128.pow(16), 4)]).unwrap_err().to_string();
         assert!(err.contains("hidden layers") && err.contains("memory"), "{err}");
         assert!(ensure_fits(&[("x", u128::MAX, u128::MAX)]).is_err());
     }

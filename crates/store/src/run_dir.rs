@@ -92,8 +92,13 @@ impl RunDir {
     /// Takes the lock, or names the process that holds it.
     fn lock(path: &Path) -> Result<Self, StoreError> {
         let lock_path = path.join(LOCK);
-        let mut file =
-            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(io(&lock_path))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -106,7 +111,9 @@ impl RunDir {
                     what: format!("is in use by {who} (PID in {LOCK}): wait for it to finish or stop it"),
                 });
             }
-            Err(std::fs::TryLockError::Error(source)) => return Err(StoreError::Write { path: lock_path, error: source }),
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StoreError::Write { path: lock_path, error: source });
+            }
         }
         // A lock left by a process that died is taken over: its flock went with it, only its PID stays.
         file.set_len(0).map_err(io(&lock_path))?;
@@ -125,7 +132,8 @@ impl RunDir {
     }
 
     fn entries(&self) -> Result<Vec<PathBuf>, StoreError> {
-        let read = std::fs::read_dir(&self.path).map_err(|source| StoreError::Read { path: self.path.clone(), error: source })?;
+        let read = std::fs::read_dir(&self.path)
+            .map_err(|source| StoreError::Read { path: self.path.clone(), error: source })?;
         let mut out = Vec::new();
         for entry in read {
             let entry = entry.map_err(|source| StoreError::Read { path: self.path.clone(), error: source })?;

@@ -162,7 +162,8 @@ impl TensorFile {
     }
 
     pub fn load(path: &Path) -> Result<Self, StoreError> {
-        let bytes = std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
+        let bytes =
+            std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
         Self::from_bytes(&bytes, path)
     }
 

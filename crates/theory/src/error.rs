@@ -25,7 +25,11 @@ impl TheoryError {
     pub(crate) fn check_fits(dim: usize, vectors: usize) -> Result<(), Self> {
         let per_thread = (dim as u128).saturating_mul(vectors as u128);
         let what = format!("the iterates of the Monte Carlo trials (dim = {dim})");
-        butterfly_store::memory::ensure_fits(&[(&what, per_thread.saturating_mul(rayon::current_num_threads() as u128), 8)])?;
+        butterfly_store::memory::ensure_fits(&[(
+            &what,
+            per_thread.saturating_mul(rayon::current_num_threads() as u128),
+            8,
+        )])?;
         Ok(())
     }
 

@@ -22,7 +22,11 @@ pub fn parse_override(text: &str) -> Result<toml::Table, TrainError> {
     let bad = |what: &str| TrainError::Config(format!("--set {text}: {what}"));
     let (key, value) = text.split_once('=').ok_or_else(|| bad("expected KEY=VALUE"))?;
     let (key, value) = (key.trim(), value.trim());
-    if key.is_empty() || key.split('.').any(|part| part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+    if key.is_empty()
+        || key
+            .split('.')
+            .any(|part| part.is_empty() || !part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    {
         return Err(bad("the key must be dotted names, e.g. schedule.lr"));
     }
     let parsed = toml::from_str::<toml::Table>(&format!("{key} = {value}"))
@@ -53,7 +57,12 @@ mod tests {
     fn overrides_merge_nested_keys_and_replace_kinded_tables() {
         let text = apply_overrides(
             BASE,
-            &["steps=20".into(), "schedule.lr = 3e-4".into(), "name=b".into(), "schedule.decay={ kind = \"constant\" }".into()],
+            &[
+                "steps=20".into(),
+                "schedule.lr = 3e-4".into(),
+                "name=b".into(),
+                "schedule.decay={ kind = \"constant\" }".into(),
+            ],
         )
         .unwrap();
         let t: toml::Table = toml::from_str(&text).unwrap();

@@ -129,7 +129,8 @@ impl StabilizerSpec {
                 (name.clone().unwrap_or(auto), *burn_in, weight, *every, *count_from)
             }
             StabilizerSpec::Tail { name, burn_in, every } => {
-                let auto = if *every == 1 { format!("tail_b{burn_in}") } else { format!("tail_b{burn_in}_every{every}") };
+                let auto =
+                    if *every == 1 { format!("tail_b{burn_in}") } else { format!("tail_b{burn_in}_every{every}") };
                 let weight = EmaWeight::Polynomial { alpha: 1.0, gamma_min: 0.0 };
                 (name.clone().unwrap_or(auto), *burn_in, weight, *every, CountFrom::BurnIn)
             }
@@ -250,7 +251,11 @@ impl butterfly_store::State for Ema {
         checkpoint.put_f32(&format!("{prefix}average"), &self.average);
     }
 
-    fn load_state(&mut self, prefix: &str, checkpoint: &butterfly_store::Checkpoint) -> Result<(), butterfly_store::StoreError> {
+    fn load_state(
+        &mut self,
+        prefix: &str,
+        checkpoint: &butterfly_store::Checkpoint,
+    ) -> Result<(), butterfly_store::StoreError> {
         let average = checkpoint.f32_exact(&format!("{prefix}average"), self.average.len())?;
         self.average.copy_from_slice(average);
         Ok(())

@@ -90,7 +90,13 @@ impl<L: Learner> TrainLoop<L> {
     /// A fresh run at θ₀ = `theta` (drawn with `rng`, which goes on drawing the minibatches): its logs
     /// and a checkpoint at step 0, so that from here on the run can always be resumed; a failure before
     /// that checkpoint removes what the run made.
-    pub fn fresh(run: RunDir, config: LoopConfig, learner: L, theta: Vec<f32>, rng: TrainRng) -> Result<Self, L::Error> {
+    pub fn fresh(
+        run: RunDir,
+        config: LoopConfig,
+        learner: L,
+        theta: Vec<f32>,
+        rng: TrainRng,
+    ) -> Result<Self, L::Error> {
         let logs = match LoopLogs::open(run.path(), None) {
             Ok(logs) => logs,
             Err(e) => {
@@ -291,7 +297,8 @@ impl<L: Learner> TrainLoop<L> {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending_iterates);
-        let borrowed: Vec<(u64, &str, &[f32])> = pending.iter().map(|(s, n, t)| (*s, n.as_str(), t.as_slice())).collect();
+        let borrowed: Vec<(u64, &str, &[f32])> =
+            pending.iter().map(|(s, n, t)| (*s, n.as_str(), t.as_slice())).collect();
         self.learner.evaluate_iterates(&borrowed)
     }
 

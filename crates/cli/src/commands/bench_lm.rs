@@ -1,9 +1,9 @@
 //! `butterfly bench lm`: GPT training tokens/s at the default LM and a larger shape, the rate the GEMMs
 //! alone would allow at the sgemm peak measured in the same run, and generation tokens/s.
 
+use anyhow::Context;
 use butterfly_lm::bench::{measure, standard_shapes};
 use butterfly_report::bench::{lm_bench_json, lm_bench_text, lm_validation_json, lm_validation_text};
-use anyhow::Context;
 use clap::Args;
 
 use crate::show::show;
@@ -44,14 +44,18 @@ pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
     let peak = peaks[2];
     let python = args.torch_python.clone().or_else(|| std::env::var_os("BUTTERFLY_TORCH_PYTHON").map(Into::into));
     if let Some(path) = &args.validate {
-        let python = python.ok_or_else(|| anyhow::anyhow!("--validate needs PyTorch: pass --torch-python or set BUTTERFLY_TORCH_PYTHON"))?;
+        let python = python.ok_or_else(|| {
+            anyhow::anyhow!("--validate needs PyTorch: pass --torch-python or set BUTTERFLY_TORCH_PYTHON")
+        })?;
         let text = crate::config_file::read_config(path, &args.overrides)?;
         let config = butterfly_lm::LmConfig::from_toml(&text).with_context(|| format!("{}", path.display()))?;
         let cmp = butterfly_lm::torch_compare::compare_validation(&config, &python, args.threads)?;
         return show(args.json, &lm_validation_json(&cmp), lm_validation_text(&cmp, &path.display().to_string()));
     }
     let torch = python.as_deref().map(|p| (p, args.threads));
-    let rates =
-        standard_shapes().iter().map(|s| measure(s, args.steps, args.repeats, peak, torch)).collect::<Result<Vec<_>, _>>()?;
+    let rates = standard_shapes()
+        .iter()
+        .map(|s| measure(s, args.steps, args.repeats, peak, torch))
+        .collect::<Result<Vec<_>, _>>()?;
     show(args.json, &lm_bench_json(&rates), lm_bench_text(&rates, args.threads, peak))
 }

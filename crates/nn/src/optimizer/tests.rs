@@ -199,7 +199,8 @@ fn two_threads_update_bit_identically_to_one() {
 #[test]
 fn adamw_decays_only_the_given_ranges() {
     let (decayed, plain) = (textbook_adam(6, 0.01, 0.1, true), textbook_adam(6, 0.01, 0.0, true));
-    let mut opt = Optimizer::<f64>::new(OptimizerConfig::adamw(0.1), N).unwrap().with_decayed_ranges(vec![0..N / 2]).unwrap();
+    let mut opt =
+        Optimizer::<f64>::new(OptimizerConfig::adamw(0.1), N).unwrap().with_decayed_ranges(vec![0..N / 2]).unwrap();
     let mut theta = theta0();
     for k in 0..6 {
         opt.step(&mut theta, &grads(k), 0.01).unwrap();
@@ -207,5 +208,7 @@ fn adamw_decays_only_the_given_ranges() {
     assert_all_close(&theta[..N / 2], &decayed[..N / 2]);
     assert_all_close(&theta[N / 2..], &plain[N / 2..]);
     assert!(Optimizer::<f64>::new(OptimizerConfig::adam(), N).unwrap().with_decayed_ranges(vec![0..1]).is_err());
-    assert!(Optimizer::<f64>::new(OptimizerConfig::adamw(0.1), N).unwrap().with_decayed_ranges(vec![0..N + 1]).is_err());
+    assert!(
+        Optimizer::<f64>::new(OptimizerConfig::adamw(0.1), N).unwrap().with_decayed_ranges(vec![0..N + 1]).is_err()
+    );
 }
