@@ -104,6 +104,10 @@ fn a_second_writer_is_refused_and_a_dead_writers_lock_is_taken_over() {
     {
         one_error(&second, &["in use by process", &first.0.id().to_string()]);
     }
+    // The lock is the directory's own: with its label removed, a second writer is still refused.
+    std::fs::remove_file(out.join("run.lock")).unwrap();
+    one_error(&butterfly(&["bc", "train", "--resume", s(&out), "--stop-at", "1"]), &["is in use by"]);
+    one_error(&butterfly(&["bc", "train", s(&config), "--out", s(&out), "--stop-at", "1"]), &["is in use by"]);
     assert!(first.0.try_wait().unwrap().is_none(), "the first writer goes on");
     drop(first);
     // The killed writer's lock is taken over; its checkpoint continues.
@@ -120,6 +124,7 @@ fn a_directory_that_is_not_a_run_is_left_alone() {
     one_error(&butterfly(&["bc", "train", s(&config), "--out", s(&dir)]), &["not empty", "holds no butterfly run"]);
     assert_eq!(std::fs::read_to_string(dir.join("metrics.csv")).unwrap(), "my own numbers\n");
     assert_eq!(std::fs::read_to_string(dir.join("data/train.safetensors")).unwrap(), "mine");
+    assert!(!dir.join("run.lock").exists(), "a refusal leaves no lock file behind");
     // A run of another config is refused as well.
     let run = scratch("foreign-run");
     ok(&butterfly(&["bc", "train", s(&config), "--out", s(&run), "--stop-at", "10"]));
@@ -137,6 +142,23 @@ fn a_directory_that_is_not_a_run_is_left_alone() {
     ok(&butterfly(&["bc", "train", s(&config), "--seed", "7", "--out", s(&seeded), "--stop-at", "1"]));
     assert!(std::fs::read_to_string(seeded.join("config.toml")).unwrap().contains("seed = 7"));
     one_error(&butterfly(&["bc", "train", "--resume", s(&seeded), "--seed", "8"]), &["resumed run keeps"]);
+}
+
+#[test]
+fn an_edited_config_is_refused_on_resume_naming_the_changed_keys() {
+    let dir = scratch("edited");
+    let config = linear_config(&scratch("edited-config"), short);
+    ok(&butterfly(&["bc", "train", s(&config), "--out", s(&dir), "--stop-at", "1000"]));
+    let stored = dir.join("config.toml");
+    let text = std::fs::read_to_string(&stored).unwrap();
+    let edited = text.replace("seed = 0", "seed = 5").replace("steps = 3000", "steps = 4000");
+    assert_ne!(edited, text);
+    std::fs::write(&stored, &edited).unwrap();
+    let metrics = std::fs::read(dir.join("metrics.csv")).unwrap();
+    one_error(&butterfly(&["bc", "train", "--resume", s(&dir)]), &["config.toml", "edited", "seed", "steps"]);
+    assert_eq!(std::fs::read(dir.join("metrics.csv")).unwrap(), metrics, "nothing touched");
+    std::fs::write(&stored, &text).unwrap();
+    ok(&butterfly(&["bc", "train", "--resume", s(&dir), "--stop-at", "2000"]));
 }
 
 #[test]

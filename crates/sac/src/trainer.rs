@@ -59,7 +59,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
     /// one — with `config`: its stored config, whose `steps` alone may be changed.
     pub fn resume(env: E, config: RunConfig, dir: &Path, threads: usize) -> Result<Self, SacError> {
         check(&env, &config, threads)?;
-        let (run, text, start) = RunDir::open(dir)?;
+        let (mut run, text, start) = RunDir::open(dir)?;
         let stored = RunConfig { steps: config.steps, ..RunConfig::of_run(dir)? };
         if stored != config {
             return Err(SacError::Config(format!("{} holds a run of another config", dir.display())));

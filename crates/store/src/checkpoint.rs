@@ -30,6 +30,37 @@ pub fn checksum(bytes: &[u8]) -> String {
 const FORMAT_KEY: &str = "format";
 const CHECKSUM_PREFIX: &str = "crc32.";
 const FILE_PREFIX: &str = "file_crc32.";
+const CONFIG_KEY: &str = "config";
+
+/// A TOML table as `a.b.c = value` pairs (arrays are one value).
+fn flatten(table: &toml::Table) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for (key, value) in table {
+        match value {
+            toml::Value::Table(inner) => {
+                out.extend(flatten(inner).into_iter().map(|(k, v)| (format!("{key}.{k}"), v)));
+            }
+            other => {
+                out.insert(key.clone(), other.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn changed_keys(
+    was: &std::collections::BTreeMap<String, String>,
+    now: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut keys: Vec<String> = was
+        .iter()
+        .filter(|(k, v)| now.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .chain(now.keys().filter(|k| !was.contains_key(*k)).cloned())
+        .collect();
+    keys.sort();
+    keys
+}
 
 impl Checkpoint {
     /// An empty checkpoint of `format` (e.g. `butterfly-bc-checkpoint-3`).
@@ -107,6 +138,32 @@ impl Checkpoint {
 
     pub fn meta(&self, key: &str) -> Result<&str, StoreError> {
         self.file.meta(key)
+    }
+
+    /// Records the run's config as the checkpoint was taken with it.
+    pub fn record_config(&mut self, text: &str) {
+        self.file.set_meta(CONFIG_KEY, text);
+    }
+
+    /// Refuses a run whose `config_path` was edited after this checkpoint was taken (its logs would match
+    /// neither config), naming the keys that changed. Checkpoints written before configs were recorded
+    /// pass.
+    pub fn check_config(&self, text: &str, config_path: &Path) -> Result<(), StoreError> {
+        let Ok(stored) = self.meta(CONFIG_KEY) else { return Ok(()) };
+        if stored == text {
+            return Ok(());
+        }
+        let what = match (stored.parse::<toml::Table>(), text.parse::<toml::Table>()) {
+            (Ok(was), Ok(now)) => {
+                let keys = changed_keys(&flatten(&was), &flatten(&now));
+                format!("was edited after the last checkpoint (changed: {})", keys.join(", "))
+            }
+            _ => "was edited after the last checkpoint".to_string(),
+        };
+        Err(StoreError::RunDir {
+            path: config_path.to_path_buf(),
+            what: format!("{what}: a run resumes with the config it started with; restore it or start a new run"),
+        })
     }
 
     /// Records the checksum of a file of the run (its expert data), checked by [`Checkpoint::verify_file`].
@@ -255,6 +312,20 @@ impl Checkpoint {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_changed_config_names_its_keys() {
+        let mut c = super::Checkpoint::new("f");
+        let path = std::path::Path::new("run/config.toml");
+        c.check_config("anything", path).expect("a checkpoint without a recorded config passes");
+        let was = "seed = 0\nsteps = 10\n[schedule]\nlr = 0.001\n[eval]\nevery = 5\n";
+        c.record_config(was);
+        c.check_config(was, path).unwrap();
+        let now = "seed = 0\nsteps = 10\n[schedule]\nlr = 0.002\n[eval]\nevery = 5\nhorizon = 3\n";
+        let err = c.check_config(now, path).unwrap_err().to_string();
+        assert!(err.contains("changed: eval.horizon, schedule.lr"), "{err}");
+        assert!(err.starts_with("run/config.toml was edited"), "{err}");
+    }
+
     use rand_chacha::rand_core::RngCore;
 
     use super::*;

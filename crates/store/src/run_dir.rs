@@ -3,14 +3,15 @@
 //! refused with a reason — never torn by two writers, never stuck after a crash.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::{StoreError, write_atomic};
 
 pub const CONFIG: &str = "config.toml";
 pub const CHECKPOINT: &str = "checkpoints/latest.safetensors";
-/// Holds the writer's PID; the lock on it (flock) dies with the process, so a crash leaves no stale lock.
+/// Holds the writer's PID. The lock itself (flock on the directory) dies with the process, so a crash
+/// leaves no stale lock; this file is only its label.
 pub const LOCK: &str = "run.lock";
 
 /// How a claimed directory starts.
@@ -26,12 +27,14 @@ pub enum Start {
 #[derive(Debug)]
 pub struct RunDir {
     path: PathBuf,
-    /// Kept open: dropping it releases the lock.
+    /// The directory, kept open: dropping it releases the lock.
     _lock: File,
     /// Whether this process wrote the config (a new run) and made the directory itself, so that a
     /// failure before training removes what it made.
     wrote_config: bool,
     made_dir: bool,
+    /// The stored config, as claimed or opened.
+    config: String,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -49,10 +52,12 @@ impl RunDir {
         run.made_dir = !existed;
         match run.config() {
             Ok(stored) if stored == config => {
+                run.config = stored;
                 let start = run.start();
                 if start == Start::Fresh {
                     run.clear()?;
                 }
+                run.record_holder()?;
                 Ok((run, start))
             }
             Ok(_) => Err(StoreError::RunDir {
@@ -62,6 +67,8 @@ impl RunDir {
             Err(_) if run.is_empty()? => {
                 run.wrote_config = true;
                 run.write(CONFIG, config.as_bytes())?;
+                run.config = config.to_string();
+                run.record_holder()?;
                 Ok((run, Start::Fresh))
             }
             Err(_) => Err(StoreError::RunDir {
@@ -80,30 +87,27 @@ impl RunDir {
                 what: format!("is not a run directory (no {CONFIG})"),
             });
         }
-        let run = Self::lock(path)?;
+        let mut run = Self::lock(path)?;
         let config = run.config()?;
+        run.config = config.clone();
         let start = run.start();
         if start == Start::Fresh {
             run.clear()?;
         }
+        run.record_holder()?;
         Ok((run, config, start))
     }
 
-    /// Takes the lock, or names the process that holds it.
+    /// Takes the lock, or names the process that holds it. The lock is on the directory itself (flock on
+    /// its descriptor), so that no rename or removal of a file inside it can let a second writer in; the
+    /// PID goes to `run.lock` only once the lock is held, for the message a second writer gets.
     fn lock(path: &Path) -> Result<Self, StoreError> {
+        let dir = File::open(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
         let lock_path = path.join(LOCK);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        match file.try_lock() {
+        match dir.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
+                let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
                 let holder = holder.trim();
                 let who = if holder.is_empty() { "another process".to_string() } else { format!("process {holder}") };
                 return Err(StoreError::RunDir {
@@ -115,11 +119,15 @@ impl RunDir {
                 return Err(StoreError::Write { path: lock_path, error: source });
             }
         }
-        // A lock left by a process that died is taken over: its flock went with it, only its PID stays.
-        file.set_len(0).map_err(io(&lock_path))?;
-        file.rewind().map_err(io(&lock_path))?;
-        writeln!(file, "{}", std::process::id()).map_err(io(&lock_path))?;
-        Ok(Self { path: path.to_path_buf(), _lock: file, wrote_config: false, made_dir: false })
+        Ok(Self { path: path.to_path_buf(), _lock: dir, wrote_config: false, made_dir: false, config: String::new() })
+    }
+
+    /// Names this process in `run.lock` (a crashed writer's PID is simply replaced).
+    fn record_holder(&self) -> Result<(), StoreError> {
+        let lock_path = self.join(LOCK);
+        let mut file =
+            OpenOptions::new().write(true).create(true).truncate(true).open(&lock_path).map_err(io(&lock_path))?;
+        writeln!(file, "{}", std::process::id()).map_err(io(&lock_path))
     }
 
     fn config(&self) -> Result<String, StoreError> {
@@ -194,9 +202,16 @@ impl RunDir {
         write_atomic(&self.join(relative), bytes)
     }
 
+    /// The run's config as it was claimed or opened (what its checkpoints record).
+    pub fn config_text(&self) -> &str {
+        &self.config
+    }
+
     /// Replaces the stored config (a resumed run whose total was raised or lowered).
-    pub fn rewrite_config(&self, config: &str) -> Result<(), StoreError> {
-        self.write(CONFIG, config.as_bytes())
+    pub fn rewrite_config(&mut self, config: &str) -> Result<(), StoreError> {
+        self.write(CONFIG, config.as_bytes())?;
+        self.config = config.to_string();
+        Ok(())
     }
 }
 

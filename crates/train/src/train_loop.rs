@@ -122,6 +122,9 @@ impl<L: Learner> TrainLoop<L> {
         theta: Vec<f32>,
         checkpoint: &Checkpoint,
     ) -> Result<Self, L::Error> {
+        checkpoint
+            .check_config(run.config_text(), &run.join(butterfly_store::run_dir::CONFIG))
+            .map_err(TrainError::from)?;
         let logs = LoopLogs::open(run.path(), Some(checkpoint))?;
         let rng = checkpoint.rng("rng")?;
         let mut this = Self::assemble(run, config, learner, theta, rng, logs)?;
@@ -318,6 +321,7 @@ impl<L: Learner> TrainLoop<L> {
 
     fn save_checkpoint(&mut self) -> Result<(), L::Error> {
         let mut c = Checkpoint::new(self.config.format);
+        c.record_config(self.run.config_text());
         c.put_f32("theta", &self.theta);
         self.optimizer.save_state("optimizer.", &mut c);
         for s in &self.stabilizers {
