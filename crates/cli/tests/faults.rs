@@ -289,6 +289,19 @@ fn damaged_checkpoints_data_and_logs_are_refused_before_anything_is_touched() {
         assert!(before == after, "{name}: a log was touched before the error ({err})");
         assert!(dir.join(ckpt).is_file());
     }
+
+    // Kept parameters and the expert's returns are checksummed too: a flipped bit is refused.
+    let dir = scratch("damage-params");
+    copy_dir(&good, &dir);
+    flip_last_byte(&dir.join("checkpoints/params_00001000.safetensors"));
+    let out = scratch("damage-export").join("policy.safetensors");
+    let export = ["bc", "export", s(&dir), "--step", "1000", "--out", s(&out)];
+    one_error(&butterfly(&export), &["params_00001000", "checksum"]);
+    assert!(!out.exists(), "nothing exported");
+    let dir = scratch("damage-expert");
+    copy_dir(&good, &dir);
+    edit_line(&dir.join("expert.csv"), 2);
+    one_error(&butterfly(&["bc", "train", "--resume", s(&dir)]), &["expert.csv", "checksum"]);
 }
 
 fn flip_last_byte(path: &Path) {

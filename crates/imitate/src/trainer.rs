@@ -31,7 +31,8 @@ pub struct BcLearner {
     data_rng: EnvRng,
     eval_states: Vec<Vec<f64>>,
     logs: Logs,
-    run_data: [std::path::PathBuf; 2],
+    /// The run's files whose checksums each checkpoint records: the expert data and the expert's returns.
+    run_files: [(&'static str, std::path::PathBuf); 3],
 }
 
 impl BcLearner {
@@ -122,7 +123,7 @@ impl Learner for BcLearner {
     fn save_state(&self, c: &mut Checkpoint) -> Result<(), ImitateError> {
         c.put_rng("data_rng", &self.data_rng);
         self.logs.record(c)?;
-        for (name, path) in [TRAIN_DATA, VALIDATION_DATA].iter().zip(&self.run_data) {
+        for (name, path) in &self.run_files {
             c.put_file(name, path)?;
         }
         if self.config.data.fresh {
@@ -239,6 +240,7 @@ impl BcTrainer {
         }
         ckpt.verify_file(TRAIN_DATA, &run.join(TRAIN_DATA))?;
         ckpt.verify_file(VALIDATION_DATA, &run.join(VALIDATION_DATA))?;
+        ckpt.verify_file_if_recorded(ExpertRow::FILE, &run.join(ExpertRow::FILE))?;
         let train = Dataset::load(&run.join(TRAIN_DATA))?;
         let validation = Dataset::load(&run.join(VALIDATION_DATA))?;
         let logs = Logs::open(run.path(), Some(&ckpt))?;
@@ -342,8 +344,9 @@ fn assemble(
         config.eval.initial_conditions,
         &mut env_rng(config.eval.seed),
     );
-    let run_data = [run.join(TRAIN_DATA), run.join(VALIDATION_DATA)];
-    let learner = BcLearner { config, env, expert, imitator, train, validation, data_rng, eval_states, logs, run_data };
+    let run_files = [TRAIN_DATA, VALIDATION_DATA, ExpertRow::FILE].map(|name| (name, run.join(name)));
+    let learner =
+        BcLearner { config, env, expert, imitator, train, validation, data_rng, eval_states, logs, run_files };
     Ok((learner, theta, rng))
 }
 

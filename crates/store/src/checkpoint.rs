@@ -28,7 +28,7 @@ pub fn checksum(bytes: &[u8]) -> String {
 }
 
 const FORMAT_KEY: &str = "format";
-const CHECKSUM_PREFIX: &str = "crc32.";
+use crate::tensor_file::CHECKSUM_PREFIX;
 const FILE_PREFIX: &str = "file_crc32.";
 const CONFIG_KEY: &str = "config";
 
@@ -166,6 +166,16 @@ impl Checkpoint {
         })
     }
 
+    /// [`Checkpoint::verify_file`] for a file whose checksum checkpoints of earlier versions did not
+    /// record (they pass).
+    pub fn verify_file_if_recorded(&self, name: &str, path: &Path) -> Result<(), StoreError> {
+        if self.file.metadata.contains_key(&format!("{FILE_PREFIX}{name}")) {
+            self.verify_file(name, path)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Records the checksum of a file of the run (its expert data), checked by [`Checkpoint::verify_file`].
     pub fn put_file(&mut self, name: &str, path: &Path) -> Result<(), StoreError> {
         let bytes =
@@ -263,18 +273,12 @@ impl Checkpoint {
 
     /// Writes atomically, with a checksum of every tensor in the metadata.
     pub fn save(&mut self, path: &Path) -> Result<(), StoreError> {
-        self.file.metadata.retain(|k, _| !k.starts_with(CHECKSUM_PREFIX));
-        let sums: Vec<(String, String)> = self
-            .file
-            .tensors
-            .iter()
-            .map(|(name, (_, t))| (format!("{CHECKSUM_PREFIX}{name}"), checksum(&t.bytes())))
-            .collect();
-        self.file.metadata.extend(sums);
+        self.file.seal();
         self.file.save(path)
     }
 
-    /// Reads a checkpoint of `format`: the version first, then every tensor against its checksum.
+    /// Reads a checkpoint of `format`: every tensor against its checksum (as every sealed file is read),
+    /// the version, and a checksum for every tensor.
     pub fn load(path: &Path, format: &str) -> Result<Self, StoreError> {
         let file = TensorFile::load(path)?;
         let found = file.meta(FORMAT_KEY).unwrap_or("an unversioned file");
@@ -286,14 +290,13 @@ impl Checkpoint {
                 ),
             });
         }
-        for (name, (_, tensor)) in &file.tensors {
-            let stored = file.metadata.get(&format!("{CHECKSUM_PREFIX}{name}"));
-            if stored.map(String::as_str) != Some(checksum(&tensor.bytes()).as_str()) {
-                return Err(StoreError::Checkpoint {
-                    path: path.to_path_buf(),
-                    what: format!("tensor '{name}' does not match its checksum: the file is corrupt"),
-                });
-            }
+        if let Some(name) =
+            file.tensors.keys().find(|name| !file.metadata.contains_key(&format!("{CHECKSUM_PREFIX}{name}")))
+        {
+            return Err(StoreError::Checkpoint {
+                path: path.to_path_buf(),
+                what: format!("tensor '{name}' has no checksum: the file is corrupt"),
+            });
         }
         if let Some(orphan) = file
             .metadata

@@ -48,7 +48,35 @@ pub struct TensorFile {
     pub path: PathBuf,
 }
 
+/// Metadata key prefix of a tensor's CRC-32 (`crc32.<name>`).
+pub const CHECKSUM_PREFIX: &str = "crc32.";
+
 impl TensorFile {
+    /// Records a CRC-32 of every tensor in the metadata, so that every later read checks them: a kept
+    /// parameter file with a flipped bit is refused instead of exported or rolled out.
+    pub fn seal(&mut self) {
+        self.metadata.retain(|k, _| !k.starts_with(CHECKSUM_PREFIX));
+        let sums: Vec<(String, String)> = self
+            .tensors
+            .iter()
+            .map(|(name, (_, t))| (format!("{CHECKSUM_PREFIX}{name}"), crate::checksum(&t.bytes())))
+            .collect();
+        self.metadata.extend(sums);
+    }
+
+    /// Every tensor whose checksum is recorded against it.
+    fn verify(&self) -> Result<(), StoreError> {
+        for (name, (_, tensor)) in &self.tensors {
+            if let Some(want) = self.metadata.get(&format!("{CHECKSUM_PREFIX}{name}"))
+                && *want != crate::checksum(&tensor.bytes())
+            {
+                let reason = format!("tensor '{name}' does not match its checksum");
+                return Err(StoreError::Corrupt { path: self.path.clone(), reason });
+            }
+        }
+        Ok(())
+    }
+
     pub fn insert(&mut self, name: impl Into<String>, shape: Vec<usize>, values: Tensor) {
         self.tensors.insert(name.into(), (shape, values));
     }
@@ -191,6 +219,7 @@ impl TensorFile {
             };
             file.tensors.insert(name, (view.shape().to_vec(), values));
         }
+        file.verify()?;
         Ok(file)
     }
 }

@@ -315,6 +315,7 @@ impl<L: Learner> TrainLoop<L> {
             f.set_meta(&key, value);
         }
         f.set_meta("step", self.step);
+        f.seal();
         f.save(&self.run.join(params_file(self.step)))?;
         Ok(())
     }
