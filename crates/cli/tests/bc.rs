@@ -88,8 +88,17 @@ fn data_collect_and_bad_input() {
     assert!(!run.exists(), "a rejected config creates nothing");
 
     // Expert for another env.
-    let out =
-        butterfly(&["data", "collect", "--env", "Hopper-v4", "--expert", "linear", "--out", file.to_str().unwrap()]);
+    let out = butterfly(&[
+        "data",
+        "collect",
+        "--env",
+        "Hopper-v4",
+        "--expert",
+        "linear",
+        "--out",
+        file.to_str().unwrap(),
+        "--force",
+    ]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("LinearSystem"));
 
     // Resuming something that is not a run directory names what is missing.
@@ -278,8 +287,16 @@ fn an_exported_transformer_policy_reproduces_the_runs_evaluation() {
         .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
         .collect();
     assert_eq!(episodes[0].iter().map(|e| e.ret).collect::<Vec<_>>(), logged);
-    let missing =
-        butterfly(&["bc", "export", run.to_str().unwrap(), "--variant", "nope", "--out", file.to_str().unwrap()]);
+    let missing = butterfly(&[
+        "bc",
+        "export",
+        run.to_str().unwrap(),
+        "--variant",
+        "nope",
+        "--out",
+        file.to_str().unwrap(),
+        "--force",
+    ]);
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(
         !missing.status.success() && stderr.contains("no variant 'nope'") && stderr.lines().count() == 1,

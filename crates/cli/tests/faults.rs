@@ -298,6 +298,27 @@ fn damaged_checkpoints_data_and_logs_are_refused_before_anything_is_touched() {
     let export = ["bc", "export", s(&dir), "--step", "1000", "--out", s(&out)];
     one_error(&butterfly(&export), &["params_00001000", "checksum"]);
     assert!(!out.exists(), "nothing exported");
+    // Outputs never land inside a run, and replace a user's file only with --force.
+    let good_config = std::fs::read(good.join("config.toml")).unwrap();
+    for inside in ["config.toml", "checkpoints/latest.safetensors", "checkpoints/params_00001000.safetensors", "new.pt"]
+    {
+        let target = good.join(inside);
+        one_error(
+            &butterfly(&["bc", "export", s(&good), "--out", s(&target), "--force"]),
+            &["inside the run directory"],
+        );
+    }
+    assert_eq!(std::fs::read(good.join("config.toml")).unwrap(), good_config);
+    assert!(!good.join("new.pt").exists());
+    let mine = scratch("damage-mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    let mine = mine.join("notes.safetensors");
+    std::fs::write(&mine, "mine").unwrap();
+    one_error(&butterfly(&["bc", "export", s(&good), "--out", s(&mine)]), &["exists", "--force"]);
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "mine");
+    ok(&butterfly(&["bc", "export", s(&good), "--out", s(&mine), "--force"]));
+    assert!(TensorFile::load(&mine).is_ok());
+
     let dir = scratch("damage-expert");
     copy_dir(&good, &dir);
     edit_line(&dir.join("expert.csv"), 2);

@@ -9,6 +9,7 @@ mod checkpoint;
 mod csv_log;
 mod error;
 pub mod memory;
+mod output;
 pub mod run_dir;
 mod tensor_file;
 
@@ -17,5 +18,6 @@ pub use cache::cache_dir;
 pub use checkpoint::{Checkpoint, State, checksum};
 pub use csv_log::{Log, LogRow, field, finite, read_log};
 pub use error::StoreError;
+pub use output::{check_output, enclosing_run};
 pub use run_dir::{RunDir, Start};
 pub use tensor_file::{Tensor, TensorFile};

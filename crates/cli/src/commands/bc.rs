@@ -29,6 +29,9 @@ pub struct ExportArgs {
     /// The policy file to write.
     #[arg(long)]
     out: std::path::PathBuf,
+    /// Replace an existing --out file (never one inside a run directory).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     assets: AssetsArg,
 }
@@ -69,6 +72,7 @@ pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
 }
 
 fn export(args: &ExportArgs) -> anyhow::Result<()> {
+    butterfly_store::check_output(&args.out, args.force)?;
     let policy = butterfly_imitate::export_policy(&args.run, &args.variant, args.step, args.assets.assets.as_deref())?;
     policy.save(&args.out)?;
     println!("{}", args.out.display());

@@ -35,6 +35,9 @@ pub struct CollectArgs {
     /// Output file (safetensors: inputs, targets, offsets, returns).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Replace an existing --out file (never one inside a run directory).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     assets: AssetsArg,
 }
@@ -42,6 +45,7 @@ pub struct CollectArgs {
 pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
     match cmd {
         DataCommand::Collect(args) => {
+            butterfly_store::check_output(&args.out, args.force)?;
             anyhow::ensure!(args.trajectories > 0 && args.horizon > 0, "--trajectories and --horizon must be positive");
             let env = TaskEnv::make(&args.env, args.assets.assets.as_deref())?;
             let expert = Expert::load(&args.expert, &env)?;

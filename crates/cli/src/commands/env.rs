@@ -35,6 +35,9 @@ pub struct ReplayArgs {
     /// Where to write the CSV.
     #[arg(long, value_name = "OUT.csv")]
     out: PathBuf,
+    /// Replace an existing --out file (never one inside a run directory).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     assets: AssetsArg,
 }
@@ -72,6 +75,7 @@ fn list(args: &AssetsArg) -> anyhow::Result<()> {
 }
 
 fn replay(args: &ReplayArgs) -> anyhow::Result<()> {
+    butterfly_store::check_output(&args.out, args.force)?;
     let text = std::fs::read_to_string(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
     let input: ReplayInput = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a valid replay description", args.input.display()))?;

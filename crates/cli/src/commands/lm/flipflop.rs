@@ -44,9 +44,12 @@ pub struct FlipflopGenerateArgs {
     count: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// The text file to write (must not exist).
+    /// The text file to write.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Replace an existing --out file (never one inside a run directory).
+    #[arg(long)]
+    force: bool,
 }
 
 /// Scores every kept iterate of each run (labelled by its config's seed) on each test set, and writes the
@@ -100,7 +103,7 @@ pub fn run(cmd: FlipflopCommand) -> anyhow::Result<()> {
             Ok(())
         }
         FlipflopCommand::Generate(args) => {
-            anyhow::ensure!(!args.out.exists(), "{} exists: choose another --out or remove it", args.out.display());
+            butterfly_store::check_output(&args.out, args.force)?;
             let sequences = flipflop::generate(args.p, args.length, args.count, args.seed)?;
             butterfly_store::write_atomic(&args.out, (sequences.join("\n") + "\n").as_bytes())?;
             println!("{} sequences of FFL({}) × {} pairs → {}", args.count, args.p, args.length, args.out.display());

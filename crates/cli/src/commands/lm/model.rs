@@ -47,6 +47,9 @@ pub struct ExportArgs {
     /// The safetensors file to write.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Replace an existing --out file (never one inside a run directory).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -107,6 +110,7 @@ pub fn run_sample(args: SampleArgs) -> anyhow::Result<()> {
 }
 
 pub fn run_export(args: ExportArgs) -> anyhow::Result<()> {
+    butterfly_store::check_output(&args.out, args.force)?;
     let (theta, config, _) = load_variant(&args.model.run, &args.model.variant, args.model.step)?;
     export(&theta, &config, &args.out)?;
     println!("{} ({} parameters) → {}", args.model.variant, theta.len(), args.out.display());
