@@ -386,3 +386,85 @@ fn demo_lm_end_to_end_then_rerun_from_its_runs() {
     assert!(!dir.join("other").exists(), "a refused demo makes no directory");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Files of a prepared directory and their bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn prepare_is_one_atomic_step() {
+    let dir = scratch("atomic");
+    let text = dir.join("story.txt");
+    std::fs::write(&text, "Once upon a time a bird sang a song and another bird sang it back. ".repeat(60)).unwrap();
+    // More distinct characters than a uint16 shard can hold: fails after the tokenizer is made.
+    let wide: String = (0..70_000u32).filter_map(|k| char::from_u32(0x10000 + k)).collect();
+    std::fs::write(dir.join("wide.txt"), wide).unwrap();
+    let data = dir.join("data");
+    let prepare = |input: &Path, extra: &[&str]| {
+        let mut args = vec!["lm", "prepare", s(input), "--out", s(&data)];
+        args.extend_from_slice(extra);
+        butterfly(&args)
+    };
+    ok(&prepare(&text, &["--tokenizer", "bpe", "--vocab-size", "300"]));
+    let bpe = snapshot(&data);
+    let names: Vec<&str> = bpe.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["manifest.json", "tokenizer.json", "train.bin", "val.bin"]);
+
+    one_error(&prepare(&text, &[]), "--force");
+    one_error(&prepare(&dir.join("wide.txt"), &["--force"]), "");
+    assert!(snapshot(&data) == bpe, "a failed prepare leaves the set as it was");
+    one_error(&prepare(&text, &["--vocab-size", "300"]), "--vocab-size is for --tokenizer bpe");
+    // A char set replaces the BPE set whole: one tokenizer, named by the manifest.
+    ok(&prepare(&text, &["--force"]));
+    let names: Vec<String> = snapshot(&data).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["char_tokenizer.json", "manifest.json", "train.bin", "val.bin"]);
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary directories left: {leftovers:?}");
+
+    // Concurrent prepares of different sets into one new directory: one wins whole, never a mix (each
+    // set equals, file for file, the same prepare made alone).
+    let bpe_args = ["--tokenizer", "bpe", "--vocab-size", "300"];
+    let alone = |name: &str, extra: &[&str]| {
+        let target = dir.join(name);
+        let mut args = vec!["lm", "prepare", s(&text), "--out", s(&target)];
+        args.extend_from_slice(extra);
+        ok(&butterfly(&args));
+        snapshot(&target)
+    };
+    let (char_set, bpe_set) = (alone("alone-char", &[]), alone("alone-bpe", &bpe_args));
+    for trial in 0..4 {
+        let target = dir.join(format!("race{trial}"));
+        let spawn = |extra: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_butterfly"))
+                .args(["lm", "prepare", s(&text), "--out", s(&target)])
+                .args(extra)
+                .output()
+                .unwrap()
+        };
+        let (a, b) = std::thread::scope(|scope| {
+            let a = scope.spawn(|| spawn(&[]));
+            let b = scope.spawn(|| spawn(&bpe_args));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert!(a.status.success() || b.status.success(), "one of two prepares succeeds");
+        let found = snapshot(&target);
+        assert!(found == char_set || found == bpe_set, "trial {trial}: a mixed set");
+    }
+
+    // A run directory is never a prepare's target.
+    let run = dir.join("run");
+    std::fs::create_dir_all(run.join("checkpoints")).unwrap();
+    std::fs::write(run.join("config.toml"), "x = 1\n").unwrap();
+    one_error(&butterfly(&["lm", "prepare", s(&text), "--out", s(&run), "--force"]), "run directory");
+}

@@ -23,6 +23,6 @@ pub use config::{EvalConfig, LmConfig, ModelConfig};
 pub use error::LmError;
 pub use export::export;
 pub use learner::{IterateLossRow, LmLearner};
-pub use prepare::{PrepareSpec, Prepared, prepare};
+pub use prepare::{PrepareSpec, Prepared, prepare, tokenizer_file};
 pub use sample::{SampleSpec, kept_steps, load_variant, sample};
-pub use trainer::{LmTrainer, tokenizer_file};
+pub use trainer::LmTrainer;

@@ -7,8 +7,8 @@ use butterfly_store::TensorFile;
 use butterfly_train::params_file;
 use rand::{Rng, SeedableRng};
 
+use crate::prepare::tokenizer_file;
 use crate::tokenizer::Tokenizer;
-use crate::trainer::tokenizer_file;
 use crate::{LmConfig, LmError};
 
 #[derive(Debug, Clone)]

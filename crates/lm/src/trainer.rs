@@ -9,8 +9,8 @@ use rand::SeedableRng;
 
 use crate::bifurcation::Probe;
 use crate::learner::{IterateLossRow, LmLearner};
-use crate::prepare::{TRAIN_SHARD, VAL_SHARD};
-use crate::tokenizer::{BPE_FILE, CHAR_FILE, Tokenizer};
+use crate::prepare::{TRAIN_SHARD, VAL_SHARD, tokenizer_file};
+use crate::tokenizer::Tokenizer;
 use crate::window_probe::{IterateBifurcationRow, WindowProbe};
 use crate::windows::WindowStarts;
 use crate::{LmConfig, LmError, shard};
@@ -21,14 +21,6 @@ const FORMAT: &str = "butterfly-lm-checkpoint-1";
 pub struct LmTrainer {
     inner: TrainLoop<LmLearner>,
     config: LmConfig,
-}
-
-/// The tokenizer file of a prepared data directory or a run.
-pub fn tokenizer_file(dir: &Path) -> Result<std::path::PathBuf, LmError> {
-    [BPE_FILE, CHAR_FILE].iter().map(|f| dir.join(f)).find(|p| p.is_file()).ok_or_else(|| LmError::RunDir {
-        path: dir.to_path_buf(),
-        what: format!("holds no {BPE_FILE} or {CHAR_FILE}: prepare the data with `butterfly lm prepare`"),
-    })
 }
 
 /// What a run reads, checked before its directory is made: tokenizer, shards, model and memory.

@@ -36,7 +36,7 @@ fn prepared(dir: &Path) -> (PathBuf, butterfly_lm::Prepared) {
         bpe_vocab: None,
         val_fraction: 0.1,
     };
-    let done = prepare(&spec, &data).unwrap();
+    let done = prepare(&spec, &data, false).unwrap();
     (data, done)
 }
 

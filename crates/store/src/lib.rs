@@ -13,7 +13,7 @@ mod output;
 pub mod run_dir;
 mod tensor_file;
 
-pub use atomic::write_atomic;
+pub use atomic::{temp_sibling, write_atomic};
 pub use cache::cache_dir;
 pub use checkpoint::{Checkpoint, State, checksum};
 pub use csv_log::{Log, LogRow, field, finite, read_log};

@@ -62,7 +62,7 @@ fn corpus_dir(arg: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
 /// Prepares `data` from `inputs` unless an earlier demo did (its runs check the shards' checksums).
 fn prepared(inputs: Vec<PathBuf>, format: CorpusFormat, data: &Path) -> anyhow::Result<()> {
     if !data.join(butterfly_lm::prepare::TRAIN_SHARD).is_file() {
-        prepare(&PrepareSpec { inputs, format, bpe_vocab: None, val_fraction: 0.1 }, data)?;
+        prepare(&PrepareSpec { inputs, format, bpe_vocab: None, val_fraction: 0.1 }, data, false)?;
     }
     Ok(())
 }
