@@ -12,8 +12,13 @@ pub struct ConfigArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Another seed: the same as `--set seed=N`.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = config_seed())]
     pub seed: Option<u64>,
+}
+
+/// Seeds that go into a config: TOML integers are signed 64-bit, so at most 2^63 − 1.
+pub fn config_seed() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(..=i64::MAX as u64)
 }
 
 impl ConfigArgs {

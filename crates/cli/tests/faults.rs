@@ -487,3 +487,42 @@ fn sizes_no_machine_has_and_empty_sets_are_one_line() {
     one_error(&butterfly(&["theory", "cliff", "--dim", "1000000000000000"]), &["memory", "dim"]);
     one_error(&butterfly(&["theory", "linear", "--dim", "1000000000", "--horizon", "100000000"]), &["memory", "dim"]);
 }
+
+/// A small tmpfs, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_one_line_and_leaves_no_temporary_file() {
+    let dir = scratch("enospc");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=256k", "tmpfs", s(&dir)]).output();
+    if !mounted.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: mounting a tmpfs needs root (run the suite as root to check full disks)");
+        return;
+    }
+    let _tmpfs = Tmpfs(dir.clone());
+    let out = dir.join("data.safetensors");
+    let args =
+        ["data", "collect", "--env", "LinearSystem", "--expert", "linear", "--trajectories", "200", "--horizon", "100"];
+    let full = butterfly(&[&args[..], &["--out", s(&out)]].concat());
+    one_error(&full, &["data.safetensors", "No space left"]);
+    let left: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.is_empty(), "left on the full disk: {left:?}");
+}
+
+#[test]
+fn seeds_beyond_what_a_config_holds_are_one_line() {
+    let config = linear_config(&scratch("bigseed-config"), short);
+    let out = scratch("bigseed");
+    let huge = u64::MAX.to_string();
+    let err = butterfly(&["bc", "train", s(&config), "--out", s(&out), "--seed", &huge]);
+    assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("0..=9223372036854775807"));
+    assert!(!out.exists());
+}

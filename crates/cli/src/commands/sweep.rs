@@ -47,7 +47,7 @@ pub struct SweepArgs {
     set: Vec<String>,
     /// Run these seeds instead of the sweep file's, e.g. `--seeds 3,4` for two more (a later `--report-only`
     /// reports the seeds it is given: `--seeds 0,1,2,3,4` for all).
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = crate::config_file::config_seed())]
     seeds: Option<Vec<u64>>,
     #[command(flatten)]
     cluster: super::sweep_slurm::SlurmArgs,
@@ -131,8 +131,11 @@ fn train(args: &SweepArgs, run: &SweepRun, label: &str) -> anyhow::Result<()> {
         eprintln!("{label}: collecting expert data for {} ...", run.config.env);
     }
     // A run of this config is continued (from its checkpoint, or from nothing); another is refused.
-    let mut trainer = BcTrainer::create(run.config.clone(), &dir, assets)
-        .with_context(|| format!("sweep run {} (did the sweep file change?)", run.id()))?;
+    let mut trainer = BcTrainer::create(run.config.clone(), &dir, assets).map_err(|e| {
+        // Only a run of another config points at the sweep file; a lock or a damaged run says what it is.
+        let hint = if e.to_string().contains("another config") { " (did the sweep file change?)" } else { "" };
+        anyhow::Error::new(e).context(format!("sweep run {}{hint}", run.id()))
+    })?;
     if trainer.step() >= trainer.total_steps() {
         eprintln!("{label}: finished earlier");
         return Ok(());
