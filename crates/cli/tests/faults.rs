@@ -323,6 +323,8 @@ fn damaged_checkpoints_data_and_logs_are_refused_before_anything_is_touched() {
     copy_dir(&good, &dir);
     edit_line(&dir.join("expert.csv"), 2);
     one_error(&butterfly(&["bc", "train", "--resume", s(&dir)]), &["expert.csv", "checksum"]);
+    one_error(&butterfly(&["report", s(&dir)]), &["expert.csv", "checksum"]);
+    ok(&butterfly(&["report", s(&good)]));
 }
 
 fn flip_last_byte(path: &Path) {

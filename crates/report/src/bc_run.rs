@@ -68,6 +68,7 @@ impl BcRun {
             }
         };
 
+        butterfly_store::Checkpoint::verify_run_file(dir, ExpertRow::FILE)?;
         let expert: Vec<f64> = rows::<ExpertRow>(dir)?.into_iter().map(|r| r.ret).collect();
         if expert.len() != k {
             let what = format!("{} expert returns, the run evaluates {k} initial conditions", expert.len());

@@ -176,6 +176,23 @@ impl Checkpoint {
         }
     }
 
+    /// Checks a file of the run in `dir` against the checksum its checkpoint recorded, reading only the
+    /// checkpoint's header (for readers of a run, e.g. a report). A run without a checkpoint, or whose
+    /// checkpoint recorded no checksum of the file, passes.
+    pub fn verify_run_file(dir: &Path, name: &str) -> Result<(), StoreError> {
+        let Ok(meta) = TensorFile::read_metadata(&dir.join(crate::run_dir::CHECKPOINT)) else { return Ok(()) };
+        let Some(want) = meta.get(&format!("{FILE_PREFIX}{name}")) else { return Ok(()) };
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|source| StoreError::Read { path: path.clone(), error: source })?;
+        if checksum(&bytes) != *want {
+            return Err(StoreError::RunDir {
+                path,
+                what: "differs from the file the run's checkpoint recorded (checksum): it was edited".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Records the checksum of a file of the run (its expert data), checked by [`Checkpoint::verify_file`].
     pub fn put_file(&mut self, name: &str, path: &Path) -> Result<(), StoreError> {
         let bytes =

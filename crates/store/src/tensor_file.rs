@@ -189,6 +189,26 @@ impl TensorFile {
         write_atomic(path, &self.to_bytes()?)
     }
 
+    /// The metadata alone, read from the file's header without its tensors.
+    pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>, StoreError> {
+        use std::io::Read;
+        let read_err = |error| StoreError::Read { path: path.to_path_buf(), error };
+        let corrupt = |reason: String| StoreError::Corrupt { path: path.to_path_buf(), reason };
+        let mut file = std::fs::File::open(path).map_err(read_err)?;
+        let mut len = [0u8; 8];
+        file.read_exact(&mut len).map_err(read_err)?;
+        let len = u64::from_le_bytes(len);
+        let size = file.metadata().map_err(read_err)?.len();
+        if len > size.saturating_sub(8) {
+            return Err(corrupt(format!("header of {len} bytes in a file of {size}")));
+        }
+        let mut header = vec![0u8; len as usize];
+        file.read_exact(&mut header).map_err(read_err)?;
+        let json: serde_json::Value = serde_json::from_slice(&header).map_err(|e| corrupt(e.to_string()))?;
+        let meta = json.get("__metadata__").and_then(|m| m.as_object()).cloned().unwrap_or_default();
+        Ok(meta.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect())
+    }
+
     pub fn load(path: &Path) -> Result<Self, StoreError> {
         let bytes =
             std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
