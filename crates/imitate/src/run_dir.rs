@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use butterfly_store::{Checkpoint, Log, LogRow, StoreError, field, finite};
+use butterfly_store::{Checkpoint, Log, LogRow, StoreError};
 
 pub use butterfly_store::run_dir::{CHECKPOINT, CONFIG};
 pub use butterfly_train::{MetricsRow, TimingRow, ValidationRow, params_file};
@@ -12,35 +12,16 @@ pub use butterfly_train::{MetricsRow, TimingRow, ValidationRow, params_file};
 pub const TRAIN_DATA: &str = "data/train.safetensors";
 pub const VALIDATION_DATA: &str = "data/validation.safetensors";
 
-/// J_H of one variant from one initial condition.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RolloutRow {
-    pub step: u64,
-    pub variant: String,
-    pub ic: usize,
-    pub ret: f64,
-    pub length: usize,
-}
-
-impl LogRow for RolloutRow {
-    /// At every evaluation.
-    const FILE: &'static str = "eval.csv";
-    const HEADER: &'static str = "step,variant,ic,return,length";
-    fn line(&self) -> String {
-        format!("{},{},{},{:?},{}", self.step, self.variant, self.ic, self.ret, self.length)
+butterfly_store::log_row! {
+    /// J_H of one variant from one initial condition, at every evaluation (`eval.csv`).
+    pub struct RolloutRow in "eval.csv" {
+        step: u64 => "step",
+        variant: String => "variant",
+        ic: usize => "ic",
+        ret: f64 => "return",
+        length: usize => "length",
     }
-    fn parse(f: &[&str]) -> Result<Self, String> {
-        Ok(Self {
-            step: field(f, 0, "step")?,
-            variant: f[1].to_string(),
-            ic: field(f, 2, "ic")?,
-            ret: finite(f, 3, "return")?,
-            length: field(f, 4, "length")?,
-        })
-    }
-    fn key(&self) -> (u64, String) {
-        (self.step, format!("{} ic {}", self.variant, self.ic))
-    }
+    key(row) = (row.step, format!("{} ic {}", row.variant, row.ic));
 }
 
 /// J_H of every iterate inside the evaluation windows (`iterates.csv`): the rows of `eval.csv`.
@@ -61,27 +42,15 @@ impl LogRow for IterateRow {
     }
 }
 
-/// The expert's J_H per evaluation initial condition (`expert.csv`, written once): the yardstick of
-/// the oscillation metrics.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExpertRow {
-    pub ic: usize,
-    pub ret: f64,
-    pub length: usize,
-}
-
-impl LogRow for ExpertRow {
-    const FILE: &'static str = "expert.csv";
-    const HEADER: &'static str = "ic,return,length";
-    fn line(&self) -> String {
-        format!("{},{:?},{}", self.ic, self.ret, self.length)
+butterfly_store::log_row! {
+    /// The expert's J_H per evaluation initial condition (`expert.csv`, written once): the yardstick of
+    /// the oscillation metrics.
+    pub struct ExpertRow in "expert.csv" {
+        ic: usize => "ic",
+        ret: f64 => "return",
+        length: usize => "length",
     }
-    fn parse(f: &[&str]) -> Result<Self, String> {
-        Ok(Self { ic: field(f, 0, "ic")?, ret: finite(f, 1, "return")?, length: field(f, 2, "length")? })
-    }
-    fn key(&self) -> (u64, String) {
-        (self.ic as u64, String::new())
-    }
+    key(row) = (row.ic as u64, String::new());
 }
 
 /// The logs a BC learner appends to (the loop's own are in `butterfly_train`).

@@ -170,24 +170,12 @@ pub fn read_log<R: LogRow>(dir: &Path) -> Result<Vec<R>, StoreError> {
 mod tests {
     use super::*;
 
-    #[derive(Debug, PartialEq)]
-    struct Loss {
-        step: u64,
-        loss: f64,
-    }
-
-    impl LogRow for Loss {
-        const FILE: &'static str = "loss.csv";
-        const HEADER: &'static str = "step,loss";
-        fn line(&self) -> String {
-            format!("{},{:?}", self.step, self.loss)
+    crate::log_row! {
+        pub struct Loss in "loss.csv" {
+            step: u64 => "step",
+            loss: f64 => "loss",
         }
-        fn parse(f: &[&str]) -> Result<Self, String> {
-            Ok(Self { step: field(f, 0, "step")?, loss: finite(f, 1, "loss")? })
-        }
-        fn key(&self) -> (u64, String) {
-            (self.step, String::new())
-        }
+        key(row) = (row.step, String::new());
     }
 
     fn scratch(name: &str) -> PathBuf {

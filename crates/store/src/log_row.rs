@@ -1,0 +1,113 @@
+//! One definition per CSV row: [`log_row!`] declares the struct and derives its header, its line and its
+//! parser from the same field list, so that they cannot drift apart.
+
+/// How one field is written and read back (reals in shortest round-trip form, and never NaN or
+/// infinite: no run logs those).
+pub trait CsvField: Sized {
+    fn write(&self) -> String;
+    fn read(text: &str, name: &str) -> Result<Self, String>;
+}
+
+fn parsed<T: std::str::FromStr>(text: &str, name: &str) -> Result<T, String> {
+    text.parse().map_err(|_| format!("{name} '{text}' is not valid"))
+}
+
+impl CsvField for u64 {
+    fn write(&self) -> String {
+        self.to_string()
+    }
+    fn read(text: &str, name: &str) -> Result<Self, String> {
+        parsed(text, name)
+    }
+}
+
+impl CsvField for usize {
+    fn write(&self) -> String {
+        self.to_string()
+    }
+    fn read(text: &str, name: &str) -> Result<Self, String> {
+        parsed(text, name)
+    }
+}
+
+impl CsvField for String {
+    fn write(&self) -> String {
+        self.clone()
+    }
+    fn read(text: &str, _: &str) -> Result<Self, String> {
+        Ok(text.to_string())
+    }
+}
+
+impl CsvField for f64 {
+    fn write(&self) -> String {
+        format!("{self:?}")
+    }
+    fn read(text: &str, name: &str) -> Result<Self, String> {
+        let x: f64 = parsed(text, name)?;
+        if x.is_finite() { Ok(x) } else { Err(format!("{name} is {x}, which no run logs")) }
+    }
+}
+
+/// Declares a CSV row type and its [`LogRow`](crate::LogRow) impl from one list of fields:
+///
+/// ```ignore
+/// log_row! {
+///     /// Training loss (`metrics.csv`).
+///     pub struct MetricsRow in "metrics.csv" {
+///         step: u64 => "step",
+///         lr: f64 => "lr",
+///     }
+///     key(row) = (row.step, String::new());
+/// }
+/// ```
+/// A field may give its own format (`elapsed_s: f64 => "elapsed_s" as "{:.3}"`, read back as any
+/// number), and `by_rows` after the file name marks a log whose bytes differ between identical runs.
+#[macro_export]
+macro_rules! log_row {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident in $file:literal $(, $by_rows:ident)? {
+            $(#[$m0:meta])* $f0:ident : $t0:ty => $h0:literal $(as $fmt0:literal)?
+            $(, $(#[$m:meta])* $f:ident : $t:ty => $h:literal $(as $fmt:literal)?)* $(,)?
+        }
+        key($row:ident) = $key:expr;
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name {
+            $(#[$m0])* pub $f0: $t0,
+            $($(#[$m])* pub $f: $t,)*
+        }
+
+        impl $crate::LogRow for $name {
+            const FILE: &'static str = $file;
+            const HEADER: &'static str = concat!($h0 $(, ",", $h)*);
+            $(const BY_ROWS: bool = $crate::log_row!(@by_rows $by_rows);)?
+            fn line(&self) -> String {
+                let fields: Vec<String> =
+                    vec![$crate::log_row!(@write self.$f0 $(, $fmt0)?) $(, $crate::log_row!(@write self.$f $(, $fmt)?))*];
+                fields.join(",")
+            }
+            fn parse(fields: &[&str]) -> Result<Self, String> {
+                let mut column = fields.iter();
+                let mut next = || column.next().copied().unwrap_or_default();
+                Ok(Self {
+                    $f0: $crate::log_row!(@read $t0, next(), $h0 $(, $fmt0)?),
+                    $($f: $crate::log_row!(@read $t, next(), $h $(, $fmt)?),)*
+                })
+            }
+            fn key(&self) -> (u64, String) {
+                let $row = self;
+                $key
+            }
+        }
+    };
+    (@by_rows by_rows) => { true };
+    (@write $e:expr) => { $crate::CsvField::write(&$e) };
+    (@write $e:expr, $fmt:literal) => { format!($fmt, $e) };
+    (@read $t:ty, $text:expr, $h:literal) => { <$t as $crate::CsvField>::read($text, $h)? };
+    (@read $t:ty, $text:expr, $h:literal, $fmt:literal) => {
+        $text.parse::<$t>().map_err(|_| format!("{} '{}' is not valid", $h, $text))?
+    };
+}
