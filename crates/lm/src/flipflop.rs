@@ -182,6 +182,7 @@ pub struct StepScore {
 /// `sequences`: the read error of every evaluated iterate, raw and stabilized. The kept models are split
 /// between `threads` threads, each with its own model; the rows come back in step order.
 pub fn score_run(run: &Path, sequences: &[String], threads: usize) -> Result<Vec<StepScore>, LmError> {
+    let threads = butterfly_store::threads::check_threads("threads", threads)?;
     let mut jobs = Vec::new();
     for step in crate::sample::kept_steps(run) {
         for variant in crate::sample::kept_variants(run, step)? {
@@ -200,7 +201,7 @@ pub fn score_run(run: &Path, sequences: &[String], threads: usize) -> Result<Vec
             })
             .collect()
     };
-    let chunk = jobs.len().div_ceil(threads.max(1));
+    let chunk = jobs.len().div_ceil(threads);
     let parts: Vec<Result<Vec<StepScore>, LmError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs.chunks(chunk).map(|part| scope.spawn(move || score_all(part))).collect();
         handles.into_iter().map(|h| h.join().expect("a scoring thread panicked")).collect()

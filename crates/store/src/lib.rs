@@ -8,12 +8,15 @@ mod checkpoint;
 mod csv_log;
 mod error;
 pub mod memory;
+mod paths;
 pub mod run_dir;
 mod tensor_file;
+pub mod threads;
 
 pub use atomic::write_atomic;
 pub use checkpoint::{Checkpoint, State, checksum};
 pub use csv_log::{Log, LogRow, field, finite, read_log};
 pub use error::StoreError;
+pub use paths::ensure_distinct;
 pub use run_dir::{RunDir, Start};
 pub use tensor_file::{Tensor, TensorFile};
