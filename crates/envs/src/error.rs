@@ -27,6 +27,9 @@ pub enum EnvError {
     #[error("cannot build a thread pool: {0}")]
     ThreadPool(String),
 
+    #[error(transparent)]
+    Store(#[from] butterfly_store::StoreError),
+
     #[error("no Python venv with Gymnasium at {0}; run scripts/setup.sh")]
     NoVenv(String),
 

@@ -109,7 +109,7 @@ where
     P: Policy + Clone + Sync,
 {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(butterfly_store::threads::check_threads("threads", threads)?)
         .build()
         .map_err(|e| EnvError::ThreadPool(e.to_string()))?;
     // Enough blocks to keep every thread busy (twice over, for balance when episodes end early).

@@ -19,7 +19,7 @@ impl<E: Env> VecEnv<E> {
         let (act_dim, obs_dim) = (first.act_dim, first.obs_dim);
         assert!(envs.iter().all(|e| e.spec().id == envs[0].spec().id), "a VecEnv holds one task");
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
+            .num_threads(butterfly_store::threads::check_threads("threads", threads)?)
             .build()
             .map_err(|e| EnvError::ThreadPool(e.to_string()))?;
         Ok(Self { envs, pool, act_dim, obs_dim })

@@ -242,11 +242,13 @@ impl BcConfig {
 
     pub fn validate(&self) -> Result<(), ImitateError> {
         let bad = |m: &str| Err(ImitateError::Config(m.into()));
-        if self.steps == 0 || self.batch_size == 0 || self.accumulation == 0 || self.threads == 0 {
-            return bad("steps, batch_size, accumulation and threads must be positive");
+        if self.steps == 0 || self.batch_size == 0 || self.accumulation == 0 {
+            return bad("steps, batch_size and accumulation must be positive");
         }
-        if self.data.threads == 0 || self.eval.threads == 0 {
-            return bad("data.threads and eval.threads must be positive");
+        for (key, n) in
+            [("threads", self.threads), ("data.threads", self.data.threads), ("eval.threads", self.eval.threads)]
+        {
+            butterfly_store::threads::check_threads(key, n)?;
         }
         self.network.validate()?;
         if self.data.trajectories == 0 || self.data.validation_trajectories == 0 || self.data.horizon == 0 {

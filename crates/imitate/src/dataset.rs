@@ -147,12 +147,13 @@ where
     E: Env + Replicate + Sync,
     P: Policy + Clone + Sync,
 {
+    let threads = butterfly_store::threads::check_threads("threads", threads)?;
     let spec = env.spec();
     let (obs_dim, act_dim) = (spec.obs_dim, spec.act_dim);
     check_fits(trajectories, horizon, obs_dim, act_dim)?;
     let states = initial_conditions(&mut env.replicate(), trajectories, rng);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(threads)
         .build()
         .map_err(|e| ImitateError::Config(e.to_string()))?;
     let parts: Vec<Dataset> = pool.install(|| {

@@ -80,9 +80,10 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     if spec.grid < 2 || spec.span.is_nan() || spec.span <= 0.0 {
         return Err(ImitateError::Config("a landscape needs grid ≥ 2 and span > 0".into()));
     }
-    if spec.initial_conditions == Some(0) || spec.threads == 0 {
-        return Err(ImitateError::Config("a landscape needs at least 1 initial condition and 1 thread".into()));
+    if spec.initial_conditions == Some(0) {
+        return Err(ImitateError::Config("a landscape needs at least 1 initial condition".into()));
     }
+    butterfly_store::threads::check_threads("threads", spec.threads)?;
     let config = BcConfig::of_run(dir)?;
     let (theta, params_path) = crate::export::kept_parameters(dir, &config, spec.step, &spec.variant)?;
     let theta = &theta[..];
@@ -91,9 +92,13 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;
     let mut imitator = Imitator::new(&config, env.spec(), &train)?;
     let n = spec.grid as u128;
+    let k = spec.initial_conditions.unwrap_or(config.eval.initial_conditions) as u128;
     butterfly_store::memory::ensure_fits(&[
         (&format!("a {0}×{0} landscape grid", spec.grid), n.saturating_mul(n), 16),
         ("a row of the grid's parameters", n.saturating_mul(theta.len() as u128), 4),
+        // Each initial state (a Vec), and a row's episodes: n policies from each.
+        (&format!("{k} initial conditions"), k, (24 + 8 * env.spec().state_dim) as u128),
+        ("the episodes of a grid row", n.saturating_mul(k), std::mem::size_of::<butterfly_envs::Episode>() as u128),
     ])?;
     if theta.len() != imitator.num_params() {
         return Err(ImitateError::RunDir {

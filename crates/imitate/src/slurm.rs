@@ -14,13 +14,104 @@ pub const SLURM_DIR: &str = "slurm";
 /// What the job scripts ask of the scheduler.
 #[derive(Debug, Clone, Default)]
 pub struct SlurmSpec {
+    /// A partition name, or several separated by commas.
     pub partition: Option<String>,
-    /// `HH:MM:SS` (or any `--time` Slurm accepts) per task.
+    /// Per task, in a form `--time` accepts: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
     pub time: Option<String>,
     pub cpus_per_task: usize,
+    /// An integer with an optional K, M, G or T suffix.
     pub mem: Option<String>,
-    /// More `#SBATCH` lines, verbatim (e.g. `--account=lab`, `--qos=long`).
+    /// More `#SBATCH` lines, one `--option[=value]` each (e.g. `--account=lab`, `--qos=long`).
     pub extra: Vec<String>,
+}
+
+impl SlurmSpec {
+    /// Checks every field before anything is written: a malformed value would otherwise reach the
+    /// scripts verbatim, and a newline in one would add a line of its own (a command, or another #SBATCH).
+    pub fn validate(&self) -> Result<(), ImitateError> {
+        let bad = |what: String| Err(ImitateError::Config(what));
+        if self.cpus_per_task == 0 {
+            return bad("--cpus-per-task must be at least 1".into());
+        }
+        if let Some(p) = &self.partition
+            && !p
+                .split(',')
+                .all(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)))
+        {
+            return bad(format!(
+                "--partition {p:?}: expected partition names of letters, digits, '_', '.' and '-', separated by commas"
+            ));
+        }
+        if let Some(t) = &self.time
+            && !valid_time(t)
+        {
+            return bad(format!(
+                "--time {t:?}: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (minutes and seconds below 60), or UNLIMITED"
+            ));
+        }
+        if let Some(m) = &self.mem
+            && !valid_mem(m)
+        {
+            return bad(format!("--mem {m:?}: expected a whole number with an optional K, M, G or T suffix (e.g. 8G)"));
+        }
+        for arg in &self.extra {
+            if !valid_option(arg) {
+                return bad(format!(
+                    "--sbatch-arg {arg:?}: expected one option, --NAME or --NAME=VALUE (NAME of letters, digits and '-'; no control characters)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whole numbers of ASCII digits (no sign, no spaces).
+fn number(s: &str) -> Option<u64> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+}
+
+/// The `--time` forms of sbatch(1); a field after the leading one is below 60 (minutes, seconds) or 24 (hours
+/// after a day count).
+fn valid_time(t: &str) -> bool {
+    if t.eq_ignore_ascii_case("unlimited") || t.eq_ignore_ascii_case("infinite") {
+        return true;
+    }
+    let below = |s: &str, limit: u64| number(s).is_some_and(|n| n < limit);
+    let clock: Vec<&str> = t.split(':').collect();
+    match t.split_once('-') {
+        Some((days, rest)) => {
+            let parts: Vec<&str> = rest.split(':').collect();
+            number(days).is_some() && parts.len() <= 3 && below(parts[0], 24) && parts[1..].iter().all(|p| below(p, 60))
+        }
+        None => clock.len() <= 3 && number(clock[0]).is_some() && clock[1..].iter().all(|p| below(p, 60)),
+    }
+}
+
+/// sbatch's `--mem`: a whole number, optionally K, M, G or T.
+fn valid_mem(m: &str) -> bool {
+    let digits = m.strip_suffix(['K', 'M', 'G', 'T', 'k', 'm', 'g', 't']).unwrap_or(m);
+    number(digits).is_some()
+}
+
+/// One long option, `--NAME` or `--NAME=VALUE`, with nothing that could end the line it is written on.
+fn valid_option(arg: &str) -> bool {
+    let Some(option) = arg.strip_prefix("--") else { return false };
+    let (name, value) = option.split_once('=').unwrap_or((option, ""));
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !value.chars().any(char::is_control)
+}
+
+/// One argument of an `#SBATCH` line as sbatch reads it back: plain when it is plain, otherwise in double
+/// quotes with `\` and `"` escaped (sbatch groups quoted text into one argument, honours backslash escapes
+/// and would take an unquoted `#` for the start of a comment).
+fn sbatch_word(arg: &str) -> String {
+    if arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_=.,:/%+@".contains(c)) {
+        arg.to_string()
+    } else {
+        format!("\"{}\"", arg.replace('\\', "\\\\").replace('"', "\\\""))
+    }
 }
 
 /// The array script, the report script and the run list, written into `<out>/slurm/`.
@@ -50,6 +141,14 @@ pub fn write_scripts(
     sweep_command: &[String],
     report_command: &[String],
 ) -> Result<SlurmScripts, ImitateError> {
+    spec.validate()?;
+    let ids: Vec<String> = runs.iter().map(|r| r.id()).collect();
+    if let Some(word) = sweep_command.iter().chain(report_command).chain(&ids).find(|w| w.chars().any(char::is_control))
+    {
+        return Err(ImitateError::Config(format!(
+            "{word:?} holds a control character: it cannot go into a job script"
+        )));
+    }
     let dir = out.join(SLURM_DIR);
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs)
@@ -60,23 +159,23 @@ pub fn write_scripts(
     header.extend(spec.time.iter().map(|t| format!("--time={t}")));
     header.extend(spec.mem.iter().map(|m| format!("--mem={m}")));
     header.extend(spec.extra.iter().cloned());
-    let sbatch = |lines: &[String]| lines.iter().map(|l| format!("#SBATCH {l}\n")).collect::<String>();
+    let sbatch = |lines: &[String]| lines.iter().map(|l| format!("#SBATCH {}\n", sbatch_word(l))).collect::<String>();
     let command = |words: &[String]| words.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" ");
-    let ids: Vec<String> = runs.iter().map(|r| shell_quote(&r.id())).collect();
+    let output = |file: &str| format!("--output={}", logs.join(file).display());
     let array_text = format!(
         "#!/usr/bin/env bash\n# Written by `butterfly sweep --slurm`: task i trains run i of the list (resumable).\n\
-         #SBATCH --job-name=butterfly-sweep\n#SBATCH --array=0-{}\n#SBATCH --output={}\n{}\
+         #SBATCH --job-name=butterfly-sweep\n#SBATCH --array=0-{}\n{}{}\
          set -euo pipefail\nruns=({})\nexec {} --only \"${{runs[$SLURM_ARRAY_TASK_ID]}}\" --no-report\n",
         runs.len() - 1,
-        logs.join("task-%a.out").display(),
+        sbatch(&[output("task-%a.out")]),
         sbatch(&header),
-        ids.join(" "),
+        command(&ids),
         command(sweep_command)
     );
     let report_text = format!(
         "#!/usr/bin/env bash\n# Written by `butterfly sweep --slurm`: the report, after every task of the array.\n\
-         #SBATCH --job-name=butterfly-sweep-report\n#SBATCH --output={}\n{}set -euo pipefail\nexec {}\n",
-        logs.join("report.out").display(),
+         #SBATCH --job-name=butterfly-sweep-report\n{}{}set -euo pipefail\nexec {}\n",
+        sbatch(&[output("report.out")]),
         sbatch(&[header[0].clone()].into_iter().chain(header[3..].iter().cloned()).collect::<Vec<_>>()),
         command(report_command)
     );

@@ -125,8 +125,8 @@ impl Probe {
         if spec.prompts == 0 || spec.prompt_tokens == 0 || spec.tokens == 0 {
             return Err(LmError::Config("prompts, prompt tokens and generated tokens must be ≥ 1".into()));
         }
-        let window = spec.prompt_tokens + spec.tokens;
-        if window > context || val.len() < window + 2 {
+        let window = spec.prompt_tokens.saturating_add(spec.tokens);
+        if window > context || val.len() < window.saturating_add(2) {
             return Err(LmError::Config(format!(
                 "a prompt of {} + {} tokens must fit the context ({context}) and the validation text ({} tokens)",
                 spec.prompt_tokens,
@@ -134,6 +134,12 @@ impl Probe {
                 val.len()
             )));
         }
+        // Per prompt: its text, and the continuations and teacher-forced tokens of the two iterates compared.
+        butterfly_store::memory::ensure_fits(&[(
+            &format!("{} prompts of {window} tokens", spec.prompts),
+            (spec.prompts as u128).saturating_mul(window as u128),
+            5 * 4,
+        )])?;
         let texts = WindowStarts::Anywhere { last: val.len() - window - 1 }
             .evenly(spec.prompts)
             .into_iter()
@@ -273,6 +279,17 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_prompt_sizes_are_one_error_not_a_wrapped_sum_or_an_allocation_abort() {
+        let val = vec![0u32; 1000];
+        let spec = |prompts, prompt_tokens| BifurcationSpec { prompts, prompt_tokens, tokens: 48, examples: 3 };
+        let err = Probe::new(&val, 64, &spec(32, usize::MAX)).unwrap_err().to_string();
+        assert!(err.contains("must fit the context"), "{err}");
+        let err = Probe::new(&val, 64, &spec(usize::MAX, 16)).unwrap_err().to_string();
+        assert!(err.contains("prompts") && err.contains("memory"), "{err}");
+        assert_eq!(Probe::new(&val, 64, &spec(32, 16)).unwrap().shape(), (32, 48, 64));
+    }
 
     #[test]
     fn divergence_metrics_on_hand_made_pairs() {

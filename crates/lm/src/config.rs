@@ -106,9 +106,10 @@ impl LmConfig {
 
     pub fn validate(&self) -> Result<(), LmError> {
         let bad = |m: String| Err(LmError::Config(m));
-        if self.steps == 0 || self.batch_size == 0 || self.seq_len == 0 || self.accumulation == 0 || self.threads == 0 {
-            return bad("steps, batch_size, seq_len, accumulation and threads must be positive".into());
+        if self.steps == 0 || self.batch_size == 0 || self.seq_len == 0 || self.accumulation == 0 {
+            return bad("steps, batch_size, seq_len and accumulation must be positive".into());
         }
+        butterfly_store::threads::check_threads("threads", self.threads)?;
         if !(0.0..1.0).contains(&self.model.dropout) {
             return bad(format!("model.dropout = {} must be in [0, 1)", self.model.dropout));
         }

@@ -20,6 +20,13 @@ pub fn generate(p: f64, length: usize, count: usize, seed: u64) -> Result<Vec<St
     if length == 0 || count == 0 {
         return Err(LmError::Config("flip-flop --length and --count must be ≥ 1".into()));
     }
+    // The sequences (2 bytes a pair, and a String each), then joined into the file's text, a second copy.
+    let bytes = (length as u128).saturating_mul(2).saturating_add(24);
+    butterfly_store::memory::ensure_fits(&[(
+        &format!("{count} flip-flop sequences of {length} pairs"),
+        count as u128,
+        bytes.saturating_mul(2),
+    )])?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let sequences = (0..count)
         .map(|_| {
@@ -106,22 +113,31 @@ pub struct FlipflopScore {
     pub sequences: usize,
     pub reads: usize,
     pub read_errors: usize,
-    /// read_errors / reads (0 when there are no reads).
+    /// read_errors / reads.
     pub error_rate: f64,
-    /// The fraction of sequences with every read right.
+    /// The fraction of the sequences that hold reads with every read right.
     pub all_correct: f64,
 }
 
 /// Scores `predict` — the next-token predictions after each position of a token sequence — on
 /// `sequences`: at each read, the prediction after the `r` must be the bit that follows it. A
-/// sequence is fed as the corpus feeds documents, after an end-of-text token.
+/// sequence is fed as the corpus feeds documents, after an end-of-text token. Sequences without a read
+/// have nothing to score: they are skipped, and none at all with a read is an error (not a 0 error rate).
 pub fn score(
     sequences: &[String],
     tokenizer: &Tokenizer,
     mut predict: impl FnMut(&[u32]) -> Result<Vec<u32>, LmError>,
 ) -> Result<FlipflopScore, LmError> {
+    let has_read = |s: &String| s.as_bytes().chunks_exact(2).any(|p| p[0] == b'r');
+    let scored = sequences.iter().filter(|s| has_read(s)).count();
+    if scored == 0 {
+        return Err(LmError::Config(format!(
+            "none of the {} flip-flop sequences holds a read (r): there is no read error to measure",
+            sequences.len()
+        )));
+    }
     let (mut reads, mut errors, mut perfect) = (0, 0, 0);
-    for sequence in sequences {
+    for sequence in sequences.iter().filter(|s| has_read(s)) {
         let mut tokens = vec![tokenizer.end_of_text()];
         tokens.extend(tokenizer.encode(sequence)?);
         // Inputs: everything but the last bit; prediction j is of token j + 1.
@@ -141,8 +157,8 @@ pub fn score(
         sequences: sequences.len(),
         reads,
         read_errors: errors,
-        error_rate: if reads == 0 { 0.0 } else { errors as f64 / reads as f64 },
-        all_correct: perfect as f64 / sequences.len() as f64,
+        error_rate: errors as f64 / reads as f64,
+        all_correct: perfect as f64 / scored as f64,
     })
 }
 
@@ -182,6 +198,7 @@ pub struct StepScore {
 /// `sequences`: the read error of every evaluated iterate, raw and stabilized. The kept models are split
 /// between `threads` threads, each with its own model; the rows come back in step order.
 pub fn score_run(run: &Path, sequences: &[String], threads: usize) -> Result<Vec<StepScore>, LmError> {
+    let threads = butterfly_store::threads::check_threads("threads", threads)?;
     let mut jobs = Vec::new();
     for step in crate::sample::kept_steps(run) {
         for variant in crate::sample::kept_variants(run, step)? {
@@ -200,7 +217,7 @@ pub fn score_run(run: &Path, sequences: &[String], threads: usize) -> Result<Vec
             })
             .collect()
     };
-    let chunk = jobs.len().div_ceil(threads.max(1));
+    let chunk = jobs.len().div_ceil(threads);
     let parts: Vec<Result<Vec<StepScore>, LmError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs.chunks(chunk).map(|part| scope.spawn(move || score_all(part))).collect();
         handles.into_iter().map(|h| h.join().expect("a scoring thread panicked")).collect()
@@ -239,6 +256,11 @@ mod tests {
         let zeros = generate(0.0, 50, 5, 1).unwrap();
         assert!(zeros.iter().all(|s| check(s).is_ok() && !s.contains('i')));
         assert!(generate(1.5, 4, 1, 0).is_err() && generate(0.5, 0, 1, 0).is_err());
+        // Sizes no machine holds are one error, before anything is allocated.
+        for (length, count) in [(256, 1_000_000_000_000), (100_000_000_000, 1000), (usize::MAX, usize::MAX)] {
+            let err = generate(0.8, length, count, 0).unwrap_err().to_string();
+            assert!(err.contains("flip-flop sequences") && err.contains("memory"), "{err}");
+        }
     }
 
     #[test]
@@ -271,5 +293,17 @@ mod tests {
         })
         .unwrap();
         assert_eq!((s.read_errors, s.error_rate, s.all_correct), (0, 0.0, 1.0));
+    }
+
+    #[test]
+    fn sequences_without_reads_are_not_scored_as_right() {
+        let tok = Tokenizer::train_char(&["w0w1i0i1r0r1".to_string()]);
+        let zero = tok.encode("0").unwrap()[0];
+        let always_zero = |t: &[u32]| Ok(vec![zero; t.len()]);
+        let err = score(&["w1i0".to_string(), "w0".to_string()], &tok, always_zero).unwrap_err().to_string();
+        assert!(err.contains("holds a read"), "{err}");
+        // A sequence without reads counts toward neither the reads nor the all-correct share.
+        let s = score(&["w1r1".to_string(), "w0i1".to_string()], &tok, always_zero).unwrap();
+        assert_eq!((s.sequences, s.reads, s.read_errors, s.all_correct), (2, 1, 1, 0.0));
     }
 }

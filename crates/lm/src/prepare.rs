@@ -76,6 +76,9 @@ pub fn prepare(spec: &PrepareSpec, out: &Path, force: bool) -> Result<Prepared, 
     if !(spec.val_fraction > 0.0 && spec.val_fraction < 0.5) {
         return Err(LmError::Config(format!("val_fraction must be in (0, 0.5), got {}", spec.val_fraction)));
     }
+    if let Some(n) = spec.bpe_vocab {
+        crate::tokenizer::check_bpe_vocab(n)?;
+    }
     check_target(out, force)?;
     let mut inputs = spec.inputs.clone();
     inputs.sort();

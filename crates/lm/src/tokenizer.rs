@@ -29,6 +29,19 @@ pub enum Tokenizer {
     Bpe(Box<tokenizers::Tokenizer>),
 }
 
+/// A byte-level BPE has the 256 bytes and the end-of-text token at least; the token shards store 16-bit
+/// ids, so at most 65536 tokens (a larger request also made the trainer allocate for it up front: a
+/// capacity overflow or tens of gigabytes).
+pub fn check_bpe_vocab(vocab_size: usize) -> Result<(), LmError> {
+    if (257..=1 << 16).contains(&vocab_size) {
+        Ok(())
+    } else {
+        Err(LmError::Config(format!(
+            "a byte-level BPE's vocab_size must be in 257..=65536 (16-bit token ids), got {vocab_size}"
+        )))
+    }
+}
+
 fn err(e: impl std::fmt::Display) -> LmError {
     LmError::Tokenizer(e.to_string())
 }
@@ -49,9 +62,7 @@ impl Tokenizer {
     /// Byte-level BPE (GPT-2's pre-tokenization, no prefix space) with `vocab_size` tokens, the
     /// end-of-text token included; deterministic for the same texts.
     pub fn train_bpe(texts: &[String], vocab_size: usize, dir: &Path) -> Result<Self, LmError> {
-        if vocab_size < 257 {
-            return Err(LmError::Config(format!("a byte-level BPE needs vocab_size ≥ 257, got {vocab_size}")));
-        }
+        check_bpe_vocab(vocab_size)?;
         let byte_level = ByteLevel::new(false, true, true);
         let mut bpe: TokenizerImpl<BPE, NormalizerWrapper, PreTokenizerWrapper, PostProcessorWrapper, DecoderWrapper> =
             TokenizerBuilder::new()

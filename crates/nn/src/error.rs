@@ -16,8 +16,8 @@ pub enum NnError {
     InvalidOptimizer(String),
     #[error("invalid learning-rate schedule: {0}")]
     InvalidSchedule(String),
-    #[error("invalid thread count {0}: use 1 or more")]
-    InvalidThreads(usize),
+    #[error("{0}")]
+    InvalidThreads(String),
 }
 
 /// Result alias for this crate.

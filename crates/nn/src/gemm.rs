@@ -25,9 +25,7 @@ pub(crate) static TEST_THREADS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::ne
 /// Sets the engine's thread count, process-wide (OpenBLAS's is): every GEMM uses `n` threads, and
 /// with `n ≥ 2` optimizer passes and packed inference are split in two.
 pub fn set_num_threads(n: usize) -> Result<()> {
-    if n == 0 {
-        return Err(NnError::InvalidThreads(n));
-    }
+    butterfly_store::threads::check_threads("threads", n).map_err(|e| NnError::InvalidThreads(e.to_string()))?;
     THREADS.store(n, Ordering::Relaxed);
     Ok(())
 }
@@ -342,6 +340,17 @@ mod blas {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thread_counts_beyond_the_shared_bound_are_refused_and_leave_the_count_alone() {
+        let _lock = TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let before = num_threads();
+        for bad in [0, 100_000] {
+            let err = set_num_threads(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("threads = {bad}")) && err.contains("use 1 to"), "{err}");
+        }
+        assert_eq!(num_threads(), before);
+    }
 
     /// `a` stored `rows × cols` with rows `ld` apart, read transposed or not, at logical (i, j).
     fn at(a: &[f64], transposed: bool, ld: usize, i: usize, j: usize) -> f64 {

@@ -1,7 +1,7 @@
 //! A policy's measured return (`butterfly expert eval`): its deterministic episodes from fixed initial
 //! conditions, and a copy of the policy with the measurement in its metadata.
 
-use butterfly_envs::{Env, MujocoEnv, env_rng, evaluate, initial_conditions, mean_std};
+use butterfly_envs::{Env, Episode, MujocoEnv, env_rng, evaluate, initial_conditions, mean_std};
 
 use crate::{MlpPolicy, PolicyError};
 
@@ -26,6 +26,14 @@ impl Measured {
         seed: u64,
         threads: usize,
     ) -> Result<Self, PolicyError> {
+        butterfly_store::threads::check_threads("threads", threads)?;
+        // Per episode: its initial state (a Vec) and its result, return and length.
+        let per_episode = 24 + 8 * env.spec().state_dim + size_of::<Episode>() + 16;
+        butterfly_store::memory::ensure_fits(&[(
+            &format!("{episodes} episodes"),
+            episodes as u128,
+            per_episode as u128,
+        )])?;
         let states = initial_conditions(env, episodes, &mut env_rng(seed));
         let horizon = env.spec().max_episode_steps;
         let runs = evaluate(env, std::slice::from_ref(policy), &states, horizon, threads)?;

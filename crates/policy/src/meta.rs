@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use butterfly_nn::{Activation, MlpSpec};
 use butterfly_store::{StoreError, TensorFile};
 
-use crate::file_parts::{extra_metadata, number_list};
+use crate::file_parts::{action_bounds, extra_metadata};
 
 /// How the network's output y becomes an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +101,7 @@ impl PolicyMeta {
             Some("obs+prev_action") => true,
             Some(_) => return Err(file.bad_meta("input", "expected obs or obs+prev_action".into())),
         };
+        let (action_low, action_high) = action_bounds(file)?;
         Ok(Self {
             env: file.meta("env")?.to_string(),
             activation,
@@ -110,8 +111,8 @@ impl PolicyMeta {
             prev_action,
             act_dim: file.meta_parse("act_dim")?,
             output,
-            action_low: number_list(file, "action_low")?,
-            action_high: number_list(file, "action_high")?,
+            action_low,
+            action_high,
             extra: extra_metadata(file, &KEYS),
         })
     }

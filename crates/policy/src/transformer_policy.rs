@@ -10,7 +10,7 @@ use butterfly_gpt::{ImitatorShape, ImitatorTable, PackedImitator};
 use butterfly_store::{Tensor, TensorFile};
 
 use crate::PolicyError;
-use crate::file_parts::{at_path, extra_metadata, number_list, read_norm, read_theta};
+use crate::file_parts::{action_bounds, at_path, extra_metadata, read_norm, read_theta};
 
 /// What a Transformer policy file says besides its tensors.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,11 +70,12 @@ impl TransformerMeta {
             n_head: file.meta_parse("n_head")?,
             n_embd: file.meta_parse("n_embd")?,
         };
+        let (action_low, action_high) = action_bounds(file)?;
         Ok(Self {
             env: file.meta("env")?.to_string(),
             shape,
-            action_low: number_list(file, "action_low")?,
-            action_high: number_list(file, "action_high")?,
+            action_low,
+            action_high,
             extra: extra_metadata(file, &KEYS),
         })
     }

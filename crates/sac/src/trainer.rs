@@ -296,8 +296,6 @@ fn check<E: Env>(env: &E, config: &RunConfig, threads: usize) -> Result<(), SacE
     if spec.id != config.env {
         return Err(SacError::Config(format!("the run is of {}, the env given is {}", config.env, spec.id)));
     }
-    if threads == 0 {
-        return Err(SacError::Config("threads must be ≥ 1".into()));
-    }
+    butterfly_store::threads::check_threads("threads", threads)?;
     config.validate(spec.obs_dim, spec.act_dim)
 }

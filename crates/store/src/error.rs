@@ -38,4 +38,10 @@ pub enum StoreError {
 
     #[error("{path}: metadata '{key}' = '{value}' is invalid: {reason}")]
     BadMetadata { path: PathBuf, key: String, value: String, reason: String },
+
+    #[error("{what} = {value}: use 1 to {max} threads (4 per core of this machine, at most 256)")]
+    Threads { what: String, value: usize, max: usize },
+
+    #[error("{again} names the same directory as {first}: list each run once")]
+    Duplicate { first: PathBuf, again: PathBuf },
 }

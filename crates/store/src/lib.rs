@@ -11,8 +11,10 @@ mod error;
 mod log_row;
 pub mod memory;
 mod output;
+mod paths;
 pub mod run_dir;
 mod tensor_file;
+pub mod threads;
 
 pub use atomic::{temp_sibling, write_atomic};
 pub use cache::cache_dir;
@@ -21,5 +23,6 @@ pub use csv_log::{Log, LogRow, field, finite, read_log};
 pub use error::StoreError;
 pub use log_row::CsvField;
 pub use output::{check_output, enclosing_run};
+pub use paths::ensure_distinct;
 pub use run_dir::{RunDir, Start};
 pub use tensor_file::{Tensor, TensorFile};

@@ -7,6 +7,8 @@ pub enum TheoryError {
     TooSmall { name: &'static str, min: usize, value: usize },
     #[error(transparent)]
     TooLarge(#[from] butterfly_store::StoreError),
+    #[error("{name} = {value} is beyond what can be computed: {why}")]
+    Uncomputable { name: &'static str, value: f64, why: String },
 }
 
 impl TheoryError {

@@ -28,6 +28,12 @@ impl MonteCarlo {
     ) -> Result<[Estimate; K], TheoryError> {
         TheoryError::check_count("the number of trials", self.trials, 2)?;
         crate::estimate::z_score(self.confidence)?;
+        // Every trial's K outputs are kept, then one quantity's samples at a time are copied out.
+        let trials = self.trials as u128;
+        butterfly_store::memory::ensure_fits(&[
+            ("the outputs of the Monte Carlo trials", trials, 8 * K as u128),
+            ("one quantity's samples", trials, 8),
+        ])?;
         let outputs: Vec<[f64; K]> = (0..self.trials)
             .into_par_iter()
             .map(|i| {

@@ -123,3 +123,24 @@ fn bad_parameters_name_themselves() {
     let low_confidence = simulate(&good, &MonteCarlo { trials: 10, seed: 0, confidence: 1.0 }).unwrap_err();
     assert_eq!(low_confidence.to_string(), "the confidence level must be in (0, 1), got 1");
 }
+
+#[test]
+fn far_offsets_are_computed_in_bounded_time_or_refused_naming_the_largest_offset() {
+    let start = std::time::Instant::now();
+    let near = CliffConfig { offset: 9e7, ..config(constant(0.5), 0.01, 1, 1000) };
+    // The EMA is still ~4000 from μ at step T: every trial is past the cliff, and so is the exact value.
+    let values = exact(&near).unwrap();
+    assert!((values.ema_reward_gap - near.cost).abs() < 1e-9, "{values:?}");
+    for offset in [1e10, 1e20, 1e300] {
+        let err = exact(&CliffConfig { offset, ..near }).unwrap_err().to_string();
+        assert!(err.contains("offset") && err.contains("at most about 9.5"), "{err}");
+    }
+    assert!(start.elapsed().as_secs_f64() < 5.0, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn trial_counts_no_machine_holds_are_one_error() {
+    let good = config(constant(0.5), 0.01, 1, 10);
+    let err = simulate(&good, &MonteCarlo { trials: usize::MAX, seed: 0, confidence: 0.95 }).unwrap_err();
+    assert!(matches!(err, TheoryError::TooLarge(_)) && err.to_string().contains("Monte Carlo trials"), "{err}");
+}

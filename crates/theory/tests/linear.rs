@@ -61,3 +61,18 @@ fn sweeps_run_delta_major_and_validate_before_simulating() {
     let err = sweep(&[0.1, 2.0], &[1], 1, &mc, |_| panic!("no row runs before validation")).unwrap_err();
     assert_eq!(err.to_string(), "delta must be in [0, 1], got 2");
 }
+
+#[test]
+fn gaps_past_double_precision_are_refused_not_printed_as_inf_and_nan() {
+    for (delta, horizon) in [(1.0, 600), (0.05, 100_000_000)] {
+        let config = LinearConfig { delta, horizon, dim: 1 };
+        let err = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95 }).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("horizon = {horizon} is beyond")) && err.contains("1e150"), "{err}");
+        assert_eq!(exact(&config).unwrap_err().to_string(), err);
+    }
+    // The largest gaps below the bound still give finite estimates and intervals.
+    let config = LinearConfig { delta: 1.0, horizon: 240, dim: 1 };
+    let estimates = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95 }).unwrap();
+    assert!(estimates.reward_gap.ci_low.is_finite() && estimates.reward_gap.ci_high.is_finite(), "{estimates:?}");
+    assert!(exact(&config).unwrap().reward_gap.is_finite());
+}

@@ -30,6 +30,7 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
+    butterfly_store::ensure_distinct(&args.runs)?;
     let mut summaries = Vec::new();
     let mut runs = Vec::new();
     if args.runs.iter().any(|d| is_lm_run(d)) {

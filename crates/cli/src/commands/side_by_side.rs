@@ -11,7 +11,8 @@ pub(crate) fn side_by_side<T: Sync>(
     jobs: usize,
     work: impl Fn(usize, &T) -> anyhow::Result<()> + Sync,
 ) -> anyhow::Result<()> {
-    if jobs <= 1 {
+    butterfly_store::threads::check_threads("--jobs", jobs)?;
+    if jobs == 1 {
         return items.iter().enumerate().try_for_each(|(k, item)| work(k, item));
     }
     let (next, failed) = (AtomicUsize::new(0), AtomicBool::new(false));

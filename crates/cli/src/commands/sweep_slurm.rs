@@ -18,16 +18,16 @@ pub struct SlurmArgs {
     dry_run: bool,
     #[arg(long, requires = "slurm")]
     partition: Option<String>,
-    /// Wall-clock limit per task (HH:MM:SS).
+    /// Wall-clock limit per task: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS.
     #[arg(long, requires = "slurm")]
     time: Option<String>,
     /// CPUs per task (the runs' own `threads` decide how many they use).
     #[arg(long, default_value_t = 2)]
     cpus_per_task: usize,
-    /// Memory per task, as sbatch takes it (e.g. 8G).
+    /// Memory per task: a whole number with an optional K, M, G or T suffix (e.g. 8G).
     #[arg(long, requires = "slurm")]
     mem: Option<String>,
-    /// Another #SBATCH line (repeatable), e.g. --sbatch-arg=--account=lab.
+    /// Another #SBATCH line (repeatable), one --NAME[=VALUE] each, e.g. --sbatch-arg=--account=lab.
     #[arg(long = "sbatch-arg", value_name = "ARG", requires = "slurm", allow_hyphen_values = true)]
     sbatch_args: Vec<String>,
     /// Print where every run stands: done, running or pending (squeue), stopped (log named), not started.
@@ -56,7 +56,6 @@ pub fn submit(
     passed_on: &[String],
     runs: &[&SweepRun],
 ) -> anyhow::Result<()> {
-    anyhow::ensure!(args.cpus_per_task >= 1, "--cpus-per-task must be at least 1");
     let spec = SlurmSpec {
         partition: args.partition.clone(),
         time: args.time.clone(),

@@ -45,6 +45,37 @@ impl IterateLaw {
 /// The laws of θ_T − μ (SGD) and θ̃_T − μ (EMA), by the moment recursion above.
 pub fn iterate_laws(config: &CliffConfig) -> Result<[IterateLaw; 2], TheoryError> {
     config.validate()?;
+    Ok(laws(config))
+}
+
+/// The most Poisson terms one exact value may sum (each law's tail and truncated mean): a fraction of a
+/// second. The count grows with the noncentrality, i.e. with the offset, so this bounds the offset.
+const MAX_POISSON_TERMS: f64 = 1e6;
+
+/// Refuses a config whose exact values would take a Poisson sum longer than [`MAX_POISSON_TERMS`] (an
+/// offset of 1e10 took minutes; far enough out, the window's bounds no longer fit a u64 and the sum came
+/// out as an exact 0). Names the largest offset that can be computed with the other parameters.
+pub(super) fn check_computable(config: &CliffConfig) -> Result<(), TheoryError> {
+    for law in laws(config) {
+        let terms = law.squared_norm(config.dim).poisson_terms();
+        if terms > MAX_POISSON_TERMS {
+            // The terms grow as 24·√(λ/2) + 41, and √(λ/2) = |mean|/√(2·variance) as the offset.
+            let sqrt_rate = law.mean.abs() / (2.0 * law.variance).sqrt();
+            let max_offset = config.offset * (MAX_POISSON_TERMS - 41.0) / 24.0 / sqrt_rate;
+            return Err(TheoryError::Uncomputable {
+                name: "offset",
+                value: config.offset,
+                why: format!(
+                    "the exact values would sum {terms:.3e} Poisson terms (at most {MAX_POISSON_TERMS:e}); with these \
+                     step sizes, gamma and steps the offset can be at most about {max_offset:.3e}"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn laws(config: &CliffConfig) -> [IterateLaw; 2] {
     let gamma = config.gamma;
     let (mut m, mut m_ema) = (config.offset, config.offset);
     let (mut v, mut v_ema, mut cov) = (0.0, 0.0, 0.0);
@@ -58,7 +89,7 @@ pub fn iterate_laws(config: &CliffConfig) -> Result<[IterateLaw; 2], TheoryError
         v_ema = (1.0 - gamma) * (1.0 - gamma) * v_ema + 2.0 * gamma * (1.0 - gamma) * cross + gamma * gamma * v;
         cov = (1.0 - gamma) * cross + gamma * v;
     }
-    Ok([IterateLaw { mean: m, variance: v }, IterateLaw { mean: m_ema, variance: v_ema }])
+    [IterateLaw { mean: m, variance: v }, IterateLaw { mean: m_ema, variance: v_ema }]
 }
 
 /// The exact expected BC losses and reward gaps at step T.

@@ -88,7 +88,8 @@ impl CliffConfig {
         TheoryError::check_count("dim", self.dim, 1)?;
         TheoryError::check_count("steps", self.steps, 1)?;
         // SGD and its EMA.
-        TheoryError::check_fits(self.dim, 2)
+        TheoryError::check_fits(self.dim, 2)?;
+        exact::check_computable(self)
     }
 
     /// The reward gap J(θ*) − J(θ) = −J(θ) of eq. 4.2 at squared distance ‖θ − μ‖² = `sq_dist`.

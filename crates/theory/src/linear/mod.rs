@@ -33,6 +33,10 @@ pub use sweep::{SweepRow, sweep};
 
 use crate::TheoryError;
 
+/// The largest reward gap (as a power of ten) whose Monte Carlo interval can be computed: its square
+/// summed over the trials must stay finite.
+const MAX_LOG10_GAP: f64 = 150.0;
+
 /// One instance of the construction.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct LinearConfig {
@@ -50,8 +54,25 @@ impl LinearConfig {
         TheoryError::check("delta", self.delta, "in [0, 1]", |v| (0.0..=1.0).contains(&v))?;
         TheoryError::check_count("horizon", self.horizon, 1)?;
         TheoryError::check_count("dim", self.dim, 1)?;
-        // The H + 1 states of a learner's rollout.
-        TheoryError::check_fits(self.dim, self.horizon.saturating_add(1))
+        // x_0 and the learner's current state.
+        TheoryError::check_fits(self.dim, 2)?;
+        // Each trial's return is about d·H·(1 + δ)^{2H}; the interval needs its square, so past ~1e150 the
+        // estimate is inf with a NaN interval and the exact gap overflows soon after.
+        let log10_gap =
+            ((self.dim as f64).ln() + (self.horizon as f64).ln() + 2.0 * self.horizon as f64 * self.delta.ln_1p())
+                / std::f64::consts::LN_10;
+        if log10_gap > MAX_LOG10_GAP {
+            return Err(TheoryError::Uncomputable {
+                name: "horizon",
+                value: self.horizon as f64,
+                why: format!(
+                    "with delta = {} and dim = {} the gap d·H·(1 + δ)^{{2H}} is about 1e{log10_gap:.0}, past the 1e{MAX_LOG10_GAP} \
+                     that double precision can estimate: lower the horizon or delta",
+                    self.delta, self.dim
+                ),
+            });
+        }
+        Ok(())
     }
 }
 

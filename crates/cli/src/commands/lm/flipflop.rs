@@ -60,6 +60,7 @@ pub fn study(
     out: &Path,
     threads: usize,
 ) -> anyhow::Result<FlipflopStudy> {
+    butterfly_store::ensure_distinct(runs)?;
     for run in runs {
         // The oscillation is taken over the second half of the kept evaluations: it needs two there.
         let kept = butterfly_lm::kept_steps(run).len();

@@ -30,10 +30,10 @@ pub struct SampleArgs {
     /// Tokens to generate.
     #[arg(long, default_value_t = 200)]
     tokens: usize,
-    /// 0 is greedy.
+    /// Softmax temperature, finite and ≥ 0; 0 is greedy.
     #[arg(long, default_value_t = 0.0)]
     temperature: f64,
-    /// Sample among the k most likely tokens only.
+    /// Sample among the k most likely tokens only (k ≥ 1).
     #[arg(long)]
     top_k: Option<usize>,
     #[arg(long, default_value_t = 0)]
