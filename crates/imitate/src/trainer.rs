@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use butterfly_envs::{Env, EnvRng, Purpose, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
-use butterfly_store::{Checkpoint, LogRow, RunDir, Start};
-use butterfly_train::{Ema, Learner, LoopConfig, Progress, TrainLoop, TrainRng};
+use butterfly_store::{Checkpoint, LogRow, RunDir};
+use butterfly_train::{Learner, LoopConfig, Run, RunKind, TrainRng};
 
 use crate::imitator::{Imitator, ImitatorPolicy};
 use crate::run_dir::{ExpertRow, IterateRow, Logs, RolloutRow, TRAIN_DATA, VALIDATION_DATA};
@@ -156,84 +156,70 @@ impl Learner for BcLearner {
     }
 }
 
-/// A BC run: the training loop over a [`BcLearner`].
-pub struct BcTrainer {
-    inner: TrainLoop<BcLearner>,
-}
+/// BC as a kind of run: its config, its checks, and how a fresh run begins or a checkpointed one reopens.
+pub struct Bc;
 
-impl BcTrainer {
-    /// Starts a run of `config` in `dir` (new or empty), or continues the run of the same config there;
-    /// refuses anything else. Everything that can be checked is checked before the directory is made.
-    pub fn create(config: BcConfig, dir: &Path, assets: Option<&Path>) -> Result<Self, ImitateError> {
-        let (env, expert) = prepare(&config, assets)?;
-        let (run, start) = RunDir::claim(dir, &config.to_toml())?;
-        Self::start(run, start, config, env, expert)
+/// A BC run: the shared lifecycle and loop over a [`BcLearner`].
+pub type BcTrainer = Run<Bc>;
+
+impl RunKind for Bc {
+    type Config = BcConfig;
+    type Learner = BcLearner;
+    type Error = ImitateError;
+    /// Gymnasium's `envs/mujoco/assets` directory (None: the default search).
+    type Context<'a> = Option<&'a Path>;
+    type Checked = (TaskEnv, Expert);
+    const FORMAT: &'static str = FORMAT;
+
+    fn parse(text: &str, path: &Path) -> Result<BcConfig, ImitateError> {
+        BcConfig::parse_run(text, path)
     }
 
-    /// Continues the run in `dir` from its checkpoint (logs cut back to it first), or from nothing when
-    /// it died before its first one.
-    pub fn resume(dir: &Path, assets: Option<&Path>) -> Result<Self, ImitateError> {
-        let (run, text, start) = RunDir::open(dir)?;
-        let config = BcConfig::parse_run(&text, &run.join(crate::run_dir::CONFIG))?;
-        let (env, expert) = prepare(&config, assets)?;
-        Self::start(run, start, config, env, expert)
+    fn to_toml(config: &BcConfig) -> String {
+        config.to_toml()
     }
 
-    fn start(run: RunDir, start: Start, config: BcConfig, env: TaskEnv, expert: Expert) -> Result<Self, ImitateError> {
-        let inner = match start {
-            Start::Checkpointed => Self::continue_run(run, config, env, expert)?,
-            Start::Fresh => Self::begin(run, config, env, expert)?,
-        };
-        Ok(Self { inner })
+    /// The config, the env, the expert, the network, and the memory that the network, the minibatches
+    /// and the data need.
+    fn check(config: &BcConfig, assets: Option<&Path>) -> Result<(TaskEnv, Expert), ImitateError> {
+        config.validate()?;
+        let env = TaskEnv::make(&config.env, assets)?;
+        let spec = env.spec();
+        config.check_fits(spec.obs_dim, spec.act_dim)?;
+        let d = &config.data;
+        crate::dataset::check_fits(d.trajectories + d.validation_trajectories, d.horizon, spec.obs_dim, spec.act_dim)?;
+        let expert = Expert::load(&config.expert, &env)?;
+        Ok((env, expert))
     }
 
-    /// A fresh run: the expert data, the logs, the expert's returns and a checkpoint at step 0; a failure
-    /// on the way removes what it made.
+    /// The expert data (shared through the cache), the logs and the expert's returns.
     fn begin(
-        run: RunDir,
-        config: BcConfig,
-        env: TaskEnv,
-        expert: Expert,
-    ) -> Result<TrainLoop<BcLearner>, ImitateError> {
-        let made = (|| {
-            let d = &config.data;
-            run.make_dir("data")?;
-            run.make_dir("checkpoints")?;
-            let key = |n, purpose| DataKey::of(&config.env, &config.expert, n, d.horizon, config.data_seed(), purpose);
-            let (train, data_rng) = shared_collect(
-                &env,
-                &expert,
-                &key(d.trajectories, Purpose::TrainData)?,
-                d.threads,
-                &run.join(TRAIN_DATA),
-            )?;
-            let validation_key = key(d.validation_trajectories, Purpose::ValidationData)?;
-            let (validation, _) =
-                shared_collect(&env, &expert, &validation_key, d.threads, &run.join(VALIDATION_DATA))?;
-            let logs = Logs::open(run.path(), None)?;
-            let (learner, theta, rng) = assemble(&run, config.clone(), env, expert, train, validation, data_rng, logs)?;
-            learner.write_expert_returns(&run)?;
-            Ok::<_, ImitateError>((learner, theta, rng))
-        })();
-        let (learner, theta, rng) = match made {
-            Ok(parts) => parts,
-            Err(e) => {
-                run.discard();
-                return Err(e);
-            }
-        };
-        TrainLoop::fresh(run, loop_config(&config), learner, theta, rng)
+        run: &RunDir,
+        config: &BcConfig,
+        (env, expert): (TaskEnv, Expert),
+    ) -> Result<(BcLearner, Vec<f32>, TrainRng), ImitateError> {
+        let d = &config.data;
+        run.make_dir("data")?;
+        run.make_dir("checkpoints")?;
+        let key = |n, purpose| DataKey::of(&config.env, &config.expert, n, d.horizon, config.data_seed(), purpose);
+        let (train, data_rng) =
+            shared_collect(&env, &expert, &key(d.trajectories, Purpose::TrainData)?, d.threads, &run.join(TRAIN_DATA))?;
+        let validation_key = key(d.validation_trajectories, Purpose::ValidationData)?;
+        let (validation, _) = shared_collect(&env, &expert, &validation_key, d.threads, &run.join(VALIDATION_DATA))?;
+        let logs = Logs::open(run.path(), None)?;
+        let (learner, theta, rng) = assemble(run, config.clone(), env, expert, train, validation, data_rng, logs)?;
+        learner.write_expert_returns(run)?;
+        Ok((learner, theta, rng))
     }
 
-    /// Continues from the checkpoint: everything is read and checked (version, checksums of the
-    /// tensors and data files, counters, log positions) before any log is cut back.
-    fn continue_run(
-        run: RunDir,
-        config: BcConfig,
-        env: TaskEnv,
-        expert: Expert,
-    ) -> Result<TrainLoop<BcLearner>, ImitateError> {
-        let ckpt = TrainLoop::<BcLearner>::checkpoint(&run, FORMAT)?;
+    /// Everything is read and checked (the env, checksums of the data files and the expert's returns, log
+    /// positions) before any log is cut back.
+    fn reopen(
+        run: &RunDir,
+        config: &BcConfig,
+        (env, expert): (TaskEnv, Expert),
+        ckpt: &Checkpoint,
+    ) -> Result<(BcLearner, Vec<f32>), ImitateError> {
         if ckpt.meta("env")? != env.spec().id {
             let what = format!("is a checkpoint of {}, the run is {}", ckpt.meta("env")?, env.spec().id);
             return Err(ckpt.invalid(what).into());
@@ -243,66 +229,24 @@ impl BcTrainer {
         ckpt.verify_file_if_recorded(ExpertRow::FILE, &run.join(ExpertRow::FILE))?;
         let train = Dataset::load(&run.join(TRAIN_DATA))?;
         let validation = Dataset::load(&run.join(VALIDATION_DATA))?;
-        let logs = Logs::open(run.path(), Some(&ckpt))?;
-        let (learner, theta, _) = assemble(&run, config.clone(), env, expert, train, validation, env_rng(0), logs)?;
-        TrainLoop::resume(run, loop_config(&config), learner, theta, &ckpt)
+        let logs = Logs::open(run.path(), Some(ckpt))?;
+        let (learner, theta, _) = assemble(run, config.clone(), env, expert, train, validation, env_rng(0), logs)?;
+        Ok((learner, theta))
     }
 
-    /// The run directory.
-    pub fn dir(&self) -> &Path {
-        self.inner.run_dir().path()
-    }
-
-    /// The run's config (its `threads` are the engine's, which the binary sets once before training).
-    pub fn config(&self) -> &BcConfig {
-        &self.inner.learner.config
-    }
-
-    pub fn step(&self) -> u64 {
-        self.inner.step()
-    }
-
-    pub fn total_steps(&self) -> u64 {
-        self.inner.total_steps()
-    }
-
-    /// Mean J_H of each variant (raw first) at the last evaluation of this session.
-    pub fn last_eval(&self) -> &[(String, f64)] {
-        self.inner.last_eval()
-    }
-
-    pub fn theta(&self) -> &[f32] {
-        self.inner.theta()
-    }
-
-    pub fn stabilizers(&self) -> &[Ema] {
-        self.inner.stabilizers()
-    }
-
-    /// An imitator policy over `theta` (input: observation and previous action).
-    pub fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<ImitatorPolicy, ImitateError> {
-        self.inner.learner.policy(theta, extra)
-    }
-
-    /// Trains to `config.steps`, or to `stop_at` when given (a shorter run that can be resumed).
-    pub fn run(&mut self, stop_at: Option<u64>, on_progress: impl FnMut(&Progress)) -> Result<(), ImitateError> {
-        self.inner.run(stop_at, on_progress)
-    }
-}
-
-/// What the shared loop needs of a BC config.
-fn loop_config(config: &BcConfig) -> LoopConfig {
-    LoopConfig {
-        steps: config.steps,
-        accumulation: config.accumulation,
-        optimizer: config.optimizer,
-        schedule: config.schedule,
-        stabilizers: config.stabilizers.clone(),
-        eval_every: config.eval.every,
-        log_every: config.eval.log_every,
-        windows: config.eval.windows.clone(),
-        format: FORMAT,
-        decayed: None,
+    fn loop_config(config: &BcConfig, _: &BcLearner) -> LoopConfig {
+        LoopConfig {
+            steps: config.steps,
+            accumulation: config.accumulation,
+            optimizer: config.optimizer,
+            schedule: config.schedule,
+            stabilizers: config.stabilizers.clone(),
+            eval_every: config.eval.every,
+            log_every: config.eval.log_every,
+            windows: config.eval.windows.clone(),
+            format: FORMAT,
+            decayed: None,
+        }
     }
 }
 
@@ -348,17 +292,4 @@ fn assemble(
     let learner =
         BcLearner { config, env, expert, imitator, train, validation, data_rng, eval_states, logs, run_files };
     Ok((learner, theta, rng))
-}
-
-/// Everything about a run that can be checked before its directory is made: the config, the env, the
-/// expert, the network, and the memory that the network, the minibatches and the data need.
-fn prepare(config: &BcConfig, assets: Option<&Path>) -> Result<(TaskEnv, Expert), ImitateError> {
-    config.validate()?;
-    let env = TaskEnv::make(&config.env, assets)?;
-    let spec = env.spec();
-    config.check_fits(spec.obs_dim, spec.act_dim)?;
-    let d = &config.data;
-    crate::dataset::check_fits(d.trajectories + d.validation_trajectories, d.horizon, spec.obs_dim, spec.act_dim)?;
-    let expert = Expert::load(&config.expert, &env)?;
-    Ok((env, expert))
 }

@@ -25,4 +25,4 @@ pub use export::export;
 pub use learner::{IterateLossRow, LmLearner};
 pub use prepare::{PrepareSpec, Prepared, prepare, tokenizer_file};
 pub use sample::{SampleSpec, kept_steps, load_variant, sample};
-pub use trainer::LmTrainer;
+pub use trainer::{Inputs, Lm, LmTrainer, tokens_per_step};

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use butterfly_gpt::{Gpt, GptConfig};
-use butterfly_store::{Log, RunDir, Start};
-use butterfly_train::{LoopConfig, Progress, TrainLoop};
+use butterfly_store::{Checkpoint, Log, RunDir};
+use butterfly_train::{LoopConfig, Run, RunKind, TrainRng};
 use rand::SeedableRng;
 
 use crate::bifurcation::Probe;
@@ -18,21 +18,16 @@ use crate::{LmConfig, LmError, shard};
 /// Version 1 of the LM checkpoint.
 const FORMAT: &str = "butterfly-lm-checkpoint-1";
 
-pub struct LmTrainer {
-    inner: TrainLoop<LmLearner>,
-    config: LmConfig,
-}
-
 /// What a run reads, checked before its directory is made: tokenizer, shards, model and memory.
-pub(crate) struct Inputs {
+pub struct Inputs {
     tokenizer: std::path::PathBuf,
-    pub train: Vec<u32>,
-    pub val: Vec<u32>,
+    pub(crate) train: Vec<u32>,
+    pub(crate) val: Vec<u32>,
     /// Where training windows start, and the fixed validation windows.
-    pub starts: (WindowStarts, Vec<usize>),
+    pub(crate) starts: (WindowStarts, Vec<usize>),
     /// The prompts of the window generations, when asked for.
-    pub probe: Option<Probe>,
-    pub gpt: GptConfig,
+    probe: Option<Probe>,
+    pub(crate) gpt: GptConfig,
 }
 
 pub(crate) fn inputs(config: &LmConfig) -> Result<Inputs, LmError> {
@@ -101,32 +96,55 @@ fn open_logs(
     Ok((iterates, probe))
 }
 
-impl LmTrainer {
-    /// Starts a run of `config` in `dir` (new or empty), or continues the run of the same config there.
-    pub fn create(config: LmConfig, dir: &Path) -> Result<Self, LmError> {
-        let inputs = inputs(&config)?;
-        let (run, start) = RunDir::claim(dir, &config.to_toml())?;
-        Self::start(run, start, config, inputs)
+/// Language modelling as a kind of run.
+pub struct Lm;
+
+/// An LM run: the shared lifecycle and loop over an [`LmLearner`].
+pub type LmTrainer = Run<Lm>;
+
+impl RunKind for Lm {
+    type Config = LmConfig;
+    type Learner = LmLearner;
+    type Error = LmError;
+    type Context<'a> = ();
+    type Checked = Inputs;
+    const FORMAT: &'static str = FORMAT;
+
+    fn parse(text: &str, path: &Path) -> Result<LmConfig, LmError> {
+        LmConfig::from_toml(text).map_err(|e| LmError::RunDir { path: path.to_path_buf(), what: e.to_string() })
     }
 
-    /// Continues the run in `dir` from its checkpoint, or from nothing when it died before one.
-    pub fn resume(dir: &Path) -> Result<Self, LmError> {
-        let (run, text, start) = RunDir::open(dir)?;
-        let config = LmConfig::from_toml(&text)
-            .map_err(|e| LmError::RunDir { path: run.join(butterfly_store::run_dir::CONFIG), what: e.to_string() })?;
-        let inputs = inputs(&config)?;
-        Self::start(run, start, config, inputs)
+    fn to_toml(config: &LmConfig) -> String {
+        config.to_toml()
     }
 
-    fn start(run: RunDir, start: Start, config: LmConfig, inputs: Inputs) -> Result<Self, LmError> {
-        let gpt = Gpt::new(inputs.gpt)?;
-        let copy = run.join(inputs.tokenizer.file_name().expect("a file"));
-        let files = vec![
-            ("tokenizer".to_string(), copy.clone()),
-            (TRAIN_SHARD.to_string(), config.data.join(TRAIN_SHARD)),
-            (VAL_SHARD.to_string(), config.data.join(VAL_SHARD)),
-        ];
-        let loop_config = LoopConfig {
+    fn check(config: &LmConfig, (): ()) -> Result<Inputs, LmError> {
+        inputs(config)
+    }
+
+    /// The run's copy of the tokenizer and its logs.
+    fn begin(run: &RunDir, config: &LmConfig, mut inputs: Inputs) -> Result<(LmLearner, Vec<f32>, TrainRng), LmError> {
+        let bytes = std::fs::read(&inputs.tokenizer)
+            .map_err(|e| LmError::Tokenizer(format!("{}: {e}", inputs.tokenizer.display())))?;
+        run.make_dir("checkpoints")?;
+        butterfly_store::write_atomic(&tokenizer_copy(run, &inputs), &bytes)?;
+        let logs = open_logs(run, None, inputs.probe.take(), inputs.gpt)?;
+        learner(run, config, inputs, logs)
+    }
+
+    fn reopen(
+        run: &RunDir,
+        config: &LmConfig,
+        mut inputs: Inputs,
+        ckpt: &Checkpoint,
+    ) -> Result<(LmLearner, Vec<f32>), LmError> {
+        let logs = open_logs(run, Some(ckpt), inputs.probe.take(), inputs.gpt)?;
+        let (learner, theta, _) = learner(run, config, inputs, logs)?;
+        Ok((learner, theta))
+    }
+
+    fn loop_config(config: &LmConfig, learner: &LmLearner) -> LoopConfig {
+        LoopConfig {
             steps: config.steps,
             accumulation: config.accumulation,
             optimizer: config.optimizer,
@@ -136,71 +154,37 @@ impl LmTrainer {
             log_every: config.eval.log_every,
             windows: config.eval.windows.clone(),
             format: FORMAT,
-            decayed: Some(gpt.table.decayed_ranges()),
-        };
-        let mut rng = butterfly_train::TrainRng::seed_from_u64(config.seed);
-        let theta = gpt.table.init(&mut rng);
-        // The logs: opened at the checkpoint's positions, or made for a fresh run (a failure removes it).
-        let (ckpt, (iterates, probe)) = match start {
-            Start::Checkpointed => {
-                let ckpt = TrainLoop::<LmLearner>::checkpoint(&run, FORMAT)?;
-                let logs = open_logs(&run, Some(&ckpt), inputs.probe, inputs.gpt)?;
-                (Some(ckpt), logs)
-            }
-            Start::Fresh => {
-                let made = (|| {
-                    let bytes = std::fs::read(&inputs.tokenizer)
-                        .map_err(|e| LmError::Tokenizer(format!("{}: {e}", inputs.tokenizer.display())))?;
-                    run.make_dir("checkpoints")?;
-                    butterfly_store::write_atomic(&copy, &bytes)?;
-                    open_logs(&run, None, inputs.probe, inputs.gpt)
-                })();
-                match made {
-                    Ok(logs) => (None, logs),
-                    Err(e) => {
-                        run.discard();
-                        return Err(e);
-                    }
-                }
-            }
-        };
-        let (b, t, dropout) = (config.batch_size, config.seq_len, config.model.dropout);
-        let learner =
-            LmLearner::new(gpt, inputs.train, inputs.val, b, t, dropout, inputs.starts, iterates, probe, files);
-        let inner = match &ckpt {
-            Some(ckpt) => TrainLoop::resume(run, loop_config, learner, theta, ckpt)?,
-            None => TrainLoop::fresh(run, loop_config, learner, theta, rng)?,
-        };
-        Ok(Self { inner, config })
+            decayed: Some(learner.gpt.table.decayed_ranges()),
+        }
     }
+}
 
-    pub fn config(&self) -> &LmConfig {
-        &self.config
-    }
+/// Where a run keeps its copy of the tokenizer.
+fn tokenizer_copy(run: &RunDir, inputs: &Inputs) -> std::path::PathBuf {
+    run.join(inputs.tokenizer.file_name().expect("a file"))
+}
 
-    pub fn dir(&self) -> &Path {
-        self.inner.run_dir().path()
-    }
+/// The learner over `inputs`, θ₀ and the generator that drew it (it goes on drawing the minibatches).
+fn learner(
+    run: &RunDir,
+    config: &LmConfig,
+    inputs: Inputs,
+    (iterates, probe): (Log<IterateLossRow>, Option<WindowProbe>),
+) -> Result<(LmLearner, Vec<f32>, TrainRng), LmError> {
+    let gpt = Gpt::new(inputs.gpt)?;
+    let files = vec![
+        ("tokenizer".to_string(), tokenizer_copy(run, &inputs)),
+        (TRAIN_SHARD.to_string(), config.data.join(TRAIN_SHARD)),
+        (VAL_SHARD.to_string(), config.data.join(VAL_SHARD)),
+    ];
+    let mut rng = TrainRng::seed_from_u64(config.seed);
+    let theta = gpt.table.init(&mut rng);
+    let (b, t, dropout) = (config.batch_size, config.seq_len, config.model.dropout);
+    let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, dropout, inputs.starts, iterates, probe, files);
+    Ok((learner, theta, rng))
+}
 
-    pub fn step(&self) -> u64 {
-        self.inner.step()
-    }
-
-    pub fn total_steps(&self) -> u64 {
-        self.inner.total_steps()
-    }
-
-    /// Validation loss of each variant (raw first) at the last evaluation of this session.
-    pub fn last_eval(&self) -> &[(String, f64)] {
-        self.inner.last_eval()
-    }
-
-    /// Tokens per optimizer update.
-    pub fn tokens_per_step(&self) -> usize {
-        self.config.batch_size * self.config.seq_len * self.config.accumulation
-    }
-
-    pub fn run(&mut self, stop_at: Option<u64>, on_progress: impl FnMut(&Progress)) -> Result<(), LmError> {
-        self.inner.run(stop_at, on_progress)
-    }
+/// Tokens per optimizer update.
+pub fn tokens_per_step(config: &LmConfig) -> usize {
+    config.batch_size * config.seq_len * config.accumulation
 }

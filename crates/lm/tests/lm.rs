@@ -90,7 +90,7 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
         c
     };
     let (whole, cut) = (dir.join("whole"), dir.join("cut"));
-    LmTrainer::create(with_probe(), &whole).unwrap().run(None, |_| {}).unwrap();
+    LmTrainer::create(with_probe(), &whole, ()).unwrap().run(None, |_| {}).unwrap();
     let rows = butterfly_store::read_log::<butterfly_lm::window_probe::IterateBifurcationRow>(&whole).unwrap();
     assert_eq!(rows.len(), 9 * 2, "every pair of consecutive window iterates, raw and EMA");
     for r in &rows {
@@ -102,8 +102,8 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
         "raw iterates one update apart part somewhere"
     );
     // Killed inside the window after the checkpoint at 40: the resumed run writes the same rows.
-    LmTrainer::create(with_probe(), &cut).unwrap().run(Some(42), |_| {}).unwrap();
-    let mut resumed = LmTrainer::resume(&cut).unwrap();
+    LmTrainer::create(with_probe(), &cut, ()).unwrap().run(Some(42), |_| {}).unwrap();
+    let mut resumed = LmTrainer::resume(&cut, ()).unwrap();
     assert_eq!(resumed.step(), 40);
     resumed.run(None, |_| {}).unwrap();
     for name in ["iterate_generations.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
@@ -113,7 +113,7 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
     let mut too_long = with_probe();
     too_long.eval.window_generations =
         Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 10, tokens: 10 });
-    let err = LmTrainer::create(too_long, &dir.join("refused")).err().expect("refused").to_string();
+    let err = LmTrainer::create(too_long, &dir.join("refused"), ()).err().expect("refused").to_string();
     assert!(err.contains("must fit the context (16)"), "{err}");
     assert!(!dir.join("refused").exists());
 }
@@ -125,7 +125,7 @@ fn prepare_train_resume_and_sample() {
     assert_eq!(prepared.documents, 200);
 
     let whole = dir.join("whole");
-    let mut trainer = LmTrainer::create(config(&data, 120), &whole).unwrap();
+    let mut trainer = LmTrainer::create(config(&data, 120), &whole, ()).unwrap();
     trainer.run(None, |_| {}).unwrap();
     let val = std::fs::read_to_string(whole.join("validation.csv")).unwrap();
     let losses: Vec<f64> = val
@@ -140,8 +140,8 @@ fn prepare_train_resume_and_sample() {
     drop(trainer);
 
     let cut = dir.join("cut");
-    LmTrainer::create(config(&data, 120), &cut).unwrap().run(Some(70), |_| {}).unwrap();
-    let mut resumed = LmTrainer::resume(&cut).unwrap();
+    LmTrainer::create(config(&data, 120), &cut, ()).unwrap().run(Some(70), |_| {}).unwrap();
+    let mut resumed = LmTrainer::resume(&cut, ()).unwrap();
     assert_eq!(resumed.step(), 40, "from the last checkpoint");
     resumed.run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "validation.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
@@ -156,9 +156,9 @@ fn prepare_train_resume_and_sample() {
         c
     };
     let (dropped, dropped_cut) = (dir.join("dropout"), dir.join("dropout-cut"));
-    LmTrainer::create(with_dropout(), &dropped).unwrap().run(None, |_| {}).unwrap();
-    LmTrainer::create(with_dropout(), &dropped_cut).unwrap().run(Some(70), |_| {}).unwrap();
-    LmTrainer::resume(&dropped_cut).unwrap().run(None, |_| {}).unwrap();
+    LmTrainer::create(with_dropout(), &dropped, ()).unwrap().run(None, |_| {}).unwrap();
+    LmTrainer::create(with_dropout(), &dropped_cut, ()).unwrap().run(Some(70), |_| {}).unwrap();
+    LmTrainer::resume(&dropped_cut, ()).unwrap().run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "validation.csv", "iterates.csv"] {
         assert!(
             std::fs::read(dropped.join(name)).unwrap() == std::fs::read(dropped_cut.join(name)).unwrap(),
@@ -192,16 +192,16 @@ fn bad_data_is_refused_before_a_run_is_made() {
     let shard = std::fs::read(data.join("train.bin")).unwrap();
     std::fs::write(data.join("train.bin"), &shard[..shard.len() - 3]).unwrap();
     let run = dir.join("run");
-    let err = LmTrainer::create(config(&data, 60), &run).err().unwrap().to_string();
+    let err = LmTrainer::create(config(&data, 60), &run, ()).err().unwrap().to_string();
     assert!(err.contains("train.bin") && err.contains("truncated"), "{err}");
     assert!(!run.exists());
     let mut wrong = shard.clone();
     wrong[0] ^= 1;
     std::fs::write(data.join("train.bin"), wrong).unwrap();
-    assert!(LmTrainer::create(config(&data, 60), &run).err().unwrap().to_string().contains("magic"));
+    assert!(LmTrainer::create(config(&data, 60), &run, ()).err().unwrap().to_string().contains("magic"));
     std::fs::write(data.join("train.bin"), shard).unwrap();
     std::fs::remove_file(data.join("char_tokenizer.json")).unwrap();
-    assert!(LmTrainer::create(config(&data, 60), &run).err().unwrap().to_string().contains("lm prepare"));
+    assert!(LmTrainer::create(config(&data, 60), &run, ()).err().unwrap().to_string().contains("lm prepare"));
     assert!(!run.exists());
 }
 

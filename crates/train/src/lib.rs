@@ -8,6 +8,7 @@ mod error;
 mod learner;
 mod logs;
 mod overrides;
+mod run;
 mod stabilizer;
 mod train_loop;
 
@@ -16,5 +17,6 @@ pub use error::TrainError;
 pub use learner::{Learner, TrainRng};
 pub use logs::{MetricsRow, TimingRow, ValidationRow};
 pub use overrides::{apply_overrides, merge, parse_override};
+pub use run::{Run, RunKind};
 pub use stabilizer::{CountFrom, Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
 pub use train_loop::{LoopConfig, Progress, TrainLoop, Window, params_file};

@@ -6,7 +6,6 @@ use clap::{Args, Subcommand};
 
 use super::env::AssetsArg;
 use crate::config_file::RunStart;
-use crate::progress::Progress;
 
 #[derive(Subcommand)]
 pub enum BcCommand {
@@ -47,21 +46,12 @@ pub struct TrainArgs {
 /// Runs `trainer` to `stop_at` (or its end) behind a progress bar with the loss and the last J_H of
 /// every variant.
 pub(crate) fn train_with_progress(trainer: &mut BcTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
-    butterfly_nn::set_num_threads(trainer.config().threads)?;
-    let mut progress = Progress::new(label, trainer.total_steps());
-    progress.set_position(trainer.step());
-    let mut last_loss = None;
-    trainer.run(stop_at, |p| {
-        last_loss = p.train_loss.or(last_loss);
+    let threads = trainer.config().threads;
+    crate::progress::train_with_progress(trainer, label, stop_at, threads, |p, last_loss| {
         let loss = last_loss.map_or("-".into(), |l| format!("{l:.3e}"));
         let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.1}")).collect();
-        progress.update(
-            p.step,
-            &format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") }),
-        );
-    })?;
-    progress.finish();
-    Ok(())
+        format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") })
+    })
 }
 
 pub fn run(cmd: BcCommand) -> anyhow::Result<()> {

@@ -99,7 +99,7 @@ fn config(text: &str, data: &Path, seed: u64, scale: f64) -> anyhow::Result<LmCo
 }
 
 fn train(config: LmConfig, dir: &Path, label: &str) -> anyhow::Result<()> {
-    let mut trainer = LmTrainer::create(config, dir)?;
+    let mut trainer = LmTrainer::create(config, dir, ())?;
     train_with_progress(&mut trainer, label, None)
 }
 

@@ -3,11 +3,10 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use butterfly_lm::{LmConfig, LmTrainer};
+use butterfly_lm::{LmConfig, LmTrainer, tokens_per_step};
 use clap::Args;
 
 use crate::config_file::RunStart;
-use crate::progress::Progress;
 
 #[derive(Args)]
 pub struct TrainArgs {
@@ -17,9 +16,9 @@ pub struct TrainArgs {
 
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let mut trainer = match args.run.start()? {
-        RunStart::Resume(dir) => LmTrainer::resume(&dir)?,
+        RunStart::Resume(dir) => LmTrainer::resume(&dir, ())?,
         RunStart::Create { text, config, out } => {
-            LmTrainer::create(LmConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?, &out)?
+            LmTrainer::create(LmConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?, &out, ())?
         }
     };
     train_with_progress(&mut trainer, "lm", args.run.stop_at)?;
@@ -33,21 +32,12 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
 /// Trains to the end (or `stop_at`) with a progress bar that shows the loss, the last validation losses
 /// and tokens/s.
 pub fn train_with_progress(trainer: &mut LmTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
-    butterfly_nn::set_num_threads(trainer.config().threads)?;
-    let mut progress = Progress::new(label, trainer.total_steps());
-    progress.set_position(trainer.step());
-    let (start, first, per_step) = (Instant::now(), trainer.step(), trainer.tokens_per_step());
-    let mut last_loss = None;
-    trainer.run(stop_at, |p| {
-        last_loss = p.train_loss.or(last_loss);
+    let (threads, per_step) = (trainer.config().threads, tokens_per_step(trainer.config()));
+    let (start, first) = (Instant::now(), trainer.step());
+    crate::progress::train_with_progress(trainer, label, stop_at, threads, |p, last_loss| {
         let rate = (p.step - first) as f64 * per_step as f64 / start.elapsed().as_secs_f64();
         let val: Vec<String> = p.last_eval.iter().map(|(name, l)| format!("{name} {l:.4}")).collect();
         let loss = last_loss.map_or("-".into(), |l| format!("{l:.4}"));
-        progress.update(
-            p.step,
-            &format!("loss {loss}  val: {}  {rate:.0} tok/s", if val.is_empty() { "-".into() } else { val.join(", ") }),
-        );
-    })?;
-    progress.finish();
-    Ok(())
+        format!("loss {loss}  val: {}  {rate:.0} tok/s", if val.is_empty() { "-".into() } else { val.join(", ") })
+    })
 }
