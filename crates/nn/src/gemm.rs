@@ -1,8 +1,8 @@
 //! Matrix multiply over row-major slices, and the engine-wide GEMM thread count.
 //!
 //! Default backend: Debian's system OpenBLAS (`libopenblas-dev`), linked directly (no build script,
-//! nothing downloaded). With the `rust-gemm` feature: the pure-Rust `gemm` crate. The README's
-//! table says which is faster here and by how much.
+//! nothing downloaded). With the `rust-gemm` feature: the pure-Rust `gemm` crate. The table in
+//! docs/engine.md says which is faster here and by how much.
 //! Both split work over output tiles only (never over the summed dimension), so for a fixed thread
 //! count the results are bit-identical from run to run.
 
