@@ -158,7 +158,11 @@ fn report_regenerates_figures_and_metrics_from_the_csvs() {
     assert!(dir.join("landscapes/step_10000_raw.png").is_file());
     let out = butterfly(&["landscape", d, "--checkpoint", "10001"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && stderr.contains("multiples of 2000"), "{stderr}");
+    assert!(
+        !out.status.success()
+            && stderr.contains("kept no parameters at step 10001 (kept: every 2000 from 2000 to 20000)"),
+        "{stderr}"
+    );
 
     // Two runs compared in one figure and table.
     let other = scratch("report-seed1");

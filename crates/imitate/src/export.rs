@@ -2,53 +2,13 @@
 //! its input standardization and provenance, for PyTorch users and for `expert eval`-style rollouts.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use butterfly_envs::{Env, TaskEnv};
-use butterfly_store::TensorFile;
+use butterfly_train::{Kept, kept_parameters};
 
-use crate::run_dir::{self, TRAIN_DATA};
+use crate::run_dir::TRAIN_DATA;
 use crate::{BcConfig, Dataset, ImitateError, Imitator, ImitatorPolicy};
-
-/// The parameters of `variant` that the run in `dir` kept at evaluation `step`, and their file.
-pub fn kept_parameters(
-    dir: &Path,
-    config: &BcConfig,
-    step: u64,
-    variant: &str,
-) -> Result<(Vec<f32>, PathBuf), ImitateError> {
-    let path = dir.join(run_dir::params_file(step));
-    if !path.is_file() {
-        return Err(ImitateError::RunDir {
-            path: dir.into(),
-            what: format!(
-                "no parameters kept for step {step} (kept at evaluation steps: multiples of {})",
-                config.eval.every
-            ),
-        });
-    }
-    let params = TensorFile::load(&path)?;
-    let theta = params.f32(variant).map_err(|_| ImitateError::RunDir {
-        path: path.clone(),
-        what: format!(
-            "no variant '{variant}' (have: {})",
-            params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")
-        ),
-    })?;
-    Ok((theta.to_vec(), path))
-}
-
-/// The last evaluation step whose parameters the run in `dir` kept.
-pub fn last_kept_step(dir: &Path) -> Result<u64, ImitateError> {
-    let folder = dir.join(run_dir::params_file(0)).parent().map(Path::to_path_buf).unwrap_or_default();
-    let entries = std::fs::read_dir(&folder).map_err(|source| ImitateError::Io { path: folder.clone(), source })?;
-    entries
-        .filter_map(|e| {
-            e.ok()?.file_name().to_str()?.strip_prefix("params_")?.strip_suffix(".safetensors")?.parse().ok()
-        })
-        .max()
-        .ok_or_else(|| ImitateError::RunDir { path: dir.into(), what: "has kept no parameters yet".into() })
-}
 
 /// The policy of `variant` at `step` (default: the last kept) of the BC run in `dir`.
 pub fn export_policy(
@@ -58,11 +18,7 @@ pub fn export_policy(
     assets: Option<&Path>,
 ) -> Result<ImitatorPolicy, ImitateError> {
     let config = BcConfig::of_run(dir)?;
-    let step = match step {
-        Some(step) => step,
-        None => last_kept_step(dir)?,
-    };
-    let (theta, path) = kept_parameters(dir, &config, step, variant)?;
+    let Kept { step, path, theta } = kept_parameters(dir, variant, step)?;
     let env = TaskEnv::make(&config.env, assets)?;
     let imitator = Imitator::new(&config, env.spec(), &Dataset::load(&dir.join(TRAIN_DATA))?)?;
     if theta.len() != imitator.num_params() {

@@ -85,8 +85,8 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     }
     butterfly_store::threads::check_threads("threads", spec.threads)?;
     let config = BcConfig::of_run(dir)?;
-    let (theta, params_path) = crate::export::kept_parameters(dir, &config, spec.step, &spec.variant)?;
-    let theta = &theta[..];
+    let kept = butterfly_train::kept_parameters(dir, &spec.variant, Some(spec.step))?;
+    let (theta, params_path) = (&kept.theta[..], kept.path);
     let env = TaskEnv::make(&config.env, assets)?;
     let train = Dataset::load(&dir.join(TRAIN_DATA))?;
     let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;

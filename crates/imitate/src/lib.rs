@@ -22,7 +22,7 @@ pub use config::{BcConfig, DataConfig, EvalConfig, NetworkConfig, NetworkKind};
 pub use dataset::{Dataset, collect};
 pub use error::ImitateError;
 pub use expert::Expert;
-pub use export::{export_policy, kept_parameters, last_kept_step};
+pub use export::export_policy;
 pub use imitator::{Imitator, ImitatorPolicy};
 pub use landscape::{Landscape, LandscapeSpec, compute_landscape, mean_neighbour_change, roughness};
 pub use shared_data::{DataKey, shared_collect};

@@ -8,9 +8,10 @@ use std::path::Path;
 use butterfly_gpt::{Gpt, GptConfig};
 
 use crate::prepare::VAL_SHARD;
-use crate::sample::{Generator, argmax, kept_steps, kept_variants};
+use crate::sample::{Generator, argmax};
 use crate::windows::WindowStarts;
 use crate::{LmConfig, LmError, load_variant, shard};
+use butterfly_train::{kept_steps, kept_variants};
 
 /// The first position where `a` and `b` differ (a missing token differs); None when equal.
 pub fn first_difference(a: &[u32], b: &[u32]) -> Option<usize> {

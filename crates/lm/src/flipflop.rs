@@ -200,8 +200,8 @@ pub struct StepScore {
 pub fn score_run(run: &Path, sequences: &[String], threads: usize) -> Result<Vec<StepScore>, LmError> {
     let threads = butterfly_store::threads::check_threads("threads", threads)?;
     let mut jobs = Vec::new();
-    for step in crate::sample::kept_steps(run) {
-        for variant in crate::sample::kept_variants(run, step)? {
+    for step in butterfly_train::kept_steps(run) {
+        for variant in butterfly_train::kept_variants(run, step)? {
             jobs.push((step, variant));
         }
     }

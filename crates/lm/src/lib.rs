@@ -19,10 +19,11 @@ mod trainer;
 pub mod window_probe;
 pub mod windows;
 
+pub use butterfly_train::kept_steps;
 pub use config::{EvalConfig, LmConfig, ModelConfig};
 pub use error::LmError;
 pub use export::export;
 pub use learner::{IterateLossRow, LmLearner};
 pub use prepare::{PrepareSpec, Prepared, prepare, tokenizer_file};
-pub use sample::{SampleSpec, kept_steps, load_variant, sample};
+pub use sample::{SampleSpec, load_variant, sample};
 pub use trainer::{Inputs, Lm, LmTrainer, tokens_per_step};

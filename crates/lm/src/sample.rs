@@ -3,8 +3,7 @@
 use std::path::Path;
 
 use butterfly_gpt::{Decoder, Gpt, GptConfig};
-use butterfly_store::TensorFile;
-use butterfly_train::params_file;
+use butterfly_train::{Kept, kept_parameters};
 use rand::{Rng, SeedableRng};
 
 use crate::prepare::tokenizer_file;
@@ -43,26 +42,6 @@ impl SampleSpec {
     }
 }
 
-/// The steps whose parameters the run kept, in order.
-pub fn kept_steps(run: &Path) -> Vec<u64> {
-    let mut steps: Vec<u64> = std::fs::read_dir(run.join("checkpoints"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.strip_prefix("params_")?.strip_suffix(".safetensors")?.parse().ok())
-        .collect();
-    steps.sort_unstable();
-    steps
-}
-
-/// The variants whose parameters the run kept at `step`: raw first, then the stabilizers by name.
-pub(crate) fn kept_variants(run: &Path, step: u64) -> Result<Vec<String>, LmError> {
-    let file = TensorFile::load(&run.join(params_file(step)))?;
-    let mut variants: Vec<String> = file.tensors.keys().cloned().collect();
-    variants.sort_by_key(|v| (v != "raw", v.clone()));
-    Ok(variants)
-}
-
 /// The parameters of `variant` at `step` (default: the last kept) of the run in `run`, with the model's
 /// shape and the run's tokenizer.
 pub fn load_variant(run: &Path, variant: &str, step: Option<u64>) -> Result<(Vec<f32>, GptConfig, Tokenizer), LmError> {
@@ -71,19 +50,7 @@ pub fn load_variant(run: &Path, variant: &str, step: Option<u64>) -> Result<(Vec
         .map_err(|_| bad("is not an LM run directory (no config.toml)".into()))?;
     let config = LmConfig::from_toml(&text)?;
     let tokenizer = Tokenizer::load(&tokenizer_file(run)?)?;
-    let steps = kept_steps(run);
-    let step = match step {
-        Some(s) if steps.contains(&s) => s,
-        Some(s) => return Err(bad(format!("kept no parameters at step {s} (kept: {steps:?})"))),
-        None => *steps.last().ok_or_else(|| bad("kept no parameters yet: train it first".into()))?,
-    };
-    let params = TensorFile::load(&run.join(params_file(step)))?;
-    let theta = params.f32(variant).map_err(|_| {
-        bad(format!(
-            "no variant '{variant}' at step {step} (have {})",
-            params.tensors.keys().cloned().collect::<Vec<_>>().join(", ")
-        ))
-    })?;
+    let Kept { theta, .. } = kept_parameters(run, variant, step)?;
     let m = &config.model;
     let cfg = GptConfig {
         vocab_size: tokenizer.vocab_size(),
@@ -92,7 +59,7 @@ pub fn load_variant(run: &Path, variant: &str, step: Option<u64>) -> Result<(Vec
         n_head: m.n_head,
         n_embd: m.n_embd,
     };
-    Ok((theta.to_vec(), cfg, tokenizer))
+    Ok((theta, cfg, tokenizer))
 }
 
 /// The prompt followed by `spec.tokens` generated tokens, as text. The model sees at most its

@@ -5,6 +5,7 @@
 
 mod check;
 mod error;
+mod kept;
 mod learner;
 mod logs;
 mod overrides;
@@ -14,6 +15,7 @@ mod train_loop;
 
 pub use check::check_training;
 pub use error::TrainError;
+pub use kept::{Kept, kept_parameters, kept_steps, kept_variants};
 pub use learner::{Learner, TrainRng};
 pub use logs::{MetricsRow, TimingRow, ValidationRow};
 pub use overrides::{apply_overrides, merge, parse_override};

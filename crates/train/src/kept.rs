@@ -1,0 +1,68 @@
+//! The parameters a run kept at its evaluations (`checkpoints/params_*.safetensors`, every variant as one
+//! tensor), read the one way every command reads them: export, sampling, scoring, bifurcations, landscapes.
+
+use std::path::{Path, PathBuf};
+
+use butterfly_store::{StoreError, TensorFile};
+
+use crate::params_file;
+
+/// The steps whose parameters the run in `run` kept, in order.
+pub fn kept_steps(run: &Path) -> Vec<u64> {
+    let folder = run.join(params_file(0)).parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut steps: Vec<u64> = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_prefix("params_")?.strip_suffix(".safetensors")?.parse().ok())
+        .collect();
+    steps.sort_unstable();
+    steps
+}
+
+/// The variants kept at `step`: raw first, then the stabilizers by name.
+pub fn kept_variants(run: &Path, step: u64) -> Result<Vec<String>, StoreError> {
+    let file = TensorFile::load(&run.join(params_file(step)))?;
+    let mut variants: Vec<String> = file.tensors.keys().cloned().collect();
+    variants.sort_by_key(|v| (v != "raw", v.clone()));
+    Ok(variants)
+}
+
+/// Kept parameters: the step (the one asked for, or the last kept), their file and θ.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub step: u64,
+    pub path: PathBuf,
+    pub theta: Vec<f32>,
+}
+
+/// The parameters of `variant` that the run in `run` kept at `step` (None: the last kept step); errors
+/// name what the run did keep.
+pub fn kept_parameters(run: &Path, variant: &str, step: Option<u64>) -> Result<Kept, StoreError> {
+    let bad = |what: String| StoreError::RunDir { path: run.to_path_buf(), what };
+    let steps = kept_steps(run);
+    let step = match step {
+        Some(s) if steps.contains(&s) => s,
+        Some(s) => {
+            let kept = match steps.as_slice() {
+                [] => "none".into(),
+                [only] => format!("step {only}"),
+                [a, b, ..] => {
+                    // An evaluation cadence (the last step may be off it): say it.
+                    let regular = steps[..steps.len() - 1].windows(2).all(|w| w[1] - w[0] == b - a);
+                    let last = steps[steps.len() - 1];
+                    if regular { format!("every {} from {a} to {last}", b - a) } else { format!("{steps:?}") }
+                }
+            };
+            return Err(bad(format!("kept no parameters at step {s} (kept: {kept})")));
+        }
+        None => *steps.last().ok_or_else(|| bad("kept no parameters yet: train it first".into()))?,
+    };
+    let path = run.join(params_file(step));
+    let file = TensorFile::load(&path)?;
+    let theta = file.f32(variant).map_err(|_| {
+        let have = file.tensors.keys().cloned().collect::<Vec<_>>().join(", ");
+        StoreError::RunDir { path: path.clone(), what: format!("has no variant '{variant}' (have: {have})") }
+    })?;
+    Ok(Kept { step, theta: theta.to_vec(), path })
+}
