@@ -89,6 +89,18 @@ fn default_optimizer() -> OptimizerConfig {
 }
 
 impl LmConfig {
+    /// The same run at a budget of `steps` updates ([`butterfly_train::scale_budget`]).
+    pub fn scale_budget(&mut self, steps: u64) {
+        let budget = butterfly_train::Budget {
+            steps: &mut self.steps,
+            eval_every: &mut self.eval.every,
+            schedule: &mut self.schedule,
+            stabilizers: &mut self.stabilizers,
+            windows: &mut self.eval.windows,
+        };
+        butterfly_train::scale_budget(budget, steps);
+    }
+
     pub fn from_toml(text: &str) -> Result<Self, LmError> {
         let mut config: LmConfig =
             toml::from_str(text).map_err(|e| LmError::Config(e.to_string().trim().replace('\n', " ")))?;

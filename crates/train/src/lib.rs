@@ -3,6 +3,7 @@
 //! gradient accumulation, stabilizers (EMA of the iterates, paper §4.1), evaluation cadence and windows,
 //! kept parameters, checkpoints and logs in a locked run directory.
 
+mod budget;
 mod check;
 mod error;
 mod kept;
@@ -13,6 +14,7 @@ mod run;
 mod stabilizer;
 mod train_loop;
 
+pub use budget::{Budget, scale_budget};
 pub use check::check_training;
 pub use error::TrainError;
 pub use kept::{Kept, kept_parameters, kept_steps, kept_variants};

@@ -69,16 +69,7 @@ fn demo_config(args: &DemoArgs) -> anyhow::Result<BcConfig> {
     }
     if let Some(steps) = args.steps {
         anyhow::ensure!(steps >= 100, "--steps must be at least 100");
-        let scale = |x: u64| (x as f64 * steps as f64 / config.steps as f64).round().max(1.0) as u64;
-        config.eval.every = scale(config.eval.every);
-        for w in &mut config.eval.windows {
-            w.start = scale(w.start);
-            w.length = w.length.min(steps - w.start);
-        }
-        for s in &mut config.stabilizers {
-            s.set_burn_in(scale(s.burn_in()));
-        }
-        config.steps = steps;
+        config.scale_budget(steps);
     }
     let episode = TaskEnv::make(&config.env, args.assets.assets.as_deref())?.spec().max_episode_steps;
     config.data.horizon = config.data.horizon.min(episode);

@@ -82,17 +82,8 @@ fn config(text: &str, data: &Path, seed: u64, scale: f64) -> anyhow::Result<LmCo
     let mut config = LmConfig::from_toml(text)?;
     (config.data, config.seed) = (data.to_path_buf(), seed);
     if scale != 1.0 {
-        let scaled = |x: u64| ((x as f64 * scale).round() as u64).max(1);
-        config.steps = scaled(config.steps);
-        config.eval.every = scaled(config.eval.every);
-        config.schedule.warmup_steps = scaled(config.schedule.warmup_steps).min(config.steps);
-        for s in &mut config.stabilizers {
-            s.set_burn_in(scaled(s.burn_in()));
-        }
-        for w in &mut config.eval.windows {
-            w.start = scaled(w.start).min(config.steps - 1);
-            w.length = w.length.min(config.steps - w.start);
-        }
+        let steps = ((config.steps as f64 * scale).round() as u64).max(1);
+        config.scale_budget(steps);
         config.validate()?;
     }
     Ok(config)
