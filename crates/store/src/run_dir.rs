@@ -27,7 +27,8 @@ pub enum Start {
 #[derive(Debug)]
 pub struct RunDir {
     path: PathBuf,
-    /// The directory, kept open: dropping it releases the lock.
+    /// The locked directory (or, where directories cannot be locked, `run.lock`), kept open: dropping it
+    /// releases the lock.
     _lock: File,
     /// Whether this process wrote the config (a new run) and made the directory itself, so that a
     /// failure before training removes what it made.
@@ -35,6 +36,17 @@ pub struct RunDir {
     made_dir: bool,
     /// The stored config, as claimed or opened.
     config: String,
+}
+
+/// The refusal a second writer gets, naming the holder when `run.lock` does.
+fn in_use(path: &Path) -> StoreError {
+    let holder = std::fs::read_to_string(path.join(LOCK)).unwrap_or_default();
+    let holder = holder.trim();
+    let who = if holder.is_empty() { "another process".to_string() } else { format!("process {holder}") };
+    StoreError::RunDir {
+        path: path.to_path_buf(),
+        what: format!("is in use by {who} (PID in {LOCK}): wait for it to finish or stop it"),
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -104,22 +116,30 @@ impl RunDir {
     fn lock(path: &Path) -> Result<Self, StoreError> {
         let dir = File::open(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })?;
         let lock_path = path.join(LOCK);
-        match dir.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
-                let holder = holder.trim();
-                let who = if holder.is_empty() { "another process".to_string() } else { format!("process {holder}") };
-                return Err(StoreError::RunDir {
-                    path: path.to_path_buf(),
-                    what: format!("is in use by {who} (PID in {LOCK}): wait for it to finish or stop it"),
-                });
+        let held = match dir.try_lock() {
+            Ok(()) => dir,
+            Err(std::fs::TryLockError::WouldBlock) => return Err(in_use(path)),
+            // File systems that cannot lock a directory (NFS emulates flock with byte-range locks, which
+            // need a file open for writing): lock `run.lock` itself, which resists everything but its
+            // removal.
+            Err(std::fs::TryLockError::Error(_)) => {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(&lock_path)
+                    .map_err(io(&lock_path))?;
+                match file.try_lock() {
+                    Ok(()) => file,
+                    Err(std::fs::TryLockError::WouldBlock) => return Err(in_use(path)),
+                    Err(std::fs::TryLockError::Error(source)) => {
+                        return Err(StoreError::Write { path: lock_path, error: source });
+                    }
+                }
             }
-            Err(std::fs::TryLockError::Error(source)) => {
-                return Err(StoreError::Write { path: lock_path, error: source });
-            }
-        }
-        Ok(Self { path: path.to_path_buf(), _lock: dir, wrote_config: false, made_dir: false, config: String::new() })
+        };
+        Ok(Self { path: path.to_path_buf(), _lock: held, wrote_config: false, made_dir: false, config: String::new() })
     }
 
     /// Names this process in `run.lock` (a crashed writer's PID is simply replaced).
