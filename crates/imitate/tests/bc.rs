@@ -289,3 +289,51 @@ fn seeds_share_one_cached_dataset_and_results_do_not_depend_on_the_cache() {
         |dir: &PathBuf| std::fs::read_to_string(dir.join("metrics.csv")).unwrap().lines().nth(1).unwrap().to_string();
     assert_ne!(first_loss(&cold), first_loss(&seed4), "the training seed still changes the run");
 }
+
+#[test]
+fn bema_on_a_run_follows_its_definition_and_resumes() {
+    use butterfly_store::TensorFile;
+    // Every step kept, so that BEMA can be recomputed from the raw iterates by its definition.
+    let text = CONFIG
+        .replace("steps = 3000", "steps = 40")
+        .replace(
+            "[[stabilizers]]\nkind = \"ema\"\nalpha = 0.7",
+            "[[stabilizers]]\nkind = \"bema\"\nname = \"bema\"\nburn_in = 5\nevery = 3\n\n[[stabilizers]]\nkind = \"ema\"\nalpha = 0.7",
+        )
+        .replace("every = 1000", "every = 1")
+        .replace("windows = [{ start = 950, length = 100 }]", "")
+        .replace("log_every = 50", "log_every = 1");
+    let config = BcConfig::from_toml(&text).unwrap();
+    let whole = scratch("bema-whole");
+    BcTrainer::create(config.clone(), &whole, None).unwrap().run(None, |_| {}).unwrap();
+    let kept = |dir: &PathBuf, step: u64, variant: &str| -> Vec<f32> {
+        let path = dir.join(format!("checkpoints/params_{step:08}.safetensors"));
+        TensorFile::load(&path).unwrap().f32(variant).unwrap().to_vec()
+    };
+    let anchor = kept(&whole, 5, "raw");
+    let mut mu = anchor.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let mut out = mu.clone();
+    assert_eq!(kept(&whole, 5, "bema"), anchor, "at the end of the burn-in the output is the iterate");
+    for s in 6..=40u64 {
+        let theta = kept(&whole, s, "raw");
+        if (s - 5) % 3 == 0 {
+            let x = 10.0 + (s - 5) as f64;
+            let (beta, c) = (x.powf(-0.5), x.powf(-0.2));
+            for i in 0..mu.len() {
+                mu[i] = (1.0 - beta) * mu[i] + beta * theta[i] as f64;
+                out[i] = mu[i] + c * (theta[i] as f64 - anchor[i] as f64);
+            }
+        }
+        let got = kept(&whole, s, "bema");
+        let worst = got.iter().zip(&out).map(|(&g, &w)| (g as f64 - w).abs()).fold(0.0, f64::max);
+        assert!(worst < 1e-5, "step {s}: BEMA off its definition by {worst}");
+    }
+    assert_ne!(kept(&whole, 40, "bema"), kept(&whole, 40, "raw"));
+    // Cut at 17 (checkpointed at every step) and resumed: the same files.
+    let cut = scratch("bema-cut");
+    BcTrainer::create(config, &cut, None).unwrap().run(Some(17), |_| {}).unwrap();
+    BcTrainer::resume(&cut, None).unwrap().run(None, |_| {}).unwrap();
+    for name in ["metrics.csv", "eval.csv", "validation.csv", "checkpoints/params_00000040.safetensors"] {
+        assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(cut.join(name)).unwrap(), "{name}");
+    }
+}

@@ -7,6 +7,11 @@
 //! the burn-in (the average holds its value in between), and γ then follows the count of *averaging*
 //! updates k = s / N, so that N changes the cadence alone and the tail average stays uniform;
 //! `count_from = "start"` measures s from update 0 instead of from the end of the burn-in.
+//!
+//! BEMA (Block & Zhang, "EMA without the lag") corrects the EMA's lag with a decaying share of the
+//! iterate's drift since the burn-in: with t = s − τ and x = ρ + γt, β = max(x^−κ, β_min),
+//! μ ← (1 − β)μ + βθ_s, output = μ + x^−η (θ_s − θ₀), where θ₀ = μ = θ_τ; before τ the output is the
+//! iterate, and between the updates of `every = φ` it keeps its last value.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,6 +26,8 @@ pub enum EmaWeight {
     Polynomial { alpha: f64, gamma_min: f64 },
     /// γ_t = γ.
     Constant { gamma: f64 },
+    /// BEMA's β = max((ρ + γ t)^−κ, β_min), t counted in updates since the burn-in.
+    Shifted { power: f64, lag: f64, multiplier: f64, gamma_min: f64 },
 }
 
 /// Where s, the count that drives γ_t, starts.
@@ -48,6 +55,22 @@ fn one() -> u64 {
     1
 }
 
+fn bema_ema_power() -> f64 {
+    0.5
+}
+
+fn bema_bias_power() -> f64 {
+    0.2
+}
+
+fn bema_lag() -> f64 {
+    10.0
+}
+
+fn bema_multiplier() -> f64 {
+    1.0
+}
+
 /// One stabilizer of a run's configuration (`[[stabilizers]]` in TOML).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -70,6 +93,30 @@ pub enum StabilizerSpec {
         #[serde(default, skip_serializing_if = "CountFrom::is_burn_in")]
         count_from: CountFrom,
     },
+    /// BEMA: the EMA plus a decaying share of the iterate's drift since the burn-in (defaults as TRL's
+    /// `BEMACallback`, but updated every step).
+    Bema {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        burn_in: u64,
+        /// κ.
+        #[serde(default = "bema_ema_power")]
+        ema_power: f64,
+        /// η.
+        #[serde(default = "bema_bias_power")]
+        bias_power: f64,
+        /// ρ.
+        #[serde(default = "bema_lag")]
+        lag: f64,
+        /// γ.
+        #[serde(default = "bema_multiplier")]
+        multiplier: f64,
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        every: u64,
+        #[serde(default)]
+        gamma_min: f64,
+    },
     /// The uniform average of every iterate after the burn-in.
     Tail {
         #[serde(default)]
@@ -85,19 +132,24 @@ impl StabilizerSpec {
     /// Updates before the average starts.
     pub fn burn_in(&self) -> u64 {
         match self {
-            StabilizerSpec::Ema { burn_in, .. } | StabilizerSpec::Tail { burn_in, .. } => *burn_in,
+            StabilizerSpec::Ema { burn_in, .. }
+            | StabilizerSpec::Bema { burn_in, .. }
+            | StabilizerSpec::Tail { burn_in, .. } => *burn_in,
         }
     }
 
     pub fn set_burn_in(&mut self, steps: u64) {
         match self {
-            StabilizerSpec::Ema { burn_in, .. } | StabilizerSpec::Tail { burn_in, .. } => *burn_in = steps,
+            StabilizerSpec::Ema { burn_in, .. }
+            | StabilizerSpec::Bema { burn_in, .. }
+            | StabilizerSpec::Tail { burn_in, .. } => *burn_in = steps,
         }
     }
 
     /// The spec as a ready stabilizer, started at the initial parameters θ₀ (θ̃₀ = θ₀).
     pub fn build(&self, theta0: &[f32]) -> Result<Ema, TrainError> {
         let bad = |m: String| Err(TrainError::Config(format!("stabilizer: {m}")));
+        let mut bias = None;
         let (name, burn_in, weight, every, count_from) = match self {
             StabilizerSpec::Ema { name, burn_in, alpha, gamma_min, gamma, every, count_from } => {
                 let weight = match (alpha, gamma) {
@@ -116,9 +168,9 @@ impl StabilizerSpec {
                     }
                     _ => return bad("an ema takes either alpha (with optional gamma_min) or gamma".into()),
                 };
-                let mut auto = match weight {
-                    EmaWeight::Polynomial { alpha, gamma_min } => format!("ema_a{alpha}_min{gamma_min}_b{burn_in}"),
-                    EmaWeight::Constant { gamma } => format!("ema_g{gamma}_b{burn_in}"),
+                let mut auto = match (alpha, gamma) {
+                    (Some(alpha), _) => format!("ema_a{alpha}_min{}_b{burn_in}", gamma_min.unwrap_or(0.0)),
+                    (_, gamma) => format!("ema_g{}_b{burn_in}", gamma.unwrap_or_default()),
                 };
                 if *every != 1 {
                     auto.push_str(&format!("_every{every}"));
@@ -127,6 +179,28 @@ impl StabilizerSpec {
                     auto.push_str("_from0");
                 }
                 (name.clone().unwrap_or(auto), *burn_in, weight, *every, *count_from)
+            }
+            StabilizerSpec::Bema { name, burn_in, ema_power, bias_power, lag, multiplier, every, gamma_min } => {
+                let ok = *ema_power >= 0.0
+                    && *bias_power >= 0.0
+                    && *lag > 0.0
+                    && *multiplier >= 0.0
+                    && (0.0..=1.0).contains(gamma_min)
+                    && [ema_power, bias_power, lag, multiplier].iter().all(|v| v.is_finite());
+                if !ok {
+                    return bad(format!(
+                        "bema needs ema_power ≥ 0, bias_power ≥ 0, lag > 0, multiplier ≥ 0 and 0 ≤ gamma_min ≤ 1, got \
+                         {ema_power}, {bias_power}, {lag}, {multiplier} and {gamma_min}"
+                    ));
+                }
+                let weight =
+                    EmaWeight::Shifted { power: *ema_power, lag: *lag, multiplier: *multiplier, gamma_min: *gamma_min };
+                let mut auto = format!("bema_k{ema_power}_e{bias_power}_r{lag}_g{multiplier}_b{burn_in}");
+                if *every != 1 {
+                    auto.push_str(&format!("_every{every}"));
+                }
+                bias = Some(Bias { power: *bias_power, theta0: theta0.to_vec(), output: theta0.to_vec() });
+                (name.clone().unwrap_or(auto), *burn_in, weight, *every, CountFrom::BurnIn)
             }
             StabilizerSpec::Tail { name, burn_in, every } => {
                 let auto =
@@ -141,7 +215,7 @@ impl StabilizerSpec {
         if name == "raw" || name.contains(',') {
             return bad(format!("name '{name}' is reserved or contains a comma"));
         }
-        Ok(Ema { name, burn_in, weight, every, count_from, average: theta0.to_vec() })
+        Ok(Ema { name, burn_in, weight, every, count_from, average: theta0.to_vec(), bias })
     }
 }
 
@@ -164,6 +238,59 @@ pub struct Ema {
     every: u64,
     count_from: CountFrom,
     average: Vec<f32>,
+    /// BEMA's bias correction; its output is the stabilizer's parameters.
+    bias: Option<Bias>,
+}
+
+/// BEMA's correction: θ₀ (the iterate at the end of the burn-in), η, and the corrected output.
+#[derive(Debug, Clone, PartialEq)]
+struct Bias {
+    power: f64,
+    theta0: Vec<f32>,
+    output: Vec<f32>,
+}
+
+/// What one stabilizer does with iterate t.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fold {
+    /// Between the updates of `every = N`: nothing.
+    Skip,
+    /// During the burn-in: take the iterate (and at its last step, BEMA's θ₀).
+    Copy { anchor: bool },
+    /// γ_t, and BEMA's correction coefficient x^−η.
+    Average { gamma: f32, correction: Option<f32> },
+}
+
+impl Fold {
+    /// Applies the fold to one chunk of a stabilizer's state.
+    fn apply(self, average: &mut [f32], bias: BiasChunk<'_>, theta: &[f32]) {
+        match self {
+            Fold::Skip => {}
+            Fold::Copy { anchor } => {
+                average.copy_from_slice(theta);
+                if let Some((theta0, output)) = bias {
+                    output.copy_from_slice(theta);
+                    if anchor {
+                        theta0.copy_from_slice(theta);
+                    }
+                }
+            }
+            Fold::Average { gamma, correction } => {
+                if gamma == 1.0 {
+                    average.copy_from_slice(theta);
+                } else {
+                    for (a, &x) in average.iter_mut().zip(theta) {
+                        *a += gamma * (x - *a);
+                    }
+                }
+                if let (Some((theta0, output)), Some(c)) = (bias, correction) {
+                    for (((o, &m), &x), &x0) in output.iter_mut().zip(&*average).zip(theta).zip(&*theta0) {
+                        *o = m + c * (x - x0);
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Ema {
@@ -182,6 +309,9 @@ impl Ema {
         };
         let s = steps as f64 / self.every as f64;
         match self.weight {
+            EmaWeight::Shifted { power, lag, multiplier, gamma_min } => {
+                (lag + multiplier * (t - self.burn_in) as f64).powf(-power).max(gamma_min).min(1.0)
+            }
             EmaWeight::Polynomial { alpha, gamma_min } => s.powf(-alpha).max(gamma_min).min(1.0),
             EmaWeight::Constant { gamma } => gamma,
         }
@@ -192,29 +322,53 @@ impl Ema {
 /// whatever the thread count, so results are bit-identical.
 const CHUNK: usize = 1 << 14;
 
-/// Updates several EMAs with iterate t in one pass over θ (each chunk of θ is read once, while it is in
-/// cache, for all of them); the same arithmetic as [`Stabilizer::update`] on each.
+impl Ema {
+    /// What iterate t does to this stabilizer.
+    fn fold(&self, t: u64) -> Fold {
+        if t <= self.burn_in {
+            return Fold::Copy { anchor: t == self.burn_in };
+        }
+        let gamma = self.gamma(t) as f32;
+        if gamma == 0.0 {
+            return Fold::Skip;
+        }
+        let correction = self.bias.as_ref().map(|b| {
+            let EmaWeight::Shifted { lag, multiplier, .. } = self.weight else { unreachable!("bias is BEMA's") };
+            (lag + multiplier * (t - self.burn_in) as f64).powf(-b.power) as f32
+        });
+        Fold::Average { gamma, correction }
+    }
+
+    /// This stabilizer's state cut in chunks of θ: (average, BEMA's θ₀ and output).
+    fn chunks(&mut self) -> Vec<ChunkState<'_>> {
+        let bias: Vec<BiasChunk<'_>> = match &mut self.bias {
+            Some(b) => b.theta0.chunks_mut(CHUNK).zip(b.output.chunks_mut(CHUNK)).map(Some).collect(),
+            None => (0..self.average.len().div_ceil(CHUNK)).map(|_| None).collect(),
+        };
+        self.average.chunks_mut(CHUNK).zip(bias).collect()
+    }
+}
+
+/// BEMA's θ₀ and output in one chunk of θ.
+type BiasChunk<'a> = Option<(&'a mut [f32], &'a mut [f32])>;
+
+/// One chunk of one stabilizer's state.
+type ChunkState<'a> = (&'a mut [f32], BiasChunk<'a>);
+
+/// Updates several stabilizers with iterate t in one pass over θ (each chunk of θ is read once, while it
+/// is in cache, for all of them); the same arithmetic as [`Stabilizer::update`] on each.
 pub fn update_all(emas: &mut [Ema], t: u64, theta: &[f32]) {
-    let gammas: Vec<f32> = emas.iter().map(|e| e.gamma(t) as f32).collect();
-    let mut per_chunk: Vec<Vec<&mut [f32]>> =
+    let folds: Vec<Fold> = emas.iter().map(|e| e.fold(t)).collect();
+    let mut per_chunk: Vec<Vec<ChunkState<'_>>> =
         (0..theta.len().div_ceil(CHUNK)).map(|_| Vec::with_capacity(emas.len())).collect();
     for e in emas.iter_mut() {
-        for (k, chunk) in e.average.chunks_mut(CHUNK).enumerate() {
+        for (k, chunk) in e.chunks().into_iter().enumerate() {
             per_chunk[k].push(chunk);
         }
     }
-    per_chunk.into_par_iter().zip(theta.par_chunks(CHUNK)).for_each(|(averages, th)| {
-        for (avg, &g) in averages.into_iter().zip(&gammas) {
-            if g == 0.0 {
-                continue;
-            }
-            if g == 1.0 {
-                avg.copy_from_slice(th);
-            } else {
-                for (a, &x) in avg.iter_mut().zip(th) {
-                    *a += g * (x - *a);
-                }
-            }
+    per_chunk.into_par_iter().zip(theta.par_chunks(CHUNK)).for_each(|(states, th)| {
+        for ((average, bias), fold) in states.into_iter().zip(&folds) {
+            fold.apply(average, bias, th);
         }
     });
 }
@@ -225,30 +379,27 @@ impl Stabilizer for Ema {
     }
 
     fn update(&mut self, t: u64, theta: &[f32]) {
-        let g = self.gamma(t) as f32;
-        if g == 0.0 {
-            return;
-        }
-        if g == 1.0 {
-            self.average.copy_from_slice(theta);
-            return;
-        }
-        self.average.par_chunks_mut(CHUNK).zip(theta.par_chunks(CHUNK)).for_each(|(avg, th)| {
-            for (a, &x) in avg.iter_mut().zip(th) {
-                *a += g * (x - *a);
-            }
-        });
+        let fold = self.fold(t);
+        let states = self.chunks();
+        states
+            .into_par_iter()
+            .zip(theta.par_chunks(CHUNK))
+            .for_each(|((average, bias), th)| fold.apply(average, bias, th));
     }
 
     fn params(&self) -> &[f32] {
-        &self.average
+        self.bias.as_ref().map_or(&self.average, |b| &b.output)
     }
 }
 
-/// A checkpoint carries the average (γ_t follows from the step, so nothing else).
+/// A checkpoint carries the average, and BEMA's θ₀ and output (γ_t follows from the step).
 impl butterfly_store::State for Ema {
     fn save_state(&self, prefix: &str, checkpoint: &mut butterfly_store::Checkpoint) {
         checkpoint.put_f32(&format!("{prefix}average"), &self.average);
+        if let Some(b) = &self.bias {
+            checkpoint.put_f32(&format!("{prefix}theta0"), &b.theta0);
+            checkpoint.put_f32(&format!("{prefix}output"), &b.output);
+        }
     }
 
     fn load_state(
@@ -258,6 +409,11 @@ impl butterfly_store::State for Ema {
     ) -> Result<(), butterfly_store::StoreError> {
         let average = checkpoint.f32_exact(&format!("{prefix}average"), self.average.len())?;
         self.average.copy_from_slice(average);
+        if let Some(b) = &mut self.bias {
+            let n = b.theta0.len();
+            b.theta0.copy_from_slice(checkpoint.f32_exact(&format!("{prefix}theta0"), n)?);
+            b.output.copy_from_slice(checkpoint.f32_exact(&format!("{prefix}output"), n)?);
+        }
         Ok(())
     }
 }
@@ -355,6 +511,64 @@ mod tests {
         assert!(!toml::to_string(&spec).unwrap().contains("count_from"));
     }
 
+    /// BEMA's definition, in f64: the output after each iterate of `thetas` (θ at update 1, 2, …).
+    fn bema_reference(
+        thetas: &[f64],
+        theta_init: f64,
+        tau: u64,
+        phi: u64,
+        (k, e, r, g, floor): (f64, f64, f64, f64, f64),
+    ) -> Vec<f64> {
+        let (mut mu, mut anchor, mut out) = (theta_init, theta_init, theta_init);
+        let mut outputs = Vec::new();
+        for (i, &theta) in thetas.iter().enumerate() {
+            let s = i as u64 + 1;
+            if s <= tau {
+                (mu, out) = (theta, theta);
+                if s == tau {
+                    anchor = theta;
+                }
+            } else if (s - tau).is_multiple_of(phi) {
+                let x = r + g * (s - tau) as f64;
+                let beta = x.powf(-k).max(floor);
+                mu = (1.0 - beta) * mu + beta * theta;
+                out = mu + x.powf(-e) * (theta - anchor);
+            }
+            outputs.push(out);
+        }
+        outputs
+    }
+
+    #[test]
+    fn bema_follows_its_definition() {
+        let thetas: Vec<f64> = (1..=40).map(|s| (s as f64 * 0.37).sin() * 3.0 + s as f64 * 0.1).collect();
+        for (text, tau, phi, knobs) in [
+            ("kind = \"bema\"\nburn_in = 5", 5, 1, (0.5, 0.2, 10.0, 1.0, 0.0)),
+            (
+                "kind = \"bema\"\nburn_in = 3\nevery = 4\nema_power = 0.8\nbias_power = 0.5\nlag = 2.0\nmultiplier = 0.5\ngamma_min = 0.3",
+                3,
+                4,
+                (0.8, 0.5, 2.0, 0.5, 0.3),
+            ),
+            ("kind = \"bema\"", 0, 1, (0.5, 0.2, 10.0, 1.0, 0.0)),
+        ] {
+            let mut b = ema(text, &[0.25]);
+            let want = bema_reference(&thetas, 0.25, tau, phi, knobs);
+            for (i, (&theta, &w)) in thetas.iter().zip(&want).enumerate() {
+                b.update(i as u64 + 1, &[theta as f32]);
+                assert!(
+                    (b.params()[0] as f64 - w).abs() < 1e-5 * w.abs().max(1.0),
+                    "{text}: t = {}: {} vs {w}",
+                    i + 1,
+                    b.params()[0]
+                );
+            }
+        }
+        assert_eq!(ema("kind = \"bema\"\nburn_in = 7", &[0.0]).name(), "bema_k0.5_e0.2_r10_g1_b7");
+        let spec: StabilizerSpec = toml::from_str("kind = \"bema\"\nlag = 0").unwrap();
+        assert!(spec.build(&[0.0]).is_err(), "x = ρ + γt must stay positive");
+    }
+
     #[test]
     fn one_pass_update_equals_separate_updates() {
         let n = 2 * CHUNK + 5;
@@ -364,6 +578,7 @@ mod tests {
             "kind = \"ema\"\ngamma = 0.3\nburn_in = 2",
             "kind = \"tail\"",
             "kind = \"ema\"\nalpha = 0.7\nevery = 2",
+            "kind = \"bema\"\nburn_in = 2\nevery = 2",
         ];
         let mut separate: Vec<Ema> = specs.iter().map(|s| ema(s, &theta0)).collect();
         let mut together = separate.clone();
