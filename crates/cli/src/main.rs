@@ -40,6 +40,9 @@ enum Command {
     Landscape(commands::landscape::LandscapeArgs),
     /// Figures, oscillation metrics and report.md of BC runs, from their CSVs.
     Report(commands::report::ReportArgs),
+    /// The paper's figures at the paper's own setting (`--quick`: the same pipeline in minutes).
+    #[command(subcommand)]
+    Reproduce(commands::reproduce::ReproduceCommand),
     /// Variants of a BC config × seeds (paper Figures 2 and 3): train them here or on a cluster, compare them.
     Sweep(commands::sweep::SweepArgs),
     /// Benchmarks, side by side with the reference implementations.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => commands::demo::run(&args),
+        Command::Reproduce(cmd) => commands::reproduce::run(cmd),
         Command::Env(cmd) => commands::env::run(cmd),
         Command::Expert(cmd) => commands::expert::run(cmd),
         Command::Data(cmd) => commands::data::run(cmd),

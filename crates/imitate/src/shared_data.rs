@@ -1,7 +1,8 @@
 //! One dataset, many seeds: expert data is identified by (task, expert file, trajectories, horizon, data
 //! seed, purpose), collected once into the cache (`<cache>/data/`, see [`butterfly_store::cache_dir`]) and
 //! hard-linked (or copied, across file systems) into every run that asks for it. A cached file is checked
-//! against the checksum kept beside it before it is used, and collected again if it does not match.
+//! against the checksum kept beside it before it is used, and collected again if it does not match; runs
+//! that ask for the same data at once collect it once (a lock file beside it).
 
 use std::path::{Path, PathBuf};
 
@@ -72,6 +73,17 @@ pub fn shared_collect(
         return Ok((data, rng));
     };
     let cached = dir.join(key.file_name());
+    std::fs::create_dir_all(&dir).map_err(|source| ImitateError::Io { path: dir.clone(), source })?;
+    // Runs asking for the same data at once (seeds side by side) collect it once: the first holds this
+    // lock while it collects, the others wait and then read the cache.
+    let lock_path = dir.join(format!("{}.lock", key.file_name()));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| ImitateError::Io { path: lock_path.clone(), source })?;
+    lock.lock().map_err(|source| ImitateError::Io { path: lock_path, source })?;
     if let Some(data) = cached_copy(&cached, env)? {
         // The generator as collecting leaves it: past the initial conditions it drew.
         initial_conditions(&mut env.replicate(), key.trajectories, &mut rng);
@@ -79,7 +91,6 @@ pub fn shared_collect(
         return Ok((data, rng));
     }
     let data = collect(env, expert, key.trajectories, key.horizon, &mut rng, threads)?;
-    std::fs::create_dir_all(&dir).map_err(|source| ImitateError::Io { path: dir.clone(), source })?;
     let bytes = data.to_file().to_bytes()?;
     // The checksum first: a file without a matching one is never used.
     write_atomic(&sum_path(&cached), checksum(&bytes).as_bytes())?;

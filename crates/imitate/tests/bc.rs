@@ -337,3 +337,21 @@ fn bema_on_a_run_follows_its_definition_and_resumes() {
         assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(cut.join(name)).unwrap(), "{name}");
     }
 }
+
+#[test]
+fn a_window_can_judge_only_the_variants_it_names() {
+    let text = CONFIG.replace("steps = 3000", "steps = 1100").replace(
+        "windows = [{ start = 950, length = 100 }]",
+        "windows = [{ start = 950, length = 20, variants = [\"raw\", \"ema_const\"] }]",
+    );
+    let dir = scratch("window-variants");
+    BcTrainer::create(BcConfig::from_toml(&text).unwrap(), &dir, None).unwrap().run(None, |_| {}).unwrap();
+    let iterates = std::fs::read_to_string(dir.join("iterates.csv")).unwrap();
+    let variants: std::collections::BTreeSet<&str> =
+        iterates.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(variants.into_iter().collect::<Vec<_>>(), ["ema_const", "raw"]);
+    assert_eq!(iterates.lines().count(), 1 + 20 * 2 * 10, "20 iterates × 2 variants × 10 initial conditions");
+    let bad = text.replace("\"ema_const\"]", "\"ema_typo\"]");
+    let err = BcConfig::from_toml(&bad).unwrap_err().to_string();
+    assert!(err.contains("ema_typo") && err.contains("ema_const"), "{err}");
+}

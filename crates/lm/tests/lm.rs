@@ -84,7 +84,7 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
     // A window of updates 35..=44 around the checkpoint at 40, every iterate's continuations judged.
     let with_probe = || {
         let mut c = config(&data, 60);
-        c.eval.windows = vec![butterfly_train::Window { start: 35, length: 10 }];
+        c.eval.windows = vec![butterfly_train::Window { start: 35, length: 10, variants: vec![] }];
         c.eval.window_generations =
             Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 4, tokens: 8 });
         c

@@ -57,7 +57,10 @@ mod tests {
             toml::from_str("kind = \"ema\"\nalpha = 0.7\nburn_in = 5000").unwrap(),
             toml::from_str("kind = \"tail\"").unwrap(),
         ];
-        let mut windows = vec![Window { start: 40_000, length: 1_000 }, Window { start: 149_990, length: 10 }];
+        let mut windows = vec![
+            Window { start: 40_000, length: 1_000, variants: vec![] },
+            Window { start: 149_990, length: 10, variants: vec![] },
+        ];
         let budget = Budget {
             steps: &mut steps,
             eval_every: &mut every,

@@ -17,13 +17,19 @@ pub fn check_training(
     }
     schedule.validate()?;
     Optimizer::<f32>::new(optimizer, 1)?;
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<String> = vec!["raw".into()];
     for s in stabilizers {
         let name = s.build(&[])?.name().to_string();
         if names.contains(&name) {
             return Err(TrainError::Config(format!("two stabilizers are named '{name}'")));
         }
         names.push(name);
+    }
+    if let Some(unknown) = windows.iter().flat_map(|w| &w.variants).find(|v| !names.contains(v)) {
+        let have = names.join(", ");
+        return Err(TrainError::Config(format!(
+            "eval window variant '{unknown}' is not a variant of the run (have {have})"
+        )));
     }
     Ok(())
 }

@@ -16,17 +16,25 @@ use crate::{Ema, Learner, StabilizerSpec, TrainError, TrainRng, update_all};
 /// Iterates of an evaluation window judged together (all of them spread over the threads).
 const WINDOW_BLOCK: usize = 16;
 
-/// Updates `start + 1 ..= start + length`, every one of which is evaluated.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// Updates `start + 1 ..= start + length`, every one of which is evaluated: every variant, or the ones
+/// named in `variants` (e.g. `["raw", "ema"]` when a run carries many stabilizers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Window {
     pub start: u64,
     pub length: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
 }
 
 impl Window {
     pub fn contains(&self, step: u64) -> bool {
         step > self.start && step <= self.start + self.length
+    }
+
+    /// Whether `variant` is judged at every iterate of the window.
+    pub fn judges(&self, variant: &str) -> bool {
+        self.variants.is_empty() || self.variants.iter().any(|v| v == variant)
     }
 }
 
@@ -217,9 +225,13 @@ impl<L: Learner> TrainLoop<L> {
                 None
             };
             self.learner.after_update(step)?;
-            if self.config.windows.iter().any(|w| w.contains(step)) {
-                let snapshot: Vec<(u64, String, Vec<f32>)> =
-                    self.variants().into_iter().map(|(name, theta)| (step, name.to_string(), theta.to_vec())).collect();
+            if let Some(window) = self.config.windows.iter().find(|w| w.contains(step)) {
+                let snapshot: Vec<(u64, String, Vec<f32>)> = self
+                    .variants()
+                    .into_iter()
+                    .filter(|(name, _)| window.judges(name))
+                    .map(|(name, theta)| (step, name.to_string(), theta.to_vec()))
+                    .collect();
                 self.pending_iterates.extend(snapshot);
                 let last_of_window = !self.config.windows.iter().any(|w| w.contains(step + 1));
                 if last_of_window || self.pending_iterates.len() >= WINDOW_BLOCK * (1 + self.stabilizers.len()) {

@@ -5,15 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use butterfly_envs::{Env, TaskEnv};
-use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, run_dir};
-use butterfly_report::{BcRun, SweepGroup, append_landscape_section, write_cc_demo_report, write_sweep_report};
+use butterfly_imitate::{BcConfig, run_dir};
 use clap::{Args, Subcommand};
 
-use super::bc::train_with_progress;
 use super::env::AssetsArg;
-use super::side_by_side::side_by_side;
+use super::study::{Study, run_study};
 
 const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
 
@@ -107,77 +104,16 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             (c, args.out.join(format!("seed{}", config.seed + k)))
         })
         .collect();
-    side_by_side(&runs, args.jobs, |k, (config, dir)| {
-        let label = format!("demo seed {} ({}/{})", config.seed, k + 1, runs.len());
-        if !dir.join(run_dir::CONFIG).exists() {
-            eprintln!("{label}: collecting {} expert trajectories on {} ...", config.data.trajectories, config.env);
-        }
-        let mut trainer = BcTrainer::create(config.clone(), dir, assets).with_context(|| {
-            format!("{} holds a demo of other settings: pass another --out for new ones", args.out.display())
-        })?;
-        if trainer.step() < trainer.total_steps() {
-            train_with_progress(&mut trainer, &label, None)?;
-        }
-        Ok(())
-    })?;
-
-    let loaded: Vec<BcRun> = runs.iter().map(|(_, dir)| BcRun::load(dir)).collect::<Result<_, _>>()?;
-    let groups = [SweepGroup { variant: "demo".into(), runs: loaded }];
-    let study = write_sweep_report(&groups, &args.out, None)?;
-    let first = &study.runs[0];
-    // The landscape around the first seed's last evaluation inside the oscillation window.
-    let run = &groups[0].runs[0];
-    let step = run.variants[0]
-        .1
-        .steps
-        .iter()
-        .rev()
-        .find(|s| **s >= first.window_start)
-        .copied()
-        .context("no evaluation in the window")?;
-    eprintln!("demo: reward landscapes around step {step} ({0}×{0} grid per variant) ...", args.grid);
-    let mut landscapes = Vec::new();
-    for (name, _) in &run.variants {
-        let spec = LandscapeSpec {
-            step,
-            variant: name.clone(),
-            grid: args.grid,
-            span: 10.0,
-            // Half the evaluation's initial conditions: the landscape illustrates, the seeds measure.
-            initial_conditions: Some(run.config.eval.initial_conditions.div_ceil(2)),
-            seed: 0,
-            threads: args.jobs.max(run.config.eval.threads),
-        };
-        landscapes.push((name.clone(), compute_landscape(&runs[0].1, &spec, assets)?));
-    }
-    append_landscape_section(&first.report, step, &landscapes, run.expert_return)?;
-    let first_report = first.report.strip_prefix(&args.out).unwrap_or(&first.report).to_path_buf();
-    let (report, headline) = write_cc_demo_report(&args.out, &study, &first_report)?;
-
-    println!("demo finished: {}", args.out.display());
-    println!(
-        "  {:<6} {:<6} {:>10} {:>8} {:>7} {:>10}  osc − raw [95 % over initial conditions]",
-        "seed", "curve", "final J_H", "osc", "falls", "iter. osc"
-    );
-    let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
-    for (summary, (config, _)) in study.runs.iter().zip(&runs) {
-        for v in &summary.variants {
-            let diff = v.intervals.as_ref().and_then(|i| i.osc_minus_raw).map_or("-".to_string(), |d| d.show(3));
-            println!(
-                "  {:<6} {:<6} {:>10.1} {:>8} {:>7} {:>10}  {diff}",
-                config.seed,
-                v.name,
-                v.final_return,
-                f(v.oscillation.map(|o| o.osc)),
-                f(v.rollout_falls),
-                f(v.iterate_oscillation.map(|o| o.osc))
-            );
-        }
-    }
-    for (name, land) in &landscapes {
-        println!("  landscape around step {step}, {name}: J_H roughness {:.3}", land.return_roughness);
-    }
-    println!("  {headline}");
-    println!("  report: {}", report.display());
-    Ok(())
+    let study = Study {
+        label: "demo",
+        runs,
+        out: args.out.clone(),
+        jobs: args.jobs,
+        landscape_steps: None,
+        grid: args.grid,
+        landscape_rollouts: None,
+        window_start: None,
+        assets,
+    };
+    run_study(&study)
 }

@@ -1,0 +1,120 @@
+//! A GVA study on this machine: BC runs of several seeds side by side, the sweep report over them, the
+//! reward landscapes of the first run at chosen steps, and a report that leads with the EMA against the
+//! raw iterate paired by seed. `butterfly demo` and `butterfly reproduce figure1` are two such studies.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, run_dir};
+use butterfly_report::{BcRun, SweepGroup, append_landscape_section, write_cc_demo_report, write_sweep_report};
+
+use super::bc::train_with_progress;
+use super::side_by_side::side_by_side;
+
+pub(crate) struct Study<'a> {
+    /// What the study is called in progress lines and messages (`demo`, `figure1`).
+    pub label: &'a str,
+    /// Each run's config and directory; the first is the one whose landscapes are drawn.
+    pub runs: Vec<(BcConfig, PathBuf)>,
+    pub out: PathBuf,
+    /// Runs trained side by side.
+    pub jobs: usize,
+    /// Steps of the first run's landscapes (None: its last evaluation inside the oscillation window).
+    pub landscape_steps: Option<Vec<u64>>,
+    /// Landscape points per axis.
+    pub grid: usize,
+    /// Rollouts per landscape point (None: half the evaluation's initial conditions).
+    pub landscape_rollouts: Option<usize>,
+    /// First step of the oscillation window (None: the report's default).
+    pub window_start: Option<u64>,
+    pub assets: Option<&'a Path>,
+}
+
+/// Trains (or resumes, or skips when finished) every run, then writes and prints the study's report.
+pub(crate) fn run_study(study: &Study) -> anyhow::Result<()> {
+    let (runs, out, assets) = (&study.runs, &study.out, study.assets);
+    side_by_side(runs, study.jobs, |k, (config, dir)| {
+        let label = format!("{} seed {} ({}/{})", study.label, config.seed, k + 1, runs.len());
+        if !dir.join(run_dir::CONFIG).exists() {
+            eprintln!("{label}: collecting {} expert trajectories on {} ...", config.data.trajectories, config.env);
+        }
+        let mut trainer = BcTrainer::create(config.clone(), dir, assets).with_context(|| {
+            format!("{} holds a {} of other settings: pass another --out for new ones", out.display(), study.label)
+        })?;
+        if trainer.step() < trainer.total_steps() {
+            train_with_progress(&mut trainer, &label, None)?;
+        }
+        Ok(())
+    })?;
+
+    let loaded: Vec<BcRun> = runs.iter().map(|(_, dir)| BcRun::load(dir)).collect::<Result<_, _>>()?;
+    let groups = [SweepGroup { variant: study.label.into(), runs: loaded }];
+    let summary = write_sweep_report(&groups, out, study.window_start)?;
+    let first = &summary.runs[0];
+    let run = &groups[0].runs[0];
+    let steps = match &study.landscape_steps {
+        Some(steps) => steps.clone(),
+        None => vec![
+            run.variants[0]
+                .1
+                .steps
+                .iter()
+                .rev()
+                .find(|s| **s >= first.window_start)
+                .copied()
+                .context("no evaluation in the window")?,
+        ],
+    };
+    let rollouts = study.landscape_rollouts.unwrap_or(run.config.eval.initial_conditions.div_ceil(2));
+    let mut landscapes = Vec::new();
+    for &step in &steps {
+        let (label, grid) = (study.label, study.grid);
+        eprintln!("{label}: reward landscapes around step {step} ({grid}×{grid} grid per variant) ...");
+        let mut at_step = Vec::new();
+        for (name, _) in &run.variants {
+            let spec = LandscapeSpec {
+                step,
+                variant: name.clone(),
+                grid: study.grid,
+                span: 10.0,
+                initial_conditions: Some(rollouts),
+                seed: 0,
+                threads: study.jobs.max(run.config.eval.threads),
+            };
+            at_step.push((name.clone(), compute_landscape(&runs[0].1, &spec, assets)?));
+        }
+        append_landscape_section(&first.report, step, &at_step, run.expert_return)?;
+        landscapes.push((step, at_step));
+    }
+    let first_report = first.report.strip_prefix(out).unwrap_or(&first.report).to_path_buf();
+    let (report, headline) = write_cc_demo_report(out, &summary, &first_report)?;
+
+    println!("{} finished: {}", study.label, out.display());
+    println!(
+        "  {:<6} {:<6} {:>10} {:>8} {:>7} {:>10}  osc − raw [95 % over initial conditions]",
+        "seed", "curve", "final J_H", "osc", "falls", "iter. osc"
+    );
+    let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
+    for (run_summary, (config, _)) in summary.runs.iter().zip(runs) {
+        for v in &run_summary.variants {
+            let diff = v.intervals.as_ref().and_then(|i| i.osc_minus_raw).map_or("-".to_string(), |d| d.show(3));
+            println!(
+                "  {:<6} {:<6} {:>10.1} {:>8} {:>7} {:>10}  {diff}",
+                config.seed,
+                v.name,
+                v.final_return,
+                f(v.oscillation.map(|o| o.osc)),
+                f(v.rollout_falls),
+                f(v.iterate_oscillation.map(|o| o.osc))
+            );
+        }
+    }
+    for (step, at_step) in &landscapes {
+        for (name, land) in at_step {
+            println!("  landscape around step {step}, {name}: J_H roughness {:.3}", land.return_roughness);
+        }
+    }
+    println!("  {headline}");
+    println!("  report: {}", report.display());
+    Ok(())
+}
