@@ -208,19 +208,9 @@ fn default_optimizer() -> OptimizerConfig {
     OptimizerConfig::adam()
 }
 
-impl BcConfig {
-    /// The same run at a budget of `steps` updates ([`butterfly_train::scale_budget`]).
-    pub fn scale_budget(&mut self, steps: u64) {
-        let budget = butterfly_train::Budget {
-            steps: &mut self.steps,
-            eval_every: &mut self.eval.every,
-            schedule: &mut self.schedule,
-            stabilizers: &mut self.stabilizers,
-            windows: &mut self.eval.windows,
-        };
-        butterfly_train::scale_budget(budget, steps);
-    }
+butterfly_train::training_config!(BcConfig);
 
+impl BcConfig {
     /// The seed of the expert data (`data.seed`, else the training seed).
     pub fn data_seed(&self) -> u64 {
         self.data.seed.unwrap_or(self.seed)

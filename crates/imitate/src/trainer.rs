@@ -8,7 +8,7 @@ use std::path::Path;
 
 use butterfly_envs::{Env, EnvRng, Purpose, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
 use butterfly_store::{Checkpoint, LogRow, RunDir};
-use butterfly_train::{Learner, LoopConfig, Run, RunKind, TrainRng};
+use butterfly_train::{Learner, LoopConfig, Run, RunKind, TrainRng, TrainingConfig};
 
 use crate::imitator::{Imitator, ImitatorPolicy};
 use crate::run_dir::{ExpertRow, IterateRow, Logs, RolloutRow, TRAIN_DATA, VALIDATION_DATA};
@@ -235,18 +235,7 @@ impl RunKind for Bc {
     }
 
     fn loop_config(config: &BcConfig, _: &BcLearner) -> LoopConfig {
-        LoopConfig {
-            steps: config.steps,
-            accumulation: config.accumulation,
-            optimizer: config.optimizer,
-            schedule: config.schedule,
-            stabilizers: config.stabilizers.clone(),
-            eval_every: config.eval.every,
-            log_every: config.eval.log_every,
-            windows: config.eval.windows.clone(),
-            format: FORMAT,
-            decayed: None,
-        }
+        config.loop_config(FORMAT, None)
     }
 }
 

@@ -88,19 +88,9 @@ fn default_optimizer() -> OptimizerConfig {
     OptimizerConfig { kind, weight_decay: 0.1, clip_norm: Some(1.0) }
 }
 
-impl LmConfig {
-    /// The same run at a budget of `steps` updates ([`butterfly_train::scale_budget`]).
-    pub fn scale_budget(&mut self, steps: u64) {
-        let budget = butterfly_train::Budget {
-            steps: &mut self.steps,
-            eval_every: &mut self.eval.every,
-            schedule: &mut self.schedule,
-            stabilizers: &mut self.stabilizers,
-            windows: &mut self.eval.windows,
-        };
-        butterfly_train::scale_budget(budget, steps);
-    }
+butterfly_train::training_config!(LmConfig);
 
+impl LmConfig {
     pub fn from_toml(text: &str) -> Result<Self, LmError> {
         let mut config: LmConfig =
             toml::from_str(text).map_err(|e| LmError::Config(e.to_string().trim().replace('\n', " ")))?;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use butterfly_gpt::{Gpt, GptConfig};
 use butterfly_store::{Checkpoint, Log, RunDir};
-use butterfly_train::{LoopConfig, Run, RunKind, TrainRng};
+use butterfly_train::{LoopConfig, Run, RunKind, TrainRng, TrainingConfig};
 use rand::SeedableRng;
 
 use crate::bifurcation::Probe;
@@ -144,18 +144,7 @@ impl RunKind for Lm {
     }
 
     fn loop_config(config: &LmConfig, learner: &LmLearner) -> LoopConfig {
-        LoopConfig {
-            steps: config.steps,
-            accumulation: config.accumulation,
-            optimizer: config.optimizer,
-            schedule: config.schedule,
-            stabilizers: config.stabilizers.clone(),
-            eval_every: config.eval.every,
-            log_every: config.eval.log_every,
-            windows: config.eval.windows.clone(),
-            format: FORMAT,
-            decayed: Some(learner.gpt.table.decayed_ranges()),
-        }
+        config.loop_config(FORMAT, Some(learner.gpt.table.decayed_ranges()))
     }
 }
 

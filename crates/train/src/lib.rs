@@ -13,6 +13,7 @@ mod overrides;
 mod run;
 mod stabilizer;
 mod train_loop;
+mod training_config;
 
 pub use budget::{Budget, scale_budget};
 pub use check::check_training;
@@ -24,3 +25,4 @@ pub use overrides::{apply_overrides, merge, parse_override};
 pub use run::{Run, RunKind};
 pub use stabilizer::{CountFrom, Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
 pub use train_loop::{LoopConfig, Progress, TrainLoop, Window, params_file};
+pub use training_config::TrainingConfig;

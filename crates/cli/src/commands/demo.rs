@@ -11,6 +11,7 @@ use clap::{Args, Subcommand};
 
 use super::env::AssetsArg;
 use super::study::{Study, run_study};
+use butterfly_train::TrainingConfig;
 
 const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
 

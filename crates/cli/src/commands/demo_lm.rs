@@ -13,6 +13,7 @@ use butterfly_report::{write_lm_demo_report, write_lm_report};
 use clap::Args;
 
 use super::lm::{flipflop_study, train_with_progress};
+use butterfly_train::TrainingConfig;
 
 const FLIPFLOP_CONFIG: &str = include_str!("../../../../configs/lm/demo-flipflop.toml");
 const GENERATION_CONFIG: &str = include_str!("../../../../configs/lm/demo-generation.toml");

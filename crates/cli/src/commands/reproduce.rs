@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 
 use super::env::AssetsArg;
 use super::study::{Study, run_study};
+use butterfly_train::TrainingConfig;
 
 const FIGURE1: &str = include_str!("../../../../configs/paper/figure1.toml");
 
