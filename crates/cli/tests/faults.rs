@@ -527,4 +527,9 @@ fn seeds_beyond_what_a_config_holds_are_one_line() {
     let err = butterfly(&["bc", "train", s(&config), "--out", s(&out), "--seed", &huge]);
     assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("0..=9223372036854775807"));
     assert!(!out.exists());
+    let sweep = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/sweeps/linear.toml");
+    let err = butterfly(&["sweep", s(&sweep), "--out", s(&out), "--seeds", &format!("1,{huge}")]);
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(!err.status.success() && stderr.contains("0..=9223372036854775807") && !stderr.contains("-1"), "{stderr}");
+    assert!(!out.exists());
 }
