@@ -1,4 +1,4 @@
-//! `butterfly demo`'s own report: the EMA against the raw iterate over the seeds it trained side by
+//! The report of a seed study (`butterfly demo`, `butterfly reproduce figure1`): the EMA against the raw iterate over the seeds it trained side by
 //! side (paired by seed), each seed's numbers with its interval over initial conditions, and where the
 //! every-iterate window and the landscapes of the first seed are.
 
@@ -10,9 +10,14 @@ use butterfly_store::write_atomic;
 use crate::sweep_report::osc_verdict;
 use crate::{ReportError, SweepSummary};
 
-/// Writes `report.md` into `dir` from the seed study; `first` is the report of the seed with the window
-/// and landscapes (a path relative to `dir`). Returns the headline sentence.
-pub fn write_cc_demo_report(dir: &Path, study: &SweepSummary, first: &Path) -> Result<(PathBuf, String), ReportError> {
+/// Writes `report.md`, headed `title`, into `dir` from the seed study; `first` is the report of the seed
+/// with the window and landscapes (a path relative to `dir`). Returns the headline sentence.
+pub fn write_cc_demo_report(
+    dir: &Path,
+    title: &str,
+    study: &SweepSummary,
+    first: &Path,
+) -> Result<(PathBuf, String), ReportError> {
     let ema = study.curves.iter().find(|c| c.curve != "raw");
     let headline = match ema.and_then(|c| c.osc_minus_raw.map(|d| (c, d))) {
         Some((c, d)) => format!(
@@ -27,7 +32,7 @@ pub fn write_cc_demo_report(dir: &Path, study: &SweepSummary, first: &Path) -> R
         None => "No stabilized curve to compare with the raw iterate.".into(),
     };
     let first_run = study.runs.first();
-    let mut md = String::from("# Butterfly demo\n\n");
+    let mut md = format!("# {title}\n\n");
     if let Some(r) = first_run {
         let _ = writeln!(
             md,

@@ -107,6 +107,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .collect();
     let study = Study {
         label: "demo",
+        title: "Butterfly demo",
         runs,
         out: args.out.clone(),
         jobs: args.jobs,

@@ -99,6 +99,7 @@ fn figure1_study<'a>(
         .collect();
     Ok(Study {
         label: "figure1",
+        title: "Figure 1 at the paper's setting",
         runs,
         out: out.to_path_buf(),
         jobs,

@@ -14,6 +14,8 @@ use super::side_by_side::side_by_side;
 pub(crate) struct Study<'a> {
     /// What the study is called in progress lines and messages (`demo`, `figure1`).
     pub label: &'a str,
+    /// The report's heading.
+    pub title: &'a str,
     /// Each run's config and directory; the first is the one whose landscapes are drawn.
     pub runs: Vec<(BcConfig, PathBuf)>,
     pub out: PathBuf,
@@ -87,7 +89,7 @@ pub(crate) fn run_study(study: &Study) -> anyhow::Result<()> {
         landscapes.push((step, at_step));
     }
     let first_report = first.report.strip_prefix(out).unwrap_or(&first.report).to_path_buf();
-    let (report, headline) = write_cc_demo_report(out, &summary, &first_report)?;
+    let (report, headline) = write_cc_demo_report(out, study.title, &summary, &first_report)?;
 
     println!("{} finished: {}", study.label, out.display());
     println!(
