@@ -28,13 +28,12 @@ pub trait LogRow: Sized {
 
 /// Parses a field, naming it when it does not parse.
 pub fn field<T: std::str::FromStr>(fields: &[&str], k: usize, name: &str) -> Result<T, String> {
-    fields[k].parse().map_err(|_| format!("{name} '{}' is not valid", fields[k]))
+    crate::log_row::parsed(fields[k], name)
 }
 
 /// A real field that must be finite (a return, a loss: no NaN or infinity can be logged there).
 pub fn finite(fields: &[&str], k: usize, name: &str) -> Result<f64, String> {
-    let x: f64 = field(fields, k, name)?;
-    if x.is_finite() { Ok(x) } else { Err(format!("{name} is {x}, which no run logs")) }
+    <f64 as crate::CsvField>::read(fields[k], name)
 }
 
 /// The open, appending writer of one log.

@@ -8,7 +8,8 @@ pub trait CsvField: Sized {
     fn read(text: &str, name: &str) -> Result<Self, String>;
 }
 
-fn parsed<T: std::str::FromStr>(text: &str, name: &str) -> Result<T, String> {
+/// A field's value, naming the field when it does not parse.
+pub(crate) fn parsed<T: std::str::FromStr>(text: &str, name: &str) -> Result<T, String> {
     text.parse().map_err(|_| format!("{name} '{text}' is not valid"))
 }
 
@@ -108,6 +109,6 @@ macro_rules! log_row {
     (@write $e:expr, $fmt:literal) => { format!($fmt, $e) };
     (@read $t:ty, $text:expr, $h:literal) => { <$t as $crate::CsvField>::read($text, $h)? };
     (@read $t:ty, $text:expr, $h:literal, $fmt:literal) => {
-        $text.parse::<$t>().map_err(|_| format!("{} '{}' is not valid", $h, $text))?
+        $crate::field::<$t>(&[$text], 0, $h)?
     };
 }

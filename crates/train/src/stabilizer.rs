@@ -310,7 +310,7 @@ impl Ema {
         let s = steps as f64 / self.every as f64;
         match self.weight {
             EmaWeight::Shifted { power, lag, multiplier, gamma_min } => {
-                (lag + multiplier * (t - self.burn_in) as f64).powf(-power).max(gamma_min).min(1.0)
+                bema_x(lag, multiplier, t - self.burn_in).powf(-power).max(gamma_min).min(1.0)
             }
             EmaWeight::Polynomial { alpha, gamma_min } => s.powf(-alpha).max(gamma_min).min(1.0),
             EmaWeight::Constant { gamma } => gamma,
@@ -332,21 +332,26 @@ impl Ema {
         if gamma == 0.0 {
             return Fold::Skip;
         }
-        let correction = self.bias.as_ref().map(|b| {
-            let EmaWeight::Shifted { lag, multiplier, .. } = self.weight else { unreachable!("bias is BEMA's") };
-            (lag + multiplier * (t - self.burn_in) as f64).powf(-b.power) as f32
-        });
+        let correction = match (&self.bias, self.weight) {
+            (Some(b), EmaWeight::Shifted { lag, multiplier, .. }) => {
+                Some(bema_x(lag, multiplier, t - self.burn_in).powf(-b.power) as f32)
+            }
+            _ => None,
+        };
         Fold::Average { gamma, correction }
     }
 
     /// This stabilizer's state cut in chunks of θ: (average, BEMA's θ₀ and output).
-    fn chunks(&mut self) -> Vec<ChunkState<'_>> {
-        let bias: Vec<BiasChunk<'_>> = match &mut self.bias {
-            Some(b) => b.theta0.chunks_mut(CHUNK).zip(b.output.chunks_mut(CHUNK)).map(Some).collect(),
-            None => (0..self.average.len().div_ceil(CHUNK)).map(|_| None).collect(),
-        };
-        self.average.chunks_mut(CHUNK).zip(bias).collect()
+    fn chunks(&mut self) -> impl Iterator<Item = ChunkState<'_>> {
+        let bias = self.bias.as_mut().map(|b| b.theta0.chunks_mut(CHUNK).zip(b.output.chunks_mut(CHUNK)));
+        let bias = bias.into_iter().flatten().map(Some).chain(std::iter::repeat_with(|| None));
+        self.average.chunks_mut(CHUNK).zip(bias)
     }
+}
+
+/// BEMA's x = ρ + γt, t updates after the burn-in.
+fn bema_x(lag: f64, multiplier: f64, t: u64) -> f64 {
+    lag + multiplier * t as f64
 }
 
 /// BEMA's θ₀ and output in one chunk of θ.
@@ -362,7 +367,7 @@ pub fn update_all(emas: &mut [Ema], t: u64, theta: &[f32]) {
     let mut per_chunk: Vec<Vec<ChunkState<'_>>> =
         (0..theta.len().div_ceil(CHUNK)).map(|_| Vec::with_capacity(emas.len())).collect();
     for e in emas.iter_mut() {
-        for (k, chunk) in e.chunks().into_iter().enumerate() {
+        for (k, chunk) in e.chunks().enumerate() {
             per_chunk[k].push(chunk);
         }
     }
@@ -380,7 +385,7 @@ impl Stabilizer for Ema {
 
     fn update(&mut self, t: u64, theta: &[f32]) {
         let fold = self.fold(t);
-        let states = self.chunks();
+        let states: Vec<ChunkState<'_>> = self.chunks().collect();
         states
             .into_par_iter()
             .zip(theta.par_chunks(CHUNK))
