@@ -93,19 +93,17 @@ impl Progress {
     }
 }
 
-/// Trains `run` to `stop_at` (or its end) on its config's `threads` behind a progress bar whose message
-/// `describe` writes from the loop's progress and the last training loss.
+/// Trains `run` to `stop_at` (or its end) behind a progress bar whose message `describe` writes from the
+/// loop's progress and the last training loss.
 pub fn train_with_progress<K: butterfly_train::RunKind>(
     run: &mut butterfly_train::Run<K>,
     label: &str,
     stop_at: Option<u64>,
-    threads: usize,
     mut describe: impl FnMut(&butterfly_train::Progress, Option<f64>) -> String,
 ) -> anyhow::Result<()>
 where
     K::Error: std::error::Error + Send + Sync + 'static,
 {
-    butterfly_nn::set_num_threads(threads)?;
     let mut progress = Progress::new(label, run.total_steps());
     progress.set_position(run.step());
     let mut last_loss = None;

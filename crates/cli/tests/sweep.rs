@@ -165,3 +165,36 @@ fn a_sweep_killed_at_the_start_of_a_run_completes_when_rerun() {
     assert!(stripped.join("eval.csv").is_file());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn runs_of_different_thread_counts_train_side_by_side_as_they_train_alone() {
+    let dir = std::env::temp_dir().join(format!("butterfly-cli-sweep-threads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    sweep_file(&dir, 2000);
+    // Batches of 64 rows: on two threads every layer of every pass is split with the run's helper thread.
+    let sweep = dir.join("sweeps/threads.toml");
+    std::fs::write(
+        &sweep,
+        "base = \"../linear-bc.toml\"\nseeds = [0]\nset = { steps = 1500, eval = { every = 500, windows = [] } }\n\
+         [[variants]]\nname = \"one\"\nset = { threads = 1 }\n[[variants]]\nname = \"two\"\nset = { threads = 2 }\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let jobs =
+        butterfly(&["sweep", sweep.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "2", "--no-report"]);
+    assert!(jobs.status.success(), "{}", text(&jobs));
+    let config_of = |variant: &str| std::fs::read_to_string(out.join(variant).join("seed0/config.toml")).unwrap();
+    assert_eq!(config_of("one").replacen("threads = 1", "threads = 2", 1), config_of("two"), "only threads differ");
+    for variant in ["one", "two"] {
+        let run = out.join(variant).join("seed0");
+        let config = run.join("config.toml");
+        let alone = dir.join(format!("alone-{variant}"));
+        let trained = butterfly(&["bc", "train", config.to_str().unwrap(), "--out", alone.to_str().unwrap()]);
+        assert!(trained.status.success(), "{}", text(&trained));
+        for name in ["metrics.csv", "eval.csv", "validation.csv"] {
+            let (a, b) = (std::fs::read(alone.join(name)).unwrap(), std::fs::read(run.join(name)).unwrap());
+            assert!(a.len() > 100 && a == b, "{variant}: {name} differs from the run trained alone");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

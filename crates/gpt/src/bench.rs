@@ -3,7 +3,7 @@
 //! the latency of one batch-20 action step of the packed rollout forward.
 
 use butterfly_nn::bench::seconds_per_call;
-use butterfly_nn::{Optimizer, OptimizerConfig};
+use butterfly_nn::{Optimizer, OptimizerConfig, Threads};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -18,13 +18,13 @@ fn unit_box(shape: &ImitatorShape) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// Training steps per second over `steps` timed steps after a short warm-up, `batch` full windows.
-pub fn steps_per_s(shape: ImitatorShape, batch: usize, steps: usize) -> Result<f64, GptError> {
+pub fn steps_per_s(shape: ImitatorShape, batch: usize, steps: usize, threads: &Threads) -> Result<f64, GptError> {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let (low, high) = unit_box(&shape);
-    let mut net = TransformerNet::new(shape, low, high)?;
+    let mut net = TransformerNet::new(shape, low, high)?.with_threads(threads.clone());
     let mut theta = net.table.init(&mut rng);
     let adam = |e: butterfly_nn::NnError| GptError::Input { what: e.to_string() };
-    let mut opt = Optimizer::new(OptimizerConfig::adam(), theta.len()).map_err(adam)?;
+    let mut opt = Optimizer::new(OptimizerConfig::adam(), theta.len()).map_err(adam)?.with_threads(threads.clone());
     let x = random(&mut rng, batch * shape.window * shape.input);
     let y: Vec<f32> = random(&mut rng, batch * shape.output).iter().map(|v| 0.9 * v).collect();
     let read = vec![shape.window - 1; batch];

@@ -1,7 +1,7 @@
 //! The model as the trainer uses it: f32 parameters, and two threads splitting the batch at the top
 //! level (each with its own activations and gradient, added in a fixed order: no locks inside ops).
 
-use butterfly_nn::{join_serial, num_threads};
+use butterfly_nn::Threads;
 
 use crate::model::{Dropout, Worker};
 use crate::{GptConfig, GptError, ParamTable};
@@ -12,13 +12,19 @@ pub struct Gpt {
     workers: [Worker<f32>; 2],
     /// The second worker's gradient, added to the first's.
     second_grad: Vec<f32>,
+    threads: Threads,
 }
 
 impl Gpt {
     pub fn new(config: GptConfig) -> Result<Self, GptError> {
         config.validate()?;
         let table = ParamTable::new(&config);
-        Ok(Self { config, table, workers: Default::default(), second_grad: Vec::new() })
+        Ok(Self { config, table, workers: Default::default(), second_grad: Vec::new(), threads: Threads::one() })
+    }
+
+    /// The same model splitting its batches over `threads` (a worker per half).
+    pub fn with_threads(self, threads: Threads) -> Self {
+        Self { threads, ..self }
     }
 
     pub fn num_params(&self) -> usize {
@@ -70,7 +76,7 @@ impl Gpt {
         }
         let (cfg, table) = (&self.config, &self.table);
         let [first, second] = &mut self.workers;
-        if num_threads() < 2 || batch < 2 {
+        if !self.threads.splits() || batch < 2 {
             first.resize(cfg, batch, seq);
             let sum = first.forward(cfg, table, theta, tokens, Some(targets), dropout.map(|d| (d, 0)));
             first.backward(cfg, table, theta, tokens, targets, dloss, grad);
@@ -86,7 +92,7 @@ impl Gpt {
         self.second_grad.resize(theta.len(), 0.0);
         let second_grad = &mut self.second_grad;
         let (mut sum0, mut sum1) = (0.0, 0.0);
-        join_serial(
+        self.threads.join_serial(
             || {
                 sum0 = first.forward(cfg, table, theta, tok0, Some(tar0), dropout.map(|d| (d, 0)));
                 first.backward(cfg, table, theta, tok0, tar0, dloss, grad);

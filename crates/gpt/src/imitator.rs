@@ -4,7 +4,7 @@
 //! whose output is squashed into the action box. Parameter names follow nanoGPT's for the blocks,
 //! with `embed.*` and `head.*` for the two ends.
 
-use butterfly_nn::{Float, join_serial, mse, num_threads};
+use butterfly_nn::{Float, Threads, mse};
 use rand::Rng;
 
 use crate::model::Dropout;
@@ -182,6 +182,7 @@ pub struct TransformerNet {
     workers: [ImitatorWorker<f32>; 2],
     second_grad: Vec<f32>,
     d_actions: Vec<f32>,
+    threads: Threads,
 }
 
 impl TransformerNet {
@@ -203,7 +204,13 @@ impl TransformerNet {
             workers: Default::default(),
             second_grad: Vec::new(),
             d_actions: Vec::new(),
+            threads: Threads::one(),
         })
+    }
+
+    /// The same network splitting its batches over `threads` (a worker per half).
+    pub fn with_threads(self, threads: Threads) -> Self {
+        Self { threads, ..self }
     }
 
     pub fn num_params(&self) -> usize {
@@ -270,7 +277,7 @@ impl TransformerNet {
         let (s, p, bounds) = (&self.shape, &self.table, (&self.low[..], &self.high[..]));
         let [first, second] = &mut self.workers;
         // The first half of the windows here, the rest on the helper thread when there is one.
-        let split = if num_threads() < 2 || batch < 2 { batch } else { batch.div_ceil(2) };
+        let split = if !self.threads.splits() || batch < 2 { batch } else { batch.div_ceil(2) };
         let row = seq * s.input;
         let (x0, x1) = x.split_at(split * row);
         let (read0, read1) = read.split_at(split);
@@ -279,7 +286,7 @@ impl TransformerNet {
             first.forward(s, p, theta, x0, read0, bounds, dropout.map(|d| (d, 0)));
         } else {
             second.resize(s, batch - split, seq);
-            join_serial(
+            self.threads.join_serial(
                 || {
                     first.forward(s, p, theta, x0, read0, bounds, dropout.map(|d| (d, 0)));
                 },
@@ -303,7 +310,7 @@ impl TransformerNet {
         self.second_grad.clear();
         self.second_grad.resize(theta.len(), 0.0);
         let second_grad = &mut self.second_grad;
-        join_serial(
+        self.threads.join_serial(
             || first.backward(s, p, theta, x0, bounds, d0, grad),
             || second.backward(s, p, theta, x1, bounds, d1, second_grad),
         );
@@ -362,7 +369,6 @@ mod tests {
 
     #[test]
     fn a_row_sees_only_the_rows_before_it_and_threads_agree() {
-        let _threads = crate::ops::check::THREADS.lock().unwrap_or_else(|e| e.into_inner());
         let low = LOW.map(|x| x as f32).to_vec();
         let high = HIGH.map(|x| x as f32).to_vec();
         let mut net = TransformerNet::new(TINY, low, high).unwrap();
@@ -377,7 +383,7 @@ mod tests {
         let read = [3, 1, 0, 2, 3, 3];
         let targets = vec![0.25f32; 18];
         let run = |net: &mut TransformerNet, threads: usize, dropout: Option<Dropout>| {
-            butterfly_nn::set_num_threads(threads).unwrap();
+            let mut net = net.clone().with_threads(Threads::new(threads).unwrap());
             let mut grad = vec![0.0; theta.len()];
             let loss = net.loss_and_grad(&theta, &x, &read, 4, &targets, &mut grad, false, dropout).unwrap();
             (loss, grad)
@@ -392,7 +398,6 @@ mod tests {
             }
         }
         assert_ne!(run(&mut net, 1, None).0, run(&mut net, 1, d).0, "dropout changes the loss");
-        butterfly_nn::set_num_threads(1).unwrap();
         let bad = |net: &mut TransformerNet, x: &[f32], read: &[usize], seq: usize| {
             let mut grad = vec![0.0; theta.len()];
             net.loss_and_grad(&theta, x, read, seq, &targets[..read.len() * 3], &mut grad, false, None).is_err()

@@ -41,13 +41,12 @@ fn the_whole_tiny_model_with_dropout_matches_finite_differences() {
 
 #[test]
 fn two_threads_agree_with_one_and_runs_repeat_bit_for_bit() {
-    let _threads = crate::ops::check::THREADS.lock().unwrap_or_else(|e| e.into_inner());
     let mut gpt = Gpt::new(TINY).unwrap();
     let theta = gpt.table.init(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
     let tokens: Vec<u32> = (0..24).map(|i| (i * 5 % 7) as u32).collect();
     let targets: Vec<u32> = (0..24).map(|i| ((i * 5 + 1) % 7) as u32).collect();
     let run = |gpt: &mut Gpt, threads: usize, dropout: Option<Dropout>| {
-        butterfly_nn::set_num_threads(threads).unwrap();
+        let mut gpt = Gpt::new(gpt.config).unwrap().with_threads(butterfly_nn::Threads::new(threads).unwrap());
         let mut grad = vec![0.0; theta.len()];
         let loss = gpt.loss_and_grad(&theta, &tokens, &targets, 4, &mut grad, false, dropout).unwrap();
         (loss, grad)
@@ -68,7 +67,6 @@ fn two_threads_agree_with_one_and_runs_repeat_bit_for_bit() {
     assert!((one_d.0 - one.0).abs() > 1e-4, "dropout changes the loss");
     assert_eq!(run(&mut gpt, 2, Some(Dropout { p: 0.0, seed: 9 })), two);
     assert_ne!(run(&mut gpt, 2, Some(Dropout { p: 0.2, seed: 10 })).0, two_d.0, "another seed, other masks");
-    butterfly_nn::set_num_threads(1).unwrap();
     assert!((gpt.loss(&theta, &tokens, &targets, 4).unwrap() - one.0).abs() < 1e-6);
     // Near-uniform predictions at initialization: the loss is close to ln V.
     assert!((one.0 - (7f64).ln()).abs() < 0.1, "{}", one.0);

@@ -93,20 +93,22 @@ impl TrainBench {
                 None => Torch::NotFound,
             },
         };
+        let threads = butterfly_nn::Threads::new(self.threads)?;
         let mut bc = Vec::new();
         for &width in &self.widths {
             let runs = (0..self.repeats)
-                .map(|_| bench::bc_steps_per_s(width, self.steps_at(width)))
+                .map(|_| bench::bc_steps_per_s(width, self.steps_at(width), &threads))
                 .collect::<Result<_, _>>()?;
             let steps_per_s = median(runs);
             let flops = bench::bc_step_flops(&Layout::new(bench::imitator_spec(width))?, bench::TRAIN_BATCH);
             bc.push(WidthRate { width, steps_per_s, gflops: steps_per_s * flops / 1e9 });
         }
-        let infer_runs = (0..self.repeats).map(|_| bench::infer_latency_us(256, 2000)).collect::<Result<_, _>>()?;
-        let sgemm_peak_gflops = median((0..self.repeats).map(|_| bench::sgemm_gflops(1024, 10)).collect());
+        let infer_runs =
+            (0..self.repeats).map(|_| bench::infer_latency_us(256, 2000, &threads)).collect::<Result<_, _>>()?;
+        let sgemm_peak_gflops = median((0..self.repeats).map(|_| bench::sgemm_gflops(1024, 10, &threads)).collect());
         let ema_share = match bc.iter().find(|r| r.width == 256) {
             Some(r) => {
-                let seconds = (0..self.repeats).map(|_| ema_seconds_per_step()).collect::<Result<_, _>>()?;
+                let seconds = (0..self.repeats).map(|_| ema_seconds_per_step(&threads)).collect::<Result<_, _>>()?;
                 Some(median(seconds) * r.steps_per_s)
             }
             None => None,
@@ -117,7 +119,7 @@ impl TrainBench {
         let transformer = TransformerRate {
             steps_per_s: median(
                 (0..self.repeats)
-                    .map(|_| butterfly_gpt::bench::steps_per_s(shape, TRAIN_BATCH, steps).map_err(gpt))
+                    .map(|_| butterfly_gpt::bench::steps_per_s(shape, TRAIN_BATCH, steps, &threads).map_err(gpt))
                     .collect::<Result<_, _>>()?,
             ),
             infer_us_b20: median(
@@ -136,7 +138,7 @@ impl TrainBench {
 }
 
 /// Seconds to update the default three EMA stabilizers (α = 0.5, 0.7, 0.9) over the width-256 imitator's θ.
-fn ema_seconds_per_step() -> Result<f64, ImitateError> {
+fn ema_seconds_per_step(threads: &butterfly_nn::Threads) -> Result<f64, ImitateError> {
     let layout = Layout::new(bench::imitator_spec(256))?;
     let theta: Vec<f32> = (0..layout.num_params()).map(|i| (i as f32 * 1e-3).sin()).collect();
     let mut emas = ["0.5", "0.7", "0.9"]
@@ -150,7 +152,7 @@ fn ema_seconds_per_step() -> Result<f64, ImitateError> {
     const UPDATES: u64 = 200;
     let start = Instant::now();
     for t in 1..=UPDATES {
-        update_all(&mut emas, t + 1, &theta);
+        update_all(&mut emas, t + 1, &theta, threads);
     }
     Ok(start.elapsed().as_secs_f64() / UPDATES as f64)
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use butterfly_envs::{BatchPolicy, EnvRng, EnvSpec, Policy};
 use butterfly_gpt::{Dropout, TransformerNet};
-use butterfly_nn::{Mlp, MlpSpec, mse};
+use butterfly_nn::{Mlp, MlpSpec, Threads, mse};
 use butterfly_policy::{MlpPolicy, OutputKind, PolicyMeta, TransformerMeta, TransformerPolicy};
 use rand::Rng;
 
@@ -93,6 +93,17 @@ impl Imitator {
             Self { net, norm, batch_in: Vec::new(), batch_out: Vec::new(), d_pred: Vec::new(), read: Vec::new() };
         imitator.check_data(train)?;
         Ok(imitator)
+    }
+
+    /// The same imitator computing its minibatches on `threads`.
+    pub fn with_threads(self, threads: &Threads) -> Self {
+        let net = match self.net {
+            Net::Mlp { net, meta } => Net::Mlp { net: net.with_threads(threads.clone()), meta },
+            Net::Transformer { net, meta, dropout } => {
+                Net::Transformer { net: net.with_threads(threads.clone()), meta, dropout }
+            }
+        };
+        Self { net, ..self }
     }
 
     /// A Transformer's windows need every trajectory to hold at least one window.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use butterfly_envs::{Env, TaskEnv, env_rng, evaluate, initial_conditions};
+use butterfly_nn::Threads;
 
 use crate::run_dir::{TRAIN_DATA, VALIDATION_DATA};
 use crate::{BcConfig, Dataset, ImitateError, Imitator};
@@ -90,7 +91,8 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     let env = TaskEnv::make(&config.env, assets)?;
     let train = Dataset::load(&dir.join(TRAIN_DATA))?;
     let validation = Dataset::load(&dir.join(VALIDATION_DATA))?;
-    let mut imitator = Imitator::new(&config, env.spec(), &train)?;
+    // The gradient directions on the run's own thread count, as it trained.
+    let mut imitator = Imitator::new(&config, env.spec(), &train)?.with_threads(&Threads::new(config.threads)?);
     let n = spec.grid as u128;
     let k = spec.initial_conditions.unwrap_or(config.eval.initial_conditions) as u128;
     butterfly_store::memory::ensure_fits(&[

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use butterfly_envs::{Env, EnvRng, Purpose, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
 use butterfly_store::{Checkpoint, LogRow, RunDir};
-use butterfly_train::{Learner, LoopConfig, Run, RunKind, TrainRng, TrainingConfig};
+use butterfly_train::{Learner, LoopConfig, Run, RunKind, Threads, TrainRng, TrainingConfig};
 
 use crate::imitator::{Imitator, ImitatorPolicy};
 use crate::run_dir::{ExpertRow, IterateRow, Logs, RolloutRow, TRAIN_DATA, VALIDATION_DATA};
@@ -179,6 +179,10 @@ impl RunKind for Bc {
         config.to_toml()
     }
 
+    fn threads(config: &BcConfig) -> usize {
+        config.threads
+    }
+
     /// The config, the env, the expert, the network, and the memory that the network, the minibatches
     /// and the data need.
     fn check(config: &BcConfig, assets: Option<&Path>) -> Result<(TaskEnv, Expert), ImitateError> {
@@ -197,6 +201,7 @@ impl RunKind for Bc {
         run: &RunDir,
         config: &BcConfig,
         (env, expert): (TaskEnv, Expert),
+        threads: &Threads,
     ) -> Result<(BcLearner, Vec<f32>, TrainRng), ImitateError> {
         let d = &config.data;
         run.make_dir("data")?;
@@ -207,7 +212,8 @@ impl RunKind for Bc {
         let validation_key = key(d.validation_trajectories, Purpose::ValidationData)?;
         let (validation, _) = shared_collect(&env, &expert, &validation_key, d.threads, &run.join(VALIDATION_DATA))?;
         let logs = Logs::open(run.path(), None)?;
-        let (learner, theta, rng) = assemble(run, config.clone(), env, expert, train, validation, data_rng, logs)?;
+        let data = (train, validation, data_rng);
+        let (learner, theta, rng) = assemble(run, config.clone(), env, expert, data, logs, threads)?;
         learner.write_expert_returns(run)?;
         Ok((learner, theta, rng))
     }
@@ -219,6 +225,7 @@ impl RunKind for Bc {
         config: &BcConfig,
         (env, expert): (TaskEnv, Expert),
         ckpt: &Checkpoint,
+        threads: &Threads,
     ) -> Result<(BcLearner, Vec<f32>), ImitateError> {
         if ckpt.meta("env")? != env.spec().id {
             let what = format!("is a checkpoint of {}, the run is {}", ckpt.meta("env")?, env.spec().id);
@@ -230,26 +237,26 @@ impl RunKind for Bc {
         let train = Dataset::load(&run.join(TRAIN_DATA))?;
         let validation = Dataset::load(&run.join(VALIDATION_DATA))?;
         let logs = Logs::open(run.path(), Some(ckpt))?;
-        let (learner, theta, _) = assemble(run, config.clone(), env, expert, train, validation, env_rng(0), logs)?;
+        let data = (train, validation, env_rng(0));
+        let (learner, theta, _) = assemble(run, config.clone(), env, expert, data, logs, threads)?;
         Ok((learner, theta))
     }
 
-    fn loop_config(config: &BcConfig, _: &BcLearner) -> LoopConfig {
-        config.loop_config(FORMAT, None)
+    fn loop_config(config: &BcConfig, _: &BcLearner, threads: Threads) -> LoopConfig {
+        config.loop_config(FORMAT, None, threads)
     }
 }
 
-/// The learner, θ₀ and the generator that drew it (it goes on drawing the minibatches).
-#[allow(clippy::too_many_arguments)]
+/// The learner (its network on `threads`) over the training and validation data and the data generator,
+/// θ₀ and the generator that drew it (it goes on drawing the minibatches).
 fn assemble(
     run: &RunDir,
     config: BcConfig,
     env: TaskEnv,
     expert: Expert,
-    train: Dataset,
-    validation: Dataset,
-    data_rng: EnvRng,
+    (train, validation, data_rng): (Dataset, Dataset, EnvRng),
     logs: Logs,
+    threads: &Threads,
 ) -> Result<(BcLearner, Vec<f32>, TrainRng), ImitateError> {
     let spec = env.spec().clone();
     for (data, file) in [(&train, TRAIN_DATA), (&validation, VALIDATION_DATA)] {
@@ -269,7 +276,7 @@ fn assemble(
             });
         }
     }
-    let imitator = Imitator::new(&config, &spec, &train)?;
+    let imitator = Imitator::new(&config, &spec, &train)?.with_threads(threads);
     let theta: Vec<f32> = imitator.init_params(&mut seed_stream(config.seed, Purpose::NetworkInit));
     let rng = seed_stream(config.seed, Purpose::Training);
     let eval_states = initial_conditions(

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use butterfly_gpt::{Gpt, GptConfig};
-use butterfly_nn::{Optimizer, OptimizerConfig};
+use butterfly_nn::{Optimizer, OptimizerConfig, Threads};
 use rand::{Rng, SeedableRng};
 
 use crate::LmError;
@@ -66,9 +66,10 @@ pub const RECORDED_STEPS: usize = 20;
 const LR: f32 = 1e-4;
 const TORCH_GPT: &str = include_str!("../../../bench/torch_gpt.py");
 
-fn adamw(gpt: &Gpt) -> Result<Optimizer<f32>, LmError> {
+fn adamw(gpt: &Gpt, threads: &Threads) -> Result<Optimizer<f32>, LmError> {
     Ok(Optimizer::new(OptimizerConfig::adamw(0.1), gpt.num_params())?
-        .with_decayed_ranges(gpt.table.decayed_ranges())?)
+        .with_decayed_ranges(gpt.table.decayed_ranges())?
+        .with_threads(threads.clone()))
 }
 
 /// Rows `[B, T+1]` as the model's inputs (each row's first T tokens) and targets (its last T).
@@ -79,9 +80,14 @@ pub(crate) fn split_rows(rows: &[u32], t: usize) -> (Vec<u32>, Vec<u32>) {
 }
 
 /// Our losses over `batches` (each `[B, T+1]`: a row's first T tokens predict its last T) from `theta`.
-fn recorded_losses(shape: &LmShape, mut theta: Vec<f32>, batches: &[u32]) -> Result<Vec<f64>, LmError> {
-    let mut gpt = Gpt::new(shape.model)?;
-    let mut opt = adamw(&gpt)?;
+fn recorded_losses(
+    shape: &LmShape,
+    mut theta: Vec<f32>,
+    batches: &[u32],
+    threads: &Threads,
+) -> Result<Vec<f64>, LmError> {
+    let mut gpt = Gpt::new(shape.model)?.with_threads(threads.clone());
+    let mut opt = adamw(&gpt, threads)?;
     let (b, t) = (shape.batch, shape.seq);
     let mut grad = vec![0.0f32; theta.len()];
     let mut losses = Vec::new();
@@ -163,20 +169,21 @@ fn torch_side(
     Ok((rate, losses))
 }
 
-/// Measures `shape` over `steps` training steps, `repeats` times, against `peak_gflops`; and PyTorch
-/// the same way when `torch` (a Python with torch) is given.
+/// Measures `shape` over `steps` training steps on `threads`, `repeats` times, against `peak_gflops`; and
+/// PyTorch the same way (on as many threads) when `torch` (a Python with torch) is given.
 pub fn measure(
     shape: &LmShape,
     steps: usize,
     repeats: usize,
     peak_gflops: f64,
-    torch: Option<(&Path, usize)>,
+    torch: Option<&Path>,
+    threads: &Threads,
 ) -> Result<LmRates, LmError> {
-    let mut gpt = Gpt::new(shape.model)?;
+    let mut gpt = Gpt::new(shape.model)?.with_threads(threads.clone());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
     let mut theta = gpt.table.init(&mut rng);
     let theta0 = theta.clone();
-    let mut opt = adamw(&gpt)?;
+    let mut opt = adamw(&gpt, threads)?;
     let n = shape.batch * shape.seq;
     let v = shape.model.vocab_size as u32;
     let tokens: Vec<u32> = (0..n + 1).map(|_| rng.random_range(0..v)).collect();
@@ -207,12 +214,12 @@ pub fn measure(
     let sample_tokens_per_s = generated as f64 / start.elapsed().as_secs_f64();
     let (torch_tokens_per_s, torch_loss_rel_diff) = match torch {
         None => (None, None),
-        Some((python, threads)) => {
+        Some(python) => {
             // The timed batch, then one batch per recorded step, each [B, T+1].
             let count = (1 + RECORDED_STEPS) * shape.batch * (shape.seq + 1);
             let batches: Vec<u32> = (0..count).map(|_| rng.random_range(0..v)).collect();
-            let (rate, theirs) = torch_side(python, shape, &theta0, &batches, steps, repeats, threads)?;
-            let ours = recorded_losses(shape, theta0, &batches[shape.batch * (shape.seq + 1)..])?;
+            let (rate, theirs) = torch_side(python, shape, &theta0, &batches, steps, repeats, threads.count())?;
+            let ours = recorded_losses(shape, theta0, &batches[shape.batch * (shape.seq + 1)..], threads)?;
             if theirs.len() != ours.len() {
                 return Err(LmError::Reference(format!(
                     "{} losses from PyTorch, {} expected",

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use butterfly_gpt::Gpt;
-use butterfly_nn::{Optimizer, OptimizerKind};
+use butterfly_nn::{Optimizer, OptimizerKind, Threads};
 use rand::SeedableRng;
 
 use crate::bench::{run_torch, split_rows, token_bytes};
@@ -40,7 +40,7 @@ pub fn compare_validation(config: &LmConfig, python: &Path, threads: usize) -> R
         return Err(LmError::Config("the PyTorch comparison runs accumulation = 1 and dropout = 0 only".into()));
     }
     let (b, t, steps) = (config.batch_size, config.seq_len, config.steps);
-    let mut gpt = Gpt::new(inputs.gpt)?;
+    let mut gpt = Gpt::new(inputs.gpt)?.with_threads(Threads::new(threads)?);
     // The trainer's initial parameters: the first draws of the config's seed.
     let mut rng = butterfly_train::TrainRng::seed_from_u64(config.seed);
     let theta0 = gpt.table.init(&mut rng);
@@ -57,8 +57,9 @@ pub fn compare_validation(config: &LmConfig, python: &Path, threads: usize) -> R
         }
         Ok(total / config.eval.val_batches as f64)
     };
-    let mut opt =
-        Optimizer::new(config.optimizer, gpt.num_params())?.with_decayed_ranges(gpt.table.decayed_ranges())?;
+    let mut opt = Optimizer::new(config.optimizer, gpt.num_params())?
+        .with_decayed_ranges(gpt.table.decayed_ranges())?
+        .with_threads(Threads::new(threads)?);
     let mut theta = theta0.clone();
     let mut grad = vec![0.0f32; theta.len()];
     let mut ours = Vec::new();

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use butterfly_gpt::{Gpt, GptConfig};
 use butterfly_store::{Checkpoint, Log, RunDir};
-use butterfly_train::{LoopConfig, Run, RunKind, TrainRng, TrainingConfig};
+use butterfly_train::{LoopConfig, Run, RunKind, Threads, TrainRng, TrainingConfig};
 use rand::SeedableRng;
 
 use crate::bifurcation::Probe;
@@ -118,18 +118,27 @@ impl RunKind for Lm {
         config.to_toml()
     }
 
+    fn threads(config: &LmConfig) -> usize {
+        config.threads
+    }
+
     fn check(config: &LmConfig, (): ()) -> Result<Inputs, LmError> {
         inputs(config)
     }
 
     /// The run's copy of the tokenizer and its logs.
-    fn begin(run: &RunDir, config: &LmConfig, mut inputs: Inputs) -> Result<(LmLearner, Vec<f32>, TrainRng), LmError> {
+    fn begin(
+        run: &RunDir,
+        config: &LmConfig,
+        mut inputs: Inputs,
+        threads: &Threads,
+    ) -> Result<(LmLearner, Vec<f32>, TrainRng), LmError> {
         let bytes = std::fs::read(&inputs.tokenizer)
             .map_err(|e| LmError::Tokenizer(format!("{}: {e}", inputs.tokenizer.display())))?;
         run.make_dir("checkpoints")?;
         butterfly_store::write_atomic(&tokenizer_copy(run, &inputs), &bytes)?;
         let logs = open_logs(run, None, inputs.probe.take(), inputs.gpt)?;
-        learner(run, config, inputs, logs)
+        learner(run, config, inputs, logs, threads)
     }
 
     fn reopen(
@@ -137,14 +146,15 @@ impl RunKind for Lm {
         config: &LmConfig,
         mut inputs: Inputs,
         ckpt: &Checkpoint,
+        threads: &Threads,
     ) -> Result<(LmLearner, Vec<f32>), LmError> {
         let logs = open_logs(run, Some(ckpt), inputs.probe.take(), inputs.gpt)?;
-        let (learner, theta, _) = learner(run, config, inputs, logs)?;
+        let (learner, theta, _) = learner(run, config, inputs, logs, threads)?;
         Ok((learner, theta))
     }
 
-    fn loop_config(config: &LmConfig, learner: &LmLearner) -> LoopConfig {
-        config.loop_config(FORMAT, Some(learner.gpt.table.decayed_ranges()))
+    fn loop_config(config: &LmConfig, learner: &LmLearner, threads: Threads) -> LoopConfig {
+        config.loop_config(FORMAT, Some(learner.gpt.table.decayed_ranges()), threads)
     }
 }
 
@@ -153,14 +163,16 @@ fn tokenizer_copy(run: &RunDir, inputs: &Inputs) -> std::path::PathBuf {
     run.join(inputs.tokenizer.file_name().expect("a file"))
 }
 
-/// The learner over `inputs`, θ₀ and the generator that drew it (it goes on drawing the minibatches).
+/// The learner over `inputs` (its model on `threads`), θ₀ and the generator that drew it (it goes on
+/// drawing the minibatches).
 fn learner(
     run: &RunDir,
     config: &LmConfig,
     inputs: Inputs,
     (iterates, probe): (Log<IterateLossRow>, Option<WindowProbe>),
+    threads: &Threads,
 ) -> Result<(LmLearner, Vec<f32>, TrainRng), LmError> {
-    let gpt = Gpt::new(inputs.gpt)?;
+    let gpt = Gpt::new(inputs.gpt)?.with_threads(threads.clone());
     let files = vec![
         ("tokenizer".to_string(), tokenizer_copy(run, &inputs)),
         (TRAIN_SHARD.to_string(), config.data.join(TRAIN_SHARD)),

@@ -9,12 +9,13 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::activation::Activation;
 use crate::error::Result;
-use crate::gemm::{Operand, gemm, num_threads};
+use crate::gemm::{Operand, gemm};
 use crate::layout::{Layout, MlpSpec};
 use crate::loss::mse;
 use crate::mlp::Mlp;
 use crate::optimizer::{Optimizer, OptimizerConfig};
 use crate::packed::PackedMlp;
+use crate::threads::Threads;
 
 /// Walker2d observation (17) plus the previous action (6).
 pub const IMITATOR_INPUT: usize = 23;
@@ -65,11 +66,11 @@ fn random(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
 
 /// BC training steps per second (forward, MSE, backward, Adam) over `steps` timed steps after a
 /// short warm-up, on a fixed batch (data loading is not part of the engine).
-pub fn bc_steps_per_s(width: usize, steps: usize) -> Result<f64> {
+pub fn bc_steps_per_s(width: usize, steps: usize, threads: &Threads) -> Result<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut mlp = Mlp::<f32>::new(imitator_spec(width))?;
+    let mut mlp = Mlp::<f32>::new(imitator_spec(width))?.with_threads(threads.clone());
     let mut theta = mlp.layout().init_params(&mut rng);
-    let mut opt = Optimizer::new(OptimizerConfig::adam(), theta.len())?;
+    let mut opt = Optimizer::new(OptimizerConfig::adam(), theta.len())?.with_threads(threads.clone());
     let x = random(&mut rng, TRAIN_BATCH * IMITATOR_INPUT);
     let y = random(&mut rng, TRAIN_BATCH * IMITATOR_OUTPUT);
     let mut grad = vec![0.0; theta.len()];
@@ -85,11 +86,11 @@ pub fn bc_steps_per_s(width: usize, steps: usize) -> Result<f64> {
 }
 
 /// Mean forward latency in microseconds at batch 20 (rollout inference) of a [`PackedMlp`].
-pub fn infer_latency_us(width: usize, iters: usize) -> Result<f64> {
+pub fn infer_latency_us(width: usize, iters: usize, threads: &Threads) -> Result<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let layout = Layout::new(imitator_spec(width))?;
     let theta = layout.init_params(&mut rng);
-    let mut policy = PackedMlp::new(&layout, &theta)?;
+    let mut policy = PackedMlp::new(&layout, &theta)?.with_threads(threads.clone());
     let x = random(&mut rng, INFER_BATCH * IMITATOR_INPUT);
     let call = || {
         policy.forward(&x, INFER_BATCH).map(|y| {
@@ -99,13 +100,25 @@ pub fn infer_latency_us(width: usize, iters: usize) -> Result<f64> {
     Ok(1e6 * seconds_per_call(iters.div_ceil(10).max(10), iters, call)?)
 }
 
-/// GFLOP/s of an n×n×n sgemm (`a · bᵀ`, the forward Linear's shape) with the engine's GEMM and
-/// thread count.
-pub fn sgemm_gflops(n: usize, reps: usize) -> f64 {
+/// GFLOP/s of an n×n×n sgemm (`a · bᵀ`, the forward Linear's shape) with the engine's GEMM, its rows
+/// split in two when `threads` splits (as the engine splits a batch): the limit the engine's own
+/// parallelism can reach.
+pub fn sgemm_gflops(n: usize, reps: usize, threads: &Threads) -> f64 {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     let (a, b) = (random(&mut rng, n * n), random(&mut rng, n * n));
     let mut c = vec![0.0f32; n * n];
-    let mut run = || gemm(n, n, n, Operand::plain(&a), Operand::transposed(&b), &mut c, false, num_threads());
+    let half = n / 2;
+    let mut run = || {
+        let (c0, c1) = c.split_at_mut(half * n);
+        let (a0, a1) = a.split_at(half * n);
+        let rows =
+            |m: usize, a: &[f32], c: &mut [f32]| gemm(m, n, n, Operand::plain(a), Operand::transposed(&b), c, false);
+        if threads.splits() {
+            threads.join(|| rows(half, a0, c0), || rows(n - half, a1, c1));
+        } else {
+            rows(n, &a, &mut c);
+        }
+    };
     run();
     let start = Instant::now();
     for _ in 0..reps {
@@ -128,8 +141,9 @@ mod tests {
 
     #[test]
     fn harness_runs() {
-        assert!(bc_steps_per_s(8, 3).unwrap() > 0.0);
-        assert!(infer_latency_us(8, 3).unwrap() > 0.0);
-        assert!(sgemm_gflops(16, 2) > 0.0);
+        let two = Threads::new(2).unwrap();
+        assert!(bc_steps_per_s(8, 3, &two).unwrap() > 0.0);
+        assert!(infer_latency_us(8, 3, &two).unwrap() > 0.0);
+        assert!(sgemm_gflops(16, 2, &two) > 0.0);
     }
 }

@@ -1,69 +1,11 @@
-//! Matrix multiply over row-major slices, and the engine-wide GEMM thread count.
+//! Matrix multiply over row-major slices, on the calling thread (runs split work above it: see
+//! [`crate::Threads`]).
 //!
 //! Default backend: Debian's system OpenBLAS (`libopenblas-dev`), linked directly (no build script,
 //! nothing downloaded). With the `rust-gemm` feature: the pure-Rust `gemm` crate. The table in
 //! docs/engine.md says which is faster here and by how much.
-//! Both split work over output tiles only (never over the summed dimension), so for a fixed thread
-//! count the results are bit-identical from run to run.
-
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use crate::error::{NnError, Result};
-
-static THREADS: AtomicUsize = AtomicUsize::new(1);
-
-thread_local! {
-    /// Set while this thread runs one of two networks side by side ([`join_serial`]).
-    static SERIAL: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Serializes the tests that change the process-wide thread count.
-#[cfg(test)]
-pub(crate) static TEST_THREADS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Sets the engine's thread count, process-wide (OpenBLAS's is): every GEMM uses `n` threads, and
-/// with `n ≥ 2` optimizer passes and packed inference are split in two.
-pub fn set_num_threads(n: usize) -> Result<()> {
-    butterfly_store::threads::check_threads("threads", n).map_err(|e| NnError::InvalidThreads(e.to_string()))?;
-    THREADS.store(n, Ordering::Relaxed);
-    Ok(())
-}
-
-/// The thread count in force (1 until [`set_num_threads`] is called; 1 inside [`join_serial`]).
-pub fn num_threads() -> usize {
-    if SERIAL.get() { 1 } else { THREADS.load(Ordering::Relaxed) }
-}
-
-/// Runs two independent jobs (e.g. SAC's twin critics) side by side, `a` here and `b` on the helper
-/// thread, each with the engine single-threaded: coarser and cheaper than splitting every layer of
-/// both. One after the other when the engine has one thread.
-pub fn join_serial(a: impl FnOnce(), b: impl FnOnce() + Send) {
-    if num_threads() < 2 {
-        a();
-        b();
-        return;
-    }
-    /// Restores the flag even when a job panics.
-    struct Serial(bool);
-    impl Drop for Serial {
-        fn drop(&mut self) {
-            SERIAL.set(self.0);
-        }
-    }
-    let serial = || Serial(SERIAL.replace(true));
-    prepare_threads(1);
-    crate::helper::join(
-        || {
-            let _serial = serial();
-            a()
-        },
-        || {
-            let _serial = serial();
-            b()
-        },
-    );
-}
+//! OpenBLAS is held at one thread: its own workers would fight the runs' helper threads for the cores,
+//! and its thread count is a process-wide setting that runs side by side could not share.
 
 /// Which GEMM this build uses, for benchmark reports.
 pub fn gemm_backend() -> &'static str {
@@ -110,8 +52,8 @@ impl<'a, T> Operand<'a, T> {
     }
 }
 
-/// `c (+)= a · b` with `a` logically m×k, `b` logically k×n and `c` m×n, all row-major, on
-/// `threads` threads. `accumulate` adds to `c` instead of overwriting it.
+/// `c (+)= a · b` with `a` logically m×k, `b` logically k×n and `c` m×n, all row-major. `accumulate`
+/// adds to `c` instead of overwriting it.
 #[allow(clippy::too_many_arguments)]
 pub fn gemm<T: GemmScalar>(
     m: usize,
@@ -121,9 +63,8 @@ pub fn gemm<T: GemmScalar>(
     b: Operand<'_, T>,
     c: &mut [T],
     accumulate: bool,
-    threads: usize,
 ) {
-    gemm_strided(m, n, k, a, b, c, n, accumulate, threads);
+    gemm_strided(m, n, k, a, b, c, n, accumulate);
 }
 
 /// [`gemm`] with the rows of `c` `ldc` ≥ n elements apart (a block of columns of a wider matrix).
@@ -137,7 +78,6 @@ pub fn gemm_strided<T: GemmScalar>(
     c: &mut [T],
     ldc: usize,
     accumulate: bool,
-    threads: usize,
 ) {
     // Hard asserts: the unsafe kernels below read and write these extents.
     assert!(a.holds(m, k) && b.holds(k, n), "a GEMM operand is shorter than its shape");
@@ -145,16 +85,7 @@ pub fn gemm_strided<T: GemmScalar>(
     if m == 0 || n == 0 {
         return;
     }
-    T::gemm_raw(m, n, k, a, b, c, ldc, accumulate, threads);
-}
-
-/// Makes the backend's own thread setting `threads` now. Call it on one thread before GEMMs run
-/// concurrently from several (OpenBLAS's setting is a global that must not change mid-call).
-pub(crate) fn prepare_threads(threads: usize) {
-    #[cfg(not(feature = "rust-gemm"))]
-    blas::sync_threads(threads);
-    #[cfg(feature = "rust-gemm")]
-    let _ = threads; // The gemm crate takes its thread count per call.
+    T::gemm_raw(m, n, k, a, b, c, ldc, accumulate);
 }
 
 /// The per-type GEMM entry point (sealed: implemented for f32 and f64 only).
@@ -170,7 +101,6 @@ pub trait GemmScalar: Sized {
         c: &mut [Self],
         ldc: usize,
         accumulate: bool,
-        threads: usize,
     );
 }
 
@@ -197,11 +127,9 @@ mod backend {
                     c: &mut [Self],
                     ldc: usize,
                     accumulate: bool,
-                    threads: usize,
                 ) {
                     let (a_rs, a_cs) = strides(&a, m, k);
                     let (b_rs, b_cs) = strides(&b, k, n);
-                    let par = if threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
                     // SAFETY: the caller checked that every operand holds its extent; strides match
                     // the row-major layouts described above.
                     unsafe {
@@ -224,7 +152,7 @@ mod backend {
                             false,
                             false,
                             false,
-                            par,
+                            Parallelism::None,
                         )
                     }
                 }
@@ -247,7 +175,6 @@ mod blas {
     #[link(name = "openblas")]
     unsafe extern "C" {
         fn openblas_set_num_threads(n: c_int);
-        fn openblas_get_num_threads() -> c_int;
         fn cblas_sgemm(
             order: c_int,
             ta: c_int,
@@ -282,13 +209,12 @@ mod blas {
         );
     }
 
-    pub(super) fn sync_threads(threads: usize) {
-        // SAFETY: plain getter/setter of OpenBLAS's global thread count.
-        unsafe {
-            if openblas_get_num_threads() != threads as c_int {
-                openblas_set_num_threads(threads as c_int);
-            }
-        }
+    /// Sets OpenBLAS to one thread, once, before the first GEMM (its setting must not change while
+    /// another thread is inside a GEMM).
+    fn single_threaded() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: a plain setter of OpenBLAS's global thread count, called before any GEMM of ours.
+        ONCE.call_once(|| unsafe { openblas_set_num_threads(1) });
     }
 
     macro_rules! impl_gemm {
@@ -303,12 +229,11 @@ mod blas {
                     c: &mut [Self],
                     ldc: usize,
                     accumulate: bool,
-                    threads: usize,
                 ) {
                     let lda = a.layout(m, k).2;
                     let ldb = b.layout(k, n).2;
                     let t = |x: bool| if x { TRANS } else { NO_TRANS };
-                    sync_threads(threads);
+                    single_threaded();
                     // SAFETY: the caller checked every operand's extent; leading dims match the
                     // row-major layouts.
                     unsafe {
@@ -341,17 +266,6 @@ mod blas {
 mod tests {
     use super::*;
 
-    #[test]
-    fn thread_counts_beyond_the_shared_bound_are_refused_and_leave_the_count_alone() {
-        let _lock = TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let before = num_threads();
-        for bad in [0, 100_000] {
-            let err = set_num_threads(bad).unwrap_err().to_string();
-            assert!(err.contains(&format!("threads = {bad}")) && err.contains("use 1 to"), "{err}");
-        }
-        assert_eq!(num_threads(), before);
-    }
-
     /// `a` stored `rows × cols` with rows `ld` apart, read transposed or not, at logical (i, j).
     fn at(a: &[f64], transposed: bool, ld: usize, i: usize, j: usize) -> f64 {
         if transposed { a[j * ld + i] } else { a[i * ld + j] }
@@ -378,7 +292,6 @@ mod tests {
                 &mut c,
                 ldc,
                 true,
-                1,
             );
             for i in 0..m {
                 for j in 0..ldc {
@@ -399,6 +312,6 @@ mod tests {
     fn a_short_strided_operand_is_refused() {
         let (a, b, mut c) = (vec![0.0f64; 10], vec![0.0f64; 4], vec![0.0f64; 4]);
         // Two rows 8 apart need 8 + 2 = 10 elements: 9 is one short.
-        gemm_strided(2, 2, 2, Operand::plain(&a[..9]).with_row_stride(8), Operand::plain(&b[..]), &mut c, 2, false, 1);
+        gemm_strided(2, 2, 2, Operand::plain(&a[..9]).with_row_stride(8), Operand::plain(&b[..]), &mut c, 2, false);
     }
 }

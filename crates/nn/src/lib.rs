@@ -8,9 +8,10 @@
 //! one θ for low-latency rollout inference. The engine is generic over [`Float`] (f32 for
 //! training, f64 for the finite-difference gradient checks).
 //!
-//! Threads: [`set_num_threads`] (default 1) sets the GEMM threads, and two or more also split
-//! optimizer passes and packed inference in two. For a fixed thread count every result is
-//! bit-identical from run to run (no float reduction is ever split across threads).
+//! Threads: a [`Threads`] value (one by default) is given to each network and optimizer a run makes;
+//! two or more split their passes in two with the run's helper thread. Every GEMM runs on the calling
+//! thread. No float reduction is ever split across threads, so for a fixed count every result is
+//! bit-identical from run to run.
 
 pub mod activation;
 pub mod bench;
@@ -27,14 +28,16 @@ pub mod mlp;
 pub mod optimizer;
 pub mod packed;
 pub mod schedule;
+mod threads;
 
 pub use activation::Activation;
 pub use error::{NnError, Result};
 pub use float::Float;
-pub use gemm::{GemmScalar, Operand, gemm, gemm_backend, gemm_strided, join_serial, num_threads, set_num_threads};
+pub use gemm::{GemmScalar, Operand, gemm, gemm_backend, gemm_strided};
 pub use layout::{Layout, LinearSlot, MlpSpec, NamedTensor, NormSlot};
 pub use loss::mse;
 pub use mlp::Mlp;
 pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
 pub use packed::{PackedLinear, PackedMlp};
 pub use schedule::{Decay, Schedule};
+pub use threads::Threads;

@@ -9,10 +9,10 @@ use rand::{Rng, RngCore};
 use crate::activation::{Activation, with_activation};
 use crate::error::{NnError, Result, check_len};
 use crate::float::Float;
-use crate::gemm::{Operand, gemm, num_threads, prepare_threads};
-use crate::helper;
+use crate::gemm::{Operand, gemm};
 use crate::layer_norm;
 use crate::layout::{Layout, MlpSpec};
+use crate::threads::Threads;
 
 /// Rows per thread below which a forward pass is not split (the hand-over costs more than it saves).
 const MIN_SPLIT_ROWS: usize = 16;
@@ -24,6 +24,7 @@ const MIN_SPLIT_ROWS: usize = 16;
 pub struct Mlp<T: Float = f32> {
     layout: Layout,
     work: Workspace<T>,
+    threads: Threads,
 }
 
 /// What the last forward pass left for backward.
@@ -66,7 +67,12 @@ impl<T: Float> Mlp<T> {
         let layout = Layout::new(spec)?;
         let work =
             Workspace { hidden: vec![HiddenBuffers::default(); layout.spec().hidden.len()], ..Default::default() };
-        Ok(Mlp { layout, work })
+        Ok(Mlp { layout, work, threads: Threads::one() })
+    }
+
+    /// The same network computing on `threads` (its passes split in two with the run's helper thread).
+    pub fn with_threads(self, threads: Threads) -> Self {
+        Self { threads, ..self }
     }
 
     pub fn layout(&self) -> &Layout {
@@ -101,11 +107,8 @@ impl<T: Float> Mlp<T> {
         self.work.ensure_rows(&self.layout, batch);
         let (act, p) = (spec.activation, spec.dropout);
         let mut rng = rng.filter(|_| p > 0.0);
-        // Two threads split every hidden layer's rows (GEMM and fused pass), each GEMM on one
-        // thread: OpenBLAS's own workers would fight the helper thread for the same cores.
-        let split = num_threads() >= 2 && batch >= 2 * MIN_SPLIT_ROWS;
-        let gemm_threads = if split { 1 } else { num_threads() };
-        prepare_threads(gemm_threads);
+        // Two threads split every hidden layer's rows (GEMM and fused pass).
+        let split = self.threads.splits() && batch >= 2 * MIN_SPLIT_ROWS;
         let half = if split { (batch / 2).div_ceil(8) * 8 } else { batch };
         let w = &mut self.work;
         w.last = None;
@@ -127,18 +130,18 @@ impl<T: Float> Mlp<T> {
             let (top, bottom) = HiddenRows::split(&mut rest[0], batch, half, n, dropout);
             let (x_top, x_bottom) = x[..batch * l.in_dim].split_at(half * l.in_dim);
             let layer = |x: &[T], mut rows: HiddenRows<'_, T>| {
-                linear_gemm(theta, l.weight, rows.count, l.in_dim, n, x, rows.linear_out(), gemm_threads);
+                linear_gemm(theta, l.weight, rows.count, l.in_dim, n, x, rows.linear_out());
                 with_activation!(act, apply, hidden_forward(rows, n, bias, norm));
             };
             if split {
-                helper::join(|| layer(x_top, top), || layer(x_bottom, bottom));
+                self.threads.join(|| layer(x_top, top), || layer(x_bottom, bottom));
             } else {
                 layer(x_top, top);
             }
         }
         let l = linears[linears.len() - 1];
         let x = w.hidden.last().map_or(&w.input, |h| &h.post);
-        linear_gemm(theta, l.weight, batch, l.in_dim, l.out_dim, x, &mut w.output, gemm_threads);
+        linear_gemm(theta, l.weight, batch, l.in_dim, l.out_dim, x, &mut w.output);
         let bias = &theta[l.bias..l.bias + l.out_dim];
         for row in w.output[..batch * l.out_dim].chunks_exact_mut(l.out_dim) {
             for (o, &b) in row.iter_mut().zip(bias) {
@@ -170,7 +173,7 @@ impl<T: Float> Mlp<T> {
     pub fn backward_input(&mut self, theta: &[T], d_output: &[T], d_input: &mut [T]) -> Result<()> {
         let mut discarded = std::mem::take(&mut self.work.discarded_grad);
         discarded.resize(self.layout.num_params(), T::ZERO);
-        let weight_grads = num_threads() >= 2;
+        let weight_grads = self.threads.splits();
         let result = self.backward_impl(theta, d_output, &mut discarded, false, Some(d_input), weight_grads);
         self.work.discarded_grad = discarded;
         result
@@ -209,9 +212,7 @@ impl<T: Float> Mlp<T> {
         // With two or more threads each layer's weight-gradient GEMM runs beside its input-gradient
         // GEMM (one thread each): they are independent and equally large, so this beats splitting
         // every GEMM in two, and the elementwise pass below rides along on the main thread.
-        let split = weight_grads && num_threads() >= 2;
-        let gemm_threads = if split { 1 } else { num_threads() };
-        prepare_threads(gemm_threads);
+        let split = weight_grads && self.threads.splits();
         let w = &mut self.work;
         let [s0, s1] = &mut w.scratch;
         let (mut cur, mut next) = (s0, s1);
@@ -230,7 +231,7 @@ impl<T: Float> Mlp<T> {
                 let (dw, db) = own_grad.split_at_mut(w_len);
                 let dz_t = Operand::transposed(dz);
                 let x_op = Operand::plain(&x[..batch * l.in_dim]);
-                gemm(l.out_dim, l.in_dim, batch, dz_t, x_op, dw, accumulate, gemm_threads);
+                gemm(l.out_dim, l.in_dim, batch, dz_t, x_op, dw, accumulate);
                 if i == last {
                     add_column_sums(dz, l.out_dim, &mut db[..l.out_dim]);
                 }
@@ -241,7 +242,7 @@ impl<T: Float> Mlp<T> {
             let mut input_job = || {
                 if i > 0 {
                     let dx = &mut next[..batch * l.in_dim];
-                    gemm(batch, l.in_dim, l.out_dim, dz_op, weight, dx, false, gemm_threads);
+                    gemm(batch, l.in_dim, l.out_dim, dz_op, weight, dx, false);
                     let below = linears[i - 1];
                     let d_bias = &mut below_grad[below.bias..below.bias + below.out_dim];
                     let norm = norms.get(i - 1).map(|s| {
@@ -256,11 +257,11 @@ impl<T: Float> Mlp<T> {
                         hidden_backward(h, dx, below.out_dim, dropout, d_bias, norm)
                     );
                 } else if let Some(d_in) = d_input.as_deref_mut() {
-                    gemm(batch, l.in_dim, l.out_dim, dz_op, weight, d_in, false, gemm_threads);
+                    gemm(batch, l.in_dim, l.out_dim, dz_op, weight, d_in, false);
                 }
             };
             if split {
-                helper::join(input_job, || weight_job(own_grad));
+                self.threads.join(input_job, || weight_job(own_grad));
             } else {
                 input_job();
                 if weight_grads {
@@ -305,16 +306,7 @@ impl<T: Float> Workspace<T> {
 
 /// `z = x · Wᵀ` for a Linear whose weight starts at `theta[weight]`.
 #[allow(clippy::too_many_arguments)]
-fn linear_gemm<T: Float>(
-    theta: &[T],
-    weight: usize,
-    batch: usize,
-    k: usize,
-    n: usize,
-    x: &[T],
-    z: &mut [T],
-    threads: usize,
-) {
+fn linear_gemm<T: Float>(theta: &[T], weight: usize, batch: usize, k: usize, n: usize, x: &[T], z: &mut [T]) {
     gemm(
         batch,
         n,
@@ -323,7 +315,6 @@ fn linear_gemm<T: Float>(
         Operand::transposed(&theta[weight..weight + n * k]),
         &mut z[..batch * n],
         false,
-        threads,
     );
 }
 

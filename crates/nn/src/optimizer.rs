@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{NnError, Result, check_len};
 use crate::float::Float;
-use crate::gemm::num_threads;
-use crate::helper;
+use crate::threads::Threads;
 
 /// The update rule. Serialized with a `kind` tag (`sgd`, `adam`, `adamw`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -139,13 +138,19 @@ pub struct Optimizer<T: Float = f32> {
     state: Vec<T>,
     /// AdamW's decay applies to these ranges of θ only (None: to all of it).
     decayed: Option<Vec<std::ops::Range<usize>>>,
+    threads: Threads,
 }
 
 impl<T: Float> Optimizer<T> {
     pub fn new(config: OptimizerConfig, num_params: usize) -> Result<Self> {
         config.validate()?;
         let state = vec![T::ZERO; config.state_per_param() * num_params];
-        Ok(Self { config, num_params, steps: 0, state, decayed: None })
+        Ok(Self { config, num_params, steps: 0, state, decayed: None, threads: Threads::one() })
+    }
+
+    /// The same optimizer splitting its pass over θ in two on `threads` (elementwise: results unchanged).
+    pub fn with_threads(self, threads: Threads) -> Self {
+        Self { threads, ..self }
     }
 
     /// Decays only `ranges` of θ (nanoGPT decays its 2-D weights, not biases, gains or norms); decoupled
@@ -265,10 +270,10 @@ impl<T: Float> Optimizer<T> {
             _ => (&mut self.state[..], &mut [][..]),
         };
         let mut whole = Slices { theta, grad, s1, s2 };
-        if num_threads() >= 2 && n >= PARALLEL_MIN_PARAMS {
+        if self.threads.splits() && n >= PARALLEL_MIN_PARAMS {
             // Elementwise, so splitting θ changes nothing in the results.
             let (first, second) = whole.split(n / 2);
-            helper::join(|| update(rule, first), || update(rule, second));
+            self.threads.join(|| update(rule, first), || update(rule, second));
         } else {
             update(rule, whole.reborrow());
         }

@@ -4,12 +4,10 @@
 
 use crate::activation::Activation;
 use crate::error::{NnError, Result, check_len};
-
-use crate::gemm::num_threads;
-use crate::helper;
 use crate::kernel::{self, MR, NR};
 use crate::layer_norm;
 use crate::layout::Layout;
+use crate::threads::Threads;
 
 /// Rows below which splitting a batch across threads costs more than it saves.
 const MIN_ROWS_PER_THREAD: usize = 4;
@@ -26,6 +24,7 @@ pub struct PackedMlp {
     /// Per thread chunk of rows: its activation buffers.
     chunks: Vec<Chunk>,
     output: Vec<f32>,
+    threads: Threads,
 }
 
 /// One linear layer `y = x · Wᵀ + b` packed for the small-batch kernel: each row's arithmetic is the
@@ -95,9 +94,15 @@ impl PackedMlp {
             norms: Vec::new(),
             chunks: Vec::new(),
             output: Vec::new(),
+            threads: Threads::one(),
         };
         packed.repack(theta)?;
         Ok(packed)
+    }
+
+    /// The same network splitting its batches over `threads` in [`Self::forward`].
+    pub fn with_threads(self, threads: Threads) -> Self {
+        Self { threads, ..self }
     }
 
     /// Packs a new θ of the same layout, reusing every buffer.
@@ -118,9 +123,9 @@ impl PackedMlp {
     }
 
     /// The `[batch, output]` outputs for a `[batch, input]` input; rows split with the helper thread
-    /// when the engine runs on two or more threads.
+    /// when the network was given two or more threads.
     pub fn forward(&mut self, input: &[f32], batch: usize) -> Result<&[f32]> {
-        let split = num_threads() >= 2 && batch >= 2 * MIN_ROWS_PER_THREAD;
+        let split = self.threads.splits() && batch >= 2 * MIN_ROWS_PER_THREAD;
         self.forward_on(input, batch, if split { 2 } else { 1 })
     }
 
@@ -150,7 +155,7 @@ impl PackedMlp {
             forward_rows(linears, norms, act, first, x0, y0);
         } else {
             let second = &mut rest[0];
-            helper::join(
+            self.threads.join(
                 || forward_rows(linears, norms, act, first, x0, y0),
                 || forward_rows(linears, norms, act, second, x1, y1),
             );
@@ -227,7 +232,6 @@ mod tests {
 
     #[test]
     fn matches_the_training_forward_for_every_layer_kind_and_thread_count() {
-        let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         for activation in [Activation::Relu, Activation::Tanh, Activation::Gelu, Activation::Elu] {
             for layer_norm in [false, true] {
                 let spec = MlpSpec { input: 23, hidden: vec![40, 33], output: 6, activation, layer_norm, dropout: 0.2 };
@@ -235,12 +239,11 @@ mod tests {
                 let mut mlp = Mlp::<f32>::new(spec).unwrap();
                 let mut theta: Vec<f32> = mlp.layout().init_params(&mut rng);
                 let mut packed = PackedMlp::new(mlp.layout(), &theta).unwrap();
+                let mut packed_two = packed.clone().with_threads(Threads::new(2).unwrap());
                 for batch in [1, 7, 20] {
                     let x: Vec<f32> = (0..batch * 23).map(|_| rng.random_range(-1.0..1.0)).collect();
-                    crate::set_num_threads(1).unwrap();
                     let one = packed.forward(&x, batch).unwrap().to_vec();
-                    crate::set_num_threads(2).unwrap();
-                    let two = packed.forward(&x, batch).unwrap().to_vec();
+                    let two = packed_two.forward(&x, batch).unwrap().to_vec();
                     assert_eq!(one, two, "a row's arithmetic does not depend on the split");
                     let reference = mlp.forward(&theta, &x, batch).unwrap();
                     for (a, b) in one.iter().zip(reference) {

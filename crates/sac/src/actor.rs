@@ -1,6 +1,6 @@
 //! The tanh-squashed Gaussian actor: one MLP outputs the mean and log-std of u; the action is tanh(u).
 
-use butterfly_nn::{Activation, Mlp, MlpSpec, NnError};
+use butterfly_nn::{Activation, Mlp, MlpSpec, NnError, Threads};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
@@ -48,6 +48,11 @@ impl Actor {
             log_prob: Vec::new(),
             d_out: Vec::new(),
         })
+    }
+
+    /// The same actor computing its batches on `threads`.
+    pub fn with_threads(self, threads: Threads) -> Self {
+        Self { net: self.net.with_threads(threads), ..self }
     }
 
     /// Samples a = tanh(μ + σ ε) for every row of `obs` and computes log π(a|s).

@@ -1,7 +1,7 @@
 //! One SAC gradient step (stable-baselines3's order): entropy coefficient, critics, actor, targets.
 
 use butterfly_envs::{Purpose, seed_stream};
-use butterfly_nn::{NnError, Optimizer, OptimizerConfig};
+use butterfly_nn::{NnError, Optimizer, OptimizerConfig, Threads};
 
 use crate::replay::{Batch, ReplayBuffer};
 use crate::{Actor, SacConfig, SacRng, TwinCritic};
@@ -40,16 +40,23 @@ pub struct UpdateStats {
 }
 
 impl Sac {
-    pub fn new(config: SacConfig, obs_dim: usize, act_dim: usize, seed: u64) -> Result<Self, NnError> {
-        let actor = Actor::new(obs_dim, act_dim, &config.hidden)?;
-        let critic = TwinCritic::new(obs_dim, act_dim, &config.hidden)?;
+    /// An agent whose networks and optimizers compute on `threads`.
+    pub fn new(
+        config: SacConfig,
+        obs_dim: usize,
+        act_dim: usize,
+        seed: u64,
+        threads: &Threads,
+    ) -> Result<Self, NnError> {
+        let actor = Actor::new(obs_dim, act_dim, &config.hidden)?.with_threads(threads.clone());
+        let critic = TwinCritic::new(obs_dim, act_dim, &config.hidden)?.with_threads(threads.clone());
         let mut rng = seed_stream(seed, Purpose::NetworkInit);
         let theta_actor = actor.net.layout().init_params(&mut rng);
         let theta_critic = critic.init_params(&mut rng);
         let adam = OptimizerConfig::adam();
         Ok(Self {
-            opt_actor: Optimizer::new(adam, theta_actor.len())?,
-            opt_critic: Optimizer::new(adam, theta_critic.len())?,
+            opt_actor: Optimizer::new(adam, theta_actor.len())?.with_threads(threads.clone()),
+            opt_critic: Optimizer::new(adam, theta_critic.len())?.with_threads(threads.clone()),
             opt_alpha: Optimizer::new(adam, 1)?,
             log_alpha: vec![(config.initial_alpha as f32).ln()],
             grad_actor: vec![0.0; theta_actor.len()],

@@ -7,6 +7,7 @@ use std::time::Instant;
 use butterfly_envs::bench::median;
 use butterfly_envs::reference_python::run_script;
 use butterfly_envs::{Env, MujocoEnv, env_rng};
+use butterfly_nn::Threads;
 use rand::{Rng, SeedableRng};
 
 use crate::{ReplayBuffer, Sac, SacConfig, SacError, SacRng};
@@ -22,7 +23,7 @@ pub struct SacBench {
     pub steps: usize,
     /// Measurements; the median is reported.
     pub repeats: usize,
-    /// Threads of stable-baselines3 (the engine's are set by the caller).
+    /// Threads of both sides.
     pub threads: usize,
     /// The Gymnasium id of the task both sides train on.
     pub env: String,
@@ -42,7 +43,7 @@ impl SacBench {
     pub fn measure(&self, mut env: MujocoEnv, sb3: Option<&Path>) -> Result<SacRates, SacError> {
         let (obs_dim, act_dim) = (env.spec().obs_dim, env.spec().act_dim);
         let config = SacConfig::default();
-        let mut sac = Sac::new(config.clone(), obs_dim, act_dim, 0)?;
+        let mut sac = Sac::new(config.clone(), obs_dim, act_dim, 0, &Threads::new(self.threads)?)?;
         let mut rng = SacRng::seed_from_u64(0);
         let mut buffer = ReplayBuffer::new(config.buffer_size, obs_dim, act_dim);
         env.reset(&mut env_rng(0));

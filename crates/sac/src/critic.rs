@@ -1,7 +1,7 @@
 //! Twin Q networks over one flat vector θ = [θ₁ ‖ θ₂], so that one optimizer pass and one Polyak pass
 //! cover both.
 
-use butterfly_nn::{Activation, Mlp, MlpSpec, NnError, join_serial};
+use butterfly_nn::{Activation, Mlp, MlpSpec, NnError, Threads};
 
 /// One of the two Q networks with its own buffers, so that both can run side by side.
 #[derive(Debug, Clone)]
@@ -22,6 +22,7 @@ pub struct TwinCritic {
     obs_dim: usize,
     act_dim: usize,
     input: Vec<f32>,
+    threads: Threads,
 }
 
 impl TwinCritic {
@@ -37,7 +38,13 @@ impl TwinCritic {
         let net = Mlp::new(spec)?;
         let per_net = net.num_params();
         let critic = Critic { net, q: Vec::new(), d_out: Vec::new(), d_input: Vec::new(), loss: 0.0 };
-        Ok(Self { critics: [critic.clone(), critic], per_net, obs_dim, act_dim, input: Vec::new() })
+        let threads = Threads::one();
+        Ok(Self { critics: [critic.clone(), critic], per_net, obs_dim, act_dim, input: Vec::new(), threads })
+    }
+
+    /// The same critics run side by side on `threads` (each network single-threaded inside).
+    pub fn with_threads(self, threads: Threads) -> Self {
+        Self { threads, ..self }
     }
 
     pub fn num_params(&self) -> usize {
@@ -75,7 +82,7 @@ impl TwinCritic {
         let (theta0, theta1) = theta.split_at(self.per_net);
         let input = &self.input;
         let (mut first_result, mut second_result) = (Ok(()), Ok(()));
-        join_serial(
+        self.threads.join_serial(
             || first_result = job(&mut first[0], theta0, input, own0),
             || second_result = job(&mut second[0], theta1, input, own1),
         );

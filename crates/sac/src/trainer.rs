@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use butterfly_envs::{Env, EnvSpec, Purpose, Replicate, evaluate, initial_conditions, mean_std, seed_stream};
+use butterfly_nn::Threads;
 use butterfly_policy::MlpPolicy;
 use butterfly_store::{Checkpoint, RunDir, Start};
 use rand::Rng;
@@ -31,7 +32,7 @@ pub struct Trainer<E: Env> {
     pub(crate) buffer: ReplayBuffer,
     pub(crate) rng: SacRng,
     pub(crate) config: RunConfig,
-    /// Threads of the parallel evaluation.
+    /// Threads of the updates and of the parallel evaluation.
     threads: usize,
     pub(crate) run: RunDir,
     pub(crate) step: u64,
@@ -108,7 +109,8 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
 
     fn assemble(mut env: E, config: RunConfig, run: RunDir, logs: Logs, threads: usize) -> Result<Self, SacError> {
         let spec = env.spec().clone();
-        let sac = Sac::new(config.sac.clone(), spec.obs_dim, spec.act_dim, config.seed)?;
+        // The run's one thread value: its networks and optimizers share its helper thread.
+        let sac = Sac::new(config.sac.clone(), spec.obs_dim, spec.act_dim, config.seed, &Threads::new(threads)?)?;
         let buffer = ReplayBuffer::new(config.sac.buffer_size, spec.obs_dim, spec.act_dim);
         // The evaluation set is drawn from its own seed so that it is the same at every evaluation.
         let eval_states =

@@ -1,5 +1,5 @@
 //! The twin critics on two threads (side by side, each network single-threaded) compute what they
-//! compute on one. Its own test binary: the engine's thread count is process-wide.
+//! compute on one.
 
 use butterfly_sac::{SacRng, TwinCritic};
 use rand::{Rng, SeedableRng};
@@ -12,13 +12,13 @@ fn random_vec(n: usize, rng: &mut SacRng) -> Vec<f32> {
 fn critics_on_two_threads_match_one_thread() {
     let mut rng = SacRng::seed_from_u64(9);
     let (obs_dim, act_dim, batch) = (17, 6, 256);
-    let mut critic = TwinCritic::new(obs_dim, act_dim, &[256, 256]).unwrap();
+    let critic = TwinCritic::new(obs_dim, act_dim, &[256, 256]).unwrap();
     let theta = critic.init_params(&mut rng);
     let obs = random_vec(batch * obs_dim, &mut rng);
     let act = random_vec(batch * act_dim, &mut rng);
     let y = random_vec(batch, &mut rng);
-    let mut run = |threads: usize| {
-        butterfly_nn::set_num_threads(threads).unwrap();
+    let run = |threads: usize| {
+        let mut critic = critic.clone().with_threads(butterfly_nn::Threads::new(threads).unwrap());
         let mut grad = vec![0.0; theta.len()];
         let loss = critic.regress(&theta, &obs, &act, &y, &mut grad).unwrap();
         let mut d_act = Vec::new();

@@ -16,6 +16,7 @@ mod train_loop;
 mod training_config;
 
 pub use budget::{Budget, scale_budget};
+pub use butterfly_nn::Threads;
 pub use check::check_training;
 pub use error::TrainError;
 pub use kept::{Kept, kept_parameters, kept_steps, kept_variants};

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use butterfly_nn::Threads;
 use butterfly_store::{Checkpoint, RunDir, Start, StoreError, run_dir::CONFIG};
 
 use crate::{Ema, Learner, LoopConfig, Progress, TrainError, TrainLoop, TrainRng};
@@ -28,14 +29,17 @@ pub trait RunKind {
     /// The stored config of a run (errors name `path`).
     fn parse(text: &str, path: &Path) -> Result<Self::Config, Self::Error>;
     fn to_toml(config: &Self::Config) -> String;
+    /// The threads the run computes on (its `threads` key): built once by [`Run`] and handed down.
+    fn threads(config: &Self::Config) -> usize;
     /// Everything that can be checked before the directory is made.
     fn check(config: &Self::Config, context: Self::Context<'_>) -> Result<Self::Checked, Self::Error>;
-    /// A fresh run's files and learner, θ₀ and the generator that drew it; on failure the run's
-    /// directory is discarded.
+    /// A fresh run's files and learner (its networks on `threads`), θ₀ and the generator that drew it;
+    /// on failure the run's directory is discarded.
     fn begin(
         run: &RunDir,
         config: &Self::Config,
         checked: Self::Checked,
+        threads: &Threads,
     ) -> Result<(Self::Learner, Vec<f32>, TrainRng), Self::Error>;
     /// The learner of a run continued from `checkpoint` (read and checked, no file touched), and a θ of
     /// the right size.
@@ -44,9 +48,10 @@ pub trait RunKind {
         config: &Self::Config,
         checked: Self::Checked,
         checkpoint: &Checkpoint,
+        threads: &Threads,
     ) -> Result<(Self::Learner, Vec<f32>), Self::Error>;
-    /// What the shared loop needs of the config.
-    fn loop_config(config: &Self::Config, learner: &Self::Learner) -> LoopConfig;
+    /// What the shared loop needs of the config; its optimizer and stabilizers compute on `threads`.
+    fn loop_config(config: &Self::Config, learner: &Self::Learner, threads: Threads) -> LoopConfig;
 }
 
 /// A run of kind `K`: its config and the training loop over its learner.
@@ -74,15 +79,17 @@ impl<K: RunKind> Run<K> {
     }
 
     fn start(run: RunDir, start: Start, config: K::Config, checked: K::Checked) -> Result<Self, K::Error> {
+        // The run's one thread value: its networks, optimizer and stabilizers share its helper thread.
+        let threads = Threads::new(K::threads(&config)).map_err(TrainError::from)?;
         let inner = match start {
             Start::Checkpointed => {
                 let checkpoint = TrainLoop::<K::Learner>::checkpoint(&run, K::FORMAT)?;
-                let (learner, theta) = K::reopen(&run, &config, checked, &checkpoint)?;
-                TrainLoop::resume(run, K::loop_config(&config, &learner), learner, theta, &checkpoint)?
+                let (learner, theta) = K::reopen(&run, &config, checked, &checkpoint, &threads)?;
+                TrainLoop::resume(run, K::loop_config(&config, &learner, threads), learner, theta, &checkpoint)?
             }
-            Start::Fresh => match K::begin(&run, &config, checked) {
+            Start::Fresh => match K::begin(&run, &config, checked, &threads) {
                 Ok((learner, theta, rng)) => {
-                    TrainLoop::fresh(run, K::loop_config(&config, &learner), learner, theta, rng)?
+                    TrainLoop::fresh(run, K::loop_config(&config, &learner, threads), learner, theta, rng)?
                 }
                 Err(e) => {
                     run.discard();

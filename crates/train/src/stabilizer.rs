@@ -13,7 +13,7 @@
 //! μ ← (1 − β)μ + βθ_s, output = μ + x^−η (θ_s − θ₀), where θ₀ = μ = θ_τ; before τ the output is the
 //! iterate, and between the updates of `every = φ` it keeps its last value.
 
-use rayon::prelude::*;
+use butterfly_nn::Threads;
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
@@ -318,8 +318,8 @@ impl Ema {
     }
 }
 
-/// Element-wise work is split in fixed chunks over the threads: each element's arithmetic is the same
-/// whatever the thread count, so results are bit-identical.
+/// Element-wise work is cut in fixed chunks (half of them on a second thread): each element's arithmetic
+/// is the same whatever the thread count, so results are bit-identical.
 const CHUNK: usize = 1 << 14;
 
 impl Ema {
@@ -362,20 +362,27 @@ type ChunkState<'a> = (&'a mut [f32], BiasChunk<'a>);
 
 /// Updates several stabilizers with iterate t in one pass over θ (each chunk of θ is read once, while it
 /// is in cache, for all of them); the same arithmetic as [`Stabilizer::update`] on each.
-pub fn update_all(emas: &mut [Ema], t: u64, theta: &[f32]) {
+pub fn update_all(emas: &mut [Ema], t: u64, theta: &[f32], threads: &Threads) {
     let folds: Vec<Fold> = emas.iter().map(|e| e.fold(t)).collect();
-    let mut per_chunk: Vec<Vec<ChunkState<'_>>> =
+    let mut first: Vec<Vec<ChunkState<'_>>> =
         (0..theta.len().div_ceil(CHUNK)).map(|_| Vec::with_capacity(emas.len())).collect();
     for e in emas.iter_mut() {
         for (k, chunk) in e.chunks().enumerate() {
-            per_chunk[k].push(chunk);
+            first[k].push(chunk);
         }
     }
-    per_chunk.into_par_iter().zip(theta.par_chunks(CHUNK)).for_each(|(states, th)| {
-        for ((average, bias), fold) in states.into_iter().zip(&folds) {
-            fold.apply(average, bias, th);
+    let apply = |chunks: Vec<Vec<ChunkState<'_>>>, theta: &[f32]| {
+        for (states, th) in chunks.into_iter().zip(theta.chunks(CHUNK)) {
+            for ((average, bias), fold) in states.into_iter().zip(&folds) {
+                fold.apply(average, bias, th);
+            }
         }
-    });
+    };
+    // Half the chunks on the run's helper thread when it has one.
+    let half = if threads.splits() { first.len() / 2 } else { first.len() };
+    let second = first.split_off(half);
+    let (th0, th1) = theta.split_at((half * CHUNK).min(theta.len()));
+    threads.join(|| apply(first, th0), || apply(second, th1));
 }
 
 impl Stabilizer for Ema {
@@ -385,11 +392,9 @@ impl Stabilizer for Ema {
 
     fn update(&mut self, t: u64, theta: &[f32]) {
         let fold = self.fold(t);
-        let states: Vec<ChunkState<'_>> = self.chunks().collect();
-        states
-            .into_par_iter()
-            .zip(theta.par_chunks(CHUNK))
-            .for_each(|((average, bias), th)| fold.apply(average, bias, th));
+        for ((average, bias), th) in self.chunks().zip(theta.chunks(CHUNK)) {
+            fold.apply(average, bias, th);
+        }
     }
 
     fn params(&self) -> &[f32] {
@@ -590,7 +595,7 @@ mod tests {
         for t in 1..=5u64 {
             let theta: Vec<f32> = theta0.iter().map(|x| x * t as f32).collect();
             separate.iter_mut().for_each(|e| e.update(t, &theta));
-            update_all(&mut together, t, &theta);
+            update_all(&mut together, t, &theta, &butterfly_nn::Threads::new(2).unwrap());
         }
         assert_eq!(separate, together);
     }

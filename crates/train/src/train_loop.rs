@@ -57,6 +57,8 @@ pub struct LoopConfig {
     pub format: &'static str,
     /// AdamW decays only these ranges of θ (None: all of it).
     pub decayed: Option<Vec<std::ops::Range<usize>>>,
+    /// The run's threads (the optimizer's and the stabilizers' passes split over them).
+    pub threads: butterfly_nn::Threads,
 }
 
 /// What the loop reports as it goes.
@@ -155,7 +157,9 @@ impl<L: Learner> TrainLoop<L> {
         rng: TrainRng,
         logs: LoopLogs,
     ) -> Result<Self, L::Error> {
-        let mut optimizer = Optimizer::new(config.optimizer, theta.len()).map_err(TrainError::from)?;
+        let mut optimizer = Optimizer::new(config.optimizer, theta.len())
+            .map_err(TrainError::from)?
+            .with_threads(config.threads.clone());
         if let Some(ranges) = &config.decayed {
             optimizer = optimizer.with_decayed_ranges(ranges.clone()).map_err(TrainError::from)?;
         }
@@ -276,7 +280,7 @@ impl<L: Learner> TrainLoop<L> {
         }
         self.optimizer.step_accumulated(&mut self.theta, &self.grad, micro_batches, lr).map_err(TrainError::from)?;
         self.step += 1;
-        update_all(&mut self.stabilizers, self.step, &self.theta);
+        update_all(&mut self.stabilizers, self.step, &self.theta, &self.config.threads);
         Ok(loss)
     }
 

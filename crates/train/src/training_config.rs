@@ -6,8 +6,14 @@
 use crate::LoopConfig;
 
 pub trait TrainingConfig {
-    /// The shared loop's config, with the checkpoint `format` and the ranges AdamW decays (None: all).
-    fn loop_config(&self, format: &'static str, decayed: Option<Vec<std::ops::Range<usize>>>) -> LoopConfig;
+    /// The shared loop's config, with the checkpoint `format`, the ranges AdamW decays (None: all) and the
+    /// run's threads.
+    fn loop_config(
+        &self,
+        format: &'static str,
+        decayed: Option<Vec<std::ops::Range<usize>>>,
+        threads: butterfly_nn::Threads,
+    ) -> LoopConfig;
     /// The same run at a budget of `steps` updates ([`crate::scale_budget`]).
     fn scale_budget(&mut self, steps: u64);
 }
@@ -21,6 +27,7 @@ macro_rules! training_config {
                 &self,
                 format: &'static str,
                 decayed: Option<Vec<std::ops::Range<usize>>>,
+                threads: $crate::Threads,
             ) -> $crate::LoopConfig {
                 $crate::LoopConfig {
                     steps: self.steps,
@@ -33,6 +40,7 @@ macro_rules! training_config {
                     windows: self.eval.windows.clone(),
                     format,
                     decayed,
+                    threads,
                 }
             }
 

@@ -46,8 +46,7 @@ pub struct TrainArgs {
 /// Runs `trainer` to `stop_at` (or its end) behind a progress bar with the loss and the last J_H of
 /// every variant.
 pub(crate) fn train_with_progress(trainer: &mut BcTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
-    let threads = trainer.config().threads;
-    crate::progress::train_with_progress(trainer, label, stop_at, threads, |p, last_loss| {
+    crate::progress::train_with_progress(trainer, label, stop_at, |p, last_loss| {
         let loss = last_loss.map_or("-".into(), |l| format!("{l:.3e}"));
         let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.1}")).collect();
         format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") })

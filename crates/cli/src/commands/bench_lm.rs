@@ -37,9 +37,9 @@ pub struct BenchLmArgs {
 
 pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.steps > 0 && args.repeats > 0, "--steps and --repeats must be positive");
-    butterfly_nn::set_num_threads(args.threads)?;
+    let threads = butterfly_nn::Threads::new(args.threads)?;
     // The median of a few measurements: single ones swing by 2× on a shared machine.
-    let mut peaks: Vec<f64> = (0..5).map(|_| butterfly_nn::bench::sgemm_gflops(1024, 10)).collect();
+    let mut peaks: Vec<f64> = (0..5).map(|_| butterfly_nn::bench::sgemm_gflops(1024, 10, &threads)).collect();
     peaks.sort_by(f64::total_cmp);
     let peak = peaks[2];
     let python = args.torch_python.clone().or_else(|| std::env::var_os("BUTTERFLY_TORCH_PYTHON").map(Into::into));
@@ -52,10 +52,9 @@ pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
         let cmp = butterfly_lm::torch_compare::compare_validation(&config, &python, args.threads)?;
         return show(args.json, &lm_validation_json(&cmp), lm_validation_text(&cmp, &path.display().to_string()));
     }
-    let torch = python.as_deref().map(|p| (p, args.threads));
     let rates = standard_shapes()
         .iter()
-        .map(|s| measure(s, args.steps, args.repeats, peak, torch))
+        .map(|s| measure(s, args.steps, args.repeats, peak, python.as_deref(), &threads))
         .collect::<Result<Vec<_>, _>>()?;
     show(args.json, &lm_bench_json(&rates), lm_bench_text(&rates, args.threads, peak))
 }

@@ -35,7 +35,6 @@ pub struct BenchSacArgs {
 
 pub fn run(args: &BenchSacArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.steps > 0 && args.repeats > 0, "--steps and --repeats must be positive");
-    butterfly_nn::set_num_threads(args.threads)?;
     let env = make_env(&args.env, &args.assets)?;
     let python = args.torch_python.clone().or_else(|| std::env::var_os("BUTTERFLY_TORCH_PYTHON").map(PathBuf::from));
     let bench = SacBench { steps: args.steps, repeats: args.repeats, threads: args.threads, env: args.env.clone() };

@@ -37,7 +37,6 @@ pub struct BenchTrainArgs {
 }
 
 pub fn run(args: &BenchTrainArgs) -> anyhow::Result<()> {
-    butterfly_nn::set_num_threads(args.threads)?;
     let bench = TrainBench {
         widths: args.widths.clone(),
         steps: args.steps,

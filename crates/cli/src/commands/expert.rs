@@ -89,7 +89,6 @@ pub fn run(cmd: ExpertCommand) -> anyhow::Result<()> {
 }
 
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
-    butterfly_nn::set_num_threads(args.threads)?;
     let mut trainer = match &args.resume {
         Some(dir) => {
             let mut config = RunConfig::of_run(dir)?;

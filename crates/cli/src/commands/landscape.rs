@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use butterfly_imitate::{BcConfig, LandscapeSpec, compute_landscape};
+use butterfly_imitate::{LandscapeSpec, compute_landscape};
 use butterfly_report::{LandscapeFiles, write_landscape};
 use clap::Args;
 
@@ -49,8 +49,6 @@ pub fn run(args: &LandscapeArgs) -> anyhow::Result<()> {
         seed: args.seed,
         threads: args.threads,
     };
-    // The engine runs with the run's own thread count, as it trained.
-    butterfly_nn::set_num_threads(BcConfig::of_run(&args.run)?.threads)?;
     let land = compute_landscape(&args.run, &spec, args.assets.assets.as_deref())?;
     let what = format!("{} around step {}", args.variant, args.checkpoint);
     let stem = format!("step_{}_{}", args.checkpoint, args.variant);

@@ -1,6 +1,7 @@
 //! Several runs at once on one machine: `jobs` worker threads take the next run in order until none
 //! is left (or one failed). Each run is independent of the others (its own data, generators and
-//! buffers), so running side by side changes no number; the runs share the engine's thread count.
+//! buffers, threads and helper thread), so running side by side changes no number, whatever each
+//! run's `threads`.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 

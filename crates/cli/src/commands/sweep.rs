@@ -82,11 +82,6 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     }
     if !args.report_only {
         anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
-        let threads: std::collections::BTreeSet<usize> = chosen.iter().map(|r| r.config.threads).collect();
-        anyhow::ensure!(
-            args.jobs == 1 || threads.len() <= 1,
-            "runs side by side share the engine's thread count: give every run the same `threads` (found {threads:?})"
-        );
         super::side_by_side::side_by_side(&chosen, args.jobs, |k, run| {
             train(args, run, &format!("sweep {}/{} {}", k + 1, chosen.len(), run.id()))
         })?;

@@ -110,7 +110,7 @@ pub fn forward<T: Float>(
                 }
             } else {
                 let keys = Operand::transposed(&seq[head(1, h, c, hs)..]).with_row_stride(3 * c);
-                gemm(t_len, t_len, hs, head_operand(seq, 0, h, c, hs), keys, a, false, 1);
+                gemm(t_len, t_len, hs, head_operand(seq, 0, h, c, hs), keys, a, false);
             }
             for (t, row) in a.chunks_exact_mut(t_len).enumerate() {
                 let (live, masked) = row.split_at_mut(t + 1);
@@ -136,7 +136,7 @@ pub fn forward<T: Float>(
                     }
                 }
             } else {
-                gemm_strided(t_len, hs, t_len, Operand::plain(weights), head_operand(seq, 2, h, c, hs), o, c, false, 1);
+                gemm_strided(t_len, hs, t_len, Operand::plain(weights), head_operand(seq, 2, h, c, hs), o, c, false);
             }
         }
     }
@@ -214,9 +214,9 @@ pub fn backward<T: Float>(
                 }
             } else {
                 let values = Operand::transposed(&seq[head(2, h, c, hs)..]).with_row_stride(3 * c);
-                gemm(t_len, t_len, hs, g, values, ds, false, 1);
+                gemm(t_len, t_len, hs, g, values, ds, false);
                 let dv = &mut dseq[head(2, h, c, hs)..];
-                gemm_strided(t_len, hs, t_len, Operand::transposed(weights), g, dv, 3 * c, true, 1);
+                gemm_strided(t_len, hs, t_len, Operand::transposed(weights), g, dv, 3 * c, true);
             }
             if let Some((mask, _)) = dropout {
                 dropout::forward(ds, &mask[block..][..tt]);
@@ -237,7 +237,7 @@ pub fn backward<T: Float>(
                 }
             } else {
                 let dq = &mut dseq[head(0, h, c, hs)..];
-                gemm_strided(t_len, hs, t_len, Operand::plain(ds), head_operand(seq, 1, h, c, hs), dq, 3 * c, true, 1);
+                gemm_strided(t_len, hs, t_len, Operand::plain(ds), head_operand(seq, 1, h, c, hs), dq, 3 * c, true);
                 let dk = &mut dseq[head(1, h, c, hs)..];
                 gemm_strided(
                     t_len,
@@ -248,7 +248,6 @@ pub fn backward<T: Float>(
                     dk,
                     3 * c,
                     true,
-                    1,
                 );
             }
         }

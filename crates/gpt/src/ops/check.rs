@@ -2,9 +2,6 @@
 
 use rand::{Rng, SeedableRng};
 
-/// Serializes the tests that change the engine's process-wide thread count.
-pub static THREADS: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 pub struct Rand(rand_chacha::ChaCha8Rng);
 
 impl Rand {

@@ -9,7 +9,7 @@ pub fn forward<T: Float>(out: &mut [T], inp: &[T], w: &[T], bias: Option<&[T]>, 
         Some(b) => out.chunks_exact_mut(oc).for_each(|row| row.copy_from_slice(b)),
         None => out.fill(T::ZERO),
     }
-    gemm(n, oc, c, Operand::plain(inp), Operand::transposed(w), out, true, 1);
+    gemm(n, oc, c, Operand::plain(inp), Operand::transposed(w), out, true);
 }
 
 /// Adds `dinp += dout · w`, `dw += doutᵀ · inp` and `dbias += Σ_rows dout`; shapes as in [`forward`].
@@ -25,8 +25,8 @@ pub fn backward<T: Float>(
     c: usize,
     oc: usize,
 ) {
-    gemm(n, c, oc, Operand::plain(dout), Operand::plain(w), dinp, true, 1);
-    gemm(oc, c, n, Operand::transposed(dout), Operand::plain(inp), dw, true, 1);
+    gemm(n, c, oc, Operand::plain(dout), Operand::plain(w), dinp, true);
+    gemm(oc, c, n, Operand::transposed(dout), Operand::plain(inp), dw, true);
     if let Some(db) = dbias {
         for row in dout[..n * oc].chunks_exact(oc) {
             for (d, &g) in db.iter_mut().zip(row) {

@@ -30,21 +30,19 @@ fn assert_close(what: &str, analytic: f64, numeric: f64) {
 #[test]
 fn gradients_match_finite_differences_for_every_layer_kind() {
     // Batch 40 on two threads takes the row-split forward and the split backward.
-    let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     for (threads, batch) in [(1, 3), (2, 40)] {
-        crate::set_num_threads(threads).unwrap();
-        check_gradients(batch);
+        check_gradients(batch, &crate::Threads::new(threads).unwrap());
     }
-    crate::set_num_threads(1).unwrap();
 }
 
-fn check_gradients(batch: usize) {
+fn check_gradients(batch: usize, threads: &crate::Threads) {
     let h = 1e-6;
     for activation in [Activation::Relu, Activation::Tanh, Activation::Gelu, Activation::Elu] {
         for layer_norm in [false, true] {
             for dropout in [0.0, 0.3] {
                 let mut rng = ChaCha8Rng::seed_from_u64(7);
-                let mut mlp = Mlp::<f64>::new(spec(activation, layer_norm, dropout)).unwrap();
+                let mut mlp =
+                    Mlp::<f64>::new(spec(activation, layer_norm, dropout)).unwrap().with_threads(threads.clone());
                 let mut theta: Vec<f64> = mlp.layout().init_params(&mut rng);
                 // Non-trivial norm gains and shifts, so their gradients are exercised in general position.
                 for v in theta.iter_mut().skip(mlp.layout().linears().last().map_or(0, |l| l.bias + l.out_dim)) {
@@ -160,9 +158,7 @@ fn shape_errors_and_backward_without_forward() {
 
 #[test]
 fn two_runs_are_bit_identical_on_two_threads() {
-    let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    crate::set_num_threads(2).unwrap();
-    let run = || {
+    let run = |threads: usize| {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let s = MlpSpec {
             input: 23,
@@ -172,7 +168,7 @@ fn two_runs_are_bit_identical_on_two_threads() {
             layer_norm: true,
             dropout: 0.1,
         };
-        let mut mlp = Mlp::<f32>::new(s).unwrap();
+        let mut mlp = Mlp::<f32>::new(s).unwrap().with_threads(crate::Threads::new(threads).unwrap());
         let theta: Vec<f32> = mlp.layout().init_params(&mut rng);
         let x: Vec<f32> = (0..128 * 23).map(|_| rng.random_range(-1.0..1.0)).collect();
         let out = mlp.forward_train(&theta, &x, 128, &mut rng).unwrap().to_vec();
@@ -181,7 +177,7 @@ fn two_runs_are_bit_identical_on_two_threads() {
         mlp.backward(&theta, &out, &mut grad, false, Some(&mut d_x)).unwrap();
         (out, grad, d_x)
     };
-    let (a, b) = (run(), run());
+    let (a, b) = (run(2), run(2));
     // Bitwise comparison (NaN-safe and sign-of-zero sensitive).
     let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&a.0), bits(&b.0));

@@ -177,14 +177,13 @@ fn config_deserializes_flat_with_defaults_and_rejects_typos() {
 
 #[test]
 fn two_threads_update_bit_identically_to_one() {
-    let _threads = crate::gemm::TEST_THREADS_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let n = 3 * PARALLEL_MIN_PARAMS + 5;
     let run = |threads| {
-        crate::set_num_threads(threads).unwrap();
+        let threads = crate::Threads::new(threads).unwrap();
         let mut theta: Vec<f32> = (0..n).map(|i| (i as f32 * 0.001).sin()).collect();
         let mut results = Vec::new();
         for config in [OptimizerConfig::adam().with_clip_norm(1.0), OptimizerConfig::sgd(0.9, true)] {
-            let mut opt = Optimizer::<f32>::new(config, n).unwrap();
+            let mut opt = Optimizer::<f32>::new(config, n).unwrap().with_threads(threads.clone());
             for s in 0..3 {
                 let grad: Vec<f32> = (0..n).map(|i| ((i + s) as f32 * 0.37).cos()).collect();
                 opt.step(&mut theta, &grad, 0.01).unwrap();

@@ -32,9 +32,9 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
 /// Trains to the end (or `stop_at`) with a progress bar that shows the loss, the last validation losses
 /// and tokens/s.
 pub fn train_with_progress(trainer: &mut LmTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
-    let (threads, per_step) = (trainer.config().threads, tokens_per_step(trainer.config()));
+    let per_step = tokens_per_step(trainer.config());
     let (start, first) = (Instant::now(), trainer.step());
-    crate::progress::train_with_progress(trainer, label, stop_at, threads, |p, last_loss| {
+    crate::progress::train_with_progress(trainer, label, stop_at, |p, last_loss| {
         let rate = (p.step - first) as f64 * per_step as f64 / start.elapsed().as_secs_f64();
         let val: Vec<String> = p.last_eval.iter().map(|(name, l)| format!("{name} {l:.4}")).collect();
         let loss = last_loss.map_or("-".into(), |l| format!("{l:.4}"));
