@@ -43,19 +43,20 @@ pub struct RunArgs {
     /// Stop after this many updates (the run can be resumed later).
     #[arg(long, value_name = "STEP")]
     pub stop_at: Option<u64>,
+    /// With --resume: the run's new length in updates, the one key a resume may change (its config.toml
+    /// is rewritten; a run cannot be cut below its checkpoint).
+    #[arg(long, value_name = "N", requires = "resume")]
+    steps: Option<u64>,
     #[command(flatten)]
     overrides: ConfigArgs,
 }
 
 /// What [`RunArgs`] ask for.
 pub enum RunStart {
-    Resume(PathBuf),
+    /// The run directory, and its new length if one was given.
+    Resume { dir: PathBuf, steps: Option<u64> },
     /// The config file's text with the overrides merged in, the file (for messages) and the run directory.
-    Create {
-        text: String,
-        config: PathBuf,
-        out: PathBuf,
-    },
+    Create { text: String, config: PathBuf, out: PathBuf },
 }
 
 impl RunArgs {
@@ -63,7 +64,7 @@ impl RunArgs {
         match (&self.resume, &self.config, &self.out) {
             (Some(dir), _, _) => {
                 refuse_on_resume(&self.overrides)?;
-                Ok(RunStart::Resume(dir.clone()))
+                Ok(RunStart::Resume { dir: dir.clone(), steps: self.steps })
             }
             (None, Some(config), Some(out)) => {
                 let text = read_config(config, &self.overrides)?;

@@ -95,14 +95,14 @@ impl Progress {
 
 /// Trains `run` to `stop_at` (or its end) behind a progress bar whose message `describe` writes from the
 /// loop's progress and the last training loss.
-pub fn train_with_progress<K: butterfly_train::RunKind>(
-    run: &mut butterfly_train::Run<K>,
+pub fn train_with_progress<L: butterfly_train::Learner>(
+    run: &mut butterfly_train::TrainLoop<L>,
     label: &str,
     stop_at: Option<u64>,
     mut describe: impl FnMut(&butterfly_train::Progress, Option<f64>) -> String,
 ) -> anyhow::Result<()>
 where
-    K::Error: std::error::Error + Send + Sync + 'static,
+    L::Error: std::error::Error + Send + Sync + 'static,
 {
     let mut progress = Progress::new(label, run.total_steps());
     progress.set_position(run.step());

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use butterfly_envs::{Env, EnvRng, Purpose, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
 use butterfly_store::{Checkpoint, LogRow, RunDir};
-use butterfly_train::{Learner, LoopConfig, Run, RunKind, Threads, TrainRng, TrainingConfig};
+use butterfly_train::{Learner, Run, RunKind, Threads, TrainLoop, TrainRng, TrainingConfig};
 
 use crate::imitator::{Imitator, ImitatorPolicy};
 use crate::run_dir::{ExpertRow, IterateRow, Logs, RolloutRow, TRAIN_DATA, VALIDATION_DATA};
@@ -164,11 +164,11 @@ pub type BcTrainer = Run<Bc>;
 
 impl RunKind for Bc {
     type Config = BcConfig;
-    type Learner = BcLearner;
     type Error = ImitateError;
     /// Gymnasium's `envs/mujoco/assets` directory (None: the default search).
     type Context<'a> = Option<&'a Path>;
     type Checked = (TaskEnv, Expert);
+    type Body = TrainLoop<BcLearner>;
     const FORMAT: &'static str = FORMAT;
 
     fn parse(text: &str, path: &Path) -> Result<BcConfig, ImitateError> {
@@ -181,6 +181,10 @@ impl RunKind for Bc {
 
     fn threads(config: &BcConfig) -> usize {
         config.threads
+    }
+
+    fn set_steps(config: &mut BcConfig, steps: u64) {
+        config.steps = steps;
     }
 
     /// The config, the env, the expert, the network, and the memory that the network, the minibatches
@@ -198,11 +202,11 @@ impl RunKind for Bc {
 
     /// The expert data (shared through the cache), the logs and the expert's returns.
     fn begin(
-        run: &RunDir,
+        run: RunDir,
         config: &BcConfig,
         (env, expert): (TaskEnv, Expert),
-        threads: &Threads,
-    ) -> Result<(BcLearner, Vec<f32>, TrainRng), ImitateError> {
+        threads: Threads,
+    ) -> Result<TrainLoop<BcLearner>, ImitateError> {
         let d = &config.data;
         run.make_dir("data")?;
         run.make_dir("checkpoints")?;
@@ -213,20 +217,20 @@ impl RunKind for Bc {
         let (validation, _) = shared_collect(&env, &expert, &validation_key, d.threads, &run.join(VALIDATION_DATA))?;
         let logs = Logs::open(run.path(), None)?;
         let data = (train, validation, data_rng);
-        let (learner, theta, rng) = assemble(run, config.clone(), env, expert, data, logs, threads)?;
-        learner.write_expert_returns(run)?;
-        Ok((learner, theta, rng))
+        let (learner, theta, rng) = assemble(&run, config.clone(), env, expert, data, logs, &threads)?;
+        learner.write_expert_returns(&run)?;
+        TrainLoop::fresh(run, config.loop_config(FORMAT, None, threads), learner, theta, rng)
     }
 
     /// Everything is read and checked (the env, checksums of the data files and the expert's returns, log
     /// positions) before any log is cut back.
     fn reopen(
-        run: &RunDir,
+        run: RunDir,
         config: &BcConfig,
         (env, expert): (TaskEnv, Expert),
         ckpt: &Checkpoint,
-        threads: &Threads,
-    ) -> Result<(BcLearner, Vec<f32>), ImitateError> {
+        threads: Threads,
+    ) -> Result<TrainLoop<BcLearner>, ImitateError> {
         if ckpt.meta("env")? != env.spec().id {
             let what = format!("is a checkpoint of {}, the run is {}", ckpt.meta("env")?, env.spec().id);
             return Err(ckpt.invalid(what).into());
@@ -238,12 +242,8 @@ impl RunKind for Bc {
         let validation = Dataset::load(&run.join(VALIDATION_DATA))?;
         let logs = Logs::open(run.path(), Some(ckpt))?;
         let data = (train, validation, env_rng(0));
-        let (learner, theta, _) = assemble(run, config.clone(), env, expert, data, logs, threads)?;
-        Ok((learner, theta))
-    }
-
-    fn loop_config(config: &BcConfig, _: &BcLearner, threads: Threads) -> LoopConfig {
-        config.loop_config(FORMAT, None, threads)
+        let (learner, theta, _) = assemble(&run, config.clone(), env, expert, data, logs, &threads)?;
+        TrainLoop::resume(run, config.loop_config(FORMAT, None, threads), learner, theta, ckpt)
     }
 }
 

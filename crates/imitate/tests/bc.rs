@@ -117,7 +117,7 @@ fn a_cut_run_resumes_to_identical_files() {
     drop(first);
     let metrics_before = std::fs::read_to_string(cut.join("metrics.csv")).unwrap();
     assert!(metrics_before.contains("\n1700,"), "the cut run logged past its checkpoint");
-    let mut second = BcTrainer::resume(&cut, None).unwrap();
+    let mut second = BcTrainer::resume(&cut, None, None).unwrap();
     assert_eq!(second.step(), 1000);
     second.run(None, |_| {}).unwrap();
     for name in
@@ -138,10 +138,38 @@ fn fresh_data_mode_resumes_too() {
     let (whole, cut) = (scratch("fresh-whole"), scratch("fresh-cut"));
     BcTrainer::create(config.clone(), &whole, None).unwrap().run(None, |_| {}).unwrap();
     BcTrainer::create(config, &cut, None).unwrap().run(Some(1300), |_| {}).unwrap();
-    BcTrainer::resume(&cut, None).unwrap().run(None, |_| {}).unwrap();
+    BcTrainer::resume(&cut, None, None).unwrap().run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "eval.csv", "validation.csv"] {
         assert_eq!(std::fs::read(whole.join(name)).unwrap(), std::fs::read(cut.join(name)).unwrap(), "{name}");
     }
+}
+
+/// The one resume rule: a run resumes with its config, except its length (`steps`).
+#[test]
+fn a_resumed_run_may_change_its_length_and_nothing_else() {
+    let mut config = config();
+    config.steps = 2000;
+    config.eval.windows.clear();
+    let whole = scratch("long-whole");
+    BcTrainer::create(config.clone(), &whole, None).unwrap().run(None, |_| {}).unwrap();
+    let short = scratch("long-short");
+    BcTrainer::create(BcConfig { steps: 1000, ..config.clone() }, &short, None).unwrap().run(None, |_| {}).unwrap();
+    let err = BcTrainer::resume(&short, None, Some(500)).err().expect("refused").to_string();
+    assert!(err.contains("checkpointed at step 1000") && err.contains("500"), "{err}");
+    // Extended to the whole run's length: the files of a run that was that long from the start.
+    let mut longer = BcTrainer::resume(&short, None, Some(2000)).unwrap();
+    assert_eq!((longer.step(), longer.total_steps()), (1000, 2000));
+    longer.run(None, |_| {}).unwrap();
+    drop(longer);
+    for name in ["config.toml", "metrics.csv", "eval.csv", "validation.csv", "checkpoints/latest.safetensors"] {
+        assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(short.join(name)).unwrap(), "{name}");
+    }
+    // Any other edit is refused, naming the key.
+    let edited =
+        std::fs::read_to_string(short.join("config.toml")).unwrap().replacen("batch_size = 64", "batch_size = 32", 1);
+    std::fs::write(short.join("config.toml"), edited).unwrap();
+    let err = BcTrainer::resume(&short, None, Some(2500)).err().expect("refused").to_string();
+    assert!(err.contains("changed: batch_size)"), "{err}");
 }
 
 #[test]
@@ -164,7 +192,7 @@ fn bad_configs_name_the_problem() {
     assert!(err.to_string().contains("another config"), "no run is overwritten: {err}");
     // The same config continues the run in place of starting it again.
     assert_eq!(BcTrainer::create(small, &dir, None).unwrap().step(), 0);
-    let err = BcTrainer::resume(&scratch("empty"), None).err().unwrap();
+    let err = BcTrainer::resume(&scratch("empty"), None, None).err().unwrap();
     assert!(err.to_string().contains("config.toml"), "{err}");
 }
 
@@ -206,7 +234,7 @@ fn a_transformer_imitator_reaches_the_expert_and_resumes_to_identical_files() {
 
     let cut = scratch("transformer-cut");
     BcTrainer::create(transformer_config(), &cut, None).unwrap().run(Some(1700), |_| {}).unwrap();
-    BcTrainer::resume(&cut, None).unwrap().run(None, |_| {}).unwrap();
+    BcTrainer::resume(&cut, None, None).unwrap().run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "eval.csv", "validation.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
         assert!(
             std::fs::read(whole.join(name)).unwrap() == std::fs::read(cut.join(name)).unwrap(),
@@ -332,7 +360,7 @@ fn bema_on_a_run_follows_its_definition_and_resumes() {
     // Cut at 17 (checkpointed at every step) and resumed: the same files.
     let cut = scratch("bema-cut");
     BcTrainer::create(config, &cut, None).unwrap().run(Some(17), |_| {}).unwrap();
-    BcTrainer::resume(&cut, None).unwrap().run(None, |_| {}).unwrap();
+    BcTrainer::resume(&cut, None, None).unwrap().run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "eval.csv", "validation.csv", "checkpoints/params_00000040.safetensors"] {
         assert!(std::fs::read(whole.join(name)).unwrap() == std::fs::read(cut.join(name)).unwrap(), "{name}");
     }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use butterfly_gpt::{Gpt, GptConfig};
 use butterfly_store::{Checkpoint, Log, RunDir};
-use butterfly_train::{LoopConfig, Run, RunKind, Threads, TrainRng, TrainingConfig};
+use butterfly_train::{Run, RunKind, Threads, TrainLoop, TrainRng, TrainingConfig};
 use rand::SeedableRng;
 
 use crate::bifurcation::Probe;
@@ -104,10 +104,10 @@ pub type LmTrainer = Run<Lm>;
 
 impl RunKind for Lm {
     type Config = LmConfig;
-    type Learner = LmLearner;
     type Error = LmError;
     type Context<'a> = ();
     type Checked = Inputs;
+    type Body = TrainLoop<LmLearner>;
     const FORMAT: &'static str = FORMAT;
 
     fn parse(text: &str, path: &Path) -> Result<LmConfig, LmError> {
@@ -122,39 +122,42 @@ impl RunKind for Lm {
         config.threads
     }
 
+    fn set_steps(config: &mut LmConfig, steps: u64) {
+        config.steps = steps;
+    }
+
     fn check(config: &LmConfig, (): ()) -> Result<Inputs, LmError> {
         inputs(config)
     }
 
     /// The run's copy of the tokenizer and its logs.
     fn begin(
-        run: &RunDir,
+        run: RunDir,
         config: &LmConfig,
         mut inputs: Inputs,
-        threads: &Threads,
-    ) -> Result<(LmLearner, Vec<f32>, TrainRng), LmError> {
+        threads: Threads,
+    ) -> Result<TrainLoop<LmLearner>, LmError> {
         let bytes = std::fs::read(&inputs.tokenizer)
             .map_err(|e| LmError::Tokenizer(format!("{}: {e}", inputs.tokenizer.display())))?;
         run.make_dir("checkpoints")?;
-        butterfly_store::write_atomic(&tokenizer_copy(run, &inputs), &bytes)?;
-        let logs = open_logs(run, None, inputs.probe.take(), inputs.gpt)?;
-        learner(run, config, inputs, logs, threads)
+        butterfly_store::write_atomic(&tokenizer_copy(&run, &inputs), &bytes)?;
+        let logs = open_logs(&run, None, inputs.probe.take(), inputs.gpt)?;
+        let (learner, theta, rng) = learner(&run, config, inputs, logs, &threads)?;
+        let decayed = Some(learner.gpt.table.decayed_ranges());
+        TrainLoop::fresh(run, config.loop_config(FORMAT, decayed, threads), learner, theta, rng)
     }
 
     fn reopen(
-        run: &RunDir,
+        run: RunDir,
         config: &LmConfig,
         mut inputs: Inputs,
         ckpt: &Checkpoint,
-        threads: &Threads,
-    ) -> Result<(LmLearner, Vec<f32>), LmError> {
-        let logs = open_logs(run, Some(ckpt), inputs.probe.take(), inputs.gpt)?;
-        let (learner, theta, _) = learner(run, config, inputs, logs, threads)?;
-        Ok((learner, theta))
-    }
-
-    fn loop_config(config: &LmConfig, learner: &LmLearner, threads: Threads) -> LoopConfig {
-        config.loop_config(FORMAT, Some(learner.gpt.table.decayed_ranges()), threads)
+        threads: Threads,
+    ) -> Result<TrainLoop<LmLearner>, LmError> {
+        let logs = open_logs(&run, Some(ckpt), inputs.probe.take(), inputs.gpt)?;
+        let (learner, theta, _) = learner(&run, config, inputs, logs, &threads)?;
+        let decayed = Some(learner.gpt.table.decayed_ranges());
+        TrainLoop::resume(run, config.loop_config(FORMAT, decayed, threads), learner, theta, ckpt)
     }
 }
 

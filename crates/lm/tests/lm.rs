@@ -103,7 +103,7 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
     );
     // Killed inside the window after the checkpoint at 40: the resumed run writes the same rows.
     LmTrainer::create(with_probe(), &cut, ()).unwrap().run(Some(42), |_| {}).unwrap();
-    let mut resumed = LmTrainer::resume(&cut, ()).unwrap();
+    let mut resumed = LmTrainer::resume(&cut, (), None).unwrap();
     assert_eq!(resumed.step(), 40);
     resumed.run(None, |_| {}).unwrap();
     for name in ["iterate_generations.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
@@ -141,7 +141,7 @@ fn prepare_train_resume_and_sample() {
 
     let cut = dir.join("cut");
     LmTrainer::create(config(&data, 120), &cut, ()).unwrap().run(Some(70), |_| {}).unwrap();
-    let mut resumed = LmTrainer::resume(&cut, ()).unwrap();
+    let mut resumed = LmTrainer::resume(&cut, (), None).unwrap();
     assert_eq!(resumed.step(), 40, "from the last checkpoint");
     resumed.run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "validation.csv", "iterates.csv", "checkpoints/latest.safetensors"] {
@@ -158,7 +158,7 @@ fn prepare_train_resume_and_sample() {
     let (dropped, dropped_cut) = (dir.join("dropout"), dir.join("dropout-cut"));
     LmTrainer::create(with_dropout(), &dropped, ()).unwrap().run(None, |_| {}).unwrap();
     LmTrainer::create(with_dropout(), &dropped_cut, ()).unwrap().run(Some(70), |_| {}).unwrap();
-    LmTrainer::resume(&dropped_cut, ()).unwrap().run(None, |_| {}).unwrap();
+    LmTrainer::resume(&dropped_cut, (), None).unwrap().run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "validation.csv", "iterates.csv"] {
         assert!(
             std::fs::read(dropped.join(name)).unwrap() == std::fs::read(dropped_cut.join(name)).unwrap(),

@@ -17,6 +17,7 @@ pub(crate) const FORMAT: &str = "butterfly-sac-checkpoint-2";
 impl<E: Env + Replicate + Sync> Trainer<E> {
     pub(crate) fn save_checkpoint(&self) -> Result<(), SacError> {
         let mut c = Checkpoint::new(FORMAT);
+        c.record_config(self.run.config_text());
         let sac = &self.sac;
         c.put_f32("theta_actor", &sac.theta_actor);
         c.put_f32("theta_critic", &sac.theta_critic);
@@ -39,7 +40,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         c.set_meta("obs_dim", self.spec.obs_dim);
         c.set_meta("act_dim", self.spec.act_dim);
         c.set_meta("step", self.step);
-        c.save(&self.run.join(butterfly_store::run_dir::CHECKPOINT))?;
+        self.run.save_checkpoint(c)?;
         Ok(())
     }
 

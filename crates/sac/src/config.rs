@@ -47,7 +47,15 @@ pub struct RunConfig {
     pub eval_episodes: usize,
     /// A checkpoint is due every this many steps and taken at the next episode start.
     pub checkpoint_every: u64,
+    /// Threads of the updates (two: the twin critics side by side) and of the evaluation. Runs from
+    /// before this key trained on the count given on the command line, 2 unless told: that default.
+    #[serde(default = "two_threads")]
+    pub threads: usize,
     pub sac: SacConfig,
+}
+
+fn two_threads() -> usize {
+    2
 }
 
 impl RunConfig {

@@ -14,6 +14,9 @@ pub enum SacError {
     #[error(transparent)]
     Policy(#[from] butterfly_policy::PolicyError),
 
+    #[error(transparent)]
+    Train(#[from] butterfly_train::TrainError),
+
     #[error("config: {0}")]
     Config(String),
 

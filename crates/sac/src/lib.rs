@@ -14,6 +14,7 @@ mod export;
 mod logs;
 mod replay;
 mod rng;
+mod run;
 mod trainer;
 
 pub use actor::Actor;
@@ -24,4 +25,5 @@ pub use error::SacError;
 pub use logs::{EpisodeRow, EvalRow, TimingRow};
 pub use replay::{Batch, ReplayBuffer};
 pub use rng::SacRng;
+pub use run::{SacRun, SacTrainer};
 pub use trainer::{Report, Trainer};

@@ -7,7 +7,7 @@ use std::time::Instant;
 use butterfly_envs::{Env, EnvSpec, Purpose, Replicate, evaluate, initial_conditions, mean_std, seed_stream};
 use butterfly_nn::Threads;
 use butterfly_policy::MlpPolicy;
-use butterfly_store::{Checkpoint, RunDir, Start};
+use butterfly_store::RunDir;
 use rand::Rng;
 
 use crate::logs::{EpisodeRow, EvalRow, Logs, TimingRow};
@@ -32,7 +32,7 @@ pub struct Trainer<E: Env> {
     pub(crate) buffer: ReplayBuffer,
     pub(crate) rng: SacRng,
     pub(crate) config: RunConfig,
-    /// Threads of the updates and of the parallel evaluation.
+    /// Threads of the parallel evaluation (the updates' are in `sac`).
     threads: usize,
     pub(crate) run: RunDir,
     pub(crate) step: u64,
@@ -48,69 +48,16 @@ pub struct Trainer<E: Env> {
 }
 
 impl<E: Env + Replicate + Sync> Trainer<E> {
-    /// Starts a run of `config` in `dir` (new or empty), or continues the run of the same config there;
-    /// refuses anything else. The config is checked (memory included) before the directory is made.
-    pub fn create(env: E, config: RunConfig, dir: &Path, threads: usize) -> Result<Self, SacError> {
-        check(&env, &config, threads)?;
-        let (run, start) = RunDir::claim(dir, &config.to_toml())?;
-        Self::start(env, config, run, start, threads)
-    }
-
-    /// Continues the run in `dir` — from its latest checkpoint, or from nothing when it died before
-    /// one — with `config`: its stored config, whose `steps` alone may be changed.
-    pub fn resume(env: E, config: RunConfig, dir: &Path, threads: usize) -> Result<Self, SacError> {
-        check(&env, &config, threads)?;
-        let (mut run, text, start) = RunDir::open(dir)?;
-        let stored = RunConfig { steps: config.steps, ..RunConfig::of_run(dir)? };
-        if stored != config {
-            return Err(SacError::Config(format!("{} holds a run of another config", dir.display())));
-        }
-        if text != config.to_toml() {
-            run.rewrite_config(&config.to_toml())?;
-        }
-        Self::start(env, config, run, start, threads)
-    }
-
-    fn start(env: E, config: RunConfig, run: RunDir, start: Start, threads: usize) -> Result<Self, SacError> {
-        let checkpoint = match start {
-            Start::Checkpointed => {
-                Some(Checkpoint::load(&run.join(butterfly_store::run_dir::CHECKPOINT), crate::checkpoint::FORMAT)?)
-            }
-            Start::Fresh => None,
-        };
-        let made = (|| {
-            run.make_dir("checkpoints")?;
-            run.make_dir("policies")?;
-            Logs::open(run.path(), checkpoint.as_ref())
-        })();
-        let logs = match made {
-            Ok(logs) => logs,
-            Err(e) => {
-                if checkpoint.is_none() {
-                    run.discard();
-                }
-                return Err(e.into());
-            }
-        };
-        let mut trainer = Self::assemble(env, config, run, logs, threads)?;
-        let started = match &checkpoint {
-            Some(c) => trainer.restore(c).and_then(|()| Ok(trainer.logs.cut_back()?)),
-            // A checkpoint at step 0 (an episode start): from here on the run can always be resumed.
-            None => trainer.save_checkpoint(),
-        };
-        if let Err(e) = started {
-            if checkpoint.is_none() {
-                trainer.run.discard();
-            }
-            return Err(e);
-        }
-        Ok(trainer)
-    }
-
-    fn assemble(mut env: E, config: RunConfig, run: RunDir, logs: Logs, threads: usize) -> Result<Self, SacError> {
+    /// The trainer of a run in `run`, at step 0 (its networks and optimizers on `threads`).
+    pub(crate) fn assemble(
+        mut env: E,
+        config: RunConfig,
+        run: RunDir,
+        logs: Logs,
+        threads: Threads,
+    ) -> Result<Self, SacError> {
         let spec = env.spec().clone();
-        // The run's one thread value: its networks and optimizers share its helper thread.
-        let sac = Sac::new(config.sac.clone(), spec.obs_dim, spec.act_dim, config.seed, &Threads::new(threads)?)?;
+        let sac = Sac::new(config.sac.clone(), spec.obs_dim, spec.act_dim, config.seed, &threads)?;
         let buffer = ReplayBuffer::new(config.sac.buffer_size, spec.obs_dim, spec.act_dim);
         // The evaluation set is drawn from its own seed so that it is the same at every evaluation.
         let eval_states =
@@ -124,7 +71,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
             buffer,
             rng,
             config,
-            threads,
+            threads: threads.count(),
             run,
             step: 0,
             episodes: 0,
@@ -290,14 +237,4 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         }
         Ok(())
     }
-}
-
-/// What the trainer checks before anything is made: the env is the config's, the config is valid.
-fn check<E: Env>(env: &E, config: &RunConfig, threads: usize) -> Result<(), SacError> {
-    let spec = env.spec();
-    if spec.id != config.env {
-        return Err(SacError::Config(format!("the run is of {}, the env given is {}", config.env, spec.id)));
-    }
-    butterfly_store::threads::check_threads("threads", threads)?;
-    config.validate(spec.obs_dim, spec.act_dim)
 }

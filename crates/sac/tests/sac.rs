@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use butterfly_envs::{LinearSystem, env_rng, evaluate, initial_conditions};
-use butterfly_sac::{Actor, RunConfig, SacConfig, SacRng, Trainer, TwinCritic};
+use butterfly_sac::{Actor, RunConfig, SacConfig, SacRng, SacTrainer, TwinCritic};
 use rand::{Rng, SeedableRng};
 
 fn random_vec(n: usize, scale: f32, rng: &mut SacRng) -> Vec<f32> {
@@ -143,6 +143,7 @@ fn linear_run(dir: &str, steps: u64, seed: u64) -> (RunConfig, PathBuf) {
         eval_every: 1000,
         eval_episodes: 10,
         checkpoint_every: 1000,
+        threads: 2,
         sac,
     };
     (config, out_dir)
@@ -170,7 +171,7 @@ fn learns_to_stabilize_the_linear_system() {
     let mut bests = Vec::new();
     for seed in 0..5 {
         let (config, dir) = linear_run(&format!("learn{seed}"), 4000, seed);
-        let mut trainer = Trainer::create(env.clone(), config, &dir, 2).unwrap();
+        let mut trainer = SacTrainer::create(config, &dir, env.clone()).unwrap();
         let untrained = trainer.evaluate().unwrap().0;
         trainer.run(|_| {}).unwrap();
         let best = evaluations(&dir).into_iter().fold(f64::NEG_INFINITY, f64::max);
@@ -193,14 +194,15 @@ fn learns_to_stabilize_the_linear_system() {
 fn resume_continues_bit_for_bit() {
     let env = LinearSystem::double_integrator(1, 50);
     let (config, whole_dir) = linear_run("whole", 3000, 5);
-    let mut whole = Trainer::create(env.clone(), config.clone(), &whole_dir, 2).unwrap();
+    let mut whole = SacTrainer::create(config.clone(), &whole_dir, env.clone()).unwrap();
     whole.run(|_| {}).unwrap();
 
     let (_, cut) = linear_run("cut", 1700, 5);
-    let mut first = Trainer::create(env.clone(), RunConfig { steps: 1700, ..config.clone() }, &cut, 2).unwrap();
+    let mut first = SacTrainer::create(RunConfig { steps: 1700, ..config.clone() }, &cut, env.clone()).unwrap();
     first.run(|_| {}).unwrap();
     drop(first);
-    let mut second = Trainer::resume(env.clone(), config, &cut, 2).unwrap();
+    // The one change a resume may make: the run's length.
+    let mut second = SacTrainer::resume(&cut, env.clone(), Some(config.steps)).unwrap();
     assert!(second.step() > 1000 && second.step() <= 1700);
     second.run(|_| {}).unwrap();
     assert_eq!(whole.sac().theta_actor, second.sac().theta_actor);

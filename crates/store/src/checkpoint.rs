@@ -146,8 +146,8 @@ impl Checkpoint {
     }
 
     /// Refuses a run whose `config_path` was edited after this checkpoint was taken (its logs would match
-    /// neither config), naming the keys that changed. Checkpoints written before configs were recorded
-    /// pass.
+    /// neither config), naming the keys that changed. `steps`, the run's length, is the one key a resume
+    /// may change (docs/runs.md). Checkpoints written before configs were recorded pass.
     pub fn check_config(&self, text: &str, config_path: &Path) -> Result<(), StoreError> {
         let Ok(stored) = self.meta(CONFIG_KEY) else { return Ok(()) };
         if stored == text {
@@ -155,7 +155,11 @@ impl Checkpoint {
         }
         let what = match (stored.parse::<toml::Table>(), text.parse::<toml::Table>()) {
             (Ok(was), Ok(now)) => {
-                let keys = changed_keys(&flatten(&was), &flatten(&now));
+                let mut keys = changed_keys(&flatten(&was), &flatten(&now));
+                keys.retain(|k| k != "steps");
+                if keys.is_empty() {
+                    return Ok(());
+                }
                 format!("was edited after the last checkpoint (changed: {})", keys.join(", "))
             }
             _ => "was edited after the last checkpoint".to_string(),
@@ -344,6 +348,10 @@ mod tests {
         let err = c.check_config(now, path).unwrap_err().to_string();
         assert!(err.contains("changed: eval.horizon, schedule.lr"), "{err}");
         assert!(err.starts_with("run/config.toml was edited"), "{err}");
+        // The run's length alone may change; with anything else it is still named.
+        c.check_config(&was.replace("steps = 10", "steps = 20"), path).unwrap();
+        let err = c.check_config(&now.replace("steps = 10", "steps = 20"), path).unwrap_err().to_string();
+        assert!(err.contains("changed: eval.horizon, schedule.lr)"), "{err}");
     }
 
     use rand_chacha::rand_core::RngCore;

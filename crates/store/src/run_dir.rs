@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::{StoreError, write_atomic};
+use crate::{Checkpoint, StoreError, write_atomic};
 
 pub const CONFIG: &str = "config.toml";
 pub const CHECKPOINT: &str = "checkpoints/latest.safetensors";
@@ -189,17 +189,27 @@ impl RunDir {
         Ok(())
     }
 
-    /// Undoes a claim that failed before training started: what this process made is removed, so a
-    /// failure leaves no directory behind (a run it continued is left as it was).
-    pub fn discard(self) {
-        if self.wrote_config {
-            let _ = self.clear();
-            let _ = std::fs::remove_file(self.join(CONFIG));
-            let _ = std::fs::remove_file(self.join(LOCK));
+    /// The run's checkpoint, read and checked for `format`.
+    pub fn load_checkpoint(&self, format: &str) -> Result<Checkpoint, StoreError> {
+        Checkpoint::load(&self.join(CHECKPOINT), format)
+    }
+
+    /// The step the run's checkpoint was taken at (its header alone is read; None without one).
+    pub fn checkpoint_step(&self) -> Result<Option<u64>, StoreError> {
+        if self.start() == Start::Fresh {
+            return Ok(None);
         }
-        if self.made_dir {
-            let _ = std::fs::remove_dir(&self.path);
-        }
+        let path = self.join(CHECKPOINT);
+        let meta = crate::TensorFile::read_metadata(&path)?;
+        let step = meta.get("step").and_then(|s| s.parse().ok());
+        let bad = || StoreError::Checkpoint { path: path.clone(), what: "records no step".into() };
+        step.map(Some).ok_or_else(bad)
+    }
+
+    /// Writes the run's checkpoint (every trainer's, in one place). From the first one on, the run can
+    /// always be resumed, and dropping the directory no longer removes anything.
+    pub fn save_checkpoint(&self, mut checkpoint: Checkpoint) -> Result<(), StoreError> {
+        checkpoint.save(&self.join(CHECKPOINT))
     }
 
     pub fn path(&self) -> &Path {
@@ -235,6 +245,26 @@ impl RunDir {
     }
 }
 
+/// A run dropped before its first checkpoint — a trainer that failed while beginning, whatever the
+/// error — takes away what this process made, so a failure leaves no directory behind (a run it continued
+/// is left as it was; a crash leaves its files, and the next claim clears them). Runs while the lock is
+/// still held.
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if self.start() == Start::Checkpointed {
+            return;
+        }
+        if self.wrote_config {
+            let _ = self.clear();
+            let _ = std::fs::remove_file(self.join(CONFIG));
+            let _ = std::fs::remove_file(self.join(LOCK));
+        }
+        if self.made_dir {
+            let _ = std::fs::remove_dir(&self.path);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,8 +284,13 @@ mod tests {
         let second = RunDir::claim(&dir, "a = 1\n").unwrap_err().to_string();
         assert!(second.contains(&format!("process {}", std::process::id())), "{second}");
         std::fs::write(run.join("metrics.csv"), "x\n").unwrap();
+        // A writer that stops before its first checkpoint takes what it made away.
         drop(run);
-        // Same config without a checkpoint: fresh again, the partial files gone.
+        assert!(!dir.exists());
+        // A crash leaves the files: the same config claimed again starts fresh, the partial files gone.
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(CONFIG), "a = 1\n").unwrap();
+        std::fs::write(dir.join("metrics.csv"), "x\n").unwrap();
         let (run, start) = RunDir::claim(&dir, "a = 1\n").unwrap();
         assert_eq!(start, Start::Fresh);
         assert!(!run.join("metrics.csv").exists());
@@ -276,10 +311,24 @@ mod tests {
     }
 
     #[test]
-    fn discard_removes_only_what_it_made() {
+    fn a_run_dropped_before_its_first_checkpoint_removes_only_what_it_made() {
         let dir = scratch("discard");
         let (run, _) = RunDir::claim(&dir, "a = 1\n").unwrap();
-        run.discard();
+        drop(run);
         assert!(!dir.exists());
+        // A run that existed before (died before its checkpoint) keeps its config.
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(CONFIG), "a = 1\n").unwrap();
+        drop(RunDir::open(&dir).unwrap());
+        assert_eq!(std::fs::read_to_string(dir.join(CONFIG)).unwrap(), "a = 1\n");
+        // Once checkpointed, nothing is removed.
+        let (run, _) = RunDir::claim(&dir, "a = 1\n").unwrap();
+        run.make_dir("checkpoints").unwrap();
+        let mut c = Checkpoint::new("test");
+        c.put_count("step", 0);
+        run.save_checkpoint(c).unwrap();
+        run.write("metrics.csv", b"x\n").unwrap();
+        drop(run);
+        assert!(dir.join("metrics.csv").is_file());
     }
 }

@@ -1,28 +1,32 @@
-//! One run lifecycle for every trainer on the shared loop (BC imitators, language models): check
-//! everything that can be checked, claim or open the run directory, begin a fresh run (removing what it
-//! made if that fails) or reopen it from its checkpoint, then train. A kind of run says only what differs
-//! ([`RunKind`]); [`Run`] does the rest, the same way for all.
+//! One run lifecycle for every trainer (BC imitators and language models on the shared loop, SAC on its
+//! own step loop): check everything that can be checked, claim or open the run directory, begin a fresh
+//! run or reopen it from its checkpoint, on the run's one [`Threads`] value. A kind of run says only what
+//! differs ([`RunKind`]); [`Run`] does the rest, the same way for all. A run dropped before its first
+//! checkpoint removes what it made (`RunDir`'s drop), whatever failed.
 //!
-//! The resume rule, one for all: a run resumes with the config it started with. `create` on a directory
-//! holding a run of the same config continues it; of another config, refuses; `resume` reads the stored
-//! config, and the checkpoint refuses it if it was edited since (naming the changed keys).
+//! The resume rule, one for all: a run resumes with the config it started with, except its length.
+//! `create` on a directory holding a run of the same config continues it; of another config, refuses;
+//! `resume` reads the stored config, may change its `steps` (rewriting `config.toml`), and the checkpoint
+//! refuses any other edit since (naming the changed keys).
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 
 use butterfly_nn::Threads;
 use butterfly_store::{Checkpoint, RunDir, Start, StoreError, run_dir::CONFIG};
 
-use crate::{Ema, Learner, LoopConfig, Progress, TrainError, TrainLoop, TrainRng};
+use crate::TrainError;
 
 /// What one kind of run brings to the lifecycle.
 pub trait RunKind {
     type Config;
-    type Learner: Learner<Error = Self::Error>;
     type Error: From<TrainError> + From<StoreError>;
-    /// What a run needs from its caller besides the config (e.g. where the env's model files are).
-    type Context<'a>: Copy;
+    /// What a run needs from its caller besides the config (where the env's model files are; SAC's env).
+    type Context<'a>;
     /// What checking the config produced, handed on to `begin` or `reopen` (an env and expert, data).
     type Checked;
+    /// What trains: the shared loop over a learner, or a trainer's own step loop.
+    type Body;
     /// The checkpoint format, e.g. `butterfly-bc-checkpoint-3`.
     const FORMAT: &'static str;
 
@@ -31,32 +35,31 @@ pub trait RunKind {
     fn to_toml(config: &Self::Config) -> String;
     /// The threads the run computes on (its `threads` key): built once by [`Run`] and handed down.
     fn threads(config: &Self::Config) -> usize;
+    /// The run's length, the one key a resume may change.
+    fn set_steps(config: &mut Self::Config, steps: u64);
     /// Everything that can be checked before the directory is made.
     fn check(config: &Self::Config, context: Self::Context<'_>) -> Result<Self::Checked, Self::Error>;
-    /// A fresh run's files and learner (its networks on `threads`), θ₀ and the generator that drew it;
-    /// on failure the run's directory is discarded.
+    /// A fresh run: its files, and its body with the checkpoint at step 0 written (from then on it can
+    /// always be resumed).
     fn begin(
-        run: &RunDir,
+        run: RunDir,
         config: &Self::Config,
         checked: Self::Checked,
-        threads: &Threads,
-    ) -> Result<(Self::Learner, Vec<f32>, TrainRng), Self::Error>;
-    /// The learner of a run continued from `checkpoint` (read and checked, no file touched), and a θ of
-    /// the right size.
+        threads: Threads,
+    ) -> Result<Self::Body, Self::Error>;
+    /// A run continued from `checkpoint`: everything read and checked before any log is cut back to it.
     fn reopen(
-        run: &RunDir,
+        run: RunDir,
         config: &Self::Config,
         checked: Self::Checked,
         checkpoint: &Checkpoint,
-        threads: &Threads,
-    ) -> Result<(Self::Learner, Vec<f32>), Self::Error>;
-    /// What the shared loop needs of the config; its optimizer and stabilizers compute on `threads`.
-    fn loop_config(config: &Self::Config, learner: &Self::Learner, threads: Threads) -> LoopConfig;
+        threads: Threads,
+    ) -> Result<Self::Body, Self::Error>;
 }
 
-/// A run of kind `K`: its config and the training loop over its learner.
+/// A run of kind `K`: its config and what trains (reached through `Deref`: `run.step()`, `run.run(…)`).
 pub struct Run<K: RunKind> {
-    inner: TrainLoop<K::Learner>,
+    body: K::Body,
     config: K::Config,
 }
 
@@ -70,72 +73,53 @@ impl<K: RunKind> Run<K> {
     }
 
     /// Continues the run in `dir` from its checkpoint (logs cut back to it first), or from nothing when
-    /// it died before its first one.
-    pub fn resume(dir: &Path, context: K::Context<'_>) -> Result<Self, K::Error> {
-        let (run, text, start) = RunDir::open(dir)?;
-        let config = K::parse(&text, &run.join(CONFIG))?;
+    /// it died before its first one; `steps` changes its length.
+    pub fn resume(dir: &Path, context: K::Context<'_>, steps: Option<u64>) -> Result<Self, K::Error> {
+        let (mut run, text, start) = RunDir::open(dir)?;
+        let mut config = K::parse(&text, &run.join(CONFIG))?;
+        if let Some(steps) = steps {
+            if let Some(at) = run.checkpoint_step()?.filter(|&at| at > steps) {
+                let what = format!("was checkpointed at step {at}: it cannot be shortened to {steps} steps");
+                return Err(StoreError::RunDir { path: dir.to_path_buf(), what }.into());
+            }
+            K::set_steps(&mut config, steps);
+        }
         let checked = K::check(&config, context)?;
+        let resolved = K::to_toml(&config);
+        if resolved != text {
+            run.rewrite_config(&resolved)?;
+        }
         Self::start(run, start, config, checked)
     }
 
     fn start(run: RunDir, start: Start, config: K::Config, checked: K::Checked) -> Result<Self, K::Error> {
         // The run's one thread value: its networks, optimizer and stabilizers share its helper thread.
         let threads = Threads::new(K::threads(&config)).map_err(TrainError::from)?;
-        let inner = match start {
+        let body = match start {
             Start::Checkpointed => {
-                let checkpoint = TrainLoop::<K::Learner>::checkpoint(&run, K::FORMAT)?;
-                let (learner, theta) = K::reopen(&run, &config, checked, &checkpoint, &threads)?;
-                TrainLoop::resume(run, K::loop_config(&config, &learner, threads), learner, theta, &checkpoint)?
+                let checkpoint = run.load_checkpoint(K::FORMAT)?;
+                K::reopen(run, &config, checked, &checkpoint, threads)?
             }
-            Start::Fresh => match K::begin(&run, &config, checked, &threads) {
-                Ok((learner, theta, rng)) => {
-                    TrainLoop::fresh(run, K::loop_config(&config, &learner, threads), learner, theta, rng)?
-                }
-                Err(e) => {
-                    run.discard();
-                    return Err(e);
-                }
-            },
+            Start::Fresh => K::begin(run, &config, checked, threads)?,
         };
-        Ok(Self { inner, config })
+        Ok(Self { body, config })
     }
 
     pub fn config(&self) -> &K::Config {
         &self.config
     }
+}
 
-    /// The run directory.
-    pub fn dir(&self) -> &Path {
-        self.inner.run_dir().path()
+impl<K: RunKind> Deref for Run<K> {
+    type Target = K::Body;
+
+    fn deref(&self) -> &K::Body {
+        &self.body
     }
+}
 
-    pub fn step(&self) -> u64 {
-        self.inner.step()
-    }
-
-    pub fn total_steps(&self) -> u64 {
-        self.inner.total_steps()
-    }
-
-    /// The headline number of each variant (raw first) at the last evaluation of this session.
-    pub fn last_eval(&self) -> &[(String, f64)] {
-        self.inner.last_eval()
-    }
-
-    pub fn theta(&self) -> &[f32] {
-        self.inner.theta()
-    }
-
-    pub fn stabilizers(&self) -> &[Ema] {
-        self.inner.stabilizers()
-    }
-
-    pub fn learner(&self) -> &K::Learner {
-        &self.inner.learner
-    }
-
-    /// Trains to the config's `steps`, or to `stop_at` when given (a shorter run that can be resumed).
-    pub fn run(&mut self, stop_at: Option<u64>, on_progress: impl FnMut(&Progress)) -> Result<(), K::Error> {
-        self.inner.run(stop_at, on_progress)
+impl<K: RunKind> DerefMut for Run<K> {
+    fn deref_mut(&mut self) -> &mut K::Body {
+        &mut self.body
     }
 }

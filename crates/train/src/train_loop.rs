@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use butterfly_nn::{Optimizer, OptimizerConfig, Schedule};
-use butterfly_store::{Checkpoint, RunDir, State, Tensor, TensorFile, run_dir::CHECKPOINT};
+use butterfly_store::{Checkpoint, RunDir, State, Tensor, TensorFile};
 use serde::{Deserialize, Serialize};
 
 use crate::logs::{LoopLogs, MetricsRow, TimingRow, ValidationRow};
@@ -98,8 +98,8 @@ pub struct TrainLoop<L: Learner> {
 
 impl<L: Learner> TrainLoop<L> {
     /// A fresh run at θ₀ = `theta` (drawn with `rng`, which goes on drawing the minibatches): its logs
-    /// and a checkpoint at step 0, so that from here on the run can always be resumed; a failure before
-    /// that checkpoint removes what the run made.
+    /// and a checkpoint at step 0, so that from here on the run can always be resumed (a failure before
+    /// it drops the run directory, which removes what the run made).
     pub fn fresh(
         run: RunDir,
         config: LoopConfig,
@@ -107,19 +107,9 @@ impl<L: Learner> TrainLoop<L> {
         theta: Vec<f32>,
         rng: TrainRng,
     ) -> Result<Self, L::Error> {
-        let logs = match LoopLogs::open(run.path(), None) {
-            Ok(logs) => logs,
-            Err(e) => {
-                run.discard();
-                return Err(e.into());
-            }
-        };
+        let logs = LoopLogs::open(run.path(), None)?;
         let mut this = Self::assemble(run, config, learner, theta, rng, logs)?;
-        if let Err(e) = this.save_checkpoint() {
-            // Nothing to resume from yet: remove what this run made.
-            this.run.discard();
-            return Err(e);
-        }
+        this.save_checkpoint()?;
         Ok(this)
     }
 
@@ -142,11 +132,6 @@ impl<L: Learner> TrainLoop<L> {
         this.logs.cut_back()?;
         this.learner.cut_back()?;
         Ok(this)
-    }
-
-    /// The run's checkpoint, read and checked for `format`.
-    pub fn checkpoint(run: &RunDir, format: &str) -> Result<Checkpoint, TrainError> {
-        Ok(Checkpoint::load(&run.join(CHECKPOINT), format)?)
     }
 
     fn assemble(
@@ -351,7 +336,7 @@ impl<L: Learner> TrainLoop<L> {
         self.logs.record(&mut c)?;
         self.learner.save_state(&mut c)?;
         c.set_meta("step", self.step);
-        c.save(&self.run.join(CHECKPOINT))?;
+        self.run.save_checkpoint(c).map_err(TrainError::from)?;
         self.last_checkpoint = self.step;
         Ok(())
     }

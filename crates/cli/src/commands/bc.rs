@@ -46,7 +46,7 @@ pub struct TrainArgs {
 /// Runs `trainer` to `stop_at` (or its end) behind a progress bar with the loss and the last J_H of
 /// every variant.
 pub(crate) fn train_with_progress(trainer: &mut BcTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
-    crate::progress::train_with_progress(trainer, label, stop_at, |p, last_loss| {
+    crate::progress::train_with_progress(&mut **trainer, label, stop_at, |p, last_loss| {
         let loss = last_loss.map_or("-".into(), |l| format!("{l:.3e}"));
         let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.1}")).collect();
         format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") })
@@ -71,7 +71,7 @@ fn export(args: &ExportArgs) -> anyhow::Result<()> {
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let assets = args.assets.assets.as_deref();
     let mut trainer = match args.run.start()? {
-        RunStart::Resume(dir) => BcTrainer::resume(&dir, assets)?,
+        RunStart::Resume { dir, steps } => BcTrainer::resume(&dir, assets, steps)?,
         RunStart::Create { text, config, out } => {
             let config = BcConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?;
             eprintln!("collecting expert data for {} ...", config.env);
@@ -80,7 +80,7 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
     };
     let total = trainer.total_steps();
     train_with_progress(&mut trainer, "bc", args.run.stop_at)?;
-    println!("run directory: {} (step {} of {total})", trainer.dir().display(), trainer.step());
+    println!("run directory: {} (step {} of {total})", trainer.run_dir().path().display(), trainer.step());
     for (name, j) in trainer.last_eval() {
         println!("  J_H {name:<28} {j:.2}");
     }

@@ -6,7 +6,7 @@ use anyhow::Context;
 use butterfly_envs::Env;
 use butterfly_policy::{Measured, MlpPolicy};
 use butterfly_report::{expert_eval_json, expert_eval_text};
-use butterfly_sac::{RunConfig, SacConfig, Trainer};
+use butterfly_sac::{RunConfig, SacConfig, SacTrainer};
 use clap::{Args, Subcommand};
 
 use super::env::{AssetsArg, make_env};
@@ -49,9 +49,10 @@ pub struct TrainArgs {
     /// A checkpoint (with the replay buffer) is due every N steps, taken at the next episode start.
     #[arg(long, default_value_t = 50_000)]
     checkpoint_every: u64,
-    /// Threads for the network math and the evaluation rollouts.
-    #[arg(long, default_value_t = 2)]
-    threads: usize,
+    /// Threads for the network math and the evaluation rollouts of a new run [default: 2] (a resumed run
+    /// keeps its own).
+    #[arg(long, conflicts_with = "resume")]
+    threads: Option<usize>,
     #[command(flatten)]
     assets: AssetsArg,
 }
@@ -91,9 +92,8 @@ pub fn run(cmd: ExpertCommand) -> anyhow::Result<()> {
 fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let mut trainer = match &args.resume {
         Some(dir) => {
-            let mut config = RunConfig::of_run(dir)?;
-            config.steps = args.steps.unwrap_or(config.steps);
-            Trainer::resume(make_env(&config.env, &args.assets)?, config, dir, args.threads)?
+            let env = make_env(&RunConfig::of_run(dir)?.env, &args.assets)?;
+            SacTrainer::resume(dir, env, args.steps)?
         }
         None => {
             let env = args.env.clone().context("--env is required for a new run")?;
@@ -112,10 +112,12 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
                 eval_every: args.eval_every,
                 eval_episodes: args.eval_episodes,
                 checkpoint_every: args.checkpoint_every,
+                threads: args.threads.unwrap_or(2),
                 sac,
             };
             let dir = args.out.as_ref().expect("clap requires --out without --resume");
-            Trainer::create(make_env(&config.env, &args.assets)?, config, dir, args.threads)?
+            let env = make_env(&config.env, &args.assets)?;
+            SacTrainer::create(config, dir, env)?
         }
     };
     let (env, total) = (trainer.spec().id, trainer.total_steps());
