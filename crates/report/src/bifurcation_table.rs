@@ -1,7 +1,7 @@
 //! What `butterfly lm bifurcate` prints: per variant and pair of consecutive kept steps, how the greedy
 //! continuations differ beside how the one-step (teacher-forced) predictions do.
 
-use butterfly_lm::bifurcation::{BifurcationRow, Bifurcations};
+use butterfly_lm::analysis::bifurcation::{BifurcationRow, Bifurcations};
 
 use crate::lm_report::variant_order;
 

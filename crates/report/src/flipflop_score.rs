@@ -1,6 +1,6 @@
 //! What `butterfly lm score` prints: one score, or every kept step of a run with GVA metrics.
 
-use butterfly_lm::flipflop::{FlipflopScore, StepScore};
+use butterfly_lm::analysis::flipflop_score::{FlipflopScore, StepScore};
 
 use crate::Oscillation;
 use crate::lm_report::variant_order;

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use butterfly_lm::flipflop::StepScore;
+use butterfly_lm::analysis::flipflop_score::StepScore;
 use butterfly_store::write_atomic;
 
 use crate::interval::{Interval, Sign};
@@ -173,7 +173,7 @@ pub fn flipflop_study_markdown(study: &FlipflopStudy) -> String {
 
 #[cfg(test)]
 mod tests {
-    use butterfly_lm::flipflop::FlipflopScore;
+    use butterfly_lm::analysis::flipflop_score::FlipflopScore;
 
     use super::*;
 

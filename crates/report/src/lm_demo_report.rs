@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use butterfly_lm::bifurcation::Bifurcations;
+use butterfly_lm::analysis::bifurcation::Bifurcations;
 use butterfly_store::write_atomic;
 
 use crate::{FlipflopStudy, LmSummary, ReportError, bifurcation_text, flipflop_study_markdown};

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use butterfly_lm::bifurcation::{BifurcationRow, Bifurcations};
-use butterfly_lm::window_probe::IterateBifurcationRow;
+use butterfly_lm::analysis::bifurcation::{BifurcationRow, Bifurcations};
+use butterfly_lm::analysis::window_probe::IterateBifurcationRow;
 use butterfly_lm::{IterateLossRow, LmConfig};
 use butterfly_store::{LogRow, read_log, write_atomic};
 use butterfly_train::ValidationRow;

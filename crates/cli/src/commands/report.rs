@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use butterfly_lm::bifurcation::{BifurcationSpec, bifurcations};
+use butterfly_lm::analysis::bifurcation::{BifurcationSpec, bifurcations};
 use butterfly_report::{BcRun, is_lm_run, write_bc_report, write_comparison, write_lm_comparison, write_lm_report};
 use clap::Args;
 

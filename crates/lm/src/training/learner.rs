@@ -9,8 +9,8 @@ use butterfly_train::{Learner, TrainRng, ValidationRow};
 use rand::Rng;
 
 use crate::LmError;
-use crate::window_probe::WindowProbe;
-use crate::windows::WindowStarts;
+use crate::analysis::window_probe::WindowProbe;
+use crate::data::windows::WindowStarts;
 
 /// Validation loss of every iterate inside the evaluation windows (`iterates.csv`): rows of `validation.csv`.
 #[derive(Debug, Clone, PartialEq)]

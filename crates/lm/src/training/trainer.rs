@@ -7,13 +7,14 @@ use butterfly_store::{Checkpoint, Log, RunDir};
 use butterfly_train::{LoopConfig, Run, RunKind, TrainRng, TrainingConfig};
 use rand::SeedableRng;
 
-use crate::bifurcation::Probe;
-use crate::learner::{IterateLossRow, LmLearner};
-use crate::prepare::{TRAIN_SHARD, VAL_SHARD, tokenizer_file};
-use crate::tokenizer::Tokenizer;
-use crate::window_probe::{IterateBifurcationRow, WindowProbe};
-use crate::windows::WindowStarts;
-use crate::{LmConfig, LmError, shard};
+use crate::analysis::bifurcation::{BifurcationSpec, Probe};
+use crate::analysis::window_probe::{IterateBifurcationRow, WindowProbe};
+use crate::data::prepare::{TRAIN_SHARD, VAL_SHARD, tokenizer_file};
+use crate::data::shard;
+use crate::data::tokenizer::Tokenizer;
+use crate::data::windows::WindowStarts;
+use crate::training::learner::{IterateLossRow, LmLearner};
+use crate::{LmConfig, LmError};
 
 /// Version 1 of the LM checkpoint.
 const FORMAT: &str = "butterfly-lm-checkpoint-1";
@@ -77,7 +78,8 @@ pub(crate) fn inputs(config: &LmConfig) -> Result<Inputs, LmError> {
     let val_starts =
         WindowStarts::new(&val, t, align, end_of_text)?.evenly(config.eval.val_batches * config.batch_size);
     let starts = (WindowStarts::new(&train, t, align, end_of_text)?, val_starts);
-    let probe = config.eval.window_generations.map(|w| Probe::new(&val, m.context, &w.spec())).transpose()?;
+    let probe =
+        config.eval.window_generations.map(|w| Probe::new(&val, m.context, &BifurcationSpec::from(w))).transpose()?;
     Ok(Inputs { tokenizer, train, val, starts, probe, gpt })
 }
 

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use crate::LmError;
-use crate::tokenizer::END_OF_TEXT;
+use crate::data::flipflop;
+use crate::data::tokenizer::END_OF_TEXT;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -37,7 +38,7 @@ struct Story {
 /// The documents of one file, each stripped of surrounding whitespace; empty ones are dropped.
 pub fn read_documents(path: &Path, format: CorpusFormat) -> Result<Vec<String>, LmError> {
     if format == CorpusFormat::Flipflop {
-        return crate::flipflop::read(path);
+        return flipflop::read(path);
     }
     let bad = |what: String| LmError::Corpus { path: path.to_path_buf(), what };
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read as UTF-8 text: {e}")))?;

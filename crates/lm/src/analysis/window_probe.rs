@@ -7,33 +7,9 @@ use std::collections::BTreeMap;
 
 use butterfly_gpt::GptConfig;
 use butterfly_store::{Checkpoint, Log, LogRow, field, finite};
-use serde::{Deserialize, Serialize};
 
 use crate::LmError;
-use crate::bifurcation::{BifurcationRow, BifurcationSpec, Probe, ProbeOutputs};
-
-/// `[eval.window_generations]` of an LM config.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WindowGenerations {
-    /// Prompts cut from the validation split at evenly spaced places.
-    pub prompts: usize,
-    pub prompt_tokens: usize,
-    /// Greedy tokens generated after each prompt.
-    pub tokens: usize,
-}
-
-impl Default for WindowGenerations {
-    fn default() -> Self {
-        Self { prompts: 16, prompt_tokens: 16, tokens: 32 }
-    }
-}
-
-impl WindowGenerations {
-    pub fn spec(&self) -> BifurcationSpec {
-        BifurcationSpec { prompts: self.prompts, prompt_tokens: self.prompt_tokens, tokens: self.tokens, examples: 0 }
-    }
-}
+use crate::analysis::bifurcation::{BifurcationRow, Probe, ProbeOutputs};
 
 /// One variant between two consecutive iterates of a window.
 #[derive(Debug, Clone, PartialEq)]

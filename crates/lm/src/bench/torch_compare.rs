@@ -9,7 +9,7 @@ use butterfly_gpt::Gpt;
 use butterfly_nn::{Optimizer, OptimizerKind};
 use rand::SeedableRng;
 
-use crate::bench::{run_torch, split_rows, token_bytes};
+use crate::bench::torch_gpt::{run_torch, split_rows, token_bytes};
 use crate::{LmConfig, LmError};
 
 /// Validation loss after the same steps in both engines.
@@ -31,7 +31,7 @@ fn windows(tokens: &[u32], starts: &[usize], seq: usize) -> Vec<u32> {
 
 /// Trains `config` (with `accumulation = 1`, no dropout and an AdamW optimizer) for its `steps` in both engines.
 pub fn compare_validation(config: &LmConfig, python: &Path, threads: usize) -> Result<ValidationComparison, LmError> {
-    let inputs = crate::trainer::inputs(config)?;
+    let inputs = crate::training::trainer::inputs(config)?;
     let OptimizerKind::AdamW { beta1, beta2, eps } = config.optimizer.kind else {
         return Err(LmError::Config("the PyTorch comparison runs AdamW configs only".into()));
     };

@@ -6,12 +6,15 @@
 use std::path::Path;
 
 use butterfly_gpt::{Gpt, GptConfig};
-
-use crate::prepare::VAL_SHARD;
-use crate::sample::{Generator, argmax};
-use crate::windows::WindowStarts;
-use crate::{LmConfig, LmError, load_variant, shard};
 use butterfly_train::{kept_steps, kept_variants};
+
+use crate::analysis::generator::{Generator, argmax};
+use crate::analysis::kept_model::{load_variant, run_config};
+use crate::data::prepare::VAL_SHARD;
+use crate::data::shard;
+use crate::data::tokenizer::Tokenizer;
+use crate::data::windows::WindowStarts;
+use crate::{LmError, WindowGenerations};
 
 /// The first position where `a` and `b` differ (a missing token differs); None when equal.
 pub fn first_difference(a: &[u32], b: &[u32]) -> Option<usize> {
@@ -82,6 +85,13 @@ pub struct BifurcationSpec {
 impl Default for BifurcationSpec {
     fn default() -> Self {
         Self { prompts: 32, prompt_tokens: 16, tokens: 48, examples: 3 }
+    }
+}
+
+/// The window generations' prompts, without text examples.
+impl From<WindowGenerations> for BifurcationSpec {
+    fn from(w: WindowGenerations) -> Self {
+        Self { prompts: w.prompts, prompt_tokens: w.prompt_tokens, tokens: w.tokens, examples: 0 }
     }
 }
 
@@ -212,7 +222,7 @@ pub struct Bifurcations {
 type Continuations = Vec<Vec<u32>>;
 
 /// `tokens` as text, with `‖` before token `mark` (the divergence).
-fn marked(tokenizer: &crate::tokenizer::Tokenizer, tokens: &[u32], mark: Option<usize>) -> String {
+fn marked(tokenizer: &Tokenizer, tokens: &[u32], mark: Option<usize>) -> String {
     match mark {
         Some(m) if m <= tokens.len() => {
             format!("{}‖{}", tokenizer.decode(&tokens[..m]), tokenizer.decode(&tokens[m..]))
@@ -224,9 +234,7 @@ fn marked(tokenizer: &crate::tokenizer::Tokenizer, tokens: &[u32], mark: Option<
 /// Every variant of the run in `run` between each pair of consecutive kept steps (its evaluation cadence).
 pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, LmError> {
     let bad = |what: String| LmError::RunDir { path: run.to_path_buf(), what };
-    let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
-        .map_err(|_| bad("is not an LM run directory (no config.toml)".into()))?;
-    let config = LmConfig::from_toml(&text)?;
+    let config = run_config(run)?;
     let val = shard::read(&config.data.join(VAL_SHARD))?;
     let probe = Probe::new(&val, config.model.context, spec)?;
     let steps = kept_steps(run);

@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::LmError;
-use crate::corpus::{CorpusFormat, read_documents};
-use crate::shard;
-use crate::tokenizer::{BPE_FILE, CHAR_FILE, Tokenizer};
+use crate::data::corpus::{CorpusFormat, read_documents};
+use crate::data::shard;
+use crate::data::tokenizer::{BPE_FILE, CHAR_FILE, Tokenizer, check_bpe_vocab};
 
 pub const TRAIN_SHARD: &str = "train.bin";
 pub const VAL_SHARD: &str = "val.bin";
@@ -77,7 +77,7 @@ pub fn prepare(spec: &PrepareSpec, out: &Path, force: bool) -> Result<Prepared, 
         return Err(LmError::Config(format!("val_fraction must be in (0, 0.5), got {}", spec.val_fraction)));
     }
     if let Some(n) = spec.bpe_vocab {
-        crate::tokenizer::check_bpe_vocab(n)?;
+        check_bpe_vocab(n)?;
     }
     check_target(out, force)?;
     let mut inputs = spec.inputs.clone();

@@ -2,13 +2,11 @@
 
 use std::path::Path;
 
-use butterfly_gpt::{Decoder, Gpt, GptConfig};
-use butterfly_train::{Kept, kept_parameters};
 use rand::{Rng, SeedableRng};
 
-use crate::prepare::tokenizer_file;
-use crate::tokenizer::Tokenizer;
-use crate::{LmConfig, LmError};
+use crate::LmError;
+use crate::analysis::generator::{Generator, argmax};
+use crate::analysis::kept_model::load_variant;
 
 #[derive(Debug, Clone)]
 pub struct SampleSpec {
@@ -42,26 +40,6 @@ impl SampleSpec {
     }
 }
 
-/// The parameters of `variant` at `step` (default: the last kept) of the run in `run`, with the model's
-/// shape and the run's tokenizer.
-pub fn load_variant(run: &Path, variant: &str, step: Option<u64>) -> Result<(Vec<f32>, GptConfig, Tokenizer), LmError> {
-    let bad = |what: String| LmError::RunDir { path: run.to_path_buf(), what };
-    let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
-        .map_err(|_| bad("is not an LM run directory (no config.toml)".into()))?;
-    let config = LmConfig::from_toml(&text)?;
-    let tokenizer = Tokenizer::load(&tokenizer_file(run)?)?;
-    let Kept { theta, .. } = kept_parameters(run, variant, step)?;
-    let m = &config.model;
-    let cfg = GptConfig {
-        vocab_size: tokenizer.vocab_size(),
-        context: m.context,
-        n_layer: m.n_layer,
-        n_head: m.n_head,
-        n_embd: m.n_embd,
-    };
-    Ok((theta, cfg, tokenizer))
-}
-
 /// The prompt followed by `spec.tokens` generated tokens, as text. The model sees at most its
 /// context: longer generations slide the window.
 pub fn sample(run: &Path, spec: &SampleSpec) -> Result<String, LmError> {
@@ -77,52 +55,6 @@ pub fn sample(run: &Path, spec: &SampleSpec) -> Result<String, LmError> {
         tokens.push(choose(logits, spec.temperature, spec.top_k, &mut rng));
     }
     Ok(format!("{}{}", spec.prompt, tokenizer.decode(&tokens[prompt_len..])))
-}
-
-/// The logits of the token after a growing sequence: from the key/value cache while the sequence fits
-/// the context, then from the last `context` tokens recomputed (the window slides).
-pub struct Generator {
-    decoder: Decoder,
-    gpt: Gpt,
-    logits: Vec<f32>,
-}
-
-impl Generator {
-    pub fn new(config: GptConfig) -> Result<Self, LmError> {
-        Ok(Self { decoder: Decoder::new(config)?, gpt: Gpt::new(config)?, logits: Vec::new() })
-    }
-
-    /// `tokens` must extend the sequence of the previous call (or start a new one).
-    pub fn logits(&mut self, theta: &[f32], tokens: &[u32]) -> Result<&[f32], LmError> {
-        let (context, v) = (self.gpt.config.context, self.gpt.config.vocab_size);
-        if tokens.len() < self.decoder.len() {
-            self.decoder.reset();
-        }
-        if tokens.len() <= context {
-            for &t in &tokens[self.decoder.len()..] {
-                let row = self.decoder.push(theta, t)?;
-                self.logits.clear();
-                self.logits.extend_from_slice(row);
-            }
-        } else {
-            let window = &tokens[tokens.len() - context..];
-            let all = self.gpt.logits(theta, window)?;
-            self.logits.clear();
-            self.logits.extend_from_slice(&all[(context - 1) * v..]);
-        }
-        Ok(&self.logits)
-    }
-}
-
-/// The most likely token (ties to the lowest id).
-pub(crate) fn argmax(logits: &[f32]) -> u32 {
-    let mut best = 0;
-    for (k, &x) in logits.iter().enumerate() {
-        if x > logits[best] {
-            best = k;
-        }
-    }
-    best as u32
 }
 
 /// The next token from its logits: the argmax (ties to the lowest id), or a draw from the softmax at
