@@ -2,6 +2,8 @@
 //! and the paired difference of two variants measured on the same draws (same seed, same data), whose
 //! interval says at once whether one is really better.
 
+use crate::stats::moments::{mean, sample_variance, squared_deviations};
+
 /// Two-sided 95 % quantiles of Student's t for 1..=30 degrees of freedom.
 const T_975: [f64; 30] = [
     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
@@ -44,13 +46,8 @@ impl Interval {
         if n == 0 {
             return None;
         }
-        let mean = xs.iter().sum::<f64>() / n as f64;
-        let half = if n < 2 {
-            0.0
-        } else {
-            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            t_quantile_975(n - 1) * (var / n as f64).sqrt()
-        };
+        let mean = mean(xs.iter().copied());
+        let half = if n < 2 { 0.0 } else { t_quantile_975(n - 1) * (sample_variance(xs, mean) / n as f64).sqrt() };
         Some(Self { mean, low: mean - half, high: mean + half, n })
     }
 
@@ -71,8 +68,7 @@ impl Interval {
             return Some(Self { mean, low: mean, high: mean, n: 1 });
         }
         // Each side's squared standard error of its mean.
-        let se2 =
-            |xs: &[f64], m: f64| xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / ((xs.len() - 1) * xs.len()) as f64;
+        let se2 = |xs: &[f64], m: f64| squared_deviations(xs, m) / ((xs.len() - 1) * xs.len()) as f64;
         let (va, vb) = (se2(a, ia.mean), se2(b, ib.mean));
         let se = (va + vb).sqrt();
         let half = if se == 0.0 {

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::{OverSeeds, SweepSummary};
+use crate::reports::sweep_report::SweepSummary;
+use crate::stats::over_seeds::OverSeeds;
 
 impl SweepSummary {
     /// Final J_H and the oscillation metrics as mean±std over seeds, then one line per file.

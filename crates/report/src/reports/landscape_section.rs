@@ -6,7 +6,8 @@ use std::path::Path;
 use butterfly_imitate::Landscape;
 use butterfly_store::write_atomic;
 
-use crate::{ReportError, landscape_heatmaps};
+use crate::ReportError;
+use crate::plot::landscape_heatmaps;
 
 /// Saves each variant's heatmaps as `plots/landscape_<variant>.{png,svg}` next to `report` and appends to
 /// `report` a table of the landscapes' roughness around `step` and the heatmaps. `expert_return` scales the

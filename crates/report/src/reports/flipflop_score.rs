@@ -2,8 +2,9 @@
 
 use butterfly_lm::analysis::flipflop_score::{FlipflopScore, StepScore};
 
-use crate::Oscillation;
-use crate::lm_report::variant_order;
+use crate::runs::variant_order;
+use crate::stats::moments::mean;
+use crate::stats::oscillation::Oscillation;
 
 /// `what`: reads, wrong reads and their rate, and the share of sequences read without a mistake.
 pub fn flipflop_score_text(s: &FlipflopScore, what: &str) -> String {
@@ -41,7 +42,7 @@ pub fn flipflop_summaries(rows: &[StepScore]) -> Vec<FlipflopSummary> {
             FlipflopSummary {
                 variant: v.clone(),
                 from_step,
-                mean_error_rate: errors.iter().sum::<f64>() / errors.len() as f64,
+                mean_error_rate: mean(errors.iter().copied()),
                 oscillation: Oscillation::of(&accuracy, 1.0),
             }
         })

@@ -8,8 +8,9 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figure::{self, Figure};
-use crate::{ReportError, font};
+use crate::ReportError;
+use crate::plot::figure::{self, Figure};
+use crate::plot::font;
 
 const WIDTH: u32 = 900;
 const HEIGHT: u32 = 560;

@@ -7,8 +7,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figure::{self, Figure};
-use crate::{LineChart, ReportError, font};
+use crate::ReportError;
+use crate::plot::figure::{self, Figure};
+use crate::plot::font;
+use crate::plot::line_chart::LineChart;
 
 const PANEL_WIDTH: u32 = 620;
 const PANEL_HEIGHT: u32 = 400;
@@ -66,7 +68,7 @@ impl Figure for Grid<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Axis, Series, Style};
+    use crate::plot::line_chart::{Axis, Series, Style};
 
     #[test]
     fn writes_a_grid_of_panels() {

@@ -10,8 +10,11 @@ use butterfly_lm::{IterateLossRow, LmConfig};
 use butterfly_store::{LogRow, read_log, write_atomic};
 use butterfly_train::ValidationRow;
 
-use crate::bifurcation_table::mean_row;
-use crate::{Axis, Corner, LineChart, Panels, ReportError, Series, Style, bifurcation_text};
+use crate::ReportError;
+use crate::plot::{Axis, Corner, LineChart, Panels, Series, Style};
+use crate::reports::bifurcation_table::{bifurcation_text, mean_row};
+use crate::runs::variant_order;
+use crate::stats::moments::{mean, mean_abs_change, population_std};
 
 /// One variant's validation-loss summary.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -42,17 +45,6 @@ pub fn is_lm_run(dir: &Path) -> bool {
     std::fs::read_to_string(dir.join(butterfly_store::run_dir::CONFIG)).is_ok_and(|t| LmConfig::from_toml(&t).is_ok())
 }
 
-/// Variants in order of first appearance (raw first, as the loop logs them).
-pub(crate) fn variant_order<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut order: Vec<String> = Vec::new();
-    for n in names {
-        if !order.iter().any(|o| o == n) {
-            order.push(n.to_string());
-        }
-    }
-    order
-}
-
 fn curve(rows: &[ValidationRow], variant: &str) -> Vec<(f64, f64)> {
     rows.iter().filter(|r| r.variant == variant).map(|r| (r.step as f64, r.val_loss)).collect()
 }
@@ -77,15 +69,11 @@ pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) 
         let best = c.iter().copied().fold((0.0, f64::INFINITY), |b, p| if p.1 < b.1 { p } else { b });
         let w: Vec<f64> = curve(&iterates, name).iter().map(|p| p.1).collect();
         let window = (w.len() >= 2).then(|| {
-            let n = w.len() as f64;
-            let mean = w.iter().sum::<f64>() / n;
-            let sd = (w.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
-            let change = w.windows(2).map(|p| (p[1] - p[0]).abs()).sum::<f64>() / (n - 1.0);
             (
                 w.iter().copied().fold(f64::INFINITY, f64::min),
                 w.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                sd,
-                change,
+                population_std(&w, mean(w.iter().copied())),
+                mean_abs_change(&w),
             )
         });
         variants.push(LmVariantSummary {

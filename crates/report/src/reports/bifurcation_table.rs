@@ -3,7 +3,8 @@
 
 use butterfly_lm::analysis::bifurcation::{BifurcationRow, Bifurcations};
 
-use crate::lm_report::variant_order;
+use crate::runs::variant_order;
+use crate::stats::moments::mean;
 
 pub fn bifurcation_text(b: &Bifurcations, what: &str, tokens: usize) -> String {
     let rows = &b.rows;
@@ -48,18 +49,17 @@ pub fn bifurcation_text(b: &Bifurcations, what: &str, tokens: usize) -> String {
 
 /// The means of `rows` (one variant's, in step order) as one row spanning them.
 pub(crate) fn mean_row(variant: &str, rows: &[&BifurcationRow]) -> BifurcationRow {
-    let n = rows.len() as f64;
-    let mean = |f: &dyn Fn(&BifurcationRow) -> f64| rows.iter().map(|r| f(r)).sum::<f64>() / n;
+    let of = |f: fn(&BifurcationRow) -> f64| mean(rows.iter().map(|r| f(r)));
     let amps: Vec<f64> = rows.iter().filter_map(|r| r.amplification).collect();
     BifurcationRow {
         variant: variant.to_string(),
         from_step: rows[0].from_step,
         step: rows[rows.len() - 1].step,
-        first_difference: mean(&|r| r.first_difference),
-        diverged: mean(&|r| r.diverged),
-        differing_fraction: mean(&|r| r.differing_fraction),
-        edit_distance: mean(&|r| r.edit_distance),
-        teacher_forced: mean(&|r| r.teacher_forced),
-        amplification: (!amps.is_empty()).then(|| amps.iter().sum::<f64>() / amps.len() as f64),
+        first_difference: of(|r| r.first_difference),
+        diverged: of(|r| r.diverged),
+        differing_fraction: of(|r| r.differing_fraction),
+        edit_distance: of(|r| r.edit_distance),
+        teacher_forced: of(|r| r.teacher_forced),
+        amplification: (!amps.is_empty()).then(|| mean(amps)),
     }
 }

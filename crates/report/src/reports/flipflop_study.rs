@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use butterfly_lm::analysis::flipflop_score::StepScore;
 use butterfly_store::write_atomic;
 
-use crate::interval::{Interval, Sign};
-use crate::lm_report::variant_order;
-use crate::{Axis, Corner, CsvTable, LineChart, Panels, ReportError, Series, Style, flipflop_summaries};
+use crate::plot::{Axis, Corner, LineChart, Panels, Series, Style};
+use crate::reports::flipflop_score::flipflop_summaries;
+use crate::runs::variant_order;
+use crate::stats::interval::{Interval, Sign};
+use crate::{CsvTable, ReportError};
 
 /// One seed's run, scored at every kept step on each test set (`label`, rows).
 #[derive(Debug, Clone)]

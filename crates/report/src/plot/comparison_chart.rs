@@ -11,10 +11,11 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figure::{self, Figure};
-use crate::interval::Interval;
-use crate::line_chart::{PALETTE, padded, tick};
-use crate::{ReportError, font};
+use crate::ReportError;
+use crate::plot::figure::{self, Figure};
+use crate::plot::font;
+use crate::plot::line_chart::{PALETTE, padded, tick};
+use crate::stats::interval::Interval;
 
 const PANEL_WIDTH: u32 = 330;
 /// The first panel also holds the row names.

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use butterfly_lm::analysis::bifurcation::Bifurcations;
 use butterfly_store::write_atomic;
 
-use crate::{FlipflopStudy, LmSummary, ReportError, bifurcation_text, flipflop_study_markdown};
+use crate::ReportError;
+use crate::reports::bifurcation_table::bifurcation_text;
+use crate::reports::flipflop_study::{FlipflopStudy, flipflop_study_markdown};
+use crate::reports::lm_report::{LmSummary, window_generations_table};
 
 /// Writes `dir/report.md` and returns its path; figures are linked relative to `dir`.
 pub fn write_lm_demo_report(
@@ -41,7 +44,7 @@ pub fn write_lm_demo_report(
         md.push_str(&format!("| {} | {:.4} | {:.4} ({}) |\n", v.name, v.final_loss, v.best_loss, v.best_step));
     }
     if !generation.window_generations.is_empty() {
-        md.push_str(&crate::lm_report::window_generations_table(&generation.window_generations));
+        md.push_str(&window_generations_table(&generation.window_generations));
     }
     md.push_str(&format!(
         "\nConsecutive kept iterates (the evaluation cadence):\n\n```\n{}```\n\nFigure 4 of that run and its own report: `{}`.\n",

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use butterfly_lm::LmConfig;
 use butterfly_store::write_atomic;
 
-use crate::interval::{Interval, Sign};
-use crate::{LmSummary, ReportError};
+use crate::ReportError;
+use crate::reports::lm_report::LmSummary;
+use crate::stats::interval::{Interval, Sign};
 
 /// One group and variant over its seeds.
 #[derive(Debug, Clone, serde::Serialize)]

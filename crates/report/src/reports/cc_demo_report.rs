@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use butterfly_store::write_atomic;
 
-use crate::sweep_report::osc_verdict;
-use crate::{ReportError, SweepSummary};
+use crate::ReportError;
+use crate::reports::sweep_report::{SweepSummary, osc_verdict};
 
 /// Writes `report.md`, headed `title`, into `dir` from the seed study; `first` is the report of the seed
 /// with the window and landscapes (a path relative to `dir`). Returns the headline sentence.

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::{ReportError, font};
+use crate::ReportError;
+use crate::plot::font;
 
 /// Something that draws itself onto a whole drawing area of any backend. A trait, not a closure: the bitmap
 /// and SVG backends are different types, and a closure cannot be generic over the backend.

@@ -8,6 +8,7 @@ use butterfly_imitate::{BcConfig, Stabilizer};
 use butterfly_store::{LogRow, read_log};
 
 use crate::ReportError;
+use crate::stats::moments::mean;
 
 /// Per variant: evaluation steps, mean J_H, the per-initial-condition returns, and validation losses.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +75,7 @@ impl BcRun {
             let what = format!("{} expert returns, the run evaluates {k} initial conditions", expert.len());
             return Err(bad(&dir.join(ExpertRow::FILE), what));
         }
-        let expert_return = expert.iter().sum::<f64>() / expert.len() as f64;
+        let expert_return = mean(expert.iter().copied());
         let metrics = rows::<MetricsRow>(dir)?;
 
         let mut by_name: BTreeMap<String, VariantCurves> = BTreeMap::new();
@@ -124,7 +125,7 @@ impl BcRun {
             v.val_loss.push(r.val_loss);
         }
         for v in by_name.values_mut() {
-            v.mean_return = v.per_ic.iter().map(|r| r.iter().sum::<f64>() / r.len().max(1) as f64).collect();
+            v.mean_return = v.per_ic.iter().map(|r| mean(r.iter().copied())).collect();
         }
         let variants = order.into_iter().filter_map(|name| by_name.remove(&name).map(|c| (name, c))).collect();
         Ok(Self { dir: dir.to_path_buf(), config, variants, expert_return, expert_per_ic: expert, metrics })

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use butterfly_store::write_atomic;
 
-use crate::{Axis, BcRun, Corner, LineChart, ReportError, RunSummary, Series, Style};
+use crate::ReportError;
+use crate::plot::{Axis, Corner, LineChart, Series, Style};
+use crate::runs::{BcRun, RunSummary};
 
 /// Writes `<dir>/compare_returns.{png,svg}` and `<dir>/compare.md`; returns their paths.
 pub fn write_comparison(runs: &[BcRun], summaries: &[RunSummary], dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
@@ -35,8 +37,9 @@ pub fn write_comparison(runs: &[BcRun], summaries: &[RunSummary], dir: &Path) ->
     );
     for s in summaries {
         for v in &s.variants {
-            let [_, collapse, spread, level, _] =
-                v.metrics().map(|x| x.map_or("–".to_string(), |x| format!("{x:.3}")));
+            let m = v.metrics();
+            let [collapse, spread, level] =
+                [m.collapse, m.spread, m.level].map(|x| x.map_or("–".to_string(), |x| format!("{x:.3}")));
             let i = v.intervals.as_ref();
             let osc = i.map(|i| i.osc.show(3)).or(v.oscillation.map(|o| format!("{:.3}", o.osc))).unwrap_or("–".into());
             let minus_raw = i.and_then(|i| i.osc_minus_raw).map_or("–".to_string(), |d| d.show(3));

@@ -6,8 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::figure::{self, Figure};
-use crate::{ReportError, font};
+use crate::ReportError;
+use crate::plot::figure::{self, Figure};
+use crate::plot::font;
 
 const PANEL_WIDTH: u32 = 520;
 const HEIGHT: u32 = 520;

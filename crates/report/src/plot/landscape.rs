@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use butterfly_imitate::Landscape;
 use butterfly_store::write_atomic;
 
-use crate::{Heatmaps, ReportError, Surface};
+use crate::ReportError;
+use crate::plot::heatmap::{Heatmaps, Surface};
 
 /// J_H and the BC loss side by side, titled with `what` and their roughness.
 pub fn landscape_heatmaps(land: &Landscape, what: &str) -> Heatmaps {

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use butterfly_store::write_atomic;
 use serde::Serialize;
 
-use crate::interval::{Interval, Sign};
-use crate::{
-    Axis, BcRun, Comparison, ComparisonPanel, Corner, LineChart, Panels, ReportError, RunSummary, Series, Style,
-    VariantSummary, write_bc_report,
-};
+use crate::ReportError;
+use crate::plot::{Axis, Comparison, ComparisonPanel, Corner, LineChart, Panels, Series, Style};
+use crate::reports::bc_report::write_bc_report;
+use crate::runs::{BcRun, RunSummary, SweepCurve, VariantSummary, per_seed, sweep_curves};
+use crate::stats::interval::{Interval, Sign};
+use crate::stats::over_seeds::OverSeeds;
 
 /// Palette: raw in blue with teal per-initial-condition dots, the first stabilizer in green, as in the paper.
 const RAW: usize = 0;
@@ -23,62 +24,6 @@ const EXPERT: usize = 7;
 pub struct SweepGroup {
     pub variant: String,
     pub runs: Vec<BcRun>,
-}
-
-/// Mean and sample standard deviation over seeds (std is None for one seed).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct OverSeeds {
-    pub mean: f64,
-    pub std: Option<f64>,
-}
-
-impl OverSeeds {
-    fn of(xs: &[f64]) -> Option<Self> {
-        if xs.is_empty() {
-            return None;
-        }
-        let n = xs.len() as f64;
-        let mean = xs.iter().sum::<f64>() / n;
-        let std = (xs.len() > 1).then(|| (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
-        Some(Self { mean, std })
-    }
-
-    /// For the markdown table: `mean ± std`, `–` when missing.
-    fn show(x: Option<Self>, digits: usize) -> String {
-        Self::shown(x, digits, " ± ", "–")
-    }
-
-    /// `mean{plus_minus}std`, the mean alone for one seed, `missing` for none.
-    pub(crate) fn shown(x: Option<Self>, digits: usize, plus_minus: &str, missing: &str) -> String {
-        match x {
-            None => missing.into(),
-            Some(Self { mean, std: None }) => format!("{mean:.digits$}"),
-            Some(Self { mean, std: Some(s) }) => format!("{mean:.digits$}{plus_minus}{s:.digits$}"),
-        }
-    }
-}
-
-/// One curve (raw or a stabilizer) of one variant, over its seeds.
-#[derive(Debug, Clone, Serialize)]
-pub struct SweepCurve {
-    pub variant: String,
-    pub curve: String,
-    pub seeds: usize,
-    pub final_return: Option<OverSeeds>,
-    pub osc: Option<OverSeeds>,
-    pub collapse: Option<OverSeeds>,
-    pub spread: Option<OverSeeds>,
-    pub level: Option<OverSeeds>,
-    pub falls: Option<OverSeeds>,
-    pub final_val_loss: Option<OverSeeds>,
-    /// This curve minus the raw curve of the same variant, seed by seed, with the 95 % Student-t interval
-    /// over seeds (None for raw, and for seeds missing either).
-    pub osc_minus_raw: Option<Interval>,
-    pub falls_minus_raw: Option<Interval>,
-    /// For the raw curve of every variant after the first: its mean minus the first variant's raw mean
-    /// (other runs, so unpaired: Welch's 95 % interval over seeds) — what the intervention itself does.
-    pub osc_minus_first: Option<Interval>,
-    pub falls_minus_first: Option<Interval>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,110 +41,64 @@ pub fn write_sweep_report(
     window_start: Option<u64>,
 ) -> Result<SweepSummary, ReportError> {
     std::fs::create_dir_all(dir).map_err(|e| ReportError::Write { path: dir.to_path_buf(), message: e.to_string() })?;
-    let mut runs = Vec::new();
-    let mut curves = Vec::new();
-    // How many of `runs` each group has, in order.
-    let mut counts = Vec::new();
-    let mut csv = String::from("variant,seed,curve,final_return,osc,collapse,spread,level,falls,final_val_loss\n");
-    for g in groups {
-        let summaries: Vec<RunSummary> =
-            g.runs.iter().map(|r| write_bc_report(r, window_start)).collect::<Result<_, _>>()?;
-        for (run, s) in g.runs.iter().zip(&summaries) {
-            for v in &s.variants {
-                let metrics = v.metrics().map(|x| x.map_or(String::new(), |x| format!("{x:?}")));
-                let _ = writeln!(
-                    csv,
-                    "{},{},{},{:?},{},{}",
-                    g.variant,
-                    run.config.seed,
-                    v.name,
-                    v.final_return,
-                    metrics.join(","),
-                    v.final_val_loss.map_or(String::new(), |x| format!("{x:?}"))
-                );
-            }
-        }
-        let names: Vec<String> =
-            summaries.first().map_or(Vec::new(), |s| s.variants.iter().map(|v| v.name.clone()).collect());
-        for name in names {
-            let per_seed: Vec<_> =
-                summaries.iter().filter_map(|s| s.variants.iter().find(|v| v.name == name)).collect();
-            // Metric k of `VariantSummary::metrics` over the seeds that have it.
-            let stat = |k: usize| OverSeeds::of(&per_seed.iter().filter_map(|v| v.metrics()[k]).collect::<Vec<_>>());
-            // Metric k of this curve minus raw's, over the seeds that have both.
-            let paired = |k: usize| -> Option<Interval> {
-                if name == "raw" {
-                    return None;
-                }
-                let (mine, raw): (Vec<f64>, Vec<f64>) = summaries
-                    .iter()
-                    .filter_map(|s| {
-                        let of = |n: &str| s.variants.iter().find(|v| v.name == n).and_then(|v| v.metrics()[k]);
-                        Some((of(&name)?, of("raw")?))
-                    })
-                    .unzip();
-                Interval::paired_difference(&mine, &raw)
-            };
-            curves.push(SweepCurve {
-                variant: g.variant.clone(),
-                curve: name.clone(),
-                seeds: per_seed.len(),
-                final_return: OverSeeds::of(
-                    &per_seed.iter().map(|v| v.final_return).filter(|x| x.is_finite()).collect::<Vec<_>>(),
-                ),
-                osc: stat(0),
-                collapse: stat(1),
-                spread: stat(2),
-                level: stat(3),
-                falls: stat(4),
-                final_val_loss: OverSeeds::of(&per_seed.iter().filter_map(|v| v.final_val_loss).collect::<Vec<_>>()),
-                osc_minus_raw: paired(0),
-                falls_minus_raw: paired(4),
-                osc_minus_first: None,
-                falls_minus_first: None,
-            });
-        }
-        counts.push(summaries.len());
-        runs.extend(summaries);
-    }
-    let mut rest = runs.as_slice();
-    let per_group: Vec<&[RunSummary]> = counts
+    // Every run's summary, its own report rewritten beside it.
+    let summaries: Vec<Vec<RunSummary>> = groups
         .iter()
-        .map(|&n| {
-            let (group, after) = rest.split_at(n);
-            rest = after;
-            group
+        .map(|g| {
+            g.runs
+                .iter()
+                .map(|run| {
+                    let mut summary = RunSummary::of(run, window_start);
+                    write_bc_report(run, &mut summary)?;
+                    Ok(summary)
+                })
+                .collect::<Result<_, ReportError>>()
         })
-        .collect();
-    against_first(groups, &per_group, &mut curves);
+        .collect::<Result<_, _>>()?;
+    let per_group: Vec<&[RunSummary]> = summaries.iter().map(Vec::as_slice).collect();
+    let named: Vec<(&str, &[RunSummary])> =
+        groups.iter().map(|g| g.variant.as_str()).zip(per_group.iter().copied()).collect();
+    let curves = sweep_curves(&named);
     let mut files: Vec<PathBuf> = panels(groups).save(dir, "panels")?.into();
     let compared = comparison(groups.iter().map(|g| g.variant.clone()).collect(), &per_group);
     if let Some(c) = &compared {
         files.extend(c.save(dir, "comparison")?);
     }
+    let runs = per_group.concat();
     let csv_path = dir.join("sweep.csv");
-    write_atomic(&csv_path, csv.as_bytes())?;
+    write_atomic(&csv_path, csv(groups, &per_group).as_bytes())?;
     let md_path = dir.join("sweep.md");
     write_atomic(&md_path, markdown(&curves, &runs, compared.is_some()).as_bytes())?;
     files.extend([md_path, csv_path]);
     Ok(SweepSummary { curves, runs, files })
 }
 
-/// Fills each later variant's raw `*_minus_first` from the raw metrics of its runs and the first variant's.
-fn against_first(groups: &[SweepGroup], summaries: &[&[RunSummary]], curves: &mut [SweepCurve]) {
-    let raw = |runs: &[RunSummary], k: usize| per_seed(runs, "raw", &|v| v.metrics()[k]);
-    let Some(first) = summaries.first() else { return };
-    for (g, runs) in groups.iter().zip(summaries).skip(1) {
-        if let Some(c) = curves.iter_mut().find(|c| c.variant == g.variant && c.curve == "raw") {
-            c.osc_minus_first = Interval::difference_of_means(&raw(runs, 0), &raw(first, 0));
-            c.falls_minus_first = Interval::difference_of_means(&raw(runs, 4), &raw(first, 4));
+/// `sweep.csv`: every run's variants, one row each.
+fn csv(groups: &[SweepGroup], summaries: &[&[RunSummary]]) -> String {
+    let mut csv = String::from("variant,seed,curve,final_return,osc,collapse,spread,level,falls,final_val_loss\n");
+    let show = |x: Option<f64>| x.map_or(String::new(), |x| format!("{x:?}"));
+    for (g, runs) in groups.iter().zip(summaries) {
+        for (run, s) in g.runs.iter().zip(runs.iter()) {
+            for v in &s.variants {
+                let m = v.metrics();
+                let _ = writeln!(
+                    csv,
+                    "{},{},{},{:?},{},{},{},{},{},{}",
+                    g.variant,
+                    run.config.seed,
+                    v.name,
+                    v.final_return,
+                    show(m.osc),
+                    show(m.collapse),
+                    show(m.spread),
+                    show(m.level),
+                    show(m.falls),
+                    show(v.final_val_loss)
+                );
+            }
         }
     }
-}
-
-/// One value per run (seed) of `curve`, from the runs that have it.
-fn per_seed(runs: &[RunSummary], curve: &str, of: &dyn Fn(&VariantSummary) -> Option<f64>) -> Vec<f64> {
-    runs.iter().filter_map(|s| s.variants.iter().find(|v| v.name == curve).and_then(of)).collect()
+    csv
 }
 
 /// J_H panels (one per variant), then held-out BC loss panels in the same order.
@@ -271,9 +170,9 @@ fn comparison(rows: Vec<String>, summaries: &[&[RunSummary]]) -> Option<Comparis
         values: summaries.iter().map(|runs| curves.iter().map(|c| per_seed(runs, c, of)).collect()).collect(),
     };
     let panels: Vec<ComparisonPanel> = [
-        metric("osc", false, &|v| v.metrics()[0]),
-        metric("spread", false, &|v| v.metrics()[2]),
-        metric("falls", false, &|v| v.metrics()[4]),
+        metric("osc", false, &|v| v.metrics().osc),
+        metric("spread", false, &|v| v.metrics().spread),
+        metric("falls", false, &|v| v.metrics().falls),
         metric("final held-out BC loss", true, &|v| v.final_val_loss.filter(|l| *l > 0.0)),
     ]
     .into_iter()
@@ -408,6 +307,7 @@ fn verdict(d: &Interval, reference: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::oscillation::Oscillation;
 
     fn summary(seed: u64, osc: Option<f64>, loss: Option<f64>) -> RunSummary {
         let variant = |name: &str| VariantSummary {
@@ -415,13 +315,7 @@ mod tests {
             final_step: 10,
             final_return: 1.0,
             final_val_loss: loss,
-            oscillation: osc.map(|osc| crate::Oscillation {
-                evaluations: 2,
-                osc,
-                collapse: 0.0,
-                spread: osc,
-                level: 1.0,
-            }),
+            oscillation: osc.map(|osc| Oscillation { evaluations: 2, osc, collapse: 0.0, spread: osc, level: 1.0 }),
             iterate_oscillation: None,
             rollout_falls: osc.map(|_| 0.0),
             intervals: None,
@@ -459,14 +353,5 @@ mod tests {
         assert_eq!(c.panels.iter().map(|p| p.metric.as_str()).collect::<Vec<_>>(), ["final held-out BC loss"]);
         let (a, b) = ([summary(0, None, None)], [summary(0, None, None)]);
         assert!(comparison(rows, &[&a, &b]).is_none());
-    }
-
-    #[test]
-    fn mean_and_sample_std_over_seeds() {
-        let o = OverSeeds::of(&[1.0, 3.0]).unwrap();
-        assert_eq!((o.mean, o.std), (2.0, Some(2f64.sqrt())));
-        assert_eq!(OverSeeds::of(&[5.0]).unwrap().std, None);
-        assert!(OverSeeds::of(&[]).is_none());
-        assert_eq!(OverSeeds::show(OverSeeds::of(&[1.0, 3.0]), 1), "2.0 ± 1.4");
     }
 }

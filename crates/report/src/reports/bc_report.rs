@@ -1,172 +1,24 @@
-//! `report.md`, the figures and the oscillation metrics of a BC run, from its CSVs alone.
+//! `report.md` and the figures of a BC run, from its summary (computed from its CSVs alone).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use butterfly_store::write_atomic;
-use serde::Serialize;
 
-use crate::bootstrap::{percentile_interval, resamples};
-use crate::interval::{Interval, Sign};
-use crate::{Axis, BcRun, Corner, LineChart, Oscillation, ReportError, Series, Style, VariantCurves};
+use crate::ReportError;
+use crate::plot::{Axis, Corner, LineChart, Series, Style};
+use crate::runs::{BcRun, RunSummary, WindowMetrics};
+use crate::stats::bootstrap::RESAMPLES;
+use crate::stats::interval::{Interval, Sign};
 
 /// Palette indices: raw in blue, the first stabilizer in green (as in the paper's figures), then others.
 const COLORS: [usize; 6] = [0, 2, 1, 4, 5, 6];
 const EXPERT_COLOR: usize = 7;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct VariantSummary {
-    pub name: String,
-    pub final_step: u64,
-    pub final_return: f64,
-    pub final_val_loss: Option<f64>,
-    /// Over the oscillation window (None with fewer than two evaluations in it).
-    pub oscillation: Option<Oscillation>,
-    /// Between consecutive iterates of the every-iterate windows (None without them).
-    pub iterate_oscillation: Option<Oscillation>,
-    /// Over the oscillation window: the fraction of single rollouts (evaluation × initial condition)
-    /// that lost more than half the expert's return from the same initial condition — the falls the
-    /// per-condition dots show.
-    pub rollout_falls: Option<f64>,
-    /// 95 % bootstrap intervals over the initial conditions (None with fewer than two evaluations in the
-    /// window).
-    pub intervals: Option<RunIntervals>,
-}
-
-/// One variant's metrics with their bootstrap intervals over the run's initial conditions, and its paired
-/// differences from the raw iterate (None for the raw iterate itself).
-#[derive(Debug, Clone, Serialize)]
-pub struct RunIntervals {
-    pub final_return: Interval,
-    pub osc: Interval,
-    pub falls: Interval,
-    pub osc_minus_raw: Option<Interval>,
-    pub falls_minus_raw: Option<Interval>,
-}
-
-/// (osc, falls, final mean J_H) of one variant on one set of initial conditions.
-type Metrics = (f64, f64, f64);
-
-/// A variant's (osc, falls) over the window and final mean J_H, on the initial conditions `idx`.
-fn metrics_on(c: &VariantCurves, window_start: u64, expert_per_ic: &[f64], idx: &[usize]) -> Metrics {
-    let n = idx.len() as f64;
-    let mean = |r: &[f64]| idx.iter().map(|&i| r[i]).sum::<f64>() / n;
-    let expert = mean(expert_per_ic);
-    let window: Vec<&Vec<f64>> =
-        c.steps.iter().zip(&c.per_ic).filter(|(s, _)| **s >= window_start).map(|(_, r)| r).collect();
-    let curve: Vec<f64> = window.iter().map(|r| mean(r)).collect();
-    let osc = Oscillation::of(&curve, expert).map_or(f64::NAN, |o| o.osc);
-    let falls = window
-        .iter()
-        .flat_map(|r| idx.iter().map(|&i| r[i] < expert_per_ic[i] - 0.5 * expert_per_ic[i].abs()))
-        .filter(|&f| f)
-        .count();
-    let final_return = c.per_ic.last().map_or(f64::NAN, |r| mean(r));
-    (osc, falls as f64 / (window.len() as f64 * n), final_return)
-}
-
-/// Every variant's intervals from the same resamples of the initial conditions.
-fn run_intervals(run: &BcRun, window_start: u64) -> Vec<Option<RunIntervals>> {
-    let k = run.expert_per_ic.len();
-    let all: Vec<usize> = (0..k).collect();
-    let samples = resamples(k);
-    let per_variant: Vec<(Metrics, Vec<Metrics>)> = run
-        .variants
-        .iter()
-        .map(|(_, c)| {
-            let point = metrics_on(c, window_start, &run.expert_per_ic, &all);
-            (point, samples.iter().map(|idx| metrics_on(c, window_start, &run.expert_per_ic, idx)).collect())
-        })
-        .collect();
-    let raw = &per_variant[0];
-    per_variant
-        .iter()
-        .enumerate()
-        .map(|(v, (point, reps))| {
-            let interval =
-                |p: f64, f: fn(&(f64, f64, f64)) -> f64| percentile_interval(p, reps.iter().map(f).collect(), k);
-            let minus_raw = |f: fn(&Metrics) -> f64| {
-                (v > 0)
-                    .then(|| {
-                        percentile_interval(
-                            f(point) - f(&raw.0),
-                            reps.iter().zip(&raw.1).map(|(a, b)| f(a) - f(b)).collect(),
-                            k,
-                        )
-                    })
-                    .flatten()
-            };
-            Some(RunIntervals {
-                final_return: interval(point.2, |m| m.2)?,
-                osc: interval(point.0, |m| m.0)?,
-                falls: interval(point.1, |m| m.1)?,
-                osc_minus_raw: minus_raw(|m| m.0),
-                falls_minus_raw: minus_raw(|m| m.1),
-            })
-        })
-        .collect()
-}
-
-impl VariantSummary {
-    /// `osc`, `collapse`, `spread`, `level` (over the oscillation window) and `falls`, in the order the
-    /// reports list them.
-    pub fn metrics(&self) -> [Option<f64>; 5] {
-        let o = self.oscillation;
-        [o.map(|o| o.osc), o.map(|o| o.collapse), o.map(|o| o.spread), o.map(|o| o.level), self.rollout_falls]
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RunSummary {
-    pub dir: PathBuf,
-    pub env: String,
-    pub steps: u64,
-    /// Evaluations every this many updates (the cadence of the oscillation metrics).
-    pub eval_every: u64,
-    pub initial_conditions: usize,
-    pub horizon: usize,
-    /// The oscillation window: evaluations at steps ≥ this.
-    pub window_start: u64,
-    pub expert_return: f64,
-    pub variants: Vec<VariantSummary>,
-    pub plots: Vec<PathBuf>,
-    pub report: PathBuf,
-}
-
-/// Writes `plots/returns.{png,svg}`, `plots/validation.{png,svg}` and `report.md` into the run directory.
-pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSummary, ReportError> {
-    let window_start = window_start.unwrap_or_else(|| run.default_window_start());
+/// Writes `plots/returns.{png,svg}`, `plots/validation.{png,svg}` (and `plots/window.{png,svg}` with
+/// every-iterate windows) and `report.md` of `summary` — [`RunSummary::of`] `run` — into the run
+/// directory, and records the figures in `summary.plots`.
+pub fn write_bc_report(run: &BcRun, summary: &mut RunSummary) -> Result<(), ReportError> {
     let cfg = &run.config;
-    let intervals = run_intervals(run, window_start);
-    let variants: Vec<VariantSummary> = run
-        .variants
-        .iter()
-        .zip(intervals)
-        .map(|((name, c), intervals)| {
-            let in_window: Vec<f64> =
-                c.steps.iter().zip(&c.mean_return).filter(|(s, _)| **s >= window_start).map(|(_, j)| *j).collect();
-            // Each rollout against the expert's return from the same initial condition.
-            let rollouts: Vec<(f64, f64)> = c
-                .steps
-                .iter()
-                .zip(&c.per_ic)
-                .filter(|(s, _)| **s >= window_start)
-                .flat_map(|(_, r)| r.iter().copied().zip(run.expert_per_ic.iter().copied()))
-                .collect();
-            let falls = rollouts.iter().filter(|&&(j, e)| j < e - 0.5 * e.abs()).count();
-            VariantSummary {
-                name: name.clone(),
-                final_step: c.steps.last().copied().unwrap_or(0),
-                final_return: c.mean_return.last().copied().unwrap_or(f64::NAN),
-                final_val_loss: c.val_loss.last().copied(),
-                oscillation: Oscillation::of(&in_window, run.expert_return),
-                iterate_oscillation: Oscillation::of(&c.iterate_return, run.expert_return),
-                rollout_falls: (!rollouts.is_empty()).then(|| falls as f64 / rollouts.len() as f64),
-                intervals,
-            }
-        })
-        .collect();
-
     let plots_dir = run.dir.join("plots");
     std::fs::create_dir_all(&plots_dir)
         .map_err(|e| ReportError::Write { path: plots_dir.clone(), message: e.to_string() })?;
@@ -232,22 +84,9 @@ pub fn write_bc_report(run: &BcRun, window_start: Option<u64>) -> Result<RunSumm
         plots.extend(window.save(&plots_dir, "window")?);
     }
 
-    let report = run.dir.join("report.md");
-    let summary = RunSummary {
-        dir: run.dir.clone(),
-        env: cfg.env.clone(),
-        steps: cfg.steps,
-        eval_every: cfg.eval.every,
-        initial_conditions: cfg.eval.initial_conditions,
-        horizon: cfg.eval.horizon,
-        window_start,
-        expert_return: run.expert_return,
-        variants,
-        plots,
-        report: report.clone(),
-    };
-    write_atomic(&report, markdown(&summary).as_bytes())?;
-    Ok(summary)
+    summary.plots = plots;
+    write_atomic(&summary.report, markdown(summary).as_bytes())?;
+    Ok(())
 }
 
 fn fmt_opt(x: Option<f64>, digits: usize) -> String {
@@ -278,7 +117,7 @@ fn markdown(s: &RunSummary) -> String {
     );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
     for v in &s.variants {
-        let [osc, collapse, spread, level, falls] = v.metrics();
+        let WindowMetrics { osc, collapse, spread, level, falls } = v.metrics();
         let _ = writeln!(
             md,
             "| {} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
@@ -323,8 +162,7 @@ fn uncertainty(s: &RunSummary) -> String {
          variant, so differences from raw are paired). It covers which initial conditions were drawn, not another \
          seed's SGD noise: for that, run seeds (`butterfly sweep`).\n\n\
          | variant | final J_H | osc | falls | osc − raw | falls − raw |\n|---|---|---|---|---|---|\n",
-        s.initial_conditions,
-        crate::bootstrap::RESAMPLES
+        s.initial_conditions, RESAMPLES
     );
     let show = |i: &Option<Interval>, d: usize| i.map_or("–".to_string(), |i| i.show(d));
     for v in &s.variants {

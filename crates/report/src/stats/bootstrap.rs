@@ -6,7 +6,7 @@
 
 use rand::{Rng, SeedableRng};
 
-use crate::interval::Interval;
+use crate::stats::interval::Interval;
 
 /// Resamples per interval (the 2.5 % and 97.5 % points are the 25th and 975th of them).
 pub const RESAMPLES: usize = 1000;
