@@ -85,13 +85,17 @@ impl TrainBench {
         if self.widths.is_empty() || self.repeats == 0 || self.steps == 0 {
             return Err(ImitateError::Config("--widths, --steps and --repeats must be non-empty / at least 1".into()));
         }
+        // The same Transformer on both sides.
+        let shape = transformer_shape();
         // PyTorch first: it runs in its own process, never alongside our timing.
         let torch = match &self.torch {
             None => Torch::Skipped,
-            Some(candidates) => match run_torch(candidates, &self.widths, self.steps, self.repeats, self.threads)? {
-                Some(rates) => Torch::Measured(rates),
-                None => Torch::NotFound,
-            },
+            Some(candidates) => {
+                match run_torch(candidates, &self.widths, &shape, self.steps, self.repeats, self.threads)? {
+                    Some(rates) => Torch::Measured(rates),
+                    None => Torch::NotFound,
+                }
+            }
         };
         let threads = butterfly_nn::Threads::new(self.threads)?;
         let mut bc = Vec::new();
@@ -113,7 +117,6 @@ impl TrainBench {
             }
             None => None,
         };
-        let shape = transformer_shape();
         let gpt = |e: butterfly_gpt::GptError| ImitateError::Config(e.to_string());
         let steps = (self.steps / 4).max(5);
         let transformer = TransformerRate {

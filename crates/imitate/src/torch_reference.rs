@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use butterfly_gpt::ImitatorShape;
 use serde::Deserialize;
 
 use crate::ImitateError;
@@ -37,16 +38,12 @@ pub fn torch_candidates(python: Option<&Path>) -> Vec<PathBuf> {
     }
 }
 
-/// `WINDOW,N_LAYER,N_HEAD,N_EMBD` of the default Transformer imitator.
-fn transformer_arg() -> String {
-    let s = crate::bench::transformer_shape();
-    format!("{},{},{},{}", s.window, s.n_layer, s.n_head, s.n_embd)
-}
-
-/// Runs `torch_bc.py` with the first candidate that has torch; `None` when none has it.
+/// Runs `torch_bc.py` with the first candidate that has torch, on MLPs of `widths` and the Transformer
+/// imitator `transformer`; `None` when no candidate has torch.
 pub fn run_torch(
     candidates: &[PathBuf],
     widths: &[usize],
+    transformer: &ImitatorShape,
     steps: usize,
     repeats: usize,
     threads: usize,
@@ -56,12 +53,15 @@ pub fn run_torch(
         return Err(ImitateError::Torch(format!("{} is missing: run from a Butterfly checkout", script.display())));
     }
     let widths = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
+    // `WINDOW,N_LAYER,N_HEAD,N_EMBD`, as torch_bc.py's --transformer reads it.
+    let t = transformer;
+    let transformer = format!("{},{},{},{}", t.window, t.n_layer, t.n_head, t.n_embd);
     for python in candidates {
         let out = match Command::new(python)
             .arg(script)
             .args(["--widths", &widths, "--steps", &steps.to_string()])
             .args(["--repeats", &repeats.to_string(), "--threads", &threads.to_string()])
-            .args(["--transformer", &transformer_arg()])
+            .args(["--transformer", &transformer])
             .output()
         {
             Ok(out) => out,

@@ -7,8 +7,7 @@ use butterfly_train::{StabilizerSpec, Window, check_training};
 use serde::{Deserialize, Serialize};
 
 use crate::LmError;
-use crate::window_probe::WindowGenerations;
-use crate::windows::WindowAlign;
+use crate::data::windows::WindowAlign;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +74,23 @@ pub struct EvalConfig {
 impl Default for EvalConfig {
     fn default() -> Self {
         Self { every: 250, val_batches: 8, log_every: 10, windows: Vec::new(), window_generations: None }
+    }
+}
+
+/// `[eval.window_generations]` of an LM config.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WindowGenerations {
+    /// Prompts cut from the validation split at evenly spaced places.
+    pub prompts: usize,
+    pub prompt_tokens: usize,
+    /// Greedy tokens generated after each prompt.
+    pub tokens: usize,
+}
+
+impl Default for WindowGenerations {
+    fn default() -> Self {
+        Self { prompts: 16, prompt_tokens: 16, tokens: 32 }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use butterfly_lm::corpus::CorpusFormat as CorpusFormatArg;
+use butterfly_lm::data::corpus::CorpusFormat as CorpusFormatArg;
 use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, SampleSpec, prepare, sample};
 
 fn scratch(name: &str) -> PathBuf {
@@ -85,13 +85,13 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
     let with_probe = || {
         let mut c = config(&data, 60);
         c.eval.windows = vec![butterfly_train::Window { start: 35, length: 10, variants: vec![] }];
-        c.eval.window_generations =
-            Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 4, tokens: 8 });
+        c.eval.window_generations = Some(butterfly_lm::WindowGenerations { prompts: 6, prompt_tokens: 4, tokens: 8 });
         c
     };
     let (whole, cut) = (dir.join("whole"), dir.join("cut"));
     LmTrainer::create(with_probe(), &whole, ()).unwrap().run(None, |_| {}).unwrap();
-    let rows = butterfly_store::read_log::<butterfly_lm::window_probe::IterateBifurcationRow>(&whole).unwrap();
+    let rows =
+        butterfly_store::read_log::<butterfly_lm::analysis::window_probe::IterateBifurcationRow>(&whole).unwrap();
     assert_eq!(rows.len(), 9 * 2, "every pair of consecutive window iterates, raw and EMA");
     for r in &rows {
         assert_eq!(r.0.from_step + 1, r.0.step);
@@ -112,7 +112,7 @@ fn window_generations_of_every_iterate_resume_across_a_checkpoint() {
     // A probe that cannot fit the context is refused before a run directory is made.
     let mut too_long = with_probe();
     too_long.eval.window_generations =
-        Some(butterfly_lm::window_probe::WindowGenerations { prompts: 6, prompt_tokens: 10, tokens: 10 });
+        Some(butterfly_lm::WindowGenerations { prompts: 6, prompt_tokens: 10, tokens: 10 });
     let err = LmTrainer::create(too_long, &dir.join("refused"), ()).err().expect("refused").to_string();
     assert!(err.contains("must fit the context (16)"), "{err}");
     assert!(!dir.join("refused").exists());

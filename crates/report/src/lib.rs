@@ -3,60 +3,44 @@
 //! Charts are drawn with `plotters` in pure Rust: text goes through its `ab_glyph` renderer with DejaVu Sans
 //! embedded from the `dejavu` crate, so nothing depends on the system's fonts or font libraries. Every chart is
 //! written twice, as PNG (for the README) and SVG (to scale); tables and markdown are written atomically.
+//!
+//! `runs` reads run directories and computes what they say, `stats` holds the statistics those numbers go
+//! through, `plot` draws, and `reports` writes and prints; `bench` and `theory` are the tables and figures
+//! of `butterfly bench` and `butterfly theory`.
 
-mod bc_report;
-mod bc_run;
 pub mod bench;
-mod bifurcation_table;
-mod bootstrap;
-mod cc_demo_report;
-mod compare;
-mod comparison_chart;
 mod csv_table;
 mod error;
-mod expert_eval;
-mod figure;
-mod flipflop_score;
-mod flipflop_study;
-mod font;
-mod heatmap;
-mod interval;
-mod landscape;
-mod landscape_section;
-mod line_chart;
-mod lm_compare;
-mod lm_demo_report;
-mod lm_report;
-mod oscillation;
-mod panels;
-mod sweep_report;
-mod sweep_table;
+mod plot;
+mod reports;
+mod runs;
+mod stats;
 mod theory;
 
-pub use bc_report::{RunIntervals, RunSummary, VariantSummary, write_bc_report};
-pub use bc_run::{BcRun, VariantCurves};
-pub use bifurcation_table::bifurcation_text;
-pub use cc_demo_report::write_cc_demo_report;
-pub use compare::write_comparison;
-pub use comparison_chart::{Comparison, ComparisonPanel};
 pub use csv_table::CsvTable;
 pub use error::ReportError;
-pub use expert_eval::{expert_eval_json, expert_eval_text};
-pub use flipflop_score::{
+pub use plot::{
+    Axis, Comparison, ComparisonPanel, Corner, Heatmaps, LandscapeFiles, LineChart, Panels, Series, Style, Surface,
+    landscape_heatmaps, write_landscape,
+};
+pub use reports::bc_report::write_bc_report;
+pub use reports::bifurcation_table::bifurcation_text;
+pub use reports::cc_demo_report::write_cc_demo_report;
+pub use reports::compare::write_comparison;
+pub use reports::expert_eval::{expert_eval_json, expert_eval_text};
+pub use reports::flipflop_score::{
     FlipflopSummary, flipflop_run_json, flipflop_run_text, flipflop_score_text, flipflop_summaries,
 };
-pub use flipflop_study::{
+pub use reports::flipflop_study::{
     FlipflopSeed, FlipflopStudy, FlipflopStudyRow, flipflop_study_markdown, write_flipflop_study,
 };
-pub use heatmap::{Heatmaps, Surface};
-pub use interval::Interval;
-pub use landscape::{LandscapeFiles, landscape_heatmaps, write_landscape};
-pub use landscape_section::append_landscape_section;
-pub use line_chart::{Axis, Corner, LineChart, Series, Style};
-pub use lm_compare::{LmComparison, LmGroupRow, LmPairRow, write_lm_comparison};
-pub use lm_demo_report::write_lm_demo_report;
-pub use lm_report::{LmSummary, LmVariantSummary, is_lm_run, write_lm_report};
-pub use oscillation::Oscillation;
-pub use panels::Panels;
-pub use sweep_report::{OverSeeds, SweepCurve, SweepGroup, SweepSummary, osc_verdict, write_sweep_report};
+pub use reports::landscape_section::append_landscape_section;
+pub use reports::lm_compare::{LmComparison, LmGroupRow, LmPairRow, write_lm_comparison};
+pub use reports::lm_demo_report::write_lm_demo_report;
+pub use reports::lm_report::{LmSummary, LmVariantSummary, is_lm_run, write_lm_report};
+pub use reports::sweep_report::{SweepGroup, SweepSummary, osc_verdict, write_sweep_report};
+pub use runs::{BcRun, RunIntervals, RunSummary, SweepCurve, VariantCurves, VariantSummary, WindowMetrics};
+pub use stats::interval::Interval;
+pub use stats::oscillation::Oscillation;
+pub use stats::over_seeds::OverSeeds;
 pub use theory::{CliffPoint, Laws, LinearPoint, TheorySweep, write_cliff_sweep, write_linear_sweep};

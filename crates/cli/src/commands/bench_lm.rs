@@ -49,7 +49,7 @@ pub fn run(args: &BenchLmArgs) -> anyhow::Result<()> {
         })?;
         let text = crate::config_file::read_config(path, &args.overrides)?;
         let config = butterfly_lm::LmConfig::from_toml(&text).with_context(|| format!("{}", path.display()))?;
-        let cmp = butterfly_lm::torch_compare::compare_validation(&config, &python, args.threads)?;
+        let cmp = butterfly_lm::bench::compare_validation(&config, &python, args.threads)?;
         return show(args.json, &lm_validation_json(&cmp), lm_validation_text(&cmp, &path.display().to_string()));
     }
     let rates = standard_shapes()

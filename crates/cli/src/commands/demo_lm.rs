@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use butterfly_lm::bifurcation::{BifurcationSpec, bifurcations};
-use butterfly_lm::corpus::CorpusFormat;
-use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, flipflop, prepare};
+use butterfly_lm::analysis::bifurcation::{BifurcationSpec, bifurcations};
+use butterfly_lm::data::corpus::CorpusFormat;
+use butterfly_lm::data::flipflop;
+use butterfly_lm::{LmConfig, LmTrainer, PrepareSpec, prepare};
 use butterfly_report::{write_lm_demo_report, write_lm_report};
 use clap::Args;
 
@@ -62,7 +63,7 @@ fn corpus_dir(arg: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 /// Prepares `data` from `inputs` unless an earlier demo did (its runs check the shards' checksums).
 fn prepared(inputs: Vec<PathBuf>, format: CorpusFormat, data: &Path) -> anyhow::Result<()> {
-    if !data.join(butterfly_lm::prepare::TRAIN_SHARD).is_file() {
+    if !data.join(butterfly_lm::data::prepare::TRAIN_SHARD).is_file() {
         prepare(&PrepareSpec { inputs, format, bpe_vocab: None, val_fraction: 0.1 }, data, false)?;
     }
     Ok(())

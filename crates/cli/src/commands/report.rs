@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
-use butterfly_lm::bifurcation::{BifurcationSpec, bifurcations};
-use butterfly_report::{BcRun, is_lm_run, write_bc_report, write_comparison, write_lm_comparison, write_lm_report};
+use butterfly_lm::analysis::bifurcation::{BifurcationSpec, bifurcations};
+use butterfly_report::{
+    BcRun, RunSummary, is_lm_run, write_bc_report, write_comparison, write_lm_comparison, write_lm_report,
+};
 use clap::Args;
 
 #[derive(Args)]
@@ -61,7 +63,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     }
     for dir in &args.runs {
         let run = BcRun::load(dir)?;
-        summaries.push(write_bc_report(&run, args.window_start)?);
+        let mut summary = RunSummary::of(&run, args.window_start);
+        write_bc_report(&run, &mut summary)?;
+        summaries.push(summary);
         runs.push(run);
     }
     if let Some(dir) = &args.compare {
@@ -87,8 +91,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
             "variant", "final J_H", "osc", "collapse", "spread", "level", "falls"
         );
         for v in &s.variants {
-            let [osc, collapse, spread, level, falls] =
-                v.metrics().map(|x| x.map_or("-".to_string(), |x| format!("{x:.3}")));
+            let m = v.metrics();
+            let [osc, collapse, spread, level, falls] = [m.osc, m.collapse, m.spread, m.level, m.falls]
+                .map(|x| x.map_or("-".to_string(), |x| format!("{x:.3}")));
             println!(
                 "  {:<28} {:>10.2} {osc:>8} {collapse:>9} {spread:>8} {level:>7} {falls:>7}",
                 v.name, v.final_return

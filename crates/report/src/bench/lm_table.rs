@@ -1,7 +1,6 @@
 //! The table `butterfly bench lm` prints.
 
-use butterfly_lm::bench::LmRates;
-use butterfly_lm::torch_compare::ValidationComparison;
+use butterfly_lm::bench::{LmRates, ValidationComparison};
 
 /// One row per shape: training tokens/s (ours, PyTorch's, the ratio), the GEMM-limited rate and our share
 /// of it, generation tokens/s, and how far PyTorch's losses from the same start are from ours.

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use butterfly_lm::{LmConfig, flipflop};
+use butterfly_lm::LmConfig;
+use butterfly_lm::analysis::flipflop_score;
+use butterfly_lm::data::flipflop;
 use butterfly_report::{FlipflopSeed, FlipflopStudy, flipflop_study_markdown, write_flipflop_study};
 use clap::{Args, Subcommand};
 
@@ -63,7 +65,7 @@ pub fn study(
     butterfly_store::ensure_distinct(runs)?;
     for run in runs {
         // The oscillation is taken over the second half of the kept evaluations: it needs two there.
-        let kept = butterfly_lm::kept_steps(run).len();
+        let kept = butterfly_train::kept_steps(run).len();
         anyhow::ensure!(
             kept >= 3,
             "{} kept {kept} evaluation(s); a study needs 3 or more (two in the second half): train longer or evaluate more often",
@@ -78,7 +80,7 @@ pub fn study(
         eprintln!("scoring every kept iterate of {} on {} test sets ...", run.display(), tests.len());
         let sets = tests
             .iter()
-            .map(|(label, seqs)| Ok((label.clone(), flipflop::score_run(run, seqs, threads)?)))
+            .map(|(label, seqs)| Ok((label.clone(), flipflop_score::score_run(run, seqs, threads)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         seeds.push(FlipflopSeed { seed, sets });
     }

@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-use butterfly_lm::bifurcation::{BifurcationSpec, bifurcations};
-use butterfly_lm::{SampleSpec, export, flipflop, load_variant, sample};
+use butterfly_lm::analysis::bifurcation::{BifurcationSpec, bifurcations};
+use butterfly_lm::analysis::flipflop_score;
+use butterfly_lm::data::flipflop;
+use butterfly_lm::{SampleSpec, export, load_variant, sample};
 use clap::Args;
 
 use crate::show::show;
@@ -120,7 +122,7 @@ pub fn run_export(args: ExportArgs) -> anyhow::Result<()> {
 pub fn run_score(args: ScoreArgs) -> anyhow::Result<()> {
     let sequences = flipflop::read(&args.flipflop)?;
     if args.all_steps {
-        let rows = flipflop::score_run(&args.model.run, &sequences, args.threads)?;
+        let rows = flipflop_score::score_run(&args.model.run, &sequences, args.threads)?;
         let what = format!("{} on {}", args.model.run.display(), args.flipflop.display());
         return show(
             args.json,
@@ -129,7 +131,7 @@ pub fn run_score(args: ScoreArgs) -> anyhow::Result<()> {
         );
     }
     let (theta, config, tokenizer) = load_variant(&args.model.run, &args.model.variant, args.model.step)?;
-    let score = flipflop::score_model(&theta, config, &tokenizer, &sequences)?;
+    let score = flipflop_score::score_model(&theta, config, &tokenizer, &sequences)?;
     let what = format!("{} {}", args.model.run.display(), args.model.variant);
     show(args.json, &serde_json::to_value(&score)?, butterfly_report::flipflop_score_text(&score, &what))
 }

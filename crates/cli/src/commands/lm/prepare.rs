@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use butterfly_lm::corpus::CorpusFormat;
+use butterfly_lm::data::corpus::CorpusFormat;
 use butterfly_lm::{PrepareSpec, prepare};
 use clap::{Args, ValueEnum};
 

@@ -1,0 +1,7 @@
+//! `lm train`: the LM learner on the shared training loop, and the run that checks its inputs and resumes.
+
+mod learner;
+pub(crate) mod trainer;
+
+pub use learner::{IterateLossRow, LmLearner};
+pub use trainer::{Inputs, Lm, LmTrainer, tokens_per_step};

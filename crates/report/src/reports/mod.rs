@@ -1,0 +1,16 @@
+//! Every report a command writes or prints: a run's, a comparison's, a sweep's, a study's, a demo's, and
+//! the text tables of `lm score`, `lm bifurcate`, `sweep` and `expert eval`.
+
+pub mod bc_report;
+pub mod bifurcation_table;
+pub mod cc_demo_report;
+pub mod compare;
+pub mod expert_eval;
+pub mod flipflop_score;
+pub mod flipflop_study;
+pub mod landscape_section;
+pub mod lm_compare;
+pub mod lm_demo_report;
+pub mod lm_report;
+pub mod sweep_report;
+pub mod sweep_table;
