@@ -3,7 +3,8 @@
 
 use butterfly_nn::Threads;
 
-use crate::model::{Dropout, Worker};
+use crate::model::Worker;
+use crate::ops::dropout::Dropout;
 use crate::{GptConfig, GptError, ParamTable};
 
 pub struct Gpt {

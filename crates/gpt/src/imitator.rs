@@ -7,7 +7,7 @@
 use butterfly_nn::{Float, Threads, mse};
 use rand::Rng;
 
-use crate::model::Dropout;
+use crate::ops::dropout::Dropout;
 use crate::ops::{matmul, position, squash};
 use crate::params::{TableBuilder, init_tensors};
 use crate::trunk::{Trunk, TrunkParams, TrunkShape, sized};

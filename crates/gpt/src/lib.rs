@@ -22,7 +22,7 @@ pub use error::GptError;
 pub use gpt::Gpt;
 pub use imitator::{ImitatorShape, ImitatorTable, TransformerNet};
 pub use imitator_packed::PackedImitator;
-pub use model::Dropout;
+pub use ops::dropout::Dropout;
 pub use params::{BlockOffsets, ParamTable, ParamTensor};
 pub use trunk::{Trunk, TrunkParams, TrunkShape};
 

@@ -3,17 +3,10 @@
 
 use butterfly_nn::Float;
 
+use crate::ops::dropout::Dropout;
 use crate::ops::{cross_entropy, encoder, matmul};
 use crate::trunk::{Trunk, TrunkParams, TrunkShape, sized};
 use crate::{GptConfig, ParamTable};
-
-/// Dropout in training: probability `p` at nanoGPT's four places (the embeddings' sum, the attention
-/// weights, and the outputs of the attention and MLP projections), masks drawn from `seed`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Dropout {
-    pub p: f64,
-    pub seed: u64,
-}
 
 /// The LM's buffers for B sequences of T tokens (N = B·T rows): the shared block stack, and the logits,
 /// probabilities and losses of its tied head.

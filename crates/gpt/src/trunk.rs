@@ -6,8 +6,8 @@ use butterfly_nn::Float;
 use rand::SeedableRng;
 
 use crate::BlockOffsets;
-use crate::model::Dropout;
-use crate::ops::{attention, dropout, gelu, layer_norm, matmul, residual};
+use crate::ops::dropout::{self, Dropout};
+use crate::ops::{attention, gelu, layer_norm, matmul, residual};
 
 /// The stack's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

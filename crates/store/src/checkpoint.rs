@@ -22,13 +22,11 @@ pub struct Checkpoint {
     file: TensorFile,
 }
 
-/// CRC-32 of bytes, as eight hex digits.
-pub fn checksum(bytes: &[u8]) -> String {
-    format!("{:08x}", crc32fast::hash(bytes))
-}
+/// Where a run keeps its checkpoint.
+pub const CHECKPOINT: &str = "checkpoints/latest.safetensors";
 
 const FORMAT_KEY: &str = "format";
-use crate::tensor_file::CHECKSUM_PREFIX;
+use crate::tensor_file::{CHECKSUM_PREFIX, checksum};
 const FILE_PREFIX: &str = "file_crc32.";
 const CONFIG_KEY: &str = "config";
 
@@ -184,7 +182,7 @@ impl Checkpoint {
     /// checkpoint's header (for readers of a run, e.g. a report). A run without a checkpoint, or whose
     /// checkpoint recorded no checksum of the file, passes.
     pub fn verify_run_file(dir: &Path, name: &str) -> Result<(), StoreError> {
-        let Ok(meta) = TensorFile::read_metadata(&dir.join(crate::run_dir::CHECKPOINT)) else { return Ok(()) };
+        let Ok(meta) = TensorFile::read_metadata(&dir.join(CHECKPOINT)) else { return Ok(()) };
         let Some(want) = meta.get(&format!("{FILE_PREFIX}{name}")) else { return Ok(()) };
         let path = dir.join(name);
         let bytes = std::fs::read(&path).map_err(|source| StoreError::Read { path: path.clone(), error: source })?;

@@ -18,11 +18,11 @@ pub mod threads;
 
 pub use atomic::{temp_sibling, write_atomic};
 pub use cache::cache_dir;
-pub use checkpoint::{Checkpoint, State, checksum};
-pub use csv_log::{Log, LogRow, field, finite, read_log};
+pub use checkpoint::{Checkpoint, State};
+pub use csv_log::{Log, read_log};
 pub use error::StoreError;
-pub use log_row::CsvField;
+pub use log_row::{CsvField, LogRow, field, finite};
 pub use output::{check_output, enclosing_run};
 pub use paths::ensure_distinct;
 pub use run_dir::{RunDir, Start};
-pub use tensor_file::{Tensor, TensorFile};
+pub use tensor_file::{Tensor, TensorFile, checksum};

@@ -50,6 +50,32 @@ impl CsvField for f64 {
     }
 }
 
+/// A row of one CSV log.
+pub trait LogRow: Sized {
+    /// The file name inside the run directory.
+    const FILE: &'static str;
+    const HEADER: &'static str;
+    /// Logs whose bytes differ between identical runs (wall-clock figures) are checkpointed by row
+    /// count, so that checkpoints of identical runs are identical.
+    const BY_ROWS: bool = false;
+    /// The line, without its newline.
+    fn line(&self) -> String;
+    /// Parses the fields of one line; the reason names what is wrong.
+    fn parse(fields: &[&str]) -> Result<Self, String>;
+    /// The step the row belongs to (rows never go back in steps) and what makes it unique within it.
+    fn key(&self) -> (u64, String);
+}
+
+/// Parses a field, naming it when it does not parse.
+pub fn field<T: std::str::FromStr>(fields: &[&str], k: usize, name: &str) -> Result<T, String> {
+    parsed(fields[k], name)
+}
+
+/// A real field that must be finite (a return, a loss: no NaN or infinity can be logged there).
+pub fn finite(fields: &[&str], k: usize, name: &str) -> Result<f64, String> {
+    <f64 as CsvField>::read(fields[k], name)
+}
+
 /// Declares a CSV row type and its [`LogRow`](crate::LogRow) impl from one list of fields:
 ///
 /// ```ignore

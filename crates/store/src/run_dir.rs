@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::{Checkpoint, StoreError, write_atomic};
 
 pub const CONFIG: &str = "config.toml";
-pub const CHECKPOINT: &str = "checkpoints/latest.safetensors";
+pub use crate::checkpoint::CHECKPOINT;
 /// Holds the writer's PID. The lock itself (flock on the directory) dies with the process, so a crash
 /// leaves no stale lock; this file is only its label.
 pub const LOCK: &str = "run.lock";

@@ -5,6 +5,11 @@ use safetensors::{Dtype, SafeTensors};
 
 use crate::{StoreError, write_atomic};
 
+/// CRC-32 of bytes, as eight hex digits.
+pub fn checksum(bytes: &[u8]) -> String {
+    format!("{:08x}", crc32fast::hash(bytes))
+}
+
 /// One tensor's values; f32 for networks, f64 for exact environment states, u64 for counters and RNG
 /// words.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +64,7 @@ impl TensorFile {
         let sums: Vec<(String, String)> = self
             .tensors
             .iter()
-            .map(|(name, (_, t))| (format!("{CHECKSUM_PREFIX}{name}"), crate::checksum(&t.bytes())))
+            .map(|(name, (_, t))| (format!("{CHECKSUM_PREFIX}{name}"), checksum(&t.bytes())))
             .collect();
         self.metadata.extend(sums);
     }
@@ -68,7 +73,7 @@ impl TensorFile {
     fn verify(&self) -> Result<(), StoreError> {
         for (name, (_, tensor)) in &self.tensors {
             if let Some(want) = self.metadata.get(&format!("{CHECKSUM_PREFIX}{name}"))
-                && *want != crate::checksum(&tensor.bytes())
+                && *want != checksum(&tensor.bytes())
             {
                 let reason = format!("tensor '{name}' does not match its checksum");
                 return Err(StoreError::Corrupt { path: self.path.clone(), reason });

@@ -4,6 +4,14 @@
 use butterfly_nn::Float;
 use rand::Rng;
 
+/// Dropout in training: probability `p` at nanoGPT's four places (the embeddings' sum, the attention
+/// weights, and the outputs of the attention and MLP projections), masks drawn from `seed`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dropout {
+    pub p: f64,
+    pub seed: u64,
+}
+
 /// Fills `mask` `[N]` from `rng`, one uniform draw per element in order.
 pub fn draw_mask<T: Float>(mask: &mut [T], p: f64, rng: &mut impl Rng) {
     let keep = T::from_f64(1.0 / (1.0 - p));
