@@ -21,6 +21,8 @@ pub enum Purpose {
     NetworkInit = 3,
     /// The initial conditions a run evaluates on (the same at every evaluation).
     EvalConditions = 4,
+    /// The seeds of a language model's dropout masks (one per update with dropout on).
+    Dropout = 5,
 }
 
 /// The generator of `purpose` for a run seeded with `seed`.
@@ -48,6 +50,7 @@ mod tests {
             Purpose::ValidationData,
             Purpose::NetworkInit,
             Purpose::EvalConditions,
+            Purpose::Dropout,
         ];
         let streams: Vec<Vec<u64>> = all.iter().map(|&p| draws(seed_stream(7, p))).collect();
         for i in 0..streams.len() {

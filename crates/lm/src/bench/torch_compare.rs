@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
+use butterfly_envs::{Purpose, seed_stream};
 use butterfly_gpt::Gpt;
 use butterfly_nn::{Optimizer, OptimizerKind, Threads};
-use rand::SeedableRng;
 
 use crate::bench::torch_gpt::{run_torch, split_rows, token_bytes};
 use crate::{LmConfig, LmError};
@@ -41,9 +41,9 @@ pub fn compare_validation(config: &LmConfig, python: &Path, threads: usize) -> R
     }
     let (b, t, steps) = (config.batch_size, config.seq_len, config.steps);
     let mut gpt = Gpt::new(inputs.gpt)?.with_threads(Threads::new(threads)?);
-    // The trainer's initial parameters: the first draws of the config's seed.
-    let mut rng = butterfly_train::TrainRng::seed_from_u64(config.seed);
-    let theta0 = gpt.table.init(&mut rng);
+    // The trainer's initial parameters and windows: the seed's network and training streams.
+    let theta0 = gpt.table.init(&mut seed_stream(config.seed, Purpose::NetworkInit));
+    let mut rng = seed_stream(config.seed, Purpose::Training);
     let starts: Vec<usize> = (0..steps as usize * b).map(|_| inputs.starts.0.draw(&mut rng)).collect();
     let batches = windows(&inputs.train, &starts, t);
     let val = windows(&inputs.val, &inputs.starts.1, t);

@@ -36,7 +36,9 @@ pub struct LmLearner {
     val: Vec<u32>,
     batch_size: usize,
     seq_len: usize,
-    dropout: f64,
+    /// Dropout's probability, and the generator of each update's mask seed (its own stream of the run's
+    /// seed, checkpointed).
+    dropout: (f64, TrainRng),
     /// Where training windows may start in `train`.
     train_starts: WindowStarts,
     /// Start of each fixed validation sequence in `val`.
@@ -58,7 +60,7 @@ impl LmLearner {
         val: Vec<u32>,
         batch_size: usize,
         seq_len: usize,
-        dropout: f64,
+        dropout: (f64, TrainRng),
         (train_starts, val_starts): (WindowStarts, Vec<usize>),
         iterates: Log<IterateLossRow>,
         probe: Option<WindowProbe>,
@@ -104,8 +106,8 @@ impl Learner for LmLearner {
     ) -> Result<f64, LmError> {
         let starts: Vec<usize> = (0..self.batch_size).map(|_| self.train_starts.draw(rng)).collect();
         self.fill(&starts, false);
-        // The masks' seed is drawn only with dropout on, so that runs without it keep their draws.
-        let dropout = (self.dropout > 0.0).then(|| Dropout { p: self.dropout, seed: rng.random() });
+        let (p, seeds) = &mut self.dropout;
+        let dropout = (*p > 0.0).then(|| Dropout { p: *p, seed: seeds.random() });
         Ok(self.gpt.loss_and_grad(theta, &self.tokens, &self.targets, self.seq_len, grad, accumulate, dropout)?)
     }
 
@@ -136,6 +138,7 @@ impl Learner for LmLearner {
     }
 
     fn save_state(&self, c: &mut Checkpoint) -> Result<(), LmError> {
+        c.put_rng("dropout_rng", &self.dropout.1);
         self.iterates.record(c)?;
         if let Some(probe) = &self.probe {
             probe.save(c)?;
@@ -147,6 +150,7 @@ impl Learner for LmLearner {
     }
 
     fn load_state(&mut self, c: &Checkpoint) -> Result<(), LmError> {
+        self.dropout.1 = c.rng("dropout_rng")?;
         for (name, path) in &self.inputs {
             c.verify_file(name, path)?;
         }

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
+use butterfly_envs::{Purpose, seed_stream};
 use butterfly_gpt::{Gpt, GptConfig};
 use butterfly_store::{Checkpoint, Log, RunDir};
 use butterfly_train::{Run, RunKind, Threads, TrainLoop, TrainRng, TrainingConfig};
-use rand::SeedableRng;
 
 use crate::analysis::bifurcation::{BifurcationSpec, Probe};
 use crate::analysis::window_probe::{IterateBifurcationRow, WindowProbe};
@@ -17,7 +17,9 @@ use crate::training::learner::{IterateLossRow, LmLearner};
 use crate::{LmConfig, LmError};
 
 /// Version 1 of the LM checkpoint.
-const FORMAT: &str = "butterfly-lm-checkpoint-1";
+/// Version 2: the seed's named streams (θ₀, batches and dropout each on its own); version 1 drew all three
+/// from one generator.
+const FORMAT: &str = "butterfly-lm-checkpoint-2";
 
 /// What a run reads, checked before its directory is made: tokenizer, shards, model and memory.
 pub struct Inputs {
@@ -168,8 +170,8 @@ fn tokenizer_copy(run: &RunDir, inputs: &Inputs) -> std::path::PathBuf {
     run.join(inputs.tokenizer.file_name().expect("a file"))
 }
 
-/// The learner over `inputs` (its model on `threads`), θ₀ and the generator that drew it (it goes on
-/// drawing the minibatches).
+/// The learner over `inputs` (its model on `threads`), θ₀ (drawn from the seed's network stream) and the
+/// training stream that draws the minibatches.
 fn learner(
     run: &RunDir,
     config: &LmConfig,
@@ -183,11 +185,11 @@ fn learner(
         (TRAIN_SHARD.to_string(), config.data.join(TRAIN_SHARD)),
         (VAL_SHARD.to_string(), config.data.join(VAL_SHARD)),
     ];
-    let mut rng = TrainRng::seed_from_u64(config.seed);
-    let theta = gpt.table.init(&mut rng);
-    let (b, t, dropout) = (config.batch_size, config.seq_len, config.model.dropout);
+    let theta = gpt.table.init(&mut seed_stream(config.seed, Purpose::NetworkInit));
+    let dropout = (config.model.dropout, seed_stream(config.seed, Purpose::Dropout));
+    let (b, t) = (config.batch_size, config.seq_len);
     let learner = LmLearner::new(gpt, inputs.train, inputs.val, b, t, dropout, inputs.starts, iterates, probe, files);
-    Ok((learner, theta, rng))
+    Ok((learner, theta, seed_stream(config.seed, Purpose::Training)))
 }
 
 /// Tokens per optimizer update.
