@@ -93,24 +93,34 @@ impl Progress {
     }
 }
 
-/// Trains `run` to `stop_at` (or its end) behind a progress bar whose message `describe` writes from the
-/// loop's progress and the last training loss.
-pub fn train_with_progress<L: butterfly_train::Learner>(
-    run: &mut butterfly_train::TrainLoop<L>,
-    label: &str,
-    stop_at: Option<u64>,
-    mut describe: impl FnMut(&butterfly_train::Progress, Option<f64>) -> String,
-) -> anyhow::Result<()>
-where
-    L::Error: std::error::Error + Send + Sync + 'static,
-{
-    let mut progress = Progress::new(label, run.total_steps());
-    progress.set_position(run.step());
-    let mut last_loss = None;
-    run.run(stop_at, |p| {
-        last_loss = p.train_loss.or(last_loss);
-        progress.update(p.step, &describe(p, last_loss));
-    })?;
-    progress.finish();
-    Ok(())
+/// The terminal's view of a study: notes on stderr, a bar per run (plain periodic lines off a terminal).
+pub struct Bars;
+
+impl butterfly_studies::Watch for Bars {
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
+    fn bar(&self, label: &str, at: u64, total: u64) -> Box<dyn butterfly_studies::Bar + '_> {
+        let mut progress = Progress::new(label, total);
+        progress.set_position(at);
+        Box::new(RunBar(Some(progress)))
+    }
+}
+
+/// A run's bar; `None` once finished.
+struct RunBar(Option<Progress>);
+
+impl butterfly_studies::Bar for RunBar {
+    fn update(&mut self, step: u64, message: &str) {
+        if let Some(p) = &mut self.0 {
+            p.update(step, message);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(p) = self.0.take() {
+            p.finish();
+        }
+    }
 }

@@ -248,3 +248,20 @@ pub fn queued_tasks(arrays: &[String]) -> Option<Vec<(usize, String)>> {
             .collect(),
     )
 }
+
+/// Where `run` (task `index`) stands.
+pub fn task_state(sweep_run: &SweepRun, index: usize, out: &Path, queued: &Option<Vec<(usize, String)>>) -> String {
+    if sweep_run.finished(out) {
+        return "done".into();
+    }
+    if let Some(q) = queued.as_ref().and_then(|q| q.iter().find(|(i, _)| *i == index)) {
+        return q.1.clone();
+    }
+    let log = task_log(out, index);
+    let started = sweep_run.dir(out).join(crate::run_dir::CONFIG).exists();
+    match (started, log.is_file()) {
+        (_, true) => format!("stopped before its end (log: {})", log.display()),
+        (true, false) => "stopped before its end (resumable)".into(),
+        (false, false) => "not started".into(),
+    }
+}

@@ -27,6 +27,7 @@ pub use reports::bc_report::write_bc_report;
 pub use reports::bifurcation_table::bifurcation_text;
 pub use reports::cc_demo_report::write_cc_demo_report;
 pub use reports::compare::write_comparison;
+pub use reports::demo_lm_table::demo_lm_text;
 pub use reports::expert_eval::{expert_eval_json, expert_eval_text};
 pub use reports::flipflop_score::{
     FlipflopSummary, flipflop_run_json, flipflop_run_text, flipflop_score_text, flipflop_summaries,
@@ -38,6 +39,7 @@ pub use reports::landscape_section::append_landscape_section;
 pub use reports::lm_compare::{LmComparison, LmGroupRow, LmPairRow, write_lm_comparison};
 pub use reports::lm_demo_report::write_lm_demo_report;
 pub use reports::lm_report::{LmSummary, LmVariantSummary, is_lm_run, write_lm_report};
+pub use reports::study_table::study_text;
 pub use reports::sweep_report::{SweepGroup, SweepSummary, osc_verdict, write_sweep_report};
 pub use runs::{BcRun, RunIntervals, RunSummary, SweepCurve, VariantCurves, VariantSummary, WindowMetrics};
 pub use stats::interval::Interval;

@@ -43,16 +43,6 @@ pub struct TrainArgs {
     assets: AssetsArg,
 }
 
-/// Runs `trainer` to `stop_at` (or its end) behind a progress bar with the loss and the last J_H of
-/// every variant.
-pub(crate) fn train_with_progress(trainer: &mut BcTrainer, label: &str, stop_at: Option<u64>) -> anyhow::Result<()> {
-    crate::progress::train_with_progress(&mut **trainer, label, stop_at, |p, last_loss| {
-        let loss = last_loss.map_or("-".into(), |l| format!("{l:.3e}"));
-        let evals: Vec<String> = p.last_eval.iter().map(|(name, j)| format!("{name} {j:.1}")).collect();
-        format!("loss {loss}  J_H: {}", if evals.is_empty() { "-".into() } else { evals.join(", ") })
-    })
-}
-
 pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
     match cmd {
         BcCommand::Train(args) => train(&args),
@@ -79,7 +69,7 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
         }
     };
     let total = trainer.total_steps();
-    train_with_progress(&mut trainer, "bc", args.run.stop_at)?;
+    butterfly_studies::train_bc(&mut trainer, "bc", args.run.stop_at, &crate::progress::Bars)?;
     println!("run directory: {} (step {} of {total})", trainer.run_dir().path().display(), trainer.step());
     for (name, j) in trainer.last_eval() {
         println!("  J_H {name:<28} {j:.2}");

@@ -3,17 +3,12 @@
 //! EMA calming both (a compact paper Figure 1). Several seeds train side by side, so that the report's
 //! claim is an interval over seeds, paired by seed, rather than one chaotic trajectory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use butterfly_envs::{Env, TaskEnv};
-use butterfly_imitate::{BcConfig, run_dir};
+use butterfly_studies::{DemoSpec, demo_study};
 use clap::{Args, Subcommand};
 
 use super::env::AssetsArg;
-use super::study::{Study, run_study};
-use butterfly_train::TrainingConfig;
-
-const DEMO_CONFIG: &str = include_str!("../../../../configs/demo.toml");
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -55,67 +50,20 @@ pub enum DemoCommand {
     Lm(super::demo_lm::DemoLmArgs),
 }
 
-/// The demo's config for the chosen env and expert (horizons capped at the env's episode length).
-fn demo_config(args: &DemoArgs) -> anyhow::Result<BcConfig> {
-    let text = butterfly_train::apply_overrides(DEMO_CONFIG, &args.overrides.overrides())?;
-    let mut config = BcConfig::from_toml(&text)?;
-    if let Some(env) = &args.env {
-        config.env = env.clone();
-    }
-    if let Some(expert) = &args.expert {
-        config.expert = expert.clone();
-    }
-    if let Some(steps) = args.steps {
-        anyhow::ensure!(steps >= 100, "--steps must be at least 100");
-        config.scale_budget(steps);
-    }
-    let episode = TaskEnv::make(&config.env, args.assets.assets.as_deref())?.spec().max_episode_steps;
-    config.data.horizon = config.data.horizon.min(episode);
-    config.eval.horizon = config.eval.horizon.min(episode);
-    if config.expert.ends_with(".safetensors") && !Path::new(&config.expert).is_file() {
-        anyhow::bail!(
-            "the expert {} is missing: train one with `butterfly expert train --env {}` and pass it with --expert",
-            config.expert,
-            config.env
-        );
-    }
-    Ok(config)
-}
-
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     if let Some(DemoCommand::Lm(lm)) = &args.command {
         return super::demo_lm::run(lm);
     }
-    anyhow::ensure!(args.seeds >= 1 && args.jobs >= 1, "--seeds and --jobs must be at least 1");
-    let assets = args.assets.assets.as_deref();
-    anyhow::ensure!(
-        !args.out.join(run_dir::CONFIG).exists(),
-        "{} holds a single-seed demo of an earlier version: remove it, or pass another --out",
-        args.out.display()
-    );
-    let config = demo_config(args)?;
-    // The first seed keeps the every-iterate window; the others only what the comparison needs.
-    let runs: Vec<(BcConfig, PathBuf)> = (0..args.seeds)
-        .map(|k| {
-            let mut c = config.clone();
-            c.seed = config.seed + k;
-            if k > 0 {
-                c.eval.windows.clear();
-            }
-            (c, args.out.join(format!("seed{}", config.seed + k)))
-        })
-        .collect();
-    let study = Study {
-        label: "demo",
-        title: "Butterfly demo",
-        runs,
+    let spec = DemoSpec {
         out: args.out.clone(),
-        jobs: args.jobs,
-        landscape_steps: None,
+        env: args.env.clone(),
+        expert: args.expert.clone(),
         grid: args.grid,
-        landscape_rollouts: None,
-        window_start: None,
-        assets,
+        steps: args.steps,
+        seeds: args.seeds,
+        jobs: args.jobs,
+        overrides: args.overrides.overrides(),
+        assets: args.assets.assets.as_deref(),
     };
-    run_study(&study)
+    crate::show::run_study_shown(&demo_study(&spec)?)
 }

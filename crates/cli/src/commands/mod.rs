@@ -13,8 +13,6 @@ pub mod landscape;
 pub mod lm;
 pub mod report;
 pub mod reproduce;
-mod side_by_side;
-mod study;
 pub mod sweep;
 mod sweep_slurm;
 pub mod theory;

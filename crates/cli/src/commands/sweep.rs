@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use butterfly_imitate::{BcTrainer, Sweep, SweepRun, run_dir};
-use butterfly_report::{BcRun, SweepGroup, write_sweep_report};
+use butterfly_imitate::{Sweep, SweepRun};
+use butterfly_studies::{report_sweep, train_sweep};
 use clap::Args;
 
-use super::bc::train_with_progress;
 use super::env::AssetsArg;
+use crate::progress::Bars;
 use crate::show::show;
 
 #[derive(Args)]
@@ -81,10 +81,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         return list(args, &chosen);
     }
     if !args.report_only {
-        anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
-        super::side_by_side::side_by_side(&chosen, args.jobs, |k, run| {
-            train(args, run, &format!("sweep {}/{} {}", k + 1, chosen.len(), run.id()))
-        })?;
+        train_sweep(&chosen, &args.out, args.jobs, args.assets.assets.as_deref(), &Bars)?;
     }
     if args.no_report {
         return Ok(());
@@ -118,70 +115,7 @@ fn list(args: &SweepArgs, runs: &[&SweepRun]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates, resumes or skips (when finished) one run of the sweep.
-fn train(args: &SweepArgs, run: &SweepRun, label: &str) -> anyhow::Result<()> {
-    let dir = run.dir(&args.out);
-    let assets = args.assets.assets.as_deref();
-    if !dir.join(run_dir::CONFIG).exists() {
-        eprintln!("{label}: collecting expert data for {} ...", run.config.env);
-    }
-    // A run of this config is continued (from its checkpoint, or from nothing); another is refused.
-    let mut trainer = BcTrainer::create(run.config.clone(), &dir, assets).map_err(|e| {
-        // Only a run of another config points at the sweep file; a lock or a damaged run says what it is.
-        let hint = if e.to_string().contains("another config") { " (did the sweep file change?)" } else { "" };
-        anyhow::Error::new(e).context(format!("sweep run {}{hint}", run.id()))
-    })?;
-    if trainer.step() >= trainer.total_steps() {
-        eprintln!("{label}: finished earlier");
-        return Ok(());
-    }
-    train_with_progress(&mut trainer, label, None)
-}
-
-/// Whether a run's eval.csv holds a row below its header (two lines read, not the whole log).
-fn has_evaluation(dir: &Path) -> bool {
-    use butterfly_store::LogRow;
-    use std::io::BufRead;
-    std::fs::File::open(dir.join(run_dir::RolloutRow::FILE))
-        .is_ok_and(|f| std::io::BufReader::new(f).lines().nth(1).is_some_and(|l| l.is_ok()))
-}
-
 fn report(args: &SweepArgs, sweep: &Sweep) -> anyhow::Result<()> {
-    let mut groups = Vec::new();
-    let mut missing = Vec::new();
-    let mut unfinished = Vec::new();
-    let queued = butterfly_imitate::slurm::queued_tasks(&butterfly_imitate::slurm::submitted_arrays(&args.out));
-    for (index, run) in sweep.runs.iter().enumerate() {
-        if has_evaluation(&run.dir(&args.out)) && !run.finished(&args.out) {
-            unfinished.push(format!("{} ({})", run.id(), super::sweep_slurm::state(run, index, &args.out, &queued)));
-        }
-    }
-    for variant in &sweep.variants {
-        let mut runs = Vec::new();
-        for run in sweep.runs.iter().filter(|r| &r.variant == variant) {
-            let dir = run.dir(&args.out);
-            if !dir.join(run_dir::CONFIG).exists() {
-                missing.push(run.id());
-                continue;
-            }
-            match BcRun::load(&dir) {
-                Ok(loaded) => runs.push(loaded),
-                // A run still on its way to its first evaluation has nothing to report yet.
-                Err(_) if !run.finished(&args.out) && !has_evaluation(&dir) => missing.push(run.id()),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if !runs.is_empty() {
-            groups.push(SweepGroup { variant: variant.clone(), runs });
-        }
-    }
-    anyhow::ensure!(!groups.is_empty(), "no run of this sweep exists under {} yet", args.out.display());
-    if !missing.is_empty() {
-        eprintln!("not started or not evaluated yet, left out of the report: {}", missing.join(", "));
-    }
-    if !unfinished.is_empty() {
-        eprintln!("unfinished, reported as far as they got: {}", unfinished.join("; "));
-    }
-    let summary = write_sweep_report(&groups, &args.out, args.window_start)?;
+    let summary = report_sweep(sweep, &args.out, args.window_start, &Bars)?;
     show(args.json, &summary.curves, summary.table())
 }

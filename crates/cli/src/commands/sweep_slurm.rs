@@ -89,23 +89,6 @@ pub fn submit(
     Ok(())
 }
 
-/// Where `run` (task `index`) stands.
-pub fn state(sweep_run: &SweepRun, index: usize, out: &Path, queued: &Option<Vec<(usize, String)>>) -> String {
-    if sweep_run.finished(out) {
-        return "done".into();
-    }
-    if let Some(q) = queued.as_ref().and_then(|q| q.iter().find(|(i, _)| *i == index)) {
-        return q.1.clone();
-    }
-    let log = slurm::task_log(out, index);
-    let started = sweep_run.dir(out).join(butterfly_imitate::run_dir::CONFIG).exists();
-    match (started, log.is_file()) {
-        (_, true) => format!("stopped before its end (log: {})", log.display()),
-        (true, false) => "stopped before its end (resumable)".into(),
-        (false, false) => "not started".into(),
-    }
-}
-
 pub fn status(sweep: &Sweep, out: &Path) -> anyhow::Result<()> {
     let arrays = slurm::submitted_arrays(out);
     let queued = slurm::queued_tasks(&arrays);
@@ -113,7 +96,7 @@ pub fn status(sweep: &Sweep, out: &Path) -> anyhow::Result<()> {
         eprintln!("squeue is not available: queued and running tasks show as stopped or not started");
     }
     for (index, run) in sweep.runs.iter().enumerate() {
-        println!("{:<32} {}", run.id(), state(run, index, out, &queued));
+        println!("{:<32} {}", run.id(), slurm::task_state(run, index, out, &queued));
     }
     Ok(())
 }

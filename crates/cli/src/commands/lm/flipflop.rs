@@ -3,10 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use butterfly_lm::LmConfig;
-use butterfly_lm::analysis::flipflop_score;
 use butterfly_lm::data::flipflop;
-use butterfly_report::{FlipflopSeed, FlipflopStudy, flipflop_study_markdown, write_flipflop_study};
+use butterfly_report::flipflop_study_markdown;
 use clap::{Args, Subcommand};
 
 #[derive(Subcommand)]
@@ -54,39 +52,6 @@ pub struct FlipflopGenerateArgs {
     force: bool,
 }
 
-/// Scores every kept iterate of each run (labelled by its config's seed) on each test set, and writes the
-/// study into `out`.
-pub fn study(
-    runs: &[PathBuf],
-    tests: &[(String, Vec<String>)],
-    out: &Path,
-    threads: usize,
-) -> anyhow::Result<FlipflopStudy> {
-    butterfly_store::ensure_distinct(runs)?;
-    for run in runs {
-        // The oscillation is taken over the second half of the kept evaluations: it needs two there.
-        let kept = butterfly_train::kept_steps(run).len();
-        anyhow::ensure!(
-            kept >= 3,
-            "{} kept {kept} evaluation(s); a study needs 3 or more (two in the second half): train longer or evaluate more often",
-            run.display()
-        );
-    }
-    let mut seeds = Vec::new();
-    for run in runs {
-        let text = std::fs::read_to_string(run.join(butterfly_store::run_dir::CONFIG))
-            .with_context(|| format!("{} is not an LM run directory", run.display()))?;
-        let seed = LmConfig::from_toml(&text).with_context(|| format!("{}", run.display()))?.seed;
-        eprintln!("scoring every kept iterate of {} on {} test sets ...", run.display(), tests.len());
-        let sets = tests
-            .iter()
-            .map(|(label, seqs)| Ok((label.clone(), flipflop_score::score_run(run, seqs, threads)?)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        seeds.push(FlipflopSeed { seed, sets });
-    }
-    Ok(write_flipflop_study(&seeds, out)?)
-}
-
 pub fn run(cmd: FlipflopCommand) -> anyhow::Result<()> {
     match cmd {
         FlipflopCommand::Study(args) => {
@@ -99,7 +64,8 @@ pub fn run(cmd: FlipflopCommand) -> anyhow::Result<()> {
                     Ok((label.to_string(), flipflop::read(Path::new(file))?))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let found = study(&args.runs, &tests, &args.out, args.threads)?;
+            let found =
+                butterfly_studies::flipflop_study(&args.runs, &tests, &args.out, args.threads, &crate::progress::Bars)?;
             let md = flipflop_study_markdown(&found);
             butterfly_store::write_atomic(&args.out.join("study.md"), md.as_bytes())?;
             println!("{md}\nfigure: {}\nscores: {}", found.figure.display(), found.csv.display());

@@ -6,9 +6,6 @@ mod model;
 mod prepare;
 mod train;
 
-pub use flipflop::study as flipflop_study;
-pub use train::train_with_progress;
-
 use clap::Subcommand;
 
 #[derive(Subcommand)]

@@ -4,14 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use butterfly_imitate::{BcConfig, BcTrainer, LandscapeSpec, compute_landscape, run_dir};
-use butterfly_report::{BcRun, SweepGroup, append_landscape_section, write_cc_demo_report, write_sweep_report};
+use butterfly_imitate::{BcConfig, BcTrainer, Landscape, LandscapeSpec, compute_landscape, run_dir};
+use butterfly_report::{
+    BcRun, SweepGroup, SweepSummary, append_landscape_section, write_cc_demo_report, write_sweep_report,
+};
 
-use super::bc::train_with_progress;
-use super::side_by_side::side_by_side;
+use crate::StudyError;
+use crate::side_by_side::side_by_side;
+use crate::training::train_bc;
+use crate::watch::Watch;
 
-pub(crate) struct Study<'a> {
+pub struct Study<'a> {
     /// What the study is called in progress lines and messages (`demo`, `figure1`).
     pub label: &'a str,
     /// The report's heading.
@@ -32,19 +35,36 @@ pub(crate) struct Study<'a> {
     pub assets: Option<&'a Path>,
 }
 
-/// Trains (or resumes, or skips when finished) every run, then writes and prints the study's report.
-pub(crate) fn run_study(study: &Study) -> anyhow::Result<()> {
+/// What a finished study found and where it wrote it.
+pub struct StudyOutcome {
+    /// Every run's and curve's metrics (runs in the study's order).
+    pub summary: SweepSummary,
+    /// The seed of each run, in the same order.
+    pub seeds: Vec<u64>,
+    /// The first run's landscapes: per step, per variant.
+    pub landscapes: Vec<(u64, Vec<(String, Landscape)>)>,
+    /// The study's report and its one-line headline.
+    pub report: PathBuf,
+    pub headline: String,
+}
+
+/// Trains (or resumes, or skips when finished) every run, then writes the study's report.
+pub fn run_study(study: &Study, watch: &dyn Watch) -> Result<StudyOutcome, StudyError> {
     let (runs, out, assets) = (&study.runs, &study.out, study.assets);
     side_by_side(runs, study.jobs, |k, (config, dir)| {
         let label = format!("{} seed {} ({}/{})", study.label, config.seed, k + 1, runs.len());
         if !dir.join(run_dir::CONFIG).exists() {
-            eprintln!("{label}: collecting {} expert trajectories on {} ...", config.data.trajectories, config.env);
+            watch.note(&format!(
+                "{label}: collecting {} expert trajectories on {} ...",
+                config.data.trajectories, config.env
+            ));
         }
-        let mut trainer = BcTrainer::create(config.clone(), dir, assets).with_context(|| {
-            format!("{} holds a {} of other settings: pass another --out for new ones", out.display(), study.label)
+        let mut trainer = BcTrainer::create(config.clone(), dir, assets).map_err(|e| StudyError::Path {
+            path: out.clone(),
+            what: format!("holds a {} of other settings: pass another --out for new ones ({e})", study.label),
         })?;
         if trainer.step() < trainer.total_steps() {
-            train_with_progress(&mut trainer, &label, None)?;
+            train_bc(&mut trainer, &label, None, watch)?;
         }
         Ok(())
     })?;
@@ -56,22 +76,16 @@ pub(crate) fn run_study(study: &Study) -> anyhow::Result<()> {
     let run = &groups[0].runs[0];
     let steps = match &study.landscape_steps {
         Some(steps) => steps.clone(),
-        None => vec![
-            run.variants[0]
-                .1
-                .steps
-                .iter()
-                .rev()
-                .find(|s| **s >= first.window_start)
-                .copied()
-                .context("no evaluation in the window")?,
-        ],
+        None => {
+            let evaluated = run.variants[0].1.steps.iter().rev().find(|s| **s >= first.window_start).copied();
+            vec![evaluated.ok_or_else(|| StudyError::Options("no evaluation in the oscillation window".into()))?]
+        }
     };
     let rollouts = study.landscape_rollouts.unwrap_or(run.config.eval.initial_conditions.div_ceil(2));
     let mut landscapes = Vec::new();
     for &step in &steps {
         let (label, grid) = (study.label, study.grid);
-        eprintln!("{label}: reward landscapes around step {step} ({grid}×{grid} grid per variant) ...");
+        watch.note(&format!("{label}: reward landscapes around step {step} ({grid}×{grid} grid per variant) ..."));
         let mut at_step = Vec::new();
         for (name, _) in &run.variants {
             let spec = LandscapeSpec {
@@ -90,33 +104,6 @@ pub(crate) fn run_study(study: &Study) -> anyhow::Result<()> {
     }
     let first_report = first.report.strip_prefix(out).unwrap_or(&first.report).to_path_buf();
     let (report, headline) = write_cc_demo_report(out, study.title, &summary, &first_report)?;
-
-    println!("{} finished: {}", study.label, out.display());
-    println!(
-        "  {:<6} {:<6} {:>10} {:>8} {:>7} {:>10}  osc − raw [95 % over initial conditions]",
-        "seed", "curve", "final J_H", "osc", "falls", "iter. osc"
-    );
-    let f = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.3}"));
-    for (run_summary, (config, _)) in summary.runs.iter().zip(runs) {
-        for v in &run_summary.variants {
-            let diff = v.intervals.as_ref().and_then(|i| i.osc_minus_raw).map_or("-".to_string(), |d| d.show(3));
-            println!(
-                "  {:<6} {:<6} {:>10.1} {:>8} {:>7} {:>10}  {diff}",
-                config.seed,
-                v.name,
-                v.final_return,
-                f(v.oscillation.map(|o| o.osc)),
-                f(v.rollout_falls),
-                f(v.iterate_oscillation.map(|o| o.osc))
-            );
-        }
-    }
-    for (step, at_step) in &landscapes {
-        for (name, land) in at_step {
-            println!("  landscape around step {step}, {name}: J_H roughness {:.3}", land.return_roughness);
-        }
-    }
-    println!("  {headline}");
-    println!("  report: {}", report.display());
-    Ok(())
+    let seeds = runs.iter().map(|(c, _)| c.seed).collect();
+    Ok(StudyOutcome { summary, seeds, landscapes, report, headline })
 }

@@ -1,17 +1,19 @@
 //! Several runs at once on one machine: `jobs` worker threads take the next run in order until none
-//! is left (or one failed). Each run is independent of the others (its own data, generators and
-//! buffers, threads and helper thread), so running side by side changes no number, whatever each
-//! run's `threads`.
+//! is left (or one failed). Each run is independent of the others (its own data, generators, buffers,
+//! threads and helper thread), so running side by side changes no number, whatever each run's
+//! `threads`.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::StudyError;
+
 /// Calls `work(k, &items[k])` for every item on up to `jobs` threads; the first error is returned
 /// after the running items finish (no new item starts once one failed).
-pub(crate) fn side_by_side<T: Sync>(
+pub fn side_by_side<T: Sync>(
     items: &[T],
     jobs: usize,
-    work: impl Fn(usize, &T) -> anyhow::Result<()> + Sync,
-) -> anyhow::Result<()> {
+    work: impl Fn(usize, &T) -> Result<(), StudyError> + Sync,
+) -> Result<(), StudyError> {
     butterfly_store::threads::check_threads("--jobs", jobs)?;
     if jobs == 1 {
         return items.iter().enumerate().try_for_each(|(k, item)| work(k, item));
@@ -20,7 +22,7 @@ pub(crate) fn side_by_side<T: Sync>(
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs.min(items.len()))
             .map(|_| {
-                scope.spawn(|| -> anyhow::Result<()> {
+                scope.spawn(|| -> Result<(), StudyError> {
                     while !failed.load(Ordering::SeqCst) {
                         let k = next.fetch_add(1, Ordering::SeqCst);
                         let Some(item) = items.get(k) else { return Ok(()) };
@@ -33,8 +35,8 @@ pub(crate) fn side_by_side<T: Sync>(
                 })
             })
             .collect();
-        let results: Vec<anyhow::Result<()>> =
-            workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a run panicked")))).collect();
+        let results: Vec<Result<(), StudyError>> =
+            workers.into_iter().map(|w| w.join().unwrap_or(Err(StudyError::Panicked))).collect();
         results.into_iter().collect()
     })
 }
