@@ -2,9 +2,7 @@
 //! the expert's returns, and one typed row per CSV log of the rollouts (the training loop's own logs
 //! and kept parameters are re-exported from `butterfly_train`).
 
-use std::path::Path;
-
-use butterfly_store::{Checkpoint, Log, LogRow, StoreError};
+use butterfly_store::LogRow;
 
 pub use butterfly_store::run_dir::{CHECKPOINT, CONFIG};
 pub use butterfly_train::{MetricsRow, TimingRow, ValidationRow, params_file};
@@ -53,26 +51,10 @@ butterfly_store::log_row! {
     key(row) = (row.ic as u64, String::new());
 }
 
-/// The logs a BC learner appends to (the loop's own are in `butterfly_train`).
-pub(crate) struct Logs {
-    pub eval: Log<RolloutRow>,
-    pub iterates: Log<IterateRow>,
-}
-
-impl Logs {
-    /// New logs with headers, or the existing ones checked against what `checkpoint` recorded (cut
-    /// back to it by [`Logs::cut_back`]).
-    pub fn open(dir: &Path, checkpoint: Option<&Checkpoint>) -> Result<Self, StoreError> {
-        Ok(Self { eval: Log::open(dir, checkpoint)?, iterates: Log::open(dir, checkpoint)? })
-    }
-
-    pub fn record(&self, checkpoint: &mut Checkpoint) -> Result<(), StoreError> {
-        self.eval.record(checkpoint)?;
-        self.iterates.record(checkpoint)
-    }
-
-    pub fn cut_back(&mut self) -> Result<(), StoreError> {
-        self.eval.cut_back()?;
-        self.iterates.cut_back()
+butterfly_store::log_bundle! {
+    /// The logs a BC learner appends to (the loop's own are in `butterfly_train`).
+    pub(crate) struct Logs {
+        pub eval: RolloutRow,
+        pub iterates: IterateRow,
     }
 }

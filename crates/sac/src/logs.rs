@@ -1,9 +1,5 @@
 //! The CSV logs of a SAC run, one typed row per file.
 
-use std::path::Path;
-
-use butterfly_store::{Checkpoint, Log, StoreError};
-
 butterfly_store::log_row! {
     /// One training episode (`episodes.csv`).
     pub struct EpisodeRow in "episodes.csv" {
@@ -37,34 +33,11 @@ butterfly_store::log_row! {
     key(row) = (row.step, String::new());
 }
 
-pub(crate) struct Logs {
-    pub(crate) episodes: Log<EpisodeRow>,
-    pub(crate) eval: Log<EvalRow>,
-    pub(crate) timing: Log<TimingRow>,
-}
-
-impl Logs {
-    /// New logs with their headers, or the existing ones checked against
-    /// what `checkpoint` recorded (cut back to it by [`Logs::cut_back`]).
-    pub(crate) fn open(dir: &Path, checkpoint: Option<&Checkpoint>) -> Result<Self, StoreError> {
-        Ok(Self {
-            episodes: Log::open(dir, checkpoint)?,
-            eval: Log::open(dir, checkpoint)?,
-            timing: Log::open(dir, checkpoint)?,
-        })
-    }
-
-    pub(crate) fn record(&self, checkpoint: &mut Checkpoint) -> Result<(), StoreError> {
-        self.episodes.record(checkpoint)?;
-        self.eval.record(checkpoint)?;
-        self.timing.record(checkpoint)
-    }
-
-    /// Cuts every log back to the checkpoint, once it has been restored.
-    pub(crate) fn cut_back(&mut self) -> Result<(), StoreError> {
-        self.episodes.cut_back()?;
-        self.eval.cut_back()?;
-        self.timing.cut_back()?;
-        Ok(())
+butterfly_store::log_bundle! {
+    /// SAC's logs.
+    pub(crate) struct Logs {
+        pub(crate) episodes: EpisodeRow,
+        pub(crate) eval: EvalRow,
+        pub(crate) timing: TimingRow,
     }
 }

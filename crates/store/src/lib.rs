@@ -8,6 +8,7 @@ mod cache;
 mod checkpoint;
 mod csv_log;
 mod error;
+mod log_bundle;
 mod log_row;
 pub mod memory;
 mod output;

@@ -9,6 +9,8 @@ pub enum TheoryError {
     TooLarge(#[from] butterfly_store::StoreError),
     #[error("{name} = {value} is beyond what can be computed: {why}")]
     Uncomputable { name: &'static str, value: f64, why: String },
+    #[error("cannot start the Monte Carlo threads: {0}")]
+    Threads(String),
 }
 
 impl TheoryError {
@@ -23,15 +25,11 @@ impl TheoryError {
     }
 
     /// Checks that a count is at least `min`.
-    /// Checks that `vectors` vectors of `dim` f64 per Monte Carlo thread fit in memory.
-    pub(crate) fn check_fits(dim: usize, vectors: usize) -> Result<(), Self> {
+    /// Checks that `vectors` vectors of `dim` f64 on each of `threads` Monte Carlo threads fit in memory.
+    pub(crate) fn check_fits(dim: usize, vectors: usize, threads: usize) -> Result<(), Self> {
         let per_thread = (dim as u128).saturating_mul(vectors as u128);
         let what = format!("the iterates of the Monte Carlo trials (dim = {dim})");
-        butterfly_store::memory::ensure_fits(&[(
-            &what,
-            per_thread.saturating_mul(rayon::current_num_threads() as u128),
-            8,
-        )])?;
+        butterfly_store::memory::ensure_fits(&[(&what, per_thread.saturating_mul(threads as u128), 8)])?;
         Ok(())
     }
 

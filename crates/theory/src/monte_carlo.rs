@@ -7,12 +7,14 @@ use serde::Serialize;
 
 use crate::{Estimate, TheoryError};
 
-/// How many trials, from which seed, and the confidence level of the reported intervals.
+/// How many trials, from which seed, the confidence level of the reported intervals, and the threads the
+/// trials run on (a pool of this estimate's own; the results do not depend on the count).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct MonteCarlo {
     pub trials: usize,
     pub seed: u64,
     pub confidence: f64,
+    pub threads: usize,
 }
 
 impl MonteCarlo {
@@ -34,14 +36,21 @@ impl MonteCarlo {
             ("the outputs of the Monte Carlo trials", trials, 8 * K as u128),
             ("one quantity's samples", trials, 8),
         ])?;
-        let outputs: Vec<[f64; K]> = (0..self.trials)
-            .into_par_iter()
-            .map(|i| {
-                let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-                rng.set_stream(i as u64);
-                trial(&mut rng)
-            })
-            .collect();
+        let threads = butterfly_store::threads::check_threads("--threads", self.threads)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| TheoryError::Threads(e.to_string()))?;
+        let outputs: Vec<[f64; K]> = pool.install(|| {
+            (0..self.trials)
+                .into_par_iter()
+                .map(|i| {
+                    let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+                    rng.set_stream(i as u64);
+                    trial(&mut rng)
+                })
+                .collect()
+        });
         let mut estimates = [Estimate { mean: 0.0, ci_low: 0.0, ci_high: 0.0 }; K];
         for (k, estimate) in estimates.iter_mut().enumerate() {
             let samples: Vec<f64> = outputs.iter().map(|o| o[k]).collect();

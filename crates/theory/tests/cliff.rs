@@ -35,7 +35,7 @@ fn monte_carlo_agrees_with_the_exact_values() {
     for (i, config) in settings().iter().enumerate() {
         let exact = exact(config).unwrap();
         for confidence in [0.9999, 0.95] {
-            let mc = MonteCarlo { trials: 4000, seed: 7 + i as u64, confidence };
+            let mc = MonteCarlo { trials: 4000, seed: 7 + i as u64, confidence, threads: 2 };
             let estimates = simulate(config, &mc).unwrap();
             for ((name, estimate), (_, &value)) in estimates.named().into_iter().zip(exact.named()) {
                 if confidence == 0.9999 {
@@ -87,11 +87,8 @@ fn proposition_4_1_holds_at_the_defaults() {
 #[test]
 fn results_depend_on_the_seed_only() {
     let cfg = config(constant(0.2), 0.05, 3, 100);
-    let mc = MonteCarlo { trials: 500, seed: 11, confidence: 0.95 };
-    let run = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-        pool.install(|| simulate(&cfg, &mc).unwrap())
-    };
+    let mc = MonteCarlo { trials: 500, seed: 11, confidence: 0.95, threads: 2 };
+    let run = |threads| simulate(&cfg, &MonteCarlo { threads, ..mc }).unwrap();
     let one = run(1);
     assert_eq!(one, run(2));
     assert_eq!(one, run(3));
@@ -101,7 +98,7 @@ fn results_depend_on_the_seed_only() {
 #[test]
 fn sweeps_cover_the_grid_with_common_noise() {
     let base = config(constant(0.5), 0.01, 1, 50);
-    let mc = MonteCarlo { trials: 200, seed: 3, confidence: 0.95 };
+    let mc = MonteCarlo { trials: 200, seed: 3, confidence: 0.95, threads: 2 };
     let mut seen = 0;
     let rows = sweep(&base, &[0.1, 0.5], &[0.01, 0.1], &mc, |_| seen += 1).unwrap();
     assert_eq!((rows.len(), seen), (6, 6));
@@ -115,12 +112,14 @@ fn sweeps_cover_the_grid_with_common_noise() {
 
 #[test]
 fn bad_parameters_name_themselves() {
-    let bad = |cfg: CliffConfig| simulate(&cfg, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95 }).unwrap_err();
+    let bad = |cfg: CliffConfig| {
+        simulate(&cfg, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95, threads: 2 }).unwrap_err()
+    };
     let good = config(constant(0.5), 0.01, 1, 10);
     assert_eq!(bad(CliffConfig { gamma: 0.0, ..good }).to_string(), "gamma must be in (0, 1], got 0");
     assert_eq!(bad(CliffConfig { eps: f64::NAN, ..good }).to_string(), "eps must be positive, got NaN");
     assert!(matches!(bad(CliffConfig { dim: 0, ..good }), TheoryError::TooSmall { name: "dim", .. }));
-    let low_confidence = simulate(&good, &MonteCarlo { trials: 10, seed: 0, confidence: 1.0 }).unwrap_err();
+    let low_confidence = simulate(&good, &MonteCarlo { trials: 10, seed: 0, confidence: 1.0, threads: 2 }).unwrap_err();
     assert_eq!(low_confidence.to_string(), "the confidence level must be in (0, 1), got 1");
 }
 
@@ -141,6 +140,6 @@ fn far_offsets_are_computed_in_bounded_time_or_refused_naming_the_largest_offset
 #[test]
 fn trial_counts_no_machine_holds_are_one_error() {
     let good = config(constant(0.5), 0.01, 1, 10);
-    let err = simulate(&good, &MonteCarlo { trials: usize::MAX, seed: 0, confidence: 0.95 }).unwrap_err();
+    let err = simulate(&good, &MonteCarlo { trials: usize::MAX, seed: 0, confidence: 0.95, threads: 2 }).unwrap_err();
     assert!(matches!(err, TheoryError::TooLarge(_)) && err.to_string().contains("Monte Carlo trials"), "{err}");
 }

@@ -11,7 +11,8 @@ fn monte_carlo_agrees_with_the_closed_form() {
         let config = LinearConfig { delta, horizon, dim };
         let exact = exact(&config).unwrap();
         let estimates =
-            simulate(&config, &MonteCarlo { trials: 4000, seed: 20 + i as u64, confidence: 0.9999 }).unwrap();
+            simulate(&config, &MonteCarlo { trials: 4000, seed: 20 + i as u64, confidence: 0.9999, threads: 2 })
+                .unwrap();
         assert!(estimates.bc_loss.contains(exact.bc_loss), "{config:?}: {estimates:?} vs {exact:?}");
         assert!(estimates.reward_gap.contains(exact.reward_gap), "{config:?}: {estimates:?} vs {exact:?}");
     }
@@ -35,7 +36,7 @@ fn the_gap_is_geometric_and_exponential_in_h_delta() {
 fn no_error_no_gap() {
     let config = LinearConfig { delta: 0.0, horizon: 10, dim: 2 };
     let exact = exact(&config).unwrap();
-    let estimates = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95 }).unwrap();
+    let estimates = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95, threads: 2 }).unwrap();
     assert_eq!((exact.bc_loss, exact.reward_gap), (0.0, 0.0));
     assert_eq!((estimates.bc_loss.mean, estimates.reward_gap.mean), (0.0, 0.0));
 }
@@ -50,7 +51,7 @@ fn bad_parameters_name_themselves() {
 
 #[test]
 fn sweeps_run_delta_major_and_validate_before_simulating() {
-    let mc = MonteCarlo { trials: 50, seed: 0, confidence: 0.95 };
+    let mc = MonteCarlo { trials: 50, seed: 0, confidence: 0.95, threads: 2 };
     let mut seen = 0;
     let rows = sweep(&[0.1, 0.2], &[1, 5, 10], 2, &mc, |_| seen += 1).unwrap();
     assert_eq!((rows.len(), seen), (6, 6));
@@ -66,13 +67,15 @@ fn sweeps_run_delta_major_and_validate_before_simulating() {
 fn gaps_past_double_precision_are_refused_not_printed_as_inf_and_nan() {
     for (delta, horizon) in [(1.0, 600), (0.05, 100_000_000)] {
         let config = LinearConfig { delta, horizon, dim: 1 };
-        let err = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95 }).unwrap_err().to_string();
+        let err = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95, threads: 2 })
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with(&format!("horizon = {horizon} is beyond")) && err.contains("1e150"), "{err}");
         assert_eq!(exact(&config).unwrap_err().to_string(), err);
     }
     // The largest gaps below the bound still give finite estimates and intervals.
     let config = LinearConfig { delta: 1.0, horizon: 240, dim: 1 };
-    let estimates = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95 }).unwrap();
+    let estimates = simulate(&config, &MonteCarlo { trials: 10, seed: 0, confidence: 0.95, threads: 2 }).unwrap();
     assert!(estimates.reward_gap.ci_low.is_finite() && estimates.reward_gap.ci_high.is_finite(), "{estimates:?}");
     assert!(exact(&config).unwrap().reward_gap.is_finite());
 }

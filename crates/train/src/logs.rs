@@ -1,9 +1,5 @@
 //! The logs the loop itself writes, one typed row per file.
 
-use std::path::Path;
-
-use butterfly_store::{Checkpoint, Log, StoreError};
-
 butterfly_store::log_row! {
     /// Training loss, every `log_every` updates (`metrics.csv`).
     pub struct MetricsRow in "metrics.csv" {
@@ -35,32 +31,11 @@ butterfly_store::log_row! {
     key(row) = (row.step, String::new());
 }
 
-pub(crate) struct LoopLogs {
-    pub metrics: Log<MetricsRow>,
-    pub validation: Log<ValidationRow>,
-    pub timing: Log<TimingRow>,
-}
-
-impl LoopLogs {
-    /// New logs with headers, or the existing ones checked against what `checkpoint` recorded (cut
-    /// back to it by [`LoopLogs::cut_back`]).
-    pub fn open(dir: &Path, checkpoint: Option<&Checkpoint>) -> Result<Self, StoreError> {
-        Ok(Self {
-            metrics: Log::open(dir, checkpoint)?,
-            validation: Log::open(dir, checkpoint)?,
-            timing: Log::open(dir, checkpoint)?,
-        })
-    }
-
-    pub fn record(&self, checkpoint: &mut Checkpoint) -> Result<(), StoreError> {
-        self.metrics.record(checkpoint)?;
-        self.validation.record(checkpoint)?;
-        self.timing.record(checkpoint)
-    }
-
-    pub fn cut_back(&mut self) -> Result<(), StoreError> {
-        self.metrics.cut_back()?;
-        self.validation.cut_back()?;
-        self.timing.cut_back()
+butterfly_store::log_bundle! {
+    /// The logs the loop writes.
+    pub(crate) struct LoopLogs {
+        pub metrics: MetricsRow,
+        pub validation: ValidationRow,
+        pub timing: TimingRow,
     }
 }

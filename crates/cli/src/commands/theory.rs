@@ -47,6 +47,9 @@ pub struct MonteCarloArgs {
     /// Confidence level of the reported intervals (normal approximation).
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
+    /// Threads the trials run on [default: the machine's cores].
+    #[arg(long)]
+    threads: Option<usize>,
     /// Print a machine-readable summary on stdout instead of the table.
     #[arg(long)]
     json: bool,
@@ -54,7 +57,13 @@ pub struct MonteCarloArgs {
 
 impl MonteCarloArgs {
     fn monte_carlo(&self) -> MonteCarlo {
-        MonteCarlo { trials: self.trials, seed: self.seed, confidence: self.confidence }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        MonteCarlo {
+            trials: self.trials,
+            seed: self.seed,
+            confidence: self.confidence,
+            threads: self.threads.unwrap_or(cores),
+        }
     }
 }
 

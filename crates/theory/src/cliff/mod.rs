@@ -87,8 +87,6 @@ impl CliffConfig {
         TheoryError::check("offset", self.offset, "non-negative", |v| v >= 0.0)?;
         TheoryError::check_count("dim", self.dim, 1)?;
         TheoryError::check_count("steps", self.steps, 1)?;
-        // SGD and its EMA.
-        TheoryError::check_fits(self.dim, 2)?;
         exact::check_computable(self)
     }
 

@@ -8,6 +8,8 @@ use crate::{Estimate, MonteCarlo, TheoryError};
 
 /// Runs SGD and its EMA for T steps in each trial and estimates the four quantities at step T.
 pub fn simulate(config: &CliffConfig, mc: &MonteCarlo) -> Result<CliffValues<Estimate>, TheoryError> {
+    // SGD and its EMA, on every thread.
+    TheoryError::check_fits(config.dim, 2, mc.threads)?;
     config.validate()?;
     let [sgd_bc_loss, ema_bc_loss, sgd_reward_gap, ema_reward_gap] = mc.estimate(|rng| {
         let [sgd, ema] = squared_errors_at_t(config, rng);

@@ -54,8 +54,6 @@ impl LinearConfig {
         TheoryError::check("delta", self.delta, "in [0, 1]", |v| (0.0..=1.0).contains(&v))?;
         TheoryError::check_count("horizon", self.horizon, 1)?;
         TheoryError::check_count("dim", self.dim, 1)?;
-        // x_0 and the learner's current state.
-        TheoryError::check_fits(self.dim, 2)?;
         // Each trial's return is about d·H·(1 + δ)^{2H}; the interval needs its square, so past ~1e150 the
         // estimate is inf with a NaN interval and the exact gap overflows soon after.
         let log10_gap =

@@ -8,6 +8,8 @@ use crate::{Estimate, MonteCarlo, TheoryError};
 
 /// Estimates the BC loss and the reward gap over random initial states by rolling both policies out.
 pub fn simulate(config: &LinearConfig, mc: &MonteCarlo) -> Result<LinearValues<Estimate>, TheoryError> {
+    // x_0 and the learner's current state, on every thread.
+    TheoryError::check_fits(config.dim, 2, mc.threads)?;
     config.validate()?;
     let delta = config.delta;
     let [bc_loss, reward_gap] = mc.estimate(|rng| {
