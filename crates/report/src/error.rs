@@ -18,6 +18,9 @@ pub enum ReportError {
     Write { path: PathBuf, message: String },
     #[error(transparent)]
     Store(#[from] butterfly_store::StoreError),
+    /// A run's generations could not be compared (`report --generations`).
+    #[error(transparent)]
+    Lm(#[from] butterfly_lm::LmError),
     #[error("CSV row {row} has {got} fields, the header {expected}")]
     RowWidth { row: usize, got: usize, expected: usize },
 }

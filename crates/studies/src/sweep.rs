@@ -100,7 +100,7 @@ pub fn report_sweep(
         }
     }
     if groups.is_empty() {
-        return Err(StudyError::Path { path: out.to_path_buf(), what: "holds no run of this sweep yet".into() });
+        return Err(StudyError::Options(format!("no run of this sweep exists under {} yet", out.display())));
     }
     if !missing.is_empty() {
         watch.note(&format!("not started or not evaluated yet, left out of the report: {}", missing.join(", ")));

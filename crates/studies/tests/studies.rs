@@ -92,7 +92,7 @@ fn a_sweep_trains_the_chosen_runs_and_reports_over_those_that_exist() {
     let set = ["steps=600".to_string(), "eval.every=200".into(), "stabilizers=[{kind=\"ema\",alpha=0.7}]".into()];
     let sweep = butterfly_imitate::Sweep::load(&file, &set, Some(&[0])).unwrap();
     let none = butterfly_studies::report_sweep(&sweep, &out, None, &Quiet).err().expect("nothing to report yet");
-    assert!(none.to_string().contains("holds no run of this sweep yet"), "{none}");
+    assert!(none.to_string().contains("no run of this sweep exists under"), "{none}");
     // Two of the three variants, side by side.
     let chosen: Vec<_> = sweep.runs.iter().filter(|r| r.variant != "cosine-decay").collect();
     butterfly_studies::train_sweep(&chosen, &out, 2, None, &Quiet).unwrap();

@@ -3,10 +3,7 @@
 
 use std::path::PathBuf;
 
-use butterfly_lm::analysis::bifurcation::{BifurcationSpec, bifurcations};
-use butterfly_report::{
-    BcRun, RunSummary, is_lm_run, write_bc_report, write_comparison, write_lm_comparison, write_lm_report,
-};
+use butterfly_report::{RunReports, run_reports_text, write_run_reports};
 use clap::Args;
 
 #[derive(Args)]
@@ -32,74 +29,18 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
-    butterfly_store::ensure_distinct(&args.runs)?;
-    let mut summaries = Vec::new();
-    let mut runs = Vec::new();
-    if args.runs.iter().any(|d| is_lm_run(d)) {
-        let mut summaries = Vec::new();
-        for dir in &args.runs {
-            let spec = BifurcationSpec::default();
-            let found = if args.generations { Some(bifurcations(dir, &spec)?) } else { None };
-            summaries.push(write_lm_report(dir, found.as_ref().map(|f| (f, spec.tokens)))?);
-        }
-        if let Some(out) = &args.compare {
-            let runs: Vec<_> = args.runs.iter().cloned().zip(summaries.iter().cloned()).collect();
-            eprintln!("comparison: {}", write_lm_comparison(&runs, out)?.report.display());
-        }
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&summaries)?);
-        } else {
-            for s in &summaries {
-                println!("{}: {}", s.dir.display(), s.figure.display());
-                for v in &s.variants {
-                    println!(
-                        "  {:<12} final val loss {:.4}, best {:.4} at step {}",
-                        v.name, v.final_loss, v.best_loss, v.best_step
-                    );
-                }
-            }
-        }
-        return Ok(());
+    let reports = write_run_reports(&args.runs, args.window_start, args.generations, args.compare.as_deref())?;
+    let comparison = match &reports {
+        RunReports::Bc { comparison, .. } => comparison.clone(),
+        RunReports::Lm { comparison, .. } => comparison.iter().cloned().collect(),
+    };
+    for path in comparison {
+        eprintln!("comparison: {}", path.display());
     }
-    for dir in &args.runs {
-        let run = BcRun::load(dir)?;
-        let mut summary = RunSummary::of(&run, args.window_start);
-        write_bc_report(&run, &mut summary)?;
-        summaries.push(summary);
-        runs.push(run);
-    }
-    if let Some(dir) = &args.compare {
-        for path in write_comparison(&runs, &summaries, dir)? {
-            eprintln!("comparison: {}", path.display());
-        }
-    }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&summaries)?);
-        return Ok(());
-    }
-    for s in &summaries {
-        println!(
-            "{} ({}, expert J_H {:.2}; window: steps ≥ {}, every {} updates)",
-            s.dir.display(),
-            s.env,
-            s.expert_return,
-            s.window_start,
-            s.eval_every
-        );
-        println!(
-            "  {:<28} {:>10} {:>8} {:>9} {:>8} {:>7} {:>7}",
-            "variant", "final J_H", "osc", "collapse", "spread", "level", "falls"
-        );
-        for v in &s.variants {
-            let m = v.metrics();
-            let [osc, collapse, spread, level, falls] = [m.osc, m.collapse, m.spread, m.level, m.falls]
-                .map(|x| x.map_or("-".to_string(), |x| format!("{x:.3}")));
-            println!(
-                "  {:<28} {:>10.2} {osc:>8} {collapse:>9} {spread:>8} {level:>7} {falls:>7}",
-                v.name, v.final_return
-            );
-        }
-        println!("  report: {}", s.report.display());
+    match &reports {
+        RunReports::Bc { summaries, .. } if args.json => println!("{}", serde_json::to_string_pretty(summaries)?),
+        RunReports::Lm { summaries, .. } if args.json => println!("{}", serde_json::to_string_pretty(summaries)?),
+        _ => print!("{}", run_reports_text(&reports)),
     }
     Ok(())
 }
