@@ -100,6 +100,26 @@ pub struct NetworkConfig {
     pub n_head: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_embd: Option<usize>,
+    /// The MLP's head: `linear` regresses actions as they are (the default, so configs written before this
+    /// key resume unchanged); `tanh` squashes them into the control range, `mid + half · tanh(y)`, so no
+    /// action leaves the box (Humanoid). The Transformer's head is always squashed.
+    #[serde(default, skip_serializing_if = "Head::is_linear")]
+    pub output: Head,
+}
+
+/// How the MLP imitator's outputs become actions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Head {
+    #[default]
+    Linear,
+    Tanh,
+}
+
+impl Head {
+    fn is_linear(&self) -> bool {
+        *self == Head::Linear
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 
 use butterfly_envs::{BatchPolicy, EnvRng, EnvSpec, Policy};
 use butterfly_gpt::{Dropout, TransformerNet};
-use butterfly_nn::{Mlp, MlpSpec, Threads, mse};
+use butterfly_nn::{Mlp, MlpSpec, Threads, mse, squash_backward, squash_forward};
 use butterfly_policy::{MlpPolicy, OutputKind, PolicyMeta, TransformerMeta, TransformerPolicy};
 use rand::Rng;
 
-use crate::config::NetworkKind;
+use crate::config::{Head, NetworkKind};
 use crate::{BcConfig, Dataset, ImitateError};
 
 /// Rows per forward pass when computing the validation loss.
@@ -21,8 +21,17 @@ const VALIDATION_CHUNK: usize = 4096;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Net {
-    Mlp { net: Mlp<f32>, meta: PolicyMeta },
-    Transformer { net: TransformerNet, meta: TransformerMeta, dropout: f64 },
+    /// `squash`: the control range's centre and half-width when the head is `tanh`.
+    Mlp {
+        net: Mlp<f32>,
+        meta: PolicyMeta,
+        squash: Option<(Vec<f32>, Vec<f32>)>,
+    },
+    Transformer {
+        net: TransformerNet,
+        meta: TransformerMeta,
+        dropout: f64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +42,8 @@ pub struct Imitator {
     batch_in: Vec<f32>,
     batch_out: Vec<f32>,
     d_pred: Vec<f32>,
+    /// A `tanh` head's actions (then the gradient at the network's outputs).
+    squashed: Vec<f32>,
     /// Transformer windows: the row each window's action is read from.
     read: Vec<usize>,
 }
@@ -49,8 +60,13 @@ impl Imitator {
     pub fn new(config: &BcConfig, env: &EnvSpec, train: &Dataset) -> Result<Self, ImitateError> {
         let n = &config.network;
         let input = train.input_dim();
+        let squash = match n.output {
+            Head::Linear => None,
+            Head::Tanh => Some(action_box(env)?),
+        };
         let net = match n.kind {
             NetworkKind::Mlp => Net::Mlp {
+                squash,
                 net: Mlp::new(MlpSpec {
                     input,
                     hidden: n.hidden.clone(),
@@ -67,7 +83,7 @@ impl Imitator {
                     input_dim: input,
                     prev_action: true,
                     act_dim: env.act_dim,
-                    output: OutputKind::Linear,
+                    output: if n.output == Head::Tanh { OutputKind::Tanh } else { OutputKind::Linear },
                     action_low: env.action_low.clone(),
                     action_high: env.action_high.clone(),
                     extra: BTreeMap::new(),
@@ -89,8 +105,15 @@ impl Imitator {
             }
         };
         let norm = config.normalize.then(|| standardization(train));
-        let imitator =
-            Self { net, norm, batch_in: Vec::new(), batch_out: Vec::new(), d_pred: Vec::new(), read: Vec::new() };
+        let imitator = Self {
+            net,
+            norm,
+            batch_in: Vec::new(),
+            batch_out: Vec::new(),
+            d_pred: Vec::new(),
+            squashed: Vec::new(),
+            read: Vec::new(),
+        };
         imitator.check_data(train)?;
         Ok(imitator)
     }
@@ -98,7 +121,7 @@ impl Imitator {
     /// The same imitator computing its minibatches on `threads`.
     pub fn with_threads(self, threads: &Threads) -> Self {
         let net = match self.net {
-            Net::Mlp { net, meta } => Net::Mlp { net: net.with_threads(threads.clone()), meta },
+            Net::Mlp { net, meta, squash } => Net::Mlp { net: net.with_threads(threads.clone()), meta, squash },
             Net::Transformer { net, meta, dropout } => {
                 Net::Transformer { net: net.with_threads(threads.clone()), meta, dropout }
             }
@@ -199,11 +222,20 @@ impl Imitator {
             self.batch_out.extend_from_slice(&data.targets[i * act_dim..(i + 1) * act_dim]);
         }
         match &mut self.net {
-            Net::Mlp { net, .. } => {
-                let pred = net.forward_train(theta, &self.batch_in, batch, rng)?;
-                self.d_pred.resize(pred.len(), 0.0);
-                let loss = mse(pred, &self.batch_out, &mut self.d_pred)?;
-                net.backward(theta, &self.d_pred, grad, accumulate, None)?;
+            Net::Mlp { net, squash, .. } => {
+                let y = net.forward_train(theta, &self.batch_in, batch, rng)?;
+                self.d_pred.resize(y.len(), 0.0);
+                let Some((mid, half)) = squash else {
+                    let loss = mse(y, &self.batch_out, &mut self.d_pred)?;
+                    net.backward(theta, &self.d_pred, grad, accumulate, None)?;
+                    return Ok(loss);
+                };
+                self.squashed.resize(y.len(), 0.0);
+                squash_forward(y, mid, half, &mut self.squashed)?;
+                let loss = mse(&self.squashed, &self.batch_out, &mut self.d_pred)?;
+                // The squashed actions are spent: the buffer takes the gradient at the network's outputs.
+                squash_backward(y, &self.d_pred, half, &mut self.squashed)?;
+                net.backward(theta, &self.squashed, grad, accumulate, None)?;
                 Ok(loss)
             }
             Net::Transformer { net, dropout, .. } => {
@@ -229,7 +261,13 @@ impl Imitator {
             }
             let targets = &data.targets[rows.start * a..rows.end * a];
             let pred = match &mut self.net {
-                Net::Mlp { net, .. } => net.forward(theta, &self.batch_in, rows.len())?,
+                Net::Mlp { net, squash: None, .. } => net.forward(theta, &self.batch_in, rows.len())?,
+                Net::Mlp { net, squash: Some((mid, half)), .. } => {
+                    let y = net.forward(theta, &self.batch_in, rows.len())?;
+                    self.squashed.resize(y.len(), 0.0);
+                    squash_forward(y, mid, half, &mut self.squashed)?;
+                    &self.squashed[..]
+                }
                 Net::Transformer { net, .. } => {
                     let window = net.shape.window;
                     net.actions(theta, &self.batch_in, &self.read, window).map_err(gpt_error)?
@@ -240,6 +278,20 @@ impl Imitator {
         }
         Ok(total / data.targets.len() as f64)
     }
+}
+
+/// The centre and half-width of `env`'s control range, for a `tanh` head.
+fn action_box(env: &EnvSpec) -> Result<(Vec<f32>, Vec<f32>), ImitateError> {
+    let (low, high) = (&env.action_low, &env.action_high);
+    if low.iter().zip(high).any(|(l, h)| !(l.is_finite() && h.is_finite() && l < h)) {
+        return Err(ImitateError::Config(format!(
+            "network.output = \"tanh\" needs a bounded control range; {} has none",
+            env.id
+        )));
+    }
+    let mid = low.iter().zip(high).map(|(l, h)| ((l + h) / 2.0) as f32).collect();
+    let half = low.iter().zip(high).map(|(l, h)| ((h - l) / 2.0) as f32).collect();
+    Ok((mid, half))
 }
 
 fn gpt_error(e: butterfly_gpt::GptError) -> ImitateError {

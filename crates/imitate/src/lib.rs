@@ -18,7 +18,7 @@ mod torch_reference;
 mod trainer;
 
 pub use butterfly_train::{Ema, EmaWeight, Progress, Stabilizer, StabilizerSpec, Window, update_all};
-pub use config::{BcConfig, DataConfig, EvalConfig, NetworkConfig, NetworkKind};
+pub use config::{BcConfig, DataConfig, EvalConfig, Head, NetworkConfig, NetworkKind};
 pub use dataset::{Dataset, collect};
 pub use error::ImitateError;
 pub use expert::Expert;

@@ -144,6 +144,37 @@ fn fresh_data_mode_resumes_too() {
     }
 }
 
+/// A `tanh` head: trained through the squash, exported as a squashed policy, and no action leaves the box.
+#[test]
+fn a_tanh_head_learns_and_keeps_every_action_in_the_control_range() {
+    let mut config = config();
+    (config.steps, config.eval.every) = (1000, 250);
+    config.eval.windows.clear();
+    config.network.output = butterfly_imitate::Head::Tanh;
+    let dir = scratch("tanh");
+    BcTrainer::create(config, &dir, None).unwrap().run(None, |_| {}).unwrap();
+    assert!(std::fs::read_to_string(dir.join("config.toml")).unwrap().contains("output = \"tanh\""));
+    let val = std::fs::read_to_string(dir.join("validation.csv")).unwrap();
+    let raw: Vec<f64> =
+        val.lines().filter(|l| l.contains(",raw,")).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert!(raw.last().unwrap() < &(raw[0] / 2.0), "the held-out loss halves through the squash: {raw:?}");
+    let butterfly_imitate::ImitatorPolicy::Mlp(policy) =
+        butterfly_imitate::export_policy(&dir, "raw", None, None).unwrap()
+    else {
+        panic!("an MLP imitator")
+    };
+    assert_eq!(policy.meta().output, butterfly_policy::OutputKind::Tanh);
+    // Weights blown up a thousandfold would send a linear head anywhere; the squash holds every action in ±10.
+    let big: Vec<f32> = policy.theta().iter().map(|w| w * 1000.0).collect();
+    let mut blown = butterfly_policy::MlpPolicy::new(policy.meta().clone(), big, None).unwrap();
+    let mut action = [0.0];
+    use butterfly_envs::Policy;
+    for obs in [[1e3, -1e3], [-7.0, 2.0], [0.0, 0.0]] {
+        blown.act(&obs, &mut action);
+        assert!(action[0].abs() <= 10.0, "{action:?} for {obs:?}");
+    }
+}
+
 /// The one resume rule: a run resumes with its config, except its length (`steps`).
 #[test]
 fn a_resumed_run_may_change_its_length_and_nothing_else() {

@@ -28,6 +28,7 @@ pub mod mlp;
 pub mod optimizer;
 pub mod packed;
 pub mod schedule;
+pub mod squash;
 mod threads;
 
 pub use activation::Activation;
@@ -40,4 +41,5 @@ pub use mlp::Mlp;
 pub use optimizer::{Optimizer, OptimizerConfig, OptimizerKind};
 pub use packed::{PackedLinear, PackedMlp};
 pub use schedule::{Decay, Schedule};
+pub use squash::{squash_backward, squash_forward};
 pub use threads::Threads;
