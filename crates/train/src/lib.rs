@@ -10,6 +10,7 @@ mod kept;
 mod learner;
 mod logs;
 mod overrides;
+pub mod posthoc;
 mod run;
 mod stabilizer;
 mod train_loop;

@@ -28,6 +28,9 @@ pub enum EmaWeight {
     Constant { gamma: f64 },
     /// BEMA's β = max((ρ + γ t)^−κ, β_min), t counted in updates since the burn-in.
     Shifted { power: f64, lag: f64, multiplier: f64, gamma_min: f64 },
+    /// EDM2's power-function EMA of exponent p: γ_t = 1 − (1 − 1/s)^{p+1}, so iterate τ ≤ s carries a weight
+    /// ∝ τ^p (crate::posthoc reconstructs any other width from its snapshots).
+    Power { exponent: f64 },
 }
 
 /// Where s, the count that drives γ_t, starts.
@@ -117,6 +120,15 @@ pub enum StabilizerSpec {
         #[serde(default)]
         gamma_min: f64,
     },
+    /// EDM2's power-function EMA of relative width `sigma_rel` (from step 0), whose kept snapshots let
+    /// `crate::posthoc` reconstruct the EMA of any other width after training.
+    Power {
+        #[serde(default)]
+        name: Option<String>,
+        sigma_rel: f64,
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        every: u64,
+    },
     /// The uniform average of every iterate after the burn-in.
     Tail {
         #[serde(default)]
@@ -135,6 +147,8 @@ impl StabilizerSpec {
             StabilizerSpec::Ema { burn_in, .. }
             | StabilizerSpec::Bema { burn_in, .. }
             | StabilizerSpec::Tail { burn_in, .. } => *burn_in,
+            // A power EMA averages from the start: its profile is what makes it reconstructible.
+            StabilizerSpec::Power { .. } => 0,
         }
     }
 
@@ -143,6 +157,7 @@ impl StabilizerSpec {
             StabilizerSpec::Ema { burn_in, .. }
             | StabilizerSpec::Bema { burn_in, .. }
             | StabilizerSpec::Tail { burn_in, .. } => *burn_in = steps,
+            StabilizerSpec::Power { .. } => {}
         }
     }
 
@@ -201,6 +216,15 @@ impl StabilizerSpec {
                 }
                 bias = Some(Bias { power: *bias_power, theta0: theta0.to_vec(), output: theta0.to_vec() });
                 (name.clone().unwrap_or(auto), *burn_in, weight, *every, CountFrom::BurnIn)
+            }
+            StabilizerSpec::Power { name, sigma_rel, every } => {
+                let exponent = crate::posthoc::exponent_of(*sigma_rel)?;
+                let auto = if *every == 1 {
+                    format!("power_s{sigma_rel}")
+                } else {
+                    format!("power_s{sigma_rel}_every{every}")
+                };
+                (name.clone().unwrap_or(auto), 0, EmaWeight::Power { exponent }, *every, CountFrom::BurnIn)
             }
             StabilizerSpec::Tail { name, burn_in, every } => {
                 let auto =
@@ -314,6 +338,7 @@ impl Ema {
             }
             EmaWeight::Polynomial { alpha, gamma_min } => s.powf(-alpha).max(gamma_min).min(1.0),
             EmaWeight::Constant { gamma } => gamma,
+            EmaWeight::Power { exponent } => 1.0 - (1.0 - 1.0 / s).powf(exponent + 1.0),
         }
     }
 }
