@@ -202,6 +202,19 @@ fn a_power_ema_reconstructed_after_training_matches_the_one_tracked() {
     assert!(off < 0.01 * swing, "rebuilt is {off} from the tracked EMA, the raw iterate {swing}");
     let err = butterfly_train::posthoc::reconstruct(&direct, 0.1, 1950).err().unwrap().to_string();
     assert!(err.contains("kept no parameters at step 1950"), "{err}");
+
+    // Checkpoint averages from the same kept iterates: LAWA of the last 3, and the tail from 1800.
+    let mean = |steps: &[u64]| -> Vec<f32> {
+        let thetas: Vec<Vec<f32>> =
+            steps.iter().map(|&s| butterfly_train::kept_parameters(&direct, "raw", Some(s)).unwrap().theta).collect();
+        (0..thetas[0].len())
+            .map(|i| (thetas.iter().map(|t| t[i] as f64).sum::<f64>() / steps.len() as f64) as f32)
+            .collect()
+    };
+    assert_eq!(butterfly_train::posthoc::lawa(&direct, 3, 2000).unwrap(), mean(&[1800, 1900, 2000]));
+    assert_eq!(butterfly_train::posthoc::lawa(&direct, 50, 300).unwrap(), mean(&[100, 200, 300]), "fewer at the start");
+    assert_eq!(butterfly_train::posthoc::tail_average(&direct, 1800, 2000).unwrap(), mean(&[1800, 1900, 2000]));
+    assert!(butterfly_train::posthoc::lawa(&direct, 0, 2000).is_err());
 }
 
 /// The one resume rule: a run resumes with its config, except its length (`steps`).

@@ -1,5 +1,7 @@
-//! Post-hoc EMA (Karras et al., EDM2, 2024): power-function EMAs tracked during training, whose kept
-//! snapshots are combined after training into the EMA of any other width.
+//! Stabilizers chosen after training, from what a run kept. Post-hoc EMA (Karras et al., EDM2, 2024):
+//! power-function EMAs tracked during training, whose kept snapshots are combined into the EMA of any other
+//! width. Checkpoint averages: LAWA (the uniform mean of the last k kept raw iterates) and the tail average
+//! of every kept raw iterate from a step on.
 //!
 //! A power EMA of exponent p at step t weights iterate τ ≤ t by the profile f(τ) = (p + 1) τ^p / t^(p+1);
 //! its relative width is σ_rel = √((p + 1) / ((p + 2)² (p + 3))). The EMA of width σ at step T is the
@@ -129,6 +131,43 @@ pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, V
     }
     let used = snapshots.into_iter().zip(weights).map(|((name, s, _), w)| (name, s, w)).collect();
     Ok((theta.into_iter().map(|x| x as f32).collect(), used))
+}
+
+/// The uniform mean of the raw iterates the run in `dir` kept at `steps` (in f64, in order).
+fn mean_of_kept(dir: &Path, steps: &[u64]) -> Result<Vec<f32>, TrainError> {
+    let mut sum: Vec<f64> = Vec::new();
+    for &s in steps {
+        let kept = kept_parameters(dir, "raw", Some(s))?;
+        sum.resize(kept.theta.len(), 0.0);
+        for (t, &x) in sum.iter_mut().zip(&kept.theta) {
+            *t += x as f64;
+        }
+    }
+    Ok(sum.into_iter().map(|t| (t / steps.len() as f64) as f32).collect())
+}
+
+/// LAWA at kept step `step`: the uniform mean of the raw iterates of the last `k` kept steps up to it
+/// (fewer at the start of the run).
+pub fn lawa(dir: &Path, k: usize, step: u64) -> Result<Vec<f32>, TrainError> {
+    let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
+    if k == 0 {
+        return Err(TrainError::Config("LAWA needs k ≥ 1 kept iterates".into()));
+    }
+    let steps: Vec<u64> = kept_steps(dir).into_iter().filter(|&s| s <= step).collect();
+    if steps.last() != Some(&step) {
+        return Err(bad(format!("kept no parameters at step {step}")));
+    }
+    mean_of_kept(dir, &steps[steps.len().saturating_sub(k)..])
+}
+
+/// The tail average at kept step `step`: the uniform mean of every raw iterate kept from step `from` to it.
+pub fn tail_average(dir: &Path, from: u64, step: u64) -> Result<Vec<f32>, TrainError> {
+    let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
+    let steps: Vec<u64> = kept_steps(dir).into_iter().filter(|&s| s >= from && s <= step).collect();
+    if steps.last() != Some(&step) {
+        return Err(bad(format!("kept no parameters at step {step} (from {from})")));
+    }
+    mean_of_kept(dir, &steps)
 }
 
 #[cfg(test)]
