@@ -4,6 +4,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
+use plotters::coord::combinators::BindKeyPoints;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -163,11 +164,16 @@ impl LineChart {
         if !self.note.is_empty() {
             header.draw(&Text::new(self.note.as_str(), (middle, 34), centred(14))).map_err(|e| e.to_string())?;
         }
+        // Log axes label the ticks log_ticks chooses: plotters' own labels only powers of ten, so an axis
+        // inside one decade (a BC loss from 0.012 to 0.0013) would carry no number at all.
+        let (x_ticks, y_ticks) = (log_ticks(&x), log_ticks(&y));
         match (self.x.log, self.y.log) {
             (false, false) => self.draw(&body, x, y),
-            (true, false) => self.draw(&body, x.log_scale(), y),
-            (false, true) => self.draw(&body, x, y.log_scale()),
-            (true, true) => self.draw(&body, x.log_scale(), y.log_scale()),
+            (true, false) => self.draw(&body, x.log_scale().with_key_points(x_ticks), y),
+            (false, true) => self.draw(&body, x, y.log_scale().with_key_points(y_ticks)),
+            (true, true) => {
+                self.draw(&body, x.log_scale().with_key_points(x_ticks), y.log_scale().with_key_points(y_ticks))
+            }
         }
         .map_err(|e| e.to_string())
     }
@@ -293,6 +299,26 @@ pub(crate) fn padded(values: &[f64], log: bool) -> Option<Range<f64>> {
     })
 }
 
+/// Ticks of a log axis over `range` (positive): the powers of ten inside it when there are two or more,
+/// else 1, 2 and 5 times them, else (a range inside one such step) its ends and three points between.
+pub(crate) fn log_ticks(range: &Range<f64>) -> Vec<f64> {
+    let (lo, hi) = (range.start.min(range.end), range.start.max(range.end));
+    if !(lo > 0.0 && hi.is_finite()) {
+        return Vec::new();
+    }
+    let decades = (lo.log10().floor() as i32)..=(hi.log10().ceil() as i32);
+    let inside = |v: &f64| (lo..=hi).contains(v);
+    let powers: Vec<f64> = decades.clone().map(|k| 10f64.powi(k)).filter(inside).collect();
+    if powers.len() >= 2 {
+        return powers;
+    }
+    let steps: Vec<f64> = decades.flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k))).filter(inside).collect();
+    if steps.len() >= 2 {
+        return steps;
+    }
+    (0..5).map(|i| lo * (hi / lo).powf(i as f64 / 4.0)).collect()
+}
+
 /// Tick labels: plain decimals in a readable range, scientific notation beyond it.
 pub(crate) fn tick(v: f64) -> String {
     let a = v.abs();
@@ -352,6 +378,16 @@ mod tests {
         let mut bad = LineChart::new("bad", Axis::linear("x"), Axis::linear("y"));
         bad.push(Series::new("s", vec![(1.0, 1.0)], Style::Markers, 0).with_intervals(vec![]));
         assert!(matches!(bad.save(&dir, "never"), Err(ReportError::IntervalCount { .. })));
+    }
+
+    #[test]
+    fn log_axes_get_numbers_whatever_their_span() {
+        assert_eq!(log_ticks(&(0.5..2000.0)), [1.0, 10.0, 100.0, 1000.0]);
+        assert_eq!(log_ticks(&(0.0013..0.012)), [0.002, 0.005, 0.01]);
+        let narrow = log_ticks(&(1.1..1.9));
+        assert_eq!(narrow.len(), 5);
+        assert!((narrow[0] - 1.1).abs() < 1e-12 && (narrow[4] - 1.9).abs() < 1e-12);
+        assert!(log_ticks(&(0.0..1.0)).is_empty(), "a log axis shows positive values only");
     }
 
     #[test]
