@@ -54,6 +54,10 @@ pub struct DataConfig {
     /// oldest one of the pool.
     pub fresh: bool,
     pub refresh_every: u64,
+    /// Fresh data as the paper means it: every minibatch from new expert trajectories with i.i.d. initial
+    /// conditions, no row drawn twice; `trajectories` is the size of each pool the rows are drawn from.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
     /// Threads collecting trajectories.
     pub threads: usize,
     /// The seed of the expert data's initial conditions, apart from the training seed, so that runs of
@@ -70,6 +74,7 @@ impl Default for DataConfig {
             horizon: 1000,
             fresh: false,
             refresh_every: 100,
+            stream: false,
             threads: 2,
             seed: None,
         }
@@ -278,6 +283,12 @@ impl BcConfig {
         }
         if self.data.fresh && self.data.refresh_every == 0 {
             return bad("data.refresh_every must be ≥ 1 in fresh mode");
+        }
+        if self.data.fresh && self.data.stream {
+            return bad("data.fresh (a rolling pool) and data.stream (no row drawn twice) exclude each other");
+        }
+        if self.data.stream && (self.data.trajectories as u128) * (self.data.horizon as u128) < self.batch_size as u128 {
+            return bad("data.stream needs a pool (data.trajectories × data.horizon rows) of at least one minibatch");
         }
         if self.eval.every == 0
             || self.eval.initial_conditions == 0

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use butterfly_envs::{Env, EnvRng, Policy, Replicate, initial_conditions};
 use butterfly_store::{Tensor, TensorFile};
+use rand::Rng;
 use rayon::prelude::*;
 
 use crate::ImitateError;
@@ -66,6 +67,11 @@ impl Dataset {
             *o -= rows;
         }
         self.returns.drain(..k);
+    }
+
+    /// `batch` rows drawn uniformly (with replacement) with `rng`.
+    pub fn draw_rows(&self, batch: usize, rng: &mut EnvRng) -> Vec<usize> {
+        (0..batch).map(|_| rng.random_range(0..self.len())).collect()
     }
 
     pub fn to_file(&self) -> TensorFile {

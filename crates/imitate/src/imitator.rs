@@ -201,23 +201,22 @@ impl Imitator {
         self.read.push(i - start);
     }
 
-    /// MSE of a minibatch of `batch` rows drawn uniformly from `data` with `rng` (which also draws the
-    /// dropout masks); its gradient goes into `grad` (added to it when `accumulate`).
+    /// MSE of the minibatch of `rows` of `data` (drawn by [`Dataset::draw_rows`] or a data stream); `rng`
+    /// draws the dropout masks; its gradient goes into `grad` (added to it when `accumulate`).
     pub fn minibatch_gradient(
         &mut self,
         theta: &[f32],
         data: &Dataset,
-        batch: usize,
+        rows: &[usize],
         rng: &mut EnvRng,
         grad: &mut [f32],
         accumulate: bool,
     ) -> Result<f64, ImitateError> {
-        let act_dim = data.act_dim;
+        let (act_dim, batch) = (data.act_dim, rows.len());
         self.batch_in.clear();
         self.batch_out.clear();
         self.read.clear();
-        for _ in 0..batch {
-            let i = rng.random_range(0..data.len());
+        for &i in rows {
             self.push_example(data, i);
             self.batch_out.extend_from_slice(&data.targets[i * act_dim..(i + 1) * act_dim]);
         }

@@ -115,7 +115,8 @@ pub fn compute_landscape(dir: &Path, spec: &LandscapeSpec, assets: Option<&Path>
     let mut directions = [vec![0.0f32; theta.len()], vec![0.0f32; theta.len()]];
     let mut step_norms = [0.0; 2];
     for (d, norm) in directions.iter_mut().zip(&mut step_norms) {
-        imitator.minibatch_gradient(theta, &train, config.batch_size, &mut rng, d, false)?;
+        let rows = train.draw_rows(config.batch_size, &mut rng);
+        imitator.minibatch_gradient(theta, &train, &rows, &mut rng, d, false)?;
         d.iter_mut().for_each(|g| *g *= lr as f32);
         *norm = d.iter().map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();
     }

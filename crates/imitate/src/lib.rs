@@ -4,6 +4,7 @@
 
 pub mod bench;
 mod config;
+mod data_stream;
 mod dataset;
 mod error;
 mod expert;

@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use butterfly_envs::{Env, EnvRng, Purpose, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
+use butterfly_envs::{Env, EnvRng, Purpose, Replicate, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
 use butterfly_store::{Checkpoint, LogRow, RunDir};
 use butterfly_train::{Learner, Run, RunKind, Threads, TrainLoop, TrainRng, TrainingConfig};
 
+use crate::data_stream::DataStream;
 use crate::imitator::{Imitator, ImitatorPolicy};
 use crate::run_dir::{ExpertRow, IterateRow, Logs, RolloutRow, TRAIN_DATA, VALIDATION_DATA};
 use crate::shared_data::{DataKey, shared_collect};
@@ -27,8 +28,10 @@ pub struct BcLearner {
     imitator: Imitator,
     train: Dataset,
     validation: Dataset,
-    /// Fresh expert trajectories.
+    /// Fresh expert trajectories (rolling pool).
     data_rng: EnvRng,
+    /// Fresh expert rows, none drawn twice (`data.stream`).
+    stream: Option<DataStream>,
     eval_states: Vec<Vec<f64>>,
     logs: Logs,
     /// The run's files whose checksums each checkpoint records: the expert data and the expert's returns.
@@ -76,7 +79,13 @@ impl Learner for BcLearner {
         grad: &mut [f32],
         accumulate: bool,
     ) -> Result<f64, ImitateError> {
-        self.imitator.minibatch_gradient(theta, &self.train, self.config.batch_size, rng, grad, accumulate)
+        let batch = self.config.batch_size;
+        if let Some(stream) = &mut self.stream {
+            let (pool, rows) = stream.draw(batch, rng)?;
+            return self.imitator.minibatch_gradient(theta, pool, &rows, rng, grad, accumulate);
+        }
+        let rows = self.train.draw_rows(batch, rng);
+        self.imitator.minibatch_gradient(theta, &self.train, &rows, rng, grad, accumulate)
     }
 
     fn held_out_loss(&mut self, theta: &[f32]) -> Result<f64, ImitateError> {
@@ -129,6 +138,9 @@ impl Learner for BcLearner {
         if self.config.data.fresh {
             c.put_section("pool.", self.train.to_file());
         }
+        if let Some(stream) = &self.stream {
+            stream.save(c);
+        }
         c.set_meta("env", self.env.spec().id);
         Ok(())
     }
@@ -143,6 +155,9 @@ impl Learner for BcLearner {
                 return Err(c.invalid("holds an empty data pool").into());
             }
             self.train = pool;
+        }
+        if let Some(stream) = &mut self.stream {
+            stream.load(c)?;
         }
         Ok(())
     }
@@ -280,12 +295,28 @@ fn assemble(
     let theta: Vec<f32> = imitator.init_params(&mut seed_stream(config.seed, Purpose::NetworkInit));
     let rng = seed_stream(config.seed, Purpose::Training);
     let eval_states = initial_conditions(
-        &mut butterfly_envs::Replicate::replicate(&env),
+        &mut env.replicate(),
         config.eval.initial_conditions,
         &mut env_rng(config.eval.seed),
     );
     let run_files = [TRAIN_DATA, VALIDATION_DATA, ExpertRow::FILE].map(|name| (name, run.join(name)));
-    let learner =
-        BcLearner { config, env, expert, imitator, train, validation, data_rng, eval_states, logs, run_files };
+    let d = &config.data;
+    let stream = d.stream.then(|| {
+        let collecting = (d.trajectories, d.horizon, d.threads);
+        DataStream::new(env.replicate(), expert.clone(), collecting, train.clone(), data_rng.clone())
+    });
+    let learner = BcLearner {
+        config,
+        env,
+        expert,
+        imitator,
+        train,
+        validation,
+        data_rng,
+        stream,
+        eval_states,
+        logs,
+        run_files,
+    };
     Ok((learner, theta, rng))
 }

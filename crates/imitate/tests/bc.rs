@@ -70,6 +70,15 @@ fn mean_return(eval_csv: &str, step: u64, variant: &str) -> f64 {
     rows.iter().sum::<f64>() / rows.len() as f64
 }
 
+/// The expert's J_H on the config's 10 evaluation initial conditions.
+fn expert_return() -> f64 {
+    let env = TaskEnv::make("LinearSystem", None).unwrap();
+    let states = initial_conditions(&mut TaskEnv::make("LinearSystem", None).unwrap(), 10, &mut env_rng(1));
+    let expert = evaluate(&env, &[LinearSystem::double_integrator_expert(1)], &states, 100, 1).unwrap();
+    assert_eq!(env.spec().id, "LinearSystem");
+    expert[0].iter().map(|e| e.ret).sum::<f64>() / 10.0
+}
+
 #[test]
 fn reaches_the_experts_return() {
     let dir = scratch("learn");
@@ -77,10 +86,7 @@ fn reaches_the_experts_return() {
     trainer.run(None, |_| {}).unwrap();
     let eval = std::fs::read_to_string(dir.join("eval.csv")).unwrap();
 
-    let env = TaskEnv::make("LinearSystem", None).unwrap();
-    let states = initial_conditions(&mut TaskEnv::make("LinearSystem", None).unwrap(), 10, &mut env_rng(1));
-    let expert = evaluate(&env, &[LinearSystem::double_integrator_expert(1)], &states, 100, 1).unwrap();
-    let expert_return = expert[0].iter().map(|e| e.ret).sum::<f64>() / 10.0;
+    let expert_return = expert_return();
     for variant in ["raw", "ema_a0.7_min0.002_b500", "ema_const", "tail_b2000"] {
         let j = mean_return(&eval, 3000, variant);
         eprintln!("{variant}: J_H {j:.3} (expert {expert_return:.3})");
@@ -102,7 +108,6 @@ fn reaches_the_experts_return() {
         (Some(&"1000"), Some(&"999"), 100),
         "steps 951..=1050 as text"
     );
-    let _ = env.spec();
 }
 
 #[test]
@@ -129,19 +134,31 @@ fn a_cut_run_resumes_to_identical_files() {
     }
 }
 
-#[test]
-fn fresh_data_mode_resumes_too() {
-    let text = CONFIG
-        .replace("horizon = 100\n\n[network]", "horizon = 100\nfresh = true\nrefresh_every = 50\n\n[network]")
-        .replace("steps = 3000", "steps = 2000");
-    let config = BcConfig::from_toml(&text).unwrap();
-    let (whole, cut) = (scratch("fresh-whole"), scratch("fresh-cut"));
+/// A run of `data` mode cut at 1300 and resumed writes the files of an uninterrupted one.
+fn resumes_to_identical_files(mode: &str, data: &str) -> PathBuf {
+    let text = CONFIG.replace("horizon = 100\n\n[network]", &format!("horizon = 100\n{data}\n\n[network]"));
+    let config = BcConfig::from_toml(&text.replace("steps = 3000", "steps = 2000")).unwrap();
+    let (whole, cut) = (scratch(&format!("{mode}-whole")), scratch(&format!("{mode}-cut")));
     BcTrainer::create(config.clone(), &whole, None).unwrap().run(None, |_| {}).unwrap();
     BcTrainer::create(config, &cut, None).unwrap().run(Some(1300), |_| {}).unwrap();
     BcTrainer::resume(&cut, None, None).unwrap().run(None, |_| {}).unwrap();
     for name in ["metrics.csv", "eval.csv", "validation.csv"] {
         assert_eq!(std::fs::read(whole.join(name)).unwrap(), std::fs::read(cut.join(name)).unwrap(), "{name}");
     }
+    whole
+}
+
+#[test]
+fn fresh_data_mode_resumes_too() {
+    resumes_to_identical_files("fresh", "fresh = true\nrefresh_every = 50");
+}
+
+/// Pools of 20 trajectories (2 000 rows, 31 minibatches of 64): the resume at 1000 falls inside a pool.
+#[test]
+fn a_data_stream_resumes_too_and_learns() {
+    let eval = std::fs::read_to_string(resumes_to_identical_files("stream", "stream = true").join("eval.csv")).unwrap();
+    let (j, expert) = (mean_return(&eval, 2000, "raw"), expert_return());
+    assert!((j - expert).abs() < 0.03 * expert.abs(), "J_H {j} vs expert {expert}");
 }
 
 /// A `tanh` head: trained through the squash, exported as a squashed policy, and no action leaves the box.
