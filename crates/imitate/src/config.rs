@@ -287,7 +287,8 @@ impl BcConfig {
         if self.data.fresh && self.data.stream {
             return bad("data.fresh (a rolling pool) and data.stream (no row drawn twice) exclude each other");
         }
-        if self.data.stream && (self.data.trajectories as u128) * (self.data.horizon as u128) < self.batch_size as u128 {
+        if self.data.stream && (self.data.trajectories as u128) * (self.data.horizon as u128) < self.batch_size as u128
+        {
             return bad("data.stream needs a pool (data.trajectories × data.horizon rows) of at least one minibatch");
         }
         if self.eval.every == 0

@@ -71,9 +71,8 @@ impl DataStream {
             self.begun += 1;
             self.next = Some(self.collector());
         }
-        let rows = (0..batch)
-            .map(|_| self.unused.swap_remove(rng.random_range(0..self.unused.len())) as usize)
-            .collect();
+        let rows =
+            (0..batch).map(|_| self.unused.swap_remove(rng.random_range(0..self.unused.len())) as usize).collect();
         Ok((&self.pool, rows))
     }
 

@@ -95,7 +95,31 @@ impl Sweep {
         let file: SweepFile = toml::from_str(&text).map_err(|e| bad(path, flat(e)))?;
         let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.base);
         let base_text = std::fs::read_to_string(&base_path).map_err(|e| bad(&base_path, e.to_string()))?;
-        let mut base: toml::Table = toml::from_str(&base_text).map_err(|e| bad(&base_path, flat(e)))?;
+        Self::resolve(file, (&base_text, &base_path), path, overrides, seeds)
+    }
+
+    /// A sweep from its text and its base config's text (both built into the binary, as `reproduce`'s are);
+    /// `name` stands for the sweep file in messages.
+    pub fn from_texts(
+        name: &Path,
+        text: &str,
+        base_text: &str,
+        overrides: &[String],
+        seeds: Option<&[u64]>,
+    ) -> Result<Self, ImitateError> {
+        let file: SweepFile = toml::from_str(text).map_err(|e| bad(name, flat(e)))?;
+        let base_path = name.parent().unwrap_or(Path::new(".")).join(&file.base);
+        Self::resolve(file, (base_text, &base_path), name, overrides, seeds)
+    }
+
+    fn resolve(
+        file: SweepFile,
+        (base_text, base_path): (&str, &Path),
+        path: &Path,
+        overrides: &[String],
+        seeds: Option<&[u64]>,
+    ) -> Result<Self, ImitateError> {
+        let mut base: toml::Table = toml::from_str(base_text).map_err(|e| bad(base_path, flat(e)))?;
         merge(&mut base, &file.set);
         for o in overrides {
             merge(&mut base, &butterfly_train::parse_override(o).map_err(|e| bad(path, e.to_string()))?);

@@ -294,29 +294,15 @@ fn assemble(
     let imitator = Imitator::new(&config, &spec, &train)?.with_threads(threads);
     let theta: Vec<f32> = imitator.init_params(&mut seed_stream(config.seed, Purpose::NetworkInit));
     let rng = seed_stream(config.seed, Purpose::Training);
-    let eval_states = initial_conditions(
-        &mut env.replicate(),
-        config.eval.initial_conditions,
-        &mut env_rng(config.eval.seed),
-    );
+    let eval_states =
+        initial_conditions(&mut env.replicate(), config.eval.initial_conditions, &mut env_rng(config.eval.seed));
     let run_files = [TRAIN_DATA, VALIDATION_DATA, ExpertRow::FILE].map(|name| (name, run.join(name)));
     let d = &config.data;
     let stream = d.stream.then(|| {
         let collecting = (d.trajectories, d.horizon, d.threads);
         DataStream::new(env.replicate(), expert.clone(), collecting, train.clone(), data_rng.clone())
     });
-    let learner = BcLearner {
-        config,
-        env,
-        expert,
-        imitator,
-        train,
-        validation,
-        data_rng,
-        stream,
-        eval_states,
-        logs,
-        run_files,
-    };
+    let learner =
+        BcLearner { config, env, expert, imitator, train, validation, data_rng, stream, eval_states, logs, run_files };
     Ok((learner, theta, rng))
 }

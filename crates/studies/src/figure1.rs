@@ -11,11 +11,11 @@ use butterfly_train::TrainingConfig;
 use crate::StudyError;
 use crate::bc_study::Study;
 
-const FIGURE1: &str = include_str!("../../../configs/paper/figure1.toml");
+pub(crate) const FIGURE1: &str = include_str!("../../../configs/paper/figure1.toml");
 
 /// The quick figure's updates and evaluation cadence.
-const QUICK_STEPS: u64 = 15_000;
-const QUICK_EVERY: u64 = 1_000;
+pub(crate) const QUICK_STEPS: u64 = 15_000;
+pub(crate) const QUICK_EVERY: u64 = 1_000;
 
 /// The study of `seeds` (default: ten, or 0 and 1 when `quick`) under `out`, `jobs` runs side by side.
 pub fn figure1_study<'a>(

@@ -1,20 +1,53 @@
-//! `butterfly reproduce figure1`: the paper's Figure 1 at the paper's own setting (configs/paper/,
-//! docs/paper-setting.md): seeds side by side on one shared N = H = 1000 dataset, every iterate of a window
-//! for the first two seeds, the reward landscapes of the first seed near the end, and the report with
-//! paired intervals. `--quick` is the same pipeline at a tenth of the updates, with the EMA alone.
+//! `butterfly reproduce figure1|figure2|figure3`: the paper's figures at the paper's own setting
+//! (configs/paper/, docs/paper-setting.md). Figure 1: seeds side by side on one shared N = H = 1000 dataset,
+//! every iterate of a window for the first two seeds, the reward landscapes of the first seed near the end,
+//! and the report with paired intervals. Figures 2 and 3: sweeps of Figure 1's setting (interventions; the
+//! five tasks), here or on Slurm. `--quick` is the same pipeline at a tenth of the updates, with the EMA
+//! alone.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use butterfly_studies::figure1_study;
+use butterfly_studies::{PaperSweep, figure1_study, paper_sweep, run_paper_sweep};
 use clap::{Args, Subcommand};
 
 use super::env::AssetsArg;
+use crate::progress::Bars;
 
 #[derive(Subcommand)]
 pub enum ReproduceCommand {
     /// Figure 1: J_H of the raw iterate and its EMA over training on 20 initial conditions (N = H = 1000, lr
     /// decayed to 0), every iterate of a window from 40K, and reward landscapes at 115K and 120K.
     Figure1(Figure1Args),
+    /// Figure 2's highlighted rows: data size (50, 200, 1 000), fresh data (no sample seen twice), aggressive
+    /// lr decay, a large batch by gradient accumulation, SGD with momentum at a tuned lr; raw and EMA, 3 seeds.
+    Figure2(SweepFigureArgs),
+    /// Figure 3, columns 4–5: the EMA against the raw iterate on Walker2d, Hopper, HalfCheetah, Ant and
+    /// Humanoid (v4), N = H = 1000 each, 5 seeds.
+    Figure3(SweepFigureArgs),
+}
+
+#[derive(Args)]
+pub struct SweepFigureArgs {
+    /// The same pipeline at a tenth of the updates (15 000, J_H every 1 000), the EMA alone, seed 0.
+    #[arg(long, conflicts_with = "slurm")]
+    quick: bool,
+    /// Training seeds instead of the figure's (each row's runs share one dataset).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = crate::config_file::config_seed())]
+    seeds: Option<Vec<u64>>,
+    /// Runs trained side by side (each on one thread).
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Output directory: runs go to <out>/<row>/seed<k>, the report and the figure to <out>; unfinished runs
+    /// there are resumed.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print the per-row summary as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    cluster: super::sweep_slurm::SlurmArgs,
+    #[command(flatten)]
+    assets: AssetsArg,
 }
 
 #[derive(Args)]
@@ -41,7 +74,30 @@ pub struct Figure1Args {
 pub fn run(cmd: ReproduceCommand) -> anyhow::Result<()> {
     match cmd {
         ReproduceCommand::Figure1(args) => figure1(&args),
+        ReproduceCommand::Figure2(args) => sweep_figure(PaperSweep::Figure2, &args),
+        ReproduceCommand::Figure3(args) => sweep_figure(PaperSweep::Figure3, &args),
     }
+}
+
+fn sweep_figure(figure: PaperSweep, args: &SweepFigureArgs) -> anyhow::Result<()> {
+    let sweep = paper_sweep(figure, args.quick, args.seeds.as_deref())?;
+    if args.cluster.status {
+        return super::sweep_slurm::status(&sweep, &args.out);
+    }
+    if args.cluster.slurm {
+        // Each task runs `butterfly sweep` on the figure's file, which holds the same runs as the built-in copy.
+        let file = Path::new(figure.file_name());
+        anyhow::ensure!(file.exists(), "--slurm runs {} from the repository root: run it there", file.display());
+        let mut passed_on = Vec::new();
+        if let Some(seeds) = &args.seeds {
+            let list: Vec<String> = seeds.iter().map(u64::to_string).collect();
+            passed_on.extend(["--seeds".to_string(), list.join(",")]);
+        }
+        let runs: Vec<_> = sweep.runs.iter().collect();
+        return super::sweep_slurm::submit(&args.cluster, file, &args.out, &passed_on, &runs);
+    }
+    let summary = run_paper_sweep(&sweep, &args.out, args.jobs, args.assets.assets.as_deref(), &Bars)?;
+    crate::show::show(args.json, &summary.curves, summary.table())
 }
 
 fn figure1(args: &Figure1Args) -> anyhow::Result<()> {
