@@ -23,7 +23,9 @@ pub use error::EnvError;
 pub use linear::LinearSystem;
 pub use mujoco::{MujocoEnv, TASK_IDS};
 pub use policy::{BatchPolicy, LinearPolicy, Policy};
-pub use rollout::{Episode, evaluate, initial_conditions, mean_std, rollout, rollout_batch};
+pub use rollout::{
+    Episode, evaluate, initial_conditions, mean_std, rollout, rollout_batch, rollout_batch_observed, rollout_observed,
+};
 pub use seed_stream::{Purpose, seed_stream};
 pub use task_env::{LINEAR_SYSTEM_ID, TaskEnv};
 pub use vector::VecEnv;

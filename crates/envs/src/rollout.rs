@@ -30,11 +30,22 @@ impl Episode {
 
 /// Runs `policy` from `env`'s current state for at most `horizon` steps (fewer on termination).
 pub fn rollout(env: &mut dyn Env, policy: &mut dyn Policy, horizon: usize) -> Result<Episode, EnvError> {
+    rollout_observed(env, policy, horizon, |_, _| {})
+}
+
+/// [`rollout`], showing `observe` every (observation, action) pair before the action is taken.
+pub fn rollout_observed(
+    env: &mut dyn Env,
+    policy: &mut dyn Policy,
+    horizon: usize,
+    mut observe: impl FnMut(&[f64], &[f64]),
+) -> Result<Episode, EnvError> {
     policy.reset();
     let mut action = vec![0.0; env.spec().act_dim];
     let mut ep = Episode::default();
     for _ in 0..horizon {
         policy.act(env.observation(), &mut action);
+        observe(env.observation(), &action);
         if ep.record(&env.step(&action)?) {
             break;
         }
@@ -49,8 +60,18 @@ pub fn rollout_batch<E: Env>(
     policy: &mut dyn BatchPolicy,
     horizon: usize,
 ) -> Result<Vec<Episode>, EnvError> {
+    rollout_batch_observed(envs, policy, horizon, |_, _, _| {})
+}
+
+/// [`rollout_batch`], showing `observe` every (episode, observation, action) before the action is taken.
+pub fn rollout_batch_observed<E: Env>(
+    envs: &mut [E],
+    policy: &mut dyn BatchPolicy,
+    horizon: usize,
+    mut observe: impl FnMut(usize, &[f64], &[f64]),
+) -> Result<Vec<Episode>, EnvError> {
     let Some(first) = envs.first() else { return Ok(Vec::new()) };
-    let act_dim = first.spec().act_dim;
+    let (obs_dim, act_dim) = (first.spec().obs_dim, first.spec().act_dim);
     policy.reset_episodes(envs.len());
     let mut episodes = vec![Episode::default(); envs.len()];
     let mut live: Vec<usize> = (0..envs.len()).collect();
@@ -66,7 +87,8 @@ pub fn rollout_batch<E: Env>(
         }
         let actions = &mut actions[..live.len() * act_dim];
         policy.act_episodes(&obs, &live, actions);
-        for (&i, action) in live.iter().zip(actions.chunks_exact(act_dim)) {
+        for ((&i, action), o) in live.iter().zip(actions.chunks_exact(act_dim)).zip(obs.chunks_exact(obs_dim)) {
+            observe(i, o, action);
             episodes[i].record(&envs[i].step(action)?);
         }
         live.retain(|&i| !episodes[i].terminated);

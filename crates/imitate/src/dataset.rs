@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use butterfly_envs::{Env, EnvRng, Policy, Replicate, initial_conditions};
+use butterfly_envs::{Env, EnvRng, Policy, Replicate, initial_conditions, rollout_batch_observed, rollout_observed};
 use butterfly_store::{Tensor, TensorFile};
 use rand::Rng;
 use rayon::prelude::*;
@@ -140,7 +140,9 @@ pub fn check_fits(trajectories: usize, horizon: usize, obs_dim: usize, act_dim: 
 }
 
 /// Rolls the expert out from `trajectories` i.i.d. initial conditions (drawn from `rng`) for at most
-/// `horizon` steps each, in parallel on `threads` threads (results do not depend on the count).
+/// `horizon` steps each, in parallel on `threads` threads (results do not depend on the count). Blocks of
+/// trajectories run in lockstep with one batched expert forward per step where the expert offers it (each
+/// row exactly what acting alone gives, so the data is the same either way).
 pub fn collect<E, P>(
     env: &E,
     expert: &P,
@@ -162,41 +164,91 @@ where
         .num_threads(threads)
         .build()
         .map_err(|e| ImitateError::Config(e.to_string()))?;
-    let parts: Vec<Dataset> = pool.install(|| {
+    // Blocks small enough to balance the threads, large enough for the batched forward to pay.
+    let per_block = trajectories.div_ceil(4 * threads).clamp(1, 64);
+    let empty = Dataset { env: spec.id.to_string(), obs_dim, act_dim, offsets: vec![0], ..Default::default() };
+    let blocks: Vec<Vec<Dataset>> = pool.install(|| {
         states
-            .par_iter()
-            .map_init(
-                || (env.replicate(), expert.clone()),
-                |(env, expert), state| -> Result<Dataset, ImitateError> {
-                    env.reset_to(state)?;
-                    expert.reset();
-                    let mut part =
-                        Dataset { env: spec.id.to_string(), obs_dim, act_dim, offsets: vec![0], ..Default::default() };
-                    let mut prev = vec![0.0f64; act_dim];
-                    let mut action = vec![0.0f64; act_dim];
-                    let mut ret = 0.0;
-                    for _ in 0..horizon {
-                        let obs = env.observation();
-                        part.inputs.extend(obs.iter().chain(&prev).map(|&x| x as f32));
-                        expert.act(obs, &mut action);
-                        part.targets.extend(action.iter().map(|&a| a as f32));
-                        let t = env.step(&action)?;
-                        ret += t.reward;
-                        prev.copy_from_slice(&action);
-                        if t.terminated {
-                            break;
+            .par_chunks(per_block)
+            .map(|block| -> Result<Vec<Dataset>, ImitateError> {
+                let mut envs = Vec::with_capacity(block.len());
+                for state in block {
+                    let mut e = env.replicate();
+                    e.reset_to(state)?;
+                    envs.push(e);
+                }
+                let mut parts = vec![empty.clone(); block.len()];
+                let mut prev = vec![vec![0.0f64; act_dim]; block.len()];
+                let mut record = |i: usize, obs: &[f64], action: &[f64]| {
+                    let part = &mut parts[i];
+                    part.inputs.extend(obs.iter().chain(&prev[i]).map(|&x| x as f32));
+                    part.targets.extend(action.iter().map(|&a| a as f32));
+                    prev[i].copy_from_slice(action);
+                };
+                let mut expert = expert.clone();
+                let episodes = match expert.batched() {
+                    Some(batched) => rollout_batch_observed(&mut envs, batched, horizon, &mut record)?,
+                    None => {
+                        let mut episodes = Vec::with_capacity(envs.len());
+                        for (i, e) in envs.iter_mut().enumerate() {
+                            episodes.push(rollout_observed(e, &mut expert, horizon, |o, a| record(i, o, a))?);
                         }
+                        episodes
                     }
+                };
+                for (part, episode) in parts.iter_mut().zip(&episodes) {
                     part.offsets.push(part.targets.len() / act_dim);
-                    part.returns.push(ret);
-                    Ok(part)
-                },
-            )
+                    part.returns.push(episode.ret);
+                }
+                Ok(parts)
+            })
             .collect::<Result<_, _>>()
     })?;
+    let parts: Vec<Dataset> = blocks.into_iter().flatten().collect();
     let mut data = Dataset { env: spec.id.to_string(), obs_dim, act_dim, offsets: vec![0], ..Default::default() };
     for part in &parts {
         data.extend(part);
     }
     Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use butterfly_envs::{Purpose, TaskEnv, seed_stream};
+
+    use super::*;
+    use crate::Expert;
+
+    /// The expert acting for one trajectory at a time: no batched forward.
+    #[derive(Clone)]
+    struct Alone(Expert);
+
+    impl Policy for Alone {
+        fn obs_dim(&self) -> usize {
+            self.0.obs_dim()
+        }
+        fn act_dim(&self) -> usize {
+            self.0.act_dim()
+        }
+        fn reset(&mut self) {
+            self.0.reset()
+        }
+        fn act(&mut self, obs: &[f64], action: &mut [f64]) {
+            self.0.act(obs, action)
+        }
+    }
+
+    #[test]
+    fn lockstep_collection_gives_the_data_of_one_trajectory_at_a_time() {
+        let env = TaskEnv::make("Hopper-v4", None).unwrap();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../experts/Hopper-v4.safetensors");
+        let mut expert = Expert::load(path, &env).unwrap();
+        assert!(expert.batched().is_some(), "the shipped expert has a batched forward");
+        let rng = || seed_stream(4, Purpose::TrainData);
+        let lockstep = collect(&env, &expert, 9, 300, &mut rng(), 2).unwrap();
+        let alone = collect(&env, &Alone(expert), 9, 300, &mut rng(), 1).unwrap();
+        assert_eq!(lockstep.trajectories(), 9);
+        assert!(lockstep.len() > 9 * 50, "{} rows", lockstep.len());
+        assert_eq!(lockstep, alone);
+    }
 }
