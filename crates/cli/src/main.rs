@@ -43,6 +43,8 @@ enum Command {
     /// The paper's figures at the paper's own setting (`--quick`: the same pipeline in minutes).
     #[command(subcommand)]
     Reproduce(commands::reproduce::ReproduceCommand),
+    /// Averages chosen after training (post-hoc EMA of any width, LAWA, tail) as variants of a trained run.
+    Stabilize(commands::stabilize::StabilizeArgs),
     /// Variants of a BC config × seeds (paper Figures 2 and 3): train them here or on a cluster, compare them.
     Sweep(commands::sweep::SweepArgs),
     /// Benchmarks, side by side with the reference implementations.
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Lm(cmd) => commands::lm::run(cmd),
         Command::Landscape(args) => commands::landscape::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Stabilize(args) => commands::stabilize::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Bench(cmd) => commands::bench::run(cmd),
         Command::Theory(cmd) => commands::theory::run(cmd),

@@ -110,6 +110,24 @@ impl RunDir {
         Ok((run, config, start))
     }
 
+    /// Opens a checkpointed run to add to what it kept (`butterfly stabilize`'s variants) without training
+    /// it: the lock keeps trainers and other writers out; nothing is cleared, and a run with no checkpoint
+    /// (nothing kept yet) is refused rather than cleared as a resume would.
+    pub fn attach(path: &Path) -> Result<Self, StoreError> {
+        if !path.join(CONFIG).is_file() {
+            let what = format!("is not a run directory (no {CONFIG})");
+            return Err(StoreError::RunDir { path: path.to_path_buf(), what });
+        }
+        let mut run = Self::lock(path)?;
+        if run.start() == Start::Fresh {
+            let what = "has no checkpoint yet: train it first".into();
+            return Err(StoreError::RunDir { path: path.to_path_buf(), what });
+        }
+        run.config = run.config()?;
+        run.record_holder()?;
+        Ok(run)
+    }
+
     /// Takes the lock, or names the process that holds it. The lock is on the directory itself (flock on
     /// its descriptor), so that no rename or removal of a file inside it can let a second writer in; the
     /// PID goes to `run.lock` only once the lock is held, for the message a second writer gets.

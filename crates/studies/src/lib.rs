@@ -1,6 +1,6 @@
 //! Butterfly's studies as library functions, each a whole experiment: train runs side by side (resuming
-//! what exists), then write the reports. `butterfly demo`, `demo lm`, `reproduce figure1`, `sweep` and
-//! `lm flipflop study` are each one call here; a [`Watch`] shows their progress.
+//! what exists), then write the reports. `butterfly demo`, `demo lm`, `reproduce figure1`, `sweep`,
+//! `stabilize` and `lm flipflop study` are each one call here; a [`Watch`] shows their progress.
 
 pub mod bc_study;
 pub mod demo;
@@ -9,6 +9,7 @@ mod error;
 pub mod figure1;
 pub mod flipflop;
 pub mod side_by_side;
+pub mod stabilize;
 pub mod sweep;
 pub mod training;
 pub mod watch;
@@ -19,6 +20,7 @@ pub use demo_lm::{DemoLmOutcome, DemoLmSpec, run_demo_lm};
 pub use error::StudyError;
 pub use figure1::figure1_study;
 pub use flipflop::flipflop_study;
+pub use stabilize::{StabilizeOutcome, StabilizeSpec, stabilize_run};
 pub use sweep::{report_sweep, train_sweep};
 pub use training::{train_bc, train_lm};
 pub use watch::{Bar, Quiet, Watch};

@@ -91,28 +91,41 @@ pub fn reconstruction_weights(snapshots: &[(f64, f64)], target: (f64, f64)) -> R
     Ok(w)
 }
 
-/// The EMA of width `sigma_rel` at kept step `step` of the run in `dir`, from the kept snapshots (every kept
-/// step up to `step`) of the run's power EMAs (`kind = "power"` in its config). Returns θ and the weights
-/// used, by (variant, step).
-pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, Vec<(String, u64, f64)>), TrainError> {
+/// The stabilizers in the config of the run in `dir` (its `[[stabilizers]]`).
+pub fn run_stabilizers(dir: &Path) -> Result<Vec<StabilizerSpec>, TrainError> {
     let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
     let config = std::fs::read_to_string(dir.join(butterfly_store::run_dir::CONFIG))
         .map_err(|e| bad(format!("has no readable config: {e}")))?;
     let table: toml::Table = config.parse().map_err(|e| bad(format!("config: {e}")))?;
-    let specs: Vec<StabilizerSpec> = match table.get("stabilizers") {
-        Some(v) => v.clone().try_into().map_err(|e| bad(format!("stabilizers: {e}")))?,
-        None => Vec::new(),
-    };
+    match table.get("stabilizers") {
+        Some(v) => v.clone().try_into().map_err(|e| bad(format!("stabilizers: {e}"))),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The power EMAs the run in `dir` tracked at every step, whose snapshots a reconstruction combines:
+/// (name, exponent); refused when there is none.
+pub fn tracked_powers(dir: &Path) -> Result<Vec<(String, f64)>, TrainError> {
     let mut tracked = Vec::new();
-    for spec in &specs {
+    for spec in &run_stabilizers(dir)? {
         if let StabilizerSpec::Power { sigma_rel, every: 1, .. } = spec {
             let ema = spec.build(&[])?;
             tracked.push((crate::Stabilizer::name(&ema).to_string(), exponent_of(*sigma_rel)?));
         }
     }
     if tracked.is_empty() {
-        return Err(bad("tracked no power EMA (kind = \"power\", every = 1): nothing to reconstruct from".into()));
+        let what = "tracked no power EMA (kind = \"power\", every = 1): there is nothing to reconstruct an EMA from";
+        return Err(TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what: what.into() }));
     }
+    Ok(tracked)
+}
+
+/// The EMA of width `sigma_rel` at kept step `step` of the run in `dir`, from the kept snapshots (every kept
+/// step up to `step`) of the run's power EMAs (`kind = "power"` in its config). Returns θ and the weights
+/// used, by (variant, step).
+pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, Vec<(String, u64, f64)>), TrainError> {
+    let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
+    let tracked = tracked_powers(dir)?;
     let steps: Vec<u64> = kept_steps(dir).into_iter().filter(|&s| s >= 1 && s <= step).collect();
     if !steps.contains(&step) {
         return Err(bad(format!("kept no parameters at step {step}")));
