@@ -14,14 +14,20 @@ fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
+const MLP: &str = "hidden = [64, 64]";
+
 /// Trains a 2 000-update run evaluated every `every` updates that tracks power EMAs of `widths`, in `dir`.
 fn train(dir: &Path, name: &str, widths: &[&str], every: u64) -> PathBuf {
+    train_network(dir, name, widths, every, MLP)
+}
+
+fn train_network(dir: &Path, name: &str, widths: &[&str], every: u64, network: &str) -> PathBuf {
     let stabilizers: String =
         widths.iter().map(|s| format!("[[stabilizers]]\nkind = \"power\"\nsigma_rel = {s}\n\n")).collect();
     let config = format!(
         "env = \"LinearSystem\"\nexpert = \"linear\"\nseed = 3\nsteps = 2000\nbatch_size = 64\n\n\
          [data]\ntrajectories = 20\nvalidation_trajectories = 4\nhorizon = 100\n\n\
-         [network]\nhidden = [64, 64]\n\n[schedule]\nlr = 1e-3\n\n{stabilizers}\
+         [network]\n{network}\n\n[schedule]\nlr = 1e-3\n\n{stabilizers}\
          [eval]\nevery = {every}\ninitial_conditions = 10\nhorizon = 100\nseed = 1\nthreads = 1\nwindows = []\n"
     );
     let (file, run) = (dir.join(format!("{name}.toml")), dir.join(name));
@@ -47,6 +53,16 @@ fn by_step(file: &Path, variant: &str, column: &str) -> Vec<(u64, f64)> {
     out.into_iter().map(|(s, sum, n)| (s, sum / n as f64)).collect()
 }
 
+/// LAWA over one kept iterate is the raw iterate: its rows (`lawa_k1`) must be raw's, so the run's own
+/// evaluation judges a post-hoc variant exactly as training judged the tracked ones.
+fn assert_lawa_k1_is_raw(run: &Path, logs: &[(&str, &str)]) {
+    for (file, column) in logs {
+        let (lawa, raw) =
+            (by_step(&run.join("posthoc").join(file), "lawa_k1", column), by_step(&run.join(file), "raw", column));
+        assert!(!lawa.is_empty() && lawa == raw, "{file}: lawa_k1 {lawa:?}, raw {raw:?}");
+    }
+}
+
 fn files_of(run: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = vec![run.join("posthoc/eval.csv"), run.join("posthoc/validation.csv")];
     let mut kept: Vec<PathBuf> =
@@ -63,9 +79,10 @@ fn a_post_hoc_ema_is_the_tracked_one_is_reported_and_is_not_evaluated_twice() {
     std::fs::create_dir_all(&dir).unwrap();
     // Stabilizers do not touch training: both runs have the same iterates.
     let (two, one) = (train(&dir, "two", &["0.05", "0.15"], 100), train(&dir, "one", &["0.1"], 100));
-    let out = butterfly(&["stabilize", two.to_str().unwrap(), "--sigma-rel", "0.1", "--lawa", "3"]);
+    let out = butterfly(&["stabilize", two.to_str().unwrap(), "--sigma-rel", "0.1", "--lawa", "3", "1"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("40 (step, variant) pairs evaluated, 0 done before"), "{}", text(&out));
+    assert!(text(&out).contains("60 (step, variant) pairs evaluated, 0 done before"), "{}", text(&out));
+    assert_lawa_k1_is_raw(&two, &[("validation.csv", "val_loss"), ("eval.csv", "return")]);
 
     // Over the second half of the run (the report's window; early on, a few snapshots of iterates that move
     // fast fit the profile poorly), the rebuilt EMA's validation loss and J_H are the tracked one's, far
@@ -97,9 +114,9 @@ fn a_post_hoc_ema_is_the_tracked_one_is_reported_and_is_not_evaluated_twice() {
 
     // A second invocation finds everything done and writes nothing.
     let before = files_of(&two);
-    let again = butterfly(&["stabilize", two.to_str().unwrap(), "--lawa", "3", "--sigma-rel", "0.1"]);
+    let again = butterfly(&["stabilize", two.to_str().unwrap(), "--lawa", "1", "3", "--sigma-rel", "0.1"]);
     assert!(again.status.success(), "{}", text(&again));
-    assert!(text(&again).contains("0 (step, variant) pairs evaluated, 40 done before"), "{}", text(&again));
+    assert!(text(&again).contains("0 (step, variant) pairs evaluated, 60 done before"), "{}", text(&again));
     assert!(files_of(&two) == before, "a rerun changed the run's files");
 
     // Bad input: one line naming what is wrong, and nothing written.
@@ -164,5 +181,55 @@ fn stabilize_killed_mid_run_and_rerun_writes_the_files_of_an_uninterrupted_one()
     for ((name, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{} differs from the uninterrupted run's", name.display());
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_transformer_imitator_and_the_lm_are_stabilized_by_the_same_code() {
+    let dir = std::env::temp_dir().join(format!("butterfly-cli-stabilize-kinds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let transformer = "kind = \"transformer\"\nwindow = 4\nn_layer = 1\nn_head = 2\nn_embd = 16";
+    let bc = train_network(&dir, "transformer", &["0.05", "0.15"], 500, transformer);
+    let out = butterfly(&["stabilize", bc.to_str().unwrap(), "--sigma-rel", "0.1", "--lawa", "1", "--tail", "1000"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_lawa_k1_is_raw(&bc, &[("validation.csv", "val_loss"), ("eval.csv", "return")]);
+
+    // A flip-flop LM tracking two power EMAs, kept every 5 updates.
+    let f = |name: &str| dir.join(name);
+    let (corpus, data) = (f("train.txt"), f("data"));
+    let (corpus, data) = (corpus.to_str().unwrap(), data.to_str().unwrap());
+    let generate = ["lm", "flipflop", "generate", "--p", "0.8", "--length", "8", "--count", "200", "--out", corpus];
+    assert!(butterfly(&generate).status.success());
+    assert!(butterfly(&["lm", "prepare", corpus, "--format", "flipflop", "--out", data]).status.success());
+    std::fs::write(
+        f("lm.toml"),
+        format!(
+            "data = \"{}\"\nsteps = 20\nbatch_size = 4\nseq_len = 16\n[model]\nn_layer = 1\nn_head = 2\nn_embd = 8\n\
+             context = 17\n[schedule]\nlr = 1e-3\n[[stabilizers]]\nkind = \"power\"\nsigma_rel = 0.05\n\
+             [[stabilizers]]\nkind = \"power\"\nsigma_rel = 0.15\n[eval]\nevery = 5\nval_batches = 2\nlog_every = 5\n",
+            data
+        ),
+    )
+    .unwrap();
+    let lm = f("lm");
+    let out = butterfly(&["lm", "train", f("lm.toml").to_str().unwrap(), "--out", lm.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = butterfly(&["stabilize", lm.to_str().unwrap(), "--sigma-rel", "0.1", "--lawa", "1"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("8 (step, variant) pairs evaluated"), "{}", text(&out));
+    assert_lawa_k1_is_raw(&lm, &[("validation.csv", "val_loss")]);
+    // The LM's report and flip-flop scores take the post-hoc variants as any other.
+    let report = butterfly(&["report", lm.to_str().unwrap()]);
+    assert!(report.status.success() && text(&report).contains("posthoc_s0.1"), "{}", text(&report));
+    let score = butterfly(&[
+        "lm",
+        "score",
+        lm.to_str().unwrap(),
+        "--all-steps",
+        "--flipflop",
+        f("train.txt").to_str().unwrap(),
+    ]);
+    assert!(score.status.success() && text(&score).contains("lawa_k1"), "{}", text(&score));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -77,9 +77,11 @@ pub fn reconstruction_weights(snapshots: &[(f64, f64)], target: (f64, f64)) -> R
             return Err(TrainError::Config("post-hoc EMA: two snapshots have the same profile".into()));
         }
         for row in col + 1..n {
-            let f = a[row][col] / a[col][col];
-            for k in col..=n {
-                a[row][k] -= f * a[col][k];
+            let (above, below) = a.split_at_mut(row);
+            let (pivot, target) = (&above[col], &mut below[0]);
+            let f = target[col] / pivot[col];
+            for (x, p) in target[col..].iter_mut().zip(&pivot[col..]) {
+                *x -= f * p;
             }
         }
     }
@@ -120,10 +122,13 @@ pub fn tracked_powers(dir: &Path) -> Result<Vec<(String, f64)>, TrainError> {
     Ok(tracked)
 }
 
+/// A snapshot's weight in a reconstruction: (variant, step, weight).
+pub type Weight = (String, u64, f64);
+
 /// The EMA of width `sigma_rel` at kept step `step` of the run in `dir`, from the kept snapshots (every kept
 /// step up to `step`) of the run's power EMAs (`kind = "power"` in its config). Returns θ and the weights
 /// used, by (variant, step).
-pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, Vec<(String, u64, f64)>), TrainError> {
+pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, Vec<Weight>), TrainError> {
     let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
     let tracked = tracked_powers(dir)?;
     let steps: Vec<u64> = kept_steps(dir).into_iter().filter(|&s| s >= 1 && s <= step).collect();
