@@ -9,11 +9,7 @@ use clap::{ArgGroup, Args};
 use super::env::AssetsArg;
 use crate::progress::Bars;
 
-/// Reconstructs, at every kept step (or the ones given), post-hoc EMAs of any width (from the power EMAs
-/// the run tracked), LAWA over the last K kept iterates and tail averages from a step; each becomes a
-/// variant of the run (`posthoc_s{S}`, `lawa_k{K}`, `tail_from{FROM}`) with its parameters kept beside the
-/// tracked ones, judged by the run's own evaluation (BC: J_H and validation loss; LM: validation loss) and
-/// shown by `report` and `sweep` like any other. Rerunning skips what is done, also after a kill.
+/// The arguments of `butterfly stabilize` (its help is on `Command::Stabilize`).
 #[derive(Args)]
 #[command(group(ArgGroup::new("average").required(true).multiple(true).args(["sigma_rel", "lawa", "tail"])))]
 pub struct StabilizeArgs {
