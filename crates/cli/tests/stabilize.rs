@@ -14,6 +14,14 @@ fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
+/// An empty directory of this test process.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 const MLP: &str = "hidden = [64, 64]";
 
 /// Trains a 2 000-update run evaluated every `every` updates that tracks power EMAs of `widths`, in `dir`.
@@ -74,9 +82,7 @@ fn files_of(run: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn a_post_hoc_ema_is_the_tracked_one_is_reported_and_is_not_evaluated_twice() {
-    let dir = std::env::temp_dir().join(format!("butterfly-cli-stabilize-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("butterfly-cli-stabilize");
     // Stabilizers do not touch training: both runs have the same iterates.
     let (two, one) = (train(&dir, "two", &["0.05", "0.15"], 100), train(&dir, "one", &["0.1"], 100));
     let out = butterfly(&["stabilize", two.to_str().unwrap(), "--sigma-rel", "0.1", "--lawa", "3", "1"]);
@@ -142,9 +148,7 @@ fn a_post_hoc_ema_is_the_tracked_one_is_reported_and_is_not_evaluated_twice() {
 
 #[test]
 fn stabilize_killed_mid_run_and_rerun_writes_the_files_of_an_uninterrupted_one() {
-    let dir = std::env::temp_dir().join(format!("butterfly-cli-stabilize-kill-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("butterfly-cli-stabilize-kill");
     let (whole, killed) = (train(&dir, "whole", &["0.05", "0.15"], 40), train(&dir, "killed", &["0.05", "0.15"], 40));
     let args = |run: &Path| {
         ["stabilize", run.to_str().unwrap(), "--sigma-rel", "0.1", "0.2", "--lawa", "5", "--tail", "1000"]
@@ -186,9 +190,7 @@ fn stabilize_killed_mid_run_and_rerun_writes_the_files_of_an_uninterrupted_one()
 
 #[test]
 fn the_transformer_imitator_and_the_lm_are_stabilized_by_the_same_code() {
-    let dir = std::env::temp_dir().join(format!("butterfly-cli-stabilize-kinds-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("butterfly-cli-stabilize-kinds");
     let transformer = "kind = \"transformer\"\nwindow = 4\nn_layer = 1\nn_head = 2\nn_embd = 16";
     let bc = train_network(&dir, "transformer", &["0.05", "0.15"], 500, transformer);
     let out = butterfly(&["stabilize", bc.to_str().unwrap(), "--sigma-rel", "0.1", "--lawa", "1", "--tail", "1000"]);
@@ -222,14 +224,7 @@ fn the_transformer_imitator_and_the_lm_are_stabilized_by_the_same_code() {
     // The LM's report and flip-flop scores take the post-hoc variants as any other.
     let report = butterfly(&["report", lm.to_str().unwrap()]);
     assert!(report.status.success() && text(&report).contains("posthoc_s0.1"), "{}", text(&report));
-    let score = butterfly(&[
-        "lm",
-        "score",
-        lm.to_str().unwrap(),
-        "--all-steps",
-        "--flipflop",
-        f("train.txt").to_str().unwrap(),
-    ]);
+    let score = butterfly(&["lm", "score", lm.to_str().unwrap(), "--all-steps", "--flipflop", corpus]);
     assert!(score.status.success() && text(&score).contains("lawa_k1"), "{}", text(&score));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -52,7 +52,7 @@ fn carry_out<J: Judge>(run: &RunDir, judge: &mut J, plan: &Plan, watch: &dyn Wat
 where
     StudyError: From<J::Error>,
 {
-    let mut bar = watch.bar("stabilize", 0, plan.todo.len() as u64);
+    let mut bar = watch.bar(&format!("stabilize {}", run.path().display()), 0, plan.todo.len() as u64);
     let mut done = 0;
     stabilize(run, judge, plan, |step| {
         done += 1;

@@ -10,9 +10,9 @@
 
 use std::path::Path;
 
-use butterfly_store::StoreError;
+use butterfly_store::{StoreError, TensorFile};
 
-use crate::{StabilizerSpec, TrainError, kept_parameters, kept_steps};
+use crate::{StabilizerSpec, TrainError, kept_parameters, kept_steps, params_file};
 
 /// σ_rel of the power EMA of exponent `p`.
 pub fn sigma_rel(p: f64) -> f64 {
@@ -140,10 +140,15 @@ pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, V
     let profiles: Vec<(f64, f64)> = snapshots.iter().map(|(_, s, p)| (*p, *s as f64)).collect();
     let weights = reconstruction_weights(&profiles, (exponent_of(sigma_rel)?, step as f64))?;
     let mut theta: Vec<f64> = Vec::new();
+    // Each kept file read once for all the snapshots it holds (they come step by step).
+    let mut file: Option<(u64, TensorFile)> = None;
     for ((name, s, _), w) in snapshots.iter().zip(&weights) {
-        let kept = kept_parameters(dir, name, Some(*s))?;
-        theta.resize(kept.theta.len(), 0.0);
-        for (t, &x) in theta.iter_mut().zip(&kept.theta) {
+        if file.as_ref().is_none_or(|(at, _)| at != s) {
+            file = Some((*s, TensorFile::load(&dir.join(params_file(*s)))?));
+        }
+        let kept = file.as_ref().expect("loaded above").1.f32(name)?;
+        theta.resize(kept.len(), 0.0);
+        for (t, &x) in theta.iter_mut().zip(kept) {
             *t += w * x as f64;
         }
     }
