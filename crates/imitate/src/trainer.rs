@@ -78,15 +78,12 @@ impl BcJudge {
         Self::new(dir, config, env, (&train, validation), &threads)
     }
 
-    /// An imitator policy over `theta` (input: observation and previous action).
-    fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<ImitatorPolicy, ImitateError> {
-        self.imitator.policy(theta, extra)
-    }
-
     /// The rollout rows of every variant from every evaluation initial condition, at `step`, variant by variant.
     fn rollouts(&self, step: u64, variants: &[(&str, &[f32])]) -> Result<Vec<Vec<RolloutRow>>, ImitateError> {
-        let policies =
-            variants.iter().map(|(_, theta)| self.policy(theta, BTreeMap::new())).collect::<Result<Vec<_>, _>>()?;
+        let policies = variants
+            .iter()
+            .map(|(_, theta)| self.imitator.policy(theta, BTreeMap::new()))
+            .collect::<Result<Vec<_>, _>>()?;
         let episodes =
             evaluate(&self.env, &policies, &self.eval_states, self.config.eval.horizon, self.config.eval.threads)?;
         let rows = variants.iter().zip(&episodes).map(|((name, _), eps)| {
@@ -131,7 +128,7 @@ pub struct BcLearner {
 impl BcLearner {
     /// An imitator policy over `theta` (input: observation and previous action).
     pub fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<ImitatorPolicy, ImitateError> {
-        self.judge.policy(theta, extra)
+        self.judge.imitator.policy(theta, extra)
     }
 
     /// The expert's J_H on the evaluation's initial conditions (`expert.csv`): the yardstick of the
