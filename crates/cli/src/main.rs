@@ -43,6 +43,16 @@ enum Command {
     /// The paper's figures at the paper's own setting (`--quick`: the same pipeline in minutes).
     #[command(subcommand)]
     Reproduce(commands::reproduce::ReproduceCommand),
+    /// Averages chosen after training (post-hoc EMA of any width, LAWA, tail) as variants of a trained run.
+    ///
+    /// At every kept step (or the ones given) it rebuilds post-hoc EMAs of any width from the snapshots of
+    /// the power EMAs the run tracked, LAWA over the last K kept raw iterates and tail averages from a step.
+    /// Each becomes a variant of the run (`posthoc_s{S}`, `lawa_k{K}`, `tail_from{FROM}`): its parameters
+    /// join the kept ones in checkpoints/, the run's own evaluation judges it (BC: J_H on the run's initial
+    /// conditions and the validation loss; LM: the validation loss) into posthoc/eval.csv and
+    /// posthoc/validation.csv, and `report`, `report --compare` and `sweep` show it like any other.
+    /// Rerunning the same command skips what is done, also after a kill (docs/runs.md).
+    Stabilize(commands::stabilize::StabilizeArgs),
     /// Variants of a BC config × seeds (paper Figures 2 and 3): train them here or on a cluster, compare them.
     Sweep(commands::sweep::SweepArgs),
     /// Benchmarks, side by side with the reference implementations.
@@ -65,6 +75,7 @@ fn main() -> ExitCode {
         Command::Lm(cmd) => commands::lm::run(cmd),
         Command::Landscape(args) => commands::landscape::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Stabilize(args) => commands::stabilize::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Bench(cmd) => commands::bench::run(cmd),
         Command::Theory(cmd) => commands::theory::run(cmd),

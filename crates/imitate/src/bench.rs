@@ -1,7 +1,7 @@
 //! The training benchmark behind `butterfly bench train`: BC steps/s of the default imitator at several
-//! hidden widths, batch-20 inference latency, the sgemm peak, the three default EMA stabilizers' share of a
-//! step, the default Transformer imitator's step and batch-20 action step, and PyTorch's figures on the
-//! same workloads.
+//! hidden widths, batch-20 inference latency, the sgemm peak, the share of a step that every tracked
+//! stabilizer (3 EMAs, BEMA, 2 power EMAs) takes, the default Transformer imitator's step and batch-20
+//! action step, and PyTorch's figures on the same workloads.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -67,7 +67,8 @@ pub struct TrainRates {
     pub bc: Vec<WidthRate>,
     pub infer_us_b20: f64,
     pub sgemm_peak_gflops: f64,
-    /// The three EMA stabilizers' update time over a width-256 step's (None without width 256).
+    /// The update time of every tracked stabilizer (3 EMAs, BEMA, 2 power EMAs) over a width-256 step's (None
+    /// without width 256).
     pub ema_share: Option<f64>,
     pub transformer: TransformerRate,
     pub torch: Torch,
@@ -112,7 +113,8 @@ impl TrainBench {
         let sgemm_peak_gflops = median((0..self.repeats).map(|_| bench::sgemm_gflops(1024, 10, &threads)).collect());
         let ema_share = match bc.iter().find(|r| r.width == 256) {
             Some(r) => {
-                let seconds = (0..self.repeats).map(|_| ema_seconds_per_step(&threads)).collect::<Result<_, _>>()?;
+                let seconds =
+                    (0..self.repeats).map(|_| stabilizer_seconds_per_step(&threads)).collect::<Result<_, _>>()?;
                 Some(median(seconds) * r.steps_per_s)
             }
             None => None,
@@ -140,15 +142,25 @@ impl TrainBench {
     }
 }
 
-/// Seconds to update the default three EMA stabilizers (α = 0.5, 0.7, 0.9) over the width-256 imitator's θ.
-fn ema_seconds_per_step(threads: &butterfly_nn::Threads) -> Result<f64, ImitateError> {
+/// Every stabilizer a run may track, as `bench train` times them: the three default EMAs (α = 0.5, 0.7, 0.9),
+/// BEMA with its defaults, and EDM2's two power EMAs (σ_rel 0.05 and 0.10) whose snapshots `stabilize` uses.
+const TRACKED: [&str; 6] = [
+    "kind = \"ema\"\nalpha = 0.5\ngamma_min = 1e-4",
+    "kind = \"ema\"\nalpha = 0.7\ngamma_min = 1e-4",
+    "kind = \"ema\"\nalpha = 0.9\ngamma_min = 1e-4",
+    "kind = \"bema\"",
+    "kind = \"power\"\nsigma_rel = 0.05",
+    "kind = \"power\"\nsigma_rel = 0.1",
+];
+
+/// Seconds to update every tracked stabilizer ([`TRACKED`]) over the width-256 imitator's θ.
+fn stabilizer_seconds_per_step(threads: &butterfly_nn::Threads) -> Result<f64, ImitateError> {
     let layout = Layout::new(bench::imitator_spec(256))?;
     let theta: Vec<f32> = (0..layout.num_params()).map(|i| (i as f32 * 1e-3).sin()).collect();
-    let mut emas = ["0.5", "0.7", "0.9"]
+    let mut emas = TRACKED
         .iter()
-        .map(|a| {
-            let spec: StabilizerSpec = toml::from_str(&format!("kind = \"ema\"\nalpha = {a}\ngamma_min = 1e-4"))
-                .map_err(|e| ImitateError::Config(e.to_string()))?;
+        .map(|text| {
+            let spec: StabilizerSpec = toml::from_str(text).map_err(|e| ImitateError::Config(e.to_string()))?;
             Ok(spec.build(&theta)?)
         })
         .collect::<Result<Vec<_>, ImitateError>>()?;

@@ -29,4 +29,4 @@ pub use landscape::{Landscape, LandscapeSpec, compute_landscape, mean_neighbour_
 pub use shared_data::{DataKey, shared_collect};
 pub use sweep::{Sweep, SweepRun};
 pub use torch_reference::{TorchRates, torch_candidates};
-pub use trainer::{Bc, BcLearner, BcTrainer};
+pub use trainer::{Bc, BcJudge, BcLearner, BcTrainer};

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use butterfly_envs::{Env, EnvRng, Purpose, Replicate, TaskEnv, env_rng, evaluate, initial_conditions, seed_stream};
 use butterfly_store::{Checkpoint, LogRow, RunDir};
-use butterfly_train::{Learner, Run, RunKind, Threads, TrainLoop, TrainRng, TrainingConfig};
+use butterfly_train::{Learner, Rows, Run, RunKind, Threads, TrainLoop, TrainRng, TrainingConfig};
 
 use crate::data_stream::DataStream;
 use crate::imitator::{Imitator, ImitatorPolicy};
@@ -20,19 +20,109 @@ use crate::{BcConfig, Dataset, Expert, ImitateError, collect};
 /// (version 2 stored counters by position).
 const FORMAT: &str = "butterfly-bc-checkpoint-3";
 
-/// An imitator learning from expert data, judged by its rollouts.
-pub struct BcLearner {
+/// A BC run's judgement of parameter vectors: J_H from its fixed initial conditions over its horizon, and
+/// the BC loss on its validation data. Training judges its variants with it, and `butterfly stabilize`
+/// the averages chosen after training ([`BcJudge::open`]).
+pub struct BcJudge {
     config: BcConfig,
     env: TaskEnv,
-    expert: Expert,
     imitator: Imitator,
-    train: Dataset,
     validation: Dataset,
+    eval_states: Vec<Vec<f64>>,
+}
+
+impl BcJudge {
+    /// The judge of a run of `config` whose imitator is fitted to `train` (its input statistics), on `threads`.
+    fn new(
+        run: &Path,
+        config: BcConfig,
+        env: TaskEnv,
+        (train, validation): (&Dataset, Dataset),
+        threads: &Threads,
+    ) -> Result<Self, ImitateError> {
+        let spec = env.spec().clone();
+        for (data, file) in [(train, TRAIN_DATA), (&validation, VALIDATION_DATA)] {
+            if data.env != spec.id || data.obs_dim != spec.obs_dim || data.act_dim != spec.act_dim || data.is_empty() {
+                return Err(ImitateError::Data {
+                    path: run.join(file),
+                    what: format!(
+                        "{} rows of {} ({} → {}); the run needs data of {} ({} → {})",
+                        data.len(),
+                        data.env,
+                        data.obs_dim,
+                        data.act_dim,
+                        spec.id,
+                        spec.obs_dim,
+                        spec.act_dim
+                    ),
+                });
+            }
+        }
+        let imitator = Imitator::new(&config, &spec, train)?.with_threads(threads);
+        let eval_states = initial_conditions(
+            &mut env.replicate(),
+            config.eval.initial_conditions,
+            &mut env_rng(config.eval.seed),
+        );
+        Ok(Self { config, env, imitator, validation, eval_states })
+    }
+
+    /// The judge of the BC run in `dir`, from its config and data files (checked against its checkpoint).
+    pub fn open(dir: &Path, assets: Option<&Path>) -> Result<Self, ImitateError> {
+        let config = BcConfig::of_run(dir)?;
+        let env = TaskEnv::make(&config.env, assets)?;
+        for file in [TRAIN_DATA, VALIDATION_DATA] {
+            Checkpoint::verify_run_file(dir, file)?;
+        }
+        let (train, validation) = (Dataset::load(&dir.join(TRAIN_DATA))?, Dataset::load(&dir.join(VALIDATION_DATA))?);
+        let threads = Threads::new(config.threads)?;
+        Self::new(dir, config, env, (&train, validation), &threads)
+    }
+
+    /// The rollout rows of every variant from every evaluation initial condition, at `step`, variant by variant.
+    fn rollouts(&self, step: u64, variants: &[(&str, &[f32])]) -> Result<Vec<Vec<RolloutRow>>, ImitateError> {
+        let policies = variants
+            .iter()
+            .map(|(_, theta)| self.imitator.policy(theta, BTreeMap::new()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let episodes =
+            evaluate(&self.env, &policies, &self.eval_states, self.config.eval.horizon, self.config.eval.threads)?;
+        let rows = variants.iter().zip(&episodes).map(|((name, _), eps)| {
+            let row = |(ic, e): (usize, &butterfly_envs::Episode)| RolloutRow {
+                step,
+                variant: name.to_string(),
+                ic,
+                ret: e.ret,
+                length: e.length,
+            };
+            eps.iter().enumerate().map(row).collect()
+        });
+        Ok(rows.collect())
+    }
+}
+
+impl butterfly_train::Judge for BcJudge {
+    type Error = ImitateError;
+
+    fn held_out_loss(&mut self, theta: &[f32]) -> Result<f64, ImitateError> {
+        // A copy, so that the scratch buffers of the training minibatches are left as they were.
+        self.imitator.clone().loss(theta, &self.validation)
+    }
+
+    fn evaluate(&mut self, step: u64, variants: &[(&str, &[f32])]) -> Result<Vec<Rows>, ImitateError> {
+        Ok(vec![Rows::of(&self.rollouts(step, variants)?.concat())])
+    }
+}
+
+/// An imitator learning from expert data, judged by its rollouts.
+pub struct BcLearner {
+    judge: BcJudge,
+    expert: Expert,
+    train: Dataset,
     /// Fresh expert trajectories (rolling pool).
     data_rng: EnvRng,
     /// Fresh expert rows, none drawn twice (`data.stream`).
     stream: Option<DataStream>,
-    eval_states: Vec<Vec<f64>>,
     logs: Logs,
     /// The run's files whose checksums each checkpoint records: the expert data and the expert's returns.
     run_files: [(&'static str, std::path::PathBuf); 3],
@@ -41,24 +131,19 @@ pub struct BcLearner {
 impl BcLearner {
     /// An imitator policy over `theta` (input: observation and previous action).
     pub fn policy(&self, theta: &[f32], extra: BTreeMap<String, String>) -> Result<ImitatorPolicy, ImitateError> {
-        self.imitator.policy(theta, extra)
-    }
-
-    /// Rolls every parameter vector out from every evaluation initial condition.
-    fn rollouts(&self, thetas: &[&[f32]]) -> Result<Vec<Vec<butterfly_envs::Episode>>, ImitateError> {
-        let policies = thetas.iter().map(|theta| self.policy(theta, BTreeMap::new())).collect::<Result<Vec<_>, _>>()?;
-        Ok(evaluate(&self.env, &policies, &self.eval_states, self.config.eval.horizon, self.config.eval.threads)?)
+        self.judge.imitator.policy(theta, extra)
     }
 
     /// The expert's J_H on the evaluation's initial conditions (`expert.csv`): the yardstick of the
     /// oscillation metrics.
     fn write_expert_returns(&self, run: &RunDir) -> Result<(), ImitateError> {
+        let j = &self.judge;
         let episodes = evaluate(
-            &self.env,
+            &j.env,
             std::slice::from_ref(&self.expert),
-            &self.eval_states,
-            self.config.eval.horizon,
-            self.config.eval.threads,
+            &j.eval_states,
+            j.config.eval.horizon,
+            j.config.eval.threads,
         )?;
         let mut text = format!("{}\n", ExpertRow::HEADER);
         for (ic, e) in episodes[0].iter().enumerate() {
@@ -79,26 +164,26 @@ impl Learner for BcLearner {
         grad: &mut [f32],
         accumulate: bool,
     ) -> Result<f64, ImitateError> {
-        let batch = self.config.batch_size;
+        let j = &mut self.judge;
+        let batch = j.config.batch_size;
         if let Some(stream) = &mut self.stream {
             let (pool, rows) = stream.draw(batch, rng)?;
-            return self.imitator.minibatch_gradient(theta, pool, &rows, rng, grad, accumulate);
+            return j.imitator.minibatch_gradient(theta, pool, &rows, rng, grad, accumulate);
         }
         let rows = self.train.draw_rows(batch, rng);
-        self.imitator.minibatch_gradient(theta, &self.train, &rows, rng, grad, accumulate)
+        j.imitator.minibatch_gradient(theta, &self.train, &rows, rng, grad, accumulate)
     }
 
     fn held_out_loss(&mut self, theta: &[f32]) -> Result<f64, ImitateError> {
-        // A copy, so that the scratch buffers of the training minibatches are left as they were.
-        self.imitator.clone().loss(theta, &self.validation)
+        butterfly_train::Judge::held_out_loss(&mut self.judge, theta)
     }
 
     /// Fresh-data mode: one new expert trajectory replaces the oldest of the pool.
     fn after_update(&mut self, step: u64) -> Result<(), ImitateError> {
-        let d = &self.config.data;
+        let d = &self.judge.config.data;
         if d.fresh && step.is_multiple_of(d.refresh_every) {
-            let fresh = collect(&self.env, &self.expert, 1, d.horizon, &mut self.data_rng, 1)?;
-            self.imitator.check_data(&fresh)?;
+            let fresh = collect(&self.judge.env, &self.expert, 1, d.horizon, &mut self.data_rng, 1)?;
+            self.judge.imitator.check_data(&fresh)?;
             self.train.extend(&fresh);
             self.train.drop_front(1);
         }
@@ -106,24 +191,22 @@ impl Learner for BcLearner {
     }
 
     fn evaluate(&mut self, step: u64, variants: &[(&str, &[f32])]) -> Result<Vec<f64>, ImitateError> {
-        let thetas: Vec<&[f32]> = variants.iter().map(|(_, theta)| *theta).collect();
-        let episodes = self.rollouts(&thetas)?;
-        for ((name, _), eps) in variants.iter().zip(&episodes) {
-            for (ic, e) in eps.iter().enumerate() {
-                let row = RolloutRow { step, variant: name.to_string(), ic, ret: e.ret, length: e.length };
-                self.logs.eval.append(&row)?;
+        let mut means = Vec::with_capacity(variants.len());
+        for rows in self.judge.rollouts(step, variants)? {
+            means.push(rows.iter().map(|r| r.ret).sum::<f64>() / rows.len() as f64);
+            for row in &rows {
+                self.logs.eval.append(row)?;
             }
         }
-        Ok(episodes.iter().map(|eps| eps.iter().map(|e| e.ret).sum::<f64>() / eps.len() as f64).collect())
+        Ok(means)
     }
 
     fn evaluate_iterates(&mut self, iterates: &[(u64, &str, &[f32])]) -> Result<(), ImitateError> {
-        let thetas: Vec<&[f32]> = iterates.iter().map(|(_, _, theta)| *theta).collect();
-        let episodes = self.rollouts(&thetas)?;
-        for ((step, name, _), eps) in iterates.iter().zip(&episodes) {
-            for (ic, e) in eps.iter().enumerate() {
-                let row = RolloutRow { step: *step, variant: name.to_string(), ic, ret: e.ret, length: e.length };
-                self.logs.iterates.append(&IterateRow(row))?;
+        // Iterates of several steps judged together: each row takes its own iterate's step.
+        let variants: Vec<(&str, &[f32])> = iterates.iter().map(|&(_, name, theta)| (name, theta)).collect();
+        for (rows, (step, _, _)) in self.judge.rollouts(0, &variants)?.into_iter().zip(iterates) {
+            for row in rows {
+                self.logs.iterates.append(&IterateRow(RolloutRow { step: *step, ..row }))?;
             }
         }
         Ok(())
@@ -135,19 +218,19 @@ impl Learner for BcLearner {
         for (name, path) in &self.run_files {
             c.put_file(name, path)?;
         }
-        if self.config.data.fresh {
+        if self.judge.config.data.fresh {
             c.put_section("pool.", self.train.to_file());
         }
         if let Some(stream) = &self.stream {
             stream.save(c);
         }
-        c.set_meta("env", self.env.spec().id);
+        c.set_meta("env", self.judge.env.spec().id);
         Ok(())
     }
 
     fn load_state(&mut self, c: &Checkpoint) -> Result<(), ImitateError> {
         self.data_rng = c.rng("data_rng")?;
-        if self.config.data.fresh {
+        if self.judge.config.data.fresh {
             let mut pool = c.section("pool.");
             pool.metadata = self.train.to_file().metadata;
             let pool = Dataset::from_file(&pool)?;
@@ -167,7 +250,7 @@ impl Learner for BcLearner {
     }
 
     fn params_meta(&self) -> Vec<(String, String)> {
-        vec![("env".into(), self.env.spec().id.into())]
+        vec![("env".into(), self.judge.env.spec().id.into())]
     }
 }
 
@@ -273,36 +356,16 @@ fn assemble(
     logs: Logs,
     threads: &Threads,
 ) -> Result<(BcLearner, Vec<f32>, TrainRng), ImitateError> {
-    let spec = env.spec().clone();
-    for (data, file) in [(&train, TRAIN_DATA), (&validation, VALIDATION_DATA)] {
-        if data.env != spec.id || data.obs_dim != spec.obs_dim || data.act_dim != spec.act_dim || data.is_empty() {
-            return Err(ImitateError::Data {
-                path: run.join(file),
-                what: format!(
-                    "{} rows of {} ({} → {}); the run needs data of {} ({} → {})",
-                    data.len(),
-                    data.env,
-                    data.obs_dim,
-                    data.act_dim,
-                    spec.id,
-                    spec.obs_dim,
-                    spec.act_dim
-                ),
-            });
-        }
-    }
-    let imitator = Imitator::new(&config, &spec, &train)?.with_threads(threads);
-    let theta: Vec<f32> = imitator.init_params(&mut seed_stream(config.seed, Purpose::NetworkInit));
-    let rng = seed_stream(config.seed, Purpose::Training);
-    let eval_states =
-        initial_conditions(&mut env.replicate(), config.eval.initial_conditions, &mut env_rng(config.eval.seed));
-    let run_files = [TRAIN_DATA, VALIDATION_DATA, ExpertRow::FILE].map(|name| (name, run.join(name)));
+    let (seed, run_files) =
+        (config.seed, [TRAIN_DATA, VALIDATION_DATA, ExpertRow::FILE].map(|name| (name, run.join(name))));
     let d = &config.data;
     let stream = d.stream.then(|| {
         let collecting = (d.trajectories, d.horizon, d.threads);
         DataStream::new(env.replicate(), expert.clone(), collecting, train.clone(), data_rng.clone())
     });
-    let learner =
-        BcLearner { config, env, expert, imitator, train, validation, data_rng, stream, eval_states, logs, run_files };
+    let judge = BcJudge::new(run.path(), config, env, (&train, validation), threads)?;
+    let theta: Vec<f32> = judge.imitator.init_params(&mut seed_stream(seed, Purpose::NetworkInit));
+    let rng = seed_stream(seed, Purpose::Training);
+    let learner = BcLearner { judge, expert, train, data_rng, stream, logs, run_files };
     Ok((learner, theta, rng))
 }

@@ -16,4 +16,4 @@ pub use config::{EvalConfig, LmConfig, ModelConfig, WindowGenerations};
 pub use data::prepare::{PrepareSpec, Prepared, prepare, tokenizer_file};
 pub use error::LmError;
 pub use export::export;
-pub use training::{Inputs, IterateLossRow, Lm, LmLearner, LmTrainer, tokens_per_step};
+pub use training::{Inputs, IterateLossRow, Lm, LmJudge, LmLearner, LmTrainer, tokens_per_step};

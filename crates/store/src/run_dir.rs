@@ -110,6 +110,42 @@ impl RunDir {
         Ok((run, config, start))
     }
 
+    /// Opens a checkpointed run to add to what it kept (`butterfly stabilize`'s variants) without training
+    /// it: the lock keeps trainers and other writers out; nothing is cleared, and a run with no checkpoint
+    /// (nothing kept yet) is refused rather than cleared as a resume would.
+    pub fn attach(path: &Path) -> Result<Self, StoreError> {
+        if !path.join(CONFIG).is_file() {
+            let what = format!("is not a run directory (no {CONFIG})");
+            return Err(StoreError::RunDir { path: path.to_path_buf(), what });
+        }
+        let mut run = Self::lock(path)?;
+        if run.start() == Start::Fresh {
+            let what = "has no checkpoint yet: train it first".into();
+            return Err(StoreError::RunDir { path: path.to_path_buf(), what });
+        }
+        run.config = run.config()?;
+        run.record_holder()?;
+        run.remove_stale_temps()?;
+        Ok(run)
+    }
+
+    /// Removes the temporary files of writers killed mid-write, in the run directory and its folders: with
+    /// the lock held, no writer that could own one is alive.
+    fn remove_stale_temps(&self) -> Result<(), StoreError> {
+        let mut folders = vec![self.path.clone()];
+        folders.extend(self.entries()?.into_iter().filter(|p| p.is_dir()));
+        for folder in folders {
+            let read = std::fs::read_dir(&folder)
+                .map_err(|source| StoreError::Read { path: folder.clone(), error: source })?;
+            for entry in read.flatten() {
+                if entry.file_name().to_str().is_some_and(crate::atomic::is_temp_sibling) {
+                    std::fs::remove_file(entry.path()).map_err(io(&entry.path()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Takes the lock, or names the process that holds it. The lock is on the directory itself (flock on
     /// its descriptor), so that no rename or removal of a file inside it can let a second writer in; the
     /// PID goes to `run.lock` only once the lock is held, for the message a second writer gets.
@@ -308,6 +344,33 @@ mod tests {
         assert!(RunDir::claim(&other, "a = 1\n").unwrap_err().to_string().contains("not empty"));
         assert_eq!(std::fs::read_to_string(other.join("notes.txt")).unwrap(), "mine");
         assert!(RunDir::open(&other).unwrap_err().to_string().contains("not a run directory"));
+    }
+
+    #[test]
+    fn attaching_needs_a_checkpoint_and_clears_only_what_killed_writers_left() {
+        let dir = scratch("attach");
+        let (run, _) = RunDir::claim(&dir, "a = 1\n").unwrap();
+        run.write("metrics.csv", b"x\n").unwrap();
+        assert!(RunDir::attach(&dir).unwrap_err().to_string().contains("in use"));
+        drop(run);
+        assert!(!dir.exists());
+        let (run, _) = RunDir::claim(&dir, "a = 1\n").unwrap();
+        run.write("metrics.csv", b"x\n").unwrap();
+        let refused = RunDir::attach(&dir);
+        assert!(refused.is_err());
+        drop(refused);
+        run.make_dir("checkpoints").unwrap();
+        let mut c = Checkpoint::new("test");
+        c.put_count("step", 0);
+        run.save_checkpoint(c).unwrap();
+        drop(run);
+        let leftover = crate::temp_sibling(&dir.join("checkpoints/params_00000100.safetensors"));
+        std::fs::write(&leftover, b"half").unwrap();
+        let run = RunDir::attach(&dir).unwrap();
+        assert!(!leftover.exists() && run.join("metrics.csv").is_file() && run.join(CHECKPOINT).is_file());
+        drop(run);
+        assert!(dir.join("metrics.csv").is_file(), "dropping an attached run removes nothing");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Butterfly's studies as library functions, each a whole experiment: train runs side by side (resuming
-//! what exists), then write the reports. `butterfly demo`, `demo lm`, `reproduce figure1|2|3|4`, `sweep` and
-//! `lm flipflop study` are each one call here; a [`Watch`] shows their progress.
+//! what exists), then write the reports. `butterfly demo`, `demo lm`, `reproduce figure1|2|3|4`, `sweep`,
+//! `stabilize` and `lm flipflop study` are each one call here; a [`Watch`] shows their progress.
 
 pub mod bc_study;
 pub mod demo;
@@ -11,6 +11,7 @@ pub mod figure4;
 pub mod flipflop;
 pub mod paper_sweep;
 pub mod side_by_side;
+pub mod stabilize;
 pub mod sweep;
 pub mod training;
 pub mod watch;
@@ -23,6 +24,7 @@ pub use figure1::figure1_study;
 pub use figure4::{Figure4Spec, figure4_study};
 pub use flipflop::flipflop_study;
 pub use paper_sweep::{PaperSweep, paper_sweep, run_paper_sweep};
+pub use stabilize::{StabilizeOutcome, StabilizeSpec, stabilize_run};
 pub use sweep::{report_sweep, train_sweep};
 pub use training::{train_bc, train_lm};
 pub use watch::{Bar, Quiet, Watch};

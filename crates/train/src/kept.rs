@@ -1,11 +1,16 @@
 //! The parameters a run kept at its evaluations (`checkpoints/params_*.safetensors`, every variant as one
-//! tensor), read the one way every command reads them: export, sampling, scoring, bifurcations, landscapes.
+//! tensor), read the one way every command reads them: export, sampling, scoring, bifurcations, landscapes;
+//! and written one way, by the training loop at its evaluations and by `stabilize` adding its variants.
 
 use std::path::{Path, PathBuf};
 
-use butterfly_store::{StoreError, TensorFile};
+use butterfly_store::{RunDir, StoreError, Tensor, TensorFile};
 
-use crate::params_file;
+/// The parameters of every variant (tensors named `raw` and after each stabilizer, and the variants
+/// `stabilize` added) at evaluation `step`.
+pub fn params_file(step: u64) -> String {
+    format!("checkpoints/params_{step:08}.safetensors")
+}
 
 /// The steps whose parameters the run in `run` kept, in order.
 pub fn kept_steps(run: &Path) -> Vec<u64> {
@@ -28,6 +33,21 @@ pub fn kept_variants(run: &Path, step: u64) -> Result<Vec<String>, StoreError> {
     Ok(variants)
 }
 
+/// The refusal of a step the run in `run` did not keep, naming the ones it did (`steps`).
+pub(crate) fn not_kept(run: &Path, step: u64, steps: &[u64]) -> StoreError {
+    let kept = match steps {
+        [] => "none".into(),
+        [only] => format!("step {only}"),
+        [a, b, ..] => {
+            // An evaluation cadence (the last step may be off it): say it.
+            let regular = steps[..steps.len() - 1].windows(2).all(|w| w[1] - w[0] == b - a);
+            let last = steps[steps.len() - 1];
+            if regular { format!("every {} from {a} to {last}", b - a) } else { format!("{steps:?}") }
+        }
+    };
+    StoreError::RunDir { path: run.to_path_buf(), what: format!("kept no parameters at step {step} (kept: {kept})") }
+}
+
 /// Kept parameters: the step (the one asked for, or the last kept), their file and θ.
 #[derive(Debug, Clone)]
 pub struct Kept {
@@ -43,19 +63,7 @@ pub fn kept_parameters(run: &Path, variant: &str, step: Option<u64>) -> Result<K
     let steps = kept_steps(run);
     let step = match step {
         Some(s) if steps.contains(&s) => s,
-        Some(s) => {
-            let kept = match steps.as_slice() {
-                [] => "none".into(),
-                [only] => format!("step {only}"),
-                [a, b, ..] => {
-                    // An evaluation cadence (the last step may be off it): say it.
-                    let regular = steps[..steps.len() - 1].windows(2).all(|w| w[1] - w[0] == b - a);
-                    let last = steps[steps.len() - 1];
-                    if regular { format!("every {} from {a} to {last}", b - a) } else { format!("{steps:?}") }
-                }
-            };
-            return Err(bad(format!("kept no parameters at step {s} (kept: {kept})")));
-        }
+        Some(s) => return Err(not_kept(run, s, &steps)),
         None => *steps.last().ok_or_else(|| bad("kept no parameters yet: train it first".into()))?,
     };
     let path = run.join(params_file(step));
@@ -65,4 +73,20 @@ pub fn kept_parameters(run: &Path, variant: &str, step: Option<u64>) -> Result<K
         StoreError::RunDir { path: path.clone(), what: format!("has no variant '{variant}' (have: {have})") }
     })?;
     Ok(Kept { step, theta: theta.to_vec(), path })
+}
+
+/// Writes the parameters `file` holds as the ones kept at `step` (sealed, atomically).
+pub(crate) fn write_kept(run: &RunDir, step: u64, mut file: TensorFile) -> Result<(), StoreError> {
+    file.set_meta("step", step);
+    file.seal();
+    file.save(&run.join(params_file(step)))
+}
+
+/// Adds `variants` to the parameters kept at `step` (replacing a variant of the same name).
+pub(crate) fn add_kept(run: &RunDir, step: u64, variants: &[(String, Vec<f32>)]) -> Result<(), StoreError> {
+    let mut file = TensorFile::load(&run.join(params_file(step)))?;
+    for (name, theta) in variants {
+        file.insert(name.as_str(), vec![theta.len()], Tensor::F32(theta.clone()));
+    }
+    write_kept(run, step, file)
 }

@@ -10,9 +10,9 @@
 
 use std::path::Path;
 
-use butterfly_store::StoreError;
+use butterfly_store::{StoreError, TensorFile};
 
-use crate::{StabilizerSpec, TrainError, kept_parameters, kept_steps};
+use crate::{StabilizerSpec, TrainError, kept_parameters, kept_steps, params_file};
 
 /// σ_rel of the power EMA of exponent `p`.
 pub fn sigma_rel(p: f64) -> f64 {
@@ -77,9 +77,11 @@ pub fn reconstruction_weights(snapshots: &[(f64, f64)], target: (f64, f64)) -> R
             return Err(TrainError::Config("post-hoc EMA: two snapshots have the same profile".into()));
         }
         for row in col + 1..n {
-            let f = a[row][col] / a[col][col];
-            for k in col..=n {
-                a[row][k] -= f * a[col][k];
+            let (above, below) = a.split_at_mut(row);
+            let (pivot, target) = (&above[col], &mut below[0]);
+            let f = target[col] / pivot[col];
+            for (x, p) in target[col..].iter_mut().zip(&pivot[col..]) {
+                *x -= f * p;
             }
         }
     }
@@ -91,28 +93,44 @@ pub fn reconstruction_weights(snapshots: &[(f64, f64)], target: (f64, f64)) -> R
     Ok(w)
 }
 
-/// The EMA of width `sigma_rel` at kept step `step` of the run in `dir`, from the kept snapshots (every kept
-/// step up to `step`) of the run's power EMAs (`kind = "power"` in its config). Returns θ and the weights
-/// used, by (variant, step).
-pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, Vec<(String, u64, f64)>), TrainError> {
+/// The stabilizers in the config of the run in `dir` (its `[[stabilizers]]`).
+pub fn run_stabilizers(dir: &Path) -> Result<Vec<StabilizerSpec>, TrainError> {
     let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
     let config = std::fs::read_to_string(dir.join(butterfly_store::run_dir::CONFIG))
         .map_err(|e| bad(format!("has no readable config: {e}")))?;
     let table: toml::Table = config.parse().map_err(|e| bad(format!("config: {e}")))?;
-    let specs: Vec<StabilizerSpec> = match table.get("stabilizers") {
-        Some(v) => v.clone().try_into().map_err(|e| bad(format!("stabilizers: {e}")))?,
-        None => Vec::new(),
-    };
+    match table.get("stabilizers") {
+        Some(v) => v.clone().try_into().map_err(|e| bad(format!("stabilizers: {e}"))),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The power EMAs the run in `dir` tracked at every step, whose snapshots a reconstruction combines:
+/// (name, exponent); refused when there is none.
+pub fn tracked_powers(dir: &Path) -> Result<Vec<(String, f64)>, TrainError> {
     let mut tracked = Vec::new();
-    for spec in &specs {
+    for spec in &run_stabilizers(dir)? {
         if let StabilizerSpec::Power { sigma_rel, every: 1, .. } = spec {
             let ema = spec.build(&[])?;
             tracked.push((crate::Stabilizer::name(&ema).to_string(), exponent_of(*sigma_rel)?));
         }
     }
     if tracked.is_empty() {
-        return Err(bad("tracked no power EMA (kind = \"power\", every = 1): nothing to reconstruct from".into()));
+        let what = "tracked no power EMA (kind = \"power\", every = 1): there is nothing to reconstruct an EMA from";
+        return Err(TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what: what.into() }));
     }
+    Ok(tracked)
+}
+
+/// A snapshot's weight in a reconstruction: (variant, step, weight).
+pub type Weight = (String, u64, f64);
+
+/// The EMA of width `sigma_rel` at kept step `step` of the run in `dir`, from the kept snapshots (every kept
+/// step up to `step`) of the run's power EMAs (`kind = "power"` in its config). Returns θ and the weights
+/// used, by (variant, step).
+pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, Vec<Weight>), TrainError> {
+    let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
+    let tracked = tracked_powers(dir)?;
     let steps: Vec<u64> = kept_steps(dir).into_iter().filter(|&s| s >= 1 && s <= step).collect();
     if !steps.contains(&step) {
         return Err(bad(format!("kept no parameters at step {step}")));
@@ -122,10 +140,15 @@ pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, V
     let profiles: Vec<(f64, f64)> = snapshots.iter().map(|(_, s, p)| (*p, *s as f64)).collect();
     let weights = reconstruction_weights(&profiles, (exponent_of(sigma_rel)?, step as f64))?;
     let mut theta: Vec<f64> = Vec::new();
+    // Each kept file read once for all the snapshots it holds (they come step by step).
+    let mut file: Option<(u64, TensorFile)> = None;
     for ((name, s, _), w) in snapshots.iter().zip(&weights) {
-        let kept = kept_parameters(dir, name, Some(*s))?;
-        theta.resize(kept.theta.len(), 0.0);
-        for (t, &x) in theta.iter_mut().zip(&kept.theta) {
+        if file.as_ref().is_none_or(|(at, _)| at != s) {
+            file = Some((*s, TensorFile::load(&dir.join(params_file(*s)))?));
+        }
+        let kept = file.as_ref().expect("loaded above").1.f32(name)?;
+        theta.resize(kept.len(), 0.0);
+        for (t, &x) in theta.iter_mut().zip(kept) {
             *t += w * x as f64;
         }
     }

@@ -72,11 +72,6 @@ pub struct Progress {
     pub last_eval: Vec<(String, f64)>,
 }
 
-/// The parameters of every variant (tensors named `raw` and after each stabilizer) at evaluation `step`.
-pub fn params_file(step: u64) -> String {
-    format!("checkpoints/params_{step:08}.safetensors")
-}
-
 pub struct TrainLoop<L: Learner> {
     pub learner: L,
     config: LoopConfig,
@@ -315,10 +310,7 @@ impl<L: Learner> TrainLoop<L> {
         for (key, value) in self.learner.params_meta() {
             f.set_meta(&key, value);
         }
-        f.set_meta("step", self.step);
-        f.seal();
-        f.save(&self.run.join(params_file(self.step)))?;
-        Ok(())
+        Ok(crate::kept::write_kept(&self.run, self.step, f)?)
     }
 
     fn save_checkpoint(&mut self) -> Result<(), L::Error> {

@@ -241,7 +241,12 @@ pub fn bifurcations(run: &Path, spec: &BifurcationSpec) -> Result<Bifurcations, 
     if steps.len() < 2 {
         return Err(bad(format!("kept parameters at {} step(s): bifurcations need two", steps.len())));
     }
-    let variants = kept_variants(run, steps[0])?;
+    // The variants kept at every step (`stabilize` may have added one at some steps only).
+    let mut variants = kept_variants(run, steps[0])?;
+    for &step in &steps[1..] {
+        let here = kept_variants(run, step)?;
+        variants.retain(|v| here.contains(v));
+    }
     let mut rows = Vec::new();
     // Per variant, the continuations at the last two kept steps.
     let mut last_two: Vec<(String, Continuations, Continuations)> = Vec::new();

@@ -4,7 +4,7 @@
 pub mod bifurcation;
 pub mod flipflop_score;
 pub(crate) mod generator;
-mod kept_model;
+pub(crate) mod kept_model;
 mod sample;
 pub mod window_probe;
 

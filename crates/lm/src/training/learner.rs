@@ -82,16 +82,34 @@ impl LmLearner {
             targets: Vec::new(),
         }
     }
+}
 
-    fn fill(&mut self, starts: &[usize], from_val: bool) {
-        let (src, t) = (if from_val { &self.val } else { &self.train }, self.seq_len);
-        self.tokens.clear();
-        self.targets.clear();
-        for &s in starts {
-            self.tokens.extend_from_slice(&src[s..s + t]);
-            self.targets.extend_from_slice(&src[s + 1..s + t + 1]);
-        }
+/// Fills `tokens` and `targets` with the windows of `src` starting at `starts`, `t` tokens each.
+fn fill(src: &[u32], starts: &[usize], t: usize, (tokens, targets): (&mut Vec<u32>, &mut Vec<u32>)) {
+    tokens.clear();
+    targets.clear();
+    for &s in starts {
+        tokens.extend_from_slice(&src[s..s + t]);
+        targets.extend_from_slice(&src[s + 1..s + t + 1]);
     }
+}
+
+/// The mean loss at `theta` over the validation windows of `val` at `starts` (`seq_len` tokens each), in
+/// batches of `batch_size`: the held-out loss of training, and of `butterfly stabilize`'s variants.
+pub(crate) fn validation_loss(
+    gpt: &mut Gpt,
+    theta: &[f32],
+    (val, starts): (&[u32], &[usize]),
+    (batch_size, seq_len): (usize, usize),
+    buffers: (&mut Vec<u32>, &mut Vec<u32>),
+) -> Result<f64, LmError> {
+    let (tokens, targets) = buffers;
+    let mut total = 0.0;
+    for chunk in starts.chunks(batch_size) {
+        fill(val, chunk, seq_len, (&mut *tokens, &mut *targets));
+        total += gpt.loss(theta, tokens, targets, seq_len)? * chunk.len() as f64;
+    }
+    Ok(total / starts.len() as f64)
 }
 
 impl Learner for LmLearner {
@@ -105,20 +123,16 @@ impl Learner for LmLearner {
         accumulate: bool,
     ) -> Result<f64, LmError> {
         let starts: Vec<usize> = (0..self.batch_size).map(|_| self.train_starts.draw(rng)).collect();
-        self.fill(&starts, false);
+        fill(&self.train, &starts, self.seq_len, (&mut self.tokens, &mut self.targets));
         let (p, seeds) = &mut self.dropout;
         let dropout = (*p > 0.0).then(|| Dropout { p: *p, seed: seeds.random() });
         Ok(self.gpt.loss_and_grad(theta, &self.tokens, &self.targets, self.seq_len, grad, accumulate, dropout)?)
     }
 
     fn held_out_loss(&mut self, theta: &[f32]) -> Result<f64, LmError> {
-        let starts = self.val_starts.clone();
-        let mut total = 0.0;
-        for chunk in starts.chunks(self.batch_size) {
-            self.fill(chunk, true);
-            total += self.gpt.loss(theta, &self.tokens, &self.targets, self.seq_len)? * chunk.len() as f64;
-        }
-        Ok(total / starts.len() as f64)
+        let windows = (self.val.as_slice(), self.val_starts.as_slice());
+        let buffers = (&mut self.tokens, &mut self.targets);
+        validation_loss(&mut self.gpt, theta, windows, (self.batch_size, self.seq_len), buffers)
     }
 
     /// Judged by the validation loss alone (the loop logs it).

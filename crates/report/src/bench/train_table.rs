@@ -79,7 +79,7 @@ pub fn train_bench_text(bench: &TrainBench, r: &TrainRates) -> String {
     if let Some(share) = r.ema_share {
         let _ = writeln!(
             text,
-            "three EMA stabilizers updated every step: {:.2} % of a width-256 training step",
+            "all tracked stabilizers (3 EMAs, BEMA, 2 power EMAs) updated every step: {:.2} % of a width-256 training step",
             100.0 * share
         );
     }

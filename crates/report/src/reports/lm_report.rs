@@ -8,7 +8,7 @@ use butterfly_lm::analysis::bifurcation::{BifurcationRow, Bifurcations};
 use butterfly_lm::analysis::window_probe::IterateBifurcationRow;
 use butterfly_lm::{IterateLossRow, LmConfig};
 use butterfly_store::{LogRow, read_log, write_atomic};
-use butterfly_train::ValidationRow;
+use butterfly_train::{ValidationRow, read_with_posthoc};
 
 use crate::ReportError;
 use crate::plot::{Axis, Corner, LineChart, Panels, Series, Style};
@@ -52,7 +52,7 @@ fn curve(rows: &[ValidationRow], variant: &str) -> Vec<(f64, f64)> {
 /// Writes `plots/figure4.{png,svg}` and `report.md` into the run directory; with `generations`, the
 /// report also holds the bifurcation table and its examples.
 pub fn write_lm_report(dir: &Path, generations: Option<(&Bifurcations, usize)>) -> Result<LmSummary, ReportError> {
-    let val: Vec<ValidationRow> = read_log(dir)?;
+    let val: Vec<ValidationRow> = read_with_posthoc(dir)?;
     let iterates: Vec<ValidationRow> = read_log::<IterateLossRow>(dir)?.into_iter().map(|r| r.0).collect();
     let window_rows: Vec<BifurcationRow> = if dir.join(IterateBifurcationRow::FILE).exists() {
         read_log::<IterateBifurcationRow>(dir)?.into_iter().map(|r| r.0).collect()

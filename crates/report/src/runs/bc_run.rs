@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use butterfly_imitate::run_dir::{ExpertRow, IterateRow, MetricsRow, RolloutRow, ValidationRow};
 use butterfly_imitate::{BcConfig, Stabilizer};
-use butterfly_store::{LogRow, read_log};
+use butterfly_store::LogRow;
+use butterfly_train::{Average, read_with_posthoc};
 
 use crate::ReportError;
 use crate::stats::moments::mean;
@@ -42,9 +43,10 @@ fn bad(path: &Path, what: String) -> ReportError {
     ReportError::Run { path: path.to_path_buf(), what }
 }
 
-/// The rows of one log, read and checked (header, fields, order, duplicates) by its row type.
+/// The rows of one log, read and checked (header, fields, order, duplicates) by its row type, followed by
+/// those of the variants `butterfly stabilize` added.
 fn rows<R: LogRow>(dir: &Path) -> Result<Vec<R>, ReportError> {
-    Ok(read_log::<R>(dir)?)
+    Ok(read_with_posthoc::<R>(dir)?)
 }
 
 impl BcRun {
@@ -58,13 +60,18 @@ impl BcRun {
             order.push(s.build(&[]).map_err(|e| bad(dir, e.to_string()))?.name().to_string());
         }
         let k = config.eval.initial_conditions;
-        let known = |file: &str, variant: &str| {
+        let tracked = order.clone();
+        // Post-hoc variants follow the tracked ones, in the order they were added.
+        let mut known = |file: &str, variant: &str| {
             if order.iter().any(|v| v == variant) {
+                Ok(())
+            } else if Average::parse(variant).is_some() {
+                order.push(variant.to_string());
                 Ok(())
             } else {
                 Err(bad(
                     &dir.join(file),
-                    format!("variant '{variant}' is not in the run's config (have {})", order.join(", ")),
+                    format!("variant '{variant}' is not in the run's config (have {})", tracked.join(", ")),
                 ))
             }
         };
