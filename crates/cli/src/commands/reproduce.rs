@@ -47,21 +47,29 @@ pub struct Figure4Args {
     corpus: Option<PathBuf>,
 }
 
+/// What every figure's runs share: their seeds, how many run side by side, and where they go.
 #[derive(Args)]
-pub struct SweepFigureArgs {
-    /// The same pipeline at a tenth of the updates (15 000, J_H every 1 000), the EMA alone, seed 0.
-    #[arg(long, conflicts_with = "slurm")]
-    quick: bool,
-    /// Training seeds instead of the figure's (each row's runs share one dataset).
+pub struct FigureRuns {
+    /// Training seeds instead of the figure's [Figure 1: 0–9, with --quick 0,1; Figure 2: 0–2; Figure 3: 0–4;
+    /// with --quick 0]; the runs of a row share one dataset (data.seed = 0).
     #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = crate::config_file::config_seed())]
     seeds: Option<Vec<u64>>,
     /// Runs trained side by side (each on one thread).
     #[arg(long, default_value_t = 2)]
     jobs: usize,
-    /// Output directory: runs go to <out>/<row>/seed<k>, the report and the figure to <out>; unfinished runs
-    /// there are resumed.
+    /// Output directory: the runs (`seed<k>/`, or `<row>/seed<k>/` for a sweep), the report and the figures;
+    /// unfinished runs there are resumed.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct SweepFigureArgs {
+    /// The same pipeline at a tenth of the updates (15 000, J_H every 1 000), the EMA alone, seed 0.
+    #[arg(long, conflicts_with = "slurm")]
+    quick: bool,
+    #[command(flatten)]
+    runs: FigureRuns,
     /// Print the per-row summary as JSON.
     #[arg(long)]
     json: bool,
@@ -78,16 +86,8 @@ pub struct Figure1Args {
     /// conditions and schedule.
     #[arg(long)]
     quick: bool,
-    /// Training seeds [default: 0–9; with --quick 0,1]; all share one dataset (data.seed = 0).
-    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = crate::config_file::config_seed())]
-    seeds: Option<Vec<u64>>,
-    /// Runs trained side by side (each on one thread).
-    #[arg(long, default_value_t = 2)]
-    jobs: usize,
-    /// Output directory: a run per seed (`seed<k>/`), report.md and the figures; an unfinished study there
-    /// is resumed.
-    #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    #[command(flatten)]
+    runs: FigureRuns,
     #[command(flatten)]
     assets: AssetsArg,
 }
@@ -111,27 +111,29 @@ fn figure4(args: Figure4Args) -> anyhow::Result<()> {
 }
 
 fn sweep_figure(figure: PaperSweep, args: &SweepFigureArgs) -> anyhow::Result<()> {
-    let sweep = paper_sweep(figure, args.quick, args.seeds.as_deref())?;
+    let FigureRuns { seeds, jobs, out } = &args.runs;
+    let sweep = paper_sweep(figure, args.quick, seeds.as_deref())?;
     if args.cluster.status {
-        return super::sweep_slurm::status(&sweep, &args.out);
+        return super::sweep_slurm::status(&sweep, out);
     }
     if args.cluster.slurm {
         // Each task runs `butterfly sweep` on the figure's file, which holds the same runs as the built-in copy.
         let file = Path::new(figure.file_name());
         anyhow::ensure!(file.exists(), "--slurm runs {} from the repository root: run it there", file.display());
         let mut passed_on = Vec::new();
-        if let Some(seeds) = &args.seeds {
+        if let Some(seeds) = seeds {
             let list: Vec<String> = seeds.iter().map(u64::to_string).collect();
             passed_on.extend(["--seeds".to_string(), list.join(",")]);
         }
         let runs: Vec<_> = sweep.runs.iter().collect();
-        return super::sweep_slurm::submit(&args.cluster, file, &args.out, &passed_on, &runs);
+        return super::sweep_slurm::submit(&args.cluster, file, out, &passed_on, &runs);
     }
-    let summary = run_paper_sweep(&sweep, &args.out, args.jobs, args.assets.assets.as_deref(), &Bars)?;
+    let summary = run_paper_sweep(&sweep, out, *jobs, args.assets.assets.as_deref(), &Bars)?;
     crate::show::show(args.json, &summary.curves, summary.table())
 }
 
 fn figure1(args: &Figure1Args) -> anyhow::Result<()> {
     let assets = args.assets.assets.as_deref();
-    crate::show::run_study_shown(&figure1_study(args.quick, args.seeds.clone(), &args.out, args.jobs, assets)?)
+    let FigureRuns { seeds, jobs, out } = &args.runs;
+    crate::show::run_study_shown(&figure1_study(args.quick, seeds.clone(), out, *jobs, assets)?)
 }

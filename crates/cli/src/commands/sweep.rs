@@ -20,14 +20,14 @@ pub struct SweepArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Only this variant or run (`variant` or `variant/seed<k>`), e.g. one task of a cluster job array.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "slurm")]
     only: Option<String>,
     /// Train nothing: print one command per run (for a cluster job array) and write them to
     /// <out>/commands.txt.
-    #[arg(long, conflicts_with = "report_only")]
+    #[arg(long, conflicts_with_all = ["report_only", "slurm"])]
     list: bool,
     /// Train nothing: report on the runs that exist.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "slurm")]
     report_only: bool,
     /// Skip the report after training (when every cluster task trains one run; report once at the end).
     #[arg(long, conflicts_with = "report_only")]

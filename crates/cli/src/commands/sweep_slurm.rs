@@ -11,7 +11,7 @@ use clap::Args;
 #[derive(Args)]
 pub struct SlurmArgs {
     /// Submit the runs as a Slurm job array (one task per run, resumable) and a report job after it.
-    #[arg(long, conflicts_with_all = ["list", "report_only", "status", "only"])]
+    #[arg(long, conflicts_with = "status")]
     pub slurm: bool,
     /// With --slurm: write <out>/slurm/*.sbatch without submitting them.
     #[arg(long, requires = "slurm")]
