@@ -84,14 +84,6 @@ impl ConfidenceSequence {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
     /// The sample mean (½ before any sample).
     pub fn mean(&self) -> f64 {
         if self.n == 0 { 0.5 } else { self.sum / self.n as f64 }
