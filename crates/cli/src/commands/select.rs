@@ -42,7 +42,7 @@ pub struct SelectArgs {
     steps: Option<Vec<u64>>,
     /// Every return lies in LOW,HIGH (the bounds need bounded returns) [default: the smallest and largest
     /// return in the table, or in the run's eval.csv and expert.csv].
-    #[arg(long, value_name = "LOW,HIGH", value_delimiter = ',', allow_negative_numbers = true)]
+    #[arg(long, value_name = "LOW,HIGH", value_delimiter = ',', allow_hyphen_values = true)]
     range: Option<Vec<f64>>,
     /// Rollout threads (runs only).
     #[arg(long, default_value_t = 2)]
