@@ -17,5 +17,5 @@ pub use arm::{Arm, ArmFilter};
 pub use confidence::ConfidenceSequence;
 pub use error::SelectError;
 pub use race::{Race, RaceSpec, Stop, Verdict};
-pub use selection::{Selection, run_selection};
-pub use table::{OutcomeTable, TableSelection};
+pub use selection::{Request, Selection, run_selection};
+pub use table::OutcomeTable;

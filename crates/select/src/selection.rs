@@ -1,9 +1,23 @@
 //! A whole selection: a race over named arms, fed round by round by whoever supplies the outcomes (a
 //! table of evaluations already made, or rollouts), and what it chose.
 
-use crate::arm::Arm;
+use crate::arm::{Arm, ArmFilter};
 use crate::error::SelectError;
 use crate::race::{Race, RaceSpec, Stop};
+
+/// What a user asks of a selection, wherever its outcomes come from.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Within ε of the best mean return with probability ≥ 1 − δ.
+    pub epsilon: f64,
+    pub delta: f64,
+    pub budget: Option<u64>,
+    /// Every return lies in [low, high]; None: the caller's default.
+    pub range: Option<(f64, f64)>,
+    pub filter: ArmFilter,
+    /// Seeds the order (or the draw) of the initial conditions.
+    pub seed: u64,
+}
 
 /// What a selection chose and what it spent, in units of return.
 #[derive(Debug, Clone, PartialEq)]

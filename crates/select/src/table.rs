@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::arm::{Arm, ArmFilter};
 use crate::error::SelectError;
 use crate::race::RaceSpec;
-use crate::selection::{Selection, run_selection};
+use crate::selection::{Request, Selection, run_selection};
 
 /// Every arm's return from every initial condition of the table.
 #[derive(Debug, Clone)]
@@ -25,18 +25,6 @@ pub struct OutcomeTable {
     ics: Vec<String>,
     /// Returns of an arm, by position in `ics`.
     returns: HashMap<Arm, Vec<f64>>,
-}
-
-/// A selection over a table: ε, δ, budget and range as in [`RaceSpec`] (range None: the table's own
-/// smallest and largest return among the arms raced), the arms, and the seed of the draw order.
-#[derive(Debug, Clone)]
-pub struct TableSelection {
-    pub epsilon: f64,
-    pub delta: f64,
-    pub budget: Option<u64>,
-    pub range: Option<(f64, f64)>,
-    pub filter: ArmFilter,
-    pub seed: u64,
 }
 
 impl OutcomeTable {
@@ -138,8 +126,9 @@ impl OutcomeTable {
         Ok(arms)
     }
 
-    /// Selects among the table's arms, looking every outcome up.
-    pub fn select(&self, how: &TableSelection) -> Result<Selection, SelectError> {
+    /// Selects among the table's arms, looking every outcome up (range None: the table's own smallest and
+    /// largest return among the arms raced; the seed orders the initial conditions).
+    pub fn select(&self, how: &Request) -> Result<Selection, SelectError> {
         let arms = self.arms(&how.filter)?;
         let range = how.range.unwrap_or_else(|| {
             let all = arms.iter().flat_map(|a| &self.returns[a]);

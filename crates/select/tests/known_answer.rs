@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use butterfly_select::{Arm, ArmFilter, OutcomeTable, Stop, TableSelection};
+use butterfly_select::{Arm, ArmFilter, OutcomeTable, Request, Stop};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -51,7 +51,7 @@ fn the_choice_is_within_epsilon_at_the_stated_rate_with_fewer_rows() {
     let (mut correct, mut rollouts) = (0, 0u64);
     for rep in 0..reps {
         let t = table(rep);
-        let how = TableSelection { epsilon, delta, budget: None, range: None, filter: ArmFilter::default(), seed: rep };
+        let how = Request { epsilon, delta, budget: None, range: None, filter: ArmFilter::default(), seed: rep };
         let s = t.select(&how).unwrap();
         let arms = t.arms(&ArmFilter::default()).unwrap();
         let best = arms.iter().map(|a| table_mean(&t, a)).fold(f64::NEG_INFINITY, f64::max);
@@ -71,7 +71,7 @@ fn the_choice_is_within_epsilon_at_the_stated_rate_with_fewer_rows() {
 #[test]
 fn the_same_seed_gives_the_same_selection_and_another_a_different_order() {
     let t = table(7);
-    let how = |seed| TableSelection {
+    let how = |seed| Request {
         epsilon: 2.0,
         delta: 0.1,
         budget: None,
@@ -83,10 +83,10 @@ fn the_same_seed_gives_the_same_selection_and_another_a_different_order() {
     assert_ne!(t.select(&how(3)).unwrap().rollouts, t.select(&how(4)).unwrap().rollouts);
     // Filters name what exists, and a budget ends the race early without the guarantee.
     let only = ArmFilter { variants: Some(vec!["ema".into()]), steps: Some(vec![2000, 5000]) };
-    let s = t.select(&TableSelection { filter: only, ..how(3) }).unwrap();
+    let s = t.select(&Request { filter: only, ..how(3) }).unwrap();
     assert_eq!((s.arms, s.arm.variant.as_str()), (2, "ema"));
-    let s = t.select(&TableSelection { budget: Some(100), ..how(3) }).unwrap();
+    let s = t.select(&Request { budget: Some(100), ..how(3) }).unwrap();
     assert_eq!((s.stop, s.rollouts), (Stop::Budget, 90));
-    let e = t.select(&TableSelection { filter: ArmFilter { variants: Some(vec!["nope".into()]), steps: None }, ..how(3) });
+    let e = t.select(&Request { filter: ArmFilter { variants: Some(vec!["nope".into()]), steps: None }, ..how(3) });
     assert!(e.unwrap_err().to_string().contains("no variant 'nope' (have: raw, ema"));
 }

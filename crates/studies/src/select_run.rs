@@ -9,27 +9,20 @@ use std::path::{Path, PathBuf};
 use butterfly_envs::{Env, Purpose, TaskEnv, evaluate, initial_conditions, seed_stream};
 use butterfly_imitate::run_dir::{ExpertRow, RolloutRow, TRAIN_DATA};
 use butterfly_imitate::{BcConfig, Dataset, Imitator, ImitatorPolicy, export_policy};
-use butterfly_select::{Arm, ArmFilter, RaceSpec, Selection, run_selection};
+use butterfly_select::{Arm, RaceSpec, Request, Selection, run_selection};
 use butterfly_store::read_log;
 use butterfly_train::{kept_parameters, kept_steps, kept_variants};
 
 use crate::selection_cache::{SelectionCache, SelectionRollout};
 use crate::{StudyError, Watch};
 
-/// A selection over a run's kept parameters.
+/// A selection over a run's kept parameters. The request's budget defaults to ten times what evaluating
+/// every arm on the run's own evaluation set takes, its range to the smallest and largest return in the
+/// run's eval.csv and expert.csv (a rollout outside it stops the selection with an error), and its seed
+/// draws the initial conditions (and names the cache).
 #[derive(Debug, Clone)]
 pub struct RunSelection {
-    pub epsilon: f64,
-    pub delta: f64,
-    /// At most this many rollouts [default: ten times what evaluating every arm on the run's own
-    /// evaluation set takes].
-    pub budget: Option<u64>,
-    /// Every return lies in [low, high] [default: the smallest and largest return in the run's eval.csv
-    /// and expert.csv; a rollout outside it stops the selection with an error].
-    pub range: Option<(f64, f64)>,
-    pub filter: ArmFilter,
-    /// The seed of the selection's initial conditions (and of its cache).
-    pub seed: u64,
+    pub request: Request,
     pub threads: usize,
     /// Where to write the chosen policy (in `bc export`'s format, the selection in its metadata).
     pub export: Option<PathBuf>,
@@ -49,11 +42,12 @@ pub fn selection_cache_dir(dir: &Path, seed: u64) -> PathBuf {
 
 pub fn select_run(
     dir: &Path,
-    how: &RunSelection,
+    asked: &RunSelection,
     assets: Option<&Path>,
     watch: &dyn Watch,
 ) -> Result<RunChoice, StudyError> {
-    butterfly_store::threads::check_threads("threads", how.threads)?;
+    let how = &asked.request;
+    butterfly_store::threads::check_threads("threads", asked.threads)?;
     let config = BcConfig::of_run(dir)?;
     let steps = kept_steps(dir);
     let first = *steps.first().ok_or_else(|| StudyError::Path {
@@ -107,7 +101,7 @@ pub fn select_run(
         let episodes = if batch.is_empty() {
             Vec::new()
         } else {
-            evaluate(&env, &batch, &state, config.eval.horizon, how.threads)?
+            evaluate(&env, &batch, &state, config.eval.horizon, asked.threads)?
         };
         for ((arm, policy), eps) in missing.iter().zip(batch).zip(episodes) {
             let e = &eps[0];
@@ -123,7 +117,7 @@ pub fn select_run(
     })?;
     bar.finish();
 
-    if let Some(out) = &how.export {
+    if let Some(out) = &asked.export {
         let s = &selection;
         let notes = BTreeMap::from([
             ("selection_epsilon".to_string(), s.spec.epsilon.to_string()),

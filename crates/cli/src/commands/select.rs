@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use butterfly_report::{selection_json, selection_text};
-use butterfly_select::{ArmFilter, OutcomeTable, TableSelection};
+use butterfly_select::{ArmFilter, OutcomeTable, Request};
 use butterfly_studies::{RunSelection, select_run};
 use clap::Args;
 
@@ -66,33 +66,21 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<()> {
         Some(&[low, high]) => Some((low, high)),
         Some(_) => bail!("--range takes two numbers, LOW,HIGH"),
     };
-    let filter = ArmFilter { variants: args.variants.clone(), steps: args.steps.clone() };
+    let request = Request {
+        epsilon: args.epsilon,
+        delta: args.delta,
+        budget: args.budget,
+        range,
+        filter: ArmFilter { variants: args.variants.clone(), steps: args.steps.clone() },
+        seed: args.seed,
+    };
     let (selection, cached) = match (&args.from_csv, &args.run) {
-        (Some(csv), _) => {
-            let how = TableSelection {
-                epsilon: args.epsilon,
-                delta: args.delta,
-                budget: args.budget,
-                range,
-                filter,
-                seed: args.seed,
-            };
-            (OutcomeTable::load(csv)?.select(&how)?, None)
-        }
+        (Some(csv), _) => (OutcomeTable::load(csv)?.select(&request)?, None),
         (None, Some(run)) => {
             if let Some(out) = &args.export {
                 butterfly_store::check_output(out, args.force)?;
             }
-            let how = RunSelection {
-                epsilon: args.epsilon,
-                delta: args.delta,
-                budget: args.budget,
-                range,
-                filter,
-                seed: args.seed,
-                threads: args.threads,
-                export: args.export.clone(),
-            };
+            let how = RunSelection { request, threads: args.threads, export: args.export.clone() };
             let choice = select_run(run, &how, args.assets.assets.as_deref(), &crate::progress::Bars)?;
             (choice.selection, Some(choice.cached))
         }
