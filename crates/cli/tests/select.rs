@@ -145,3 +145,29 @@ fn a_killed_selection_resumes_with_the_same_answer_and_no_rollout_repeated() {
     assert_eq!(meta["variant"], uninterrupted["variant"].as_str().unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_users_own_evaluator_is_called_per_checkpoint_and_seed() {
+    let dir = scratch("evaluate");
+    // Each "checkpoint" holds its mean; the evaluator adds what the seed makes of the initial condition.
+    for (name, mean) in [("a", 50), ("b", 80), ("c", 60)] {
+        std::fs::write(dir.join(name), mean.to_string()).unwrap();
+    }
+    let cmd = "echo \"evaluating $(cat {checkpoint})\" >&2; echo $(( $(cat {checkpoint}) + {seed} % 17 ))";
+    let files: Vec<String> = ["a", "b", "c"].iter().map(|n| s(&dir.join(n)).to_string()).collect();
+    let mut args = vec!["select", "--evaluate", cmd, "--epsilon", "1", "--delta", "0.05", "--range", "0,100", "--json"];
+    args.push("--checkpoints");
+    args.extend(files.iter().map(String::as_str));
+    let v = json(&butterfly(&args));
+    assert_eq!((v["variant"].as_str(), v["step"].as_u64()), (Some(files[1].as_str()), Some(1)), "{v}");
+    assert!(v["stop"] == "decided" && v["exhaustive_rollouts"] == 60, "{v}");
+
+    let out = butterfly(&[
+        "select", "--evaluate", "echo oops {checkpoint}", "--checkpoints", &files[0], &files[1], "--epsilon", "1",
+        "--delta", "0.1", "--range", "0,100",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Progress lines may come first; the error is one line.
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert!(!out.status.success() && errors.len() == 1 && errors[0].contains("where one return was expected"), "{err}");
+}

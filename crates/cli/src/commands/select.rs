@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use butterfly_report::{selection_json, selection_text};
 use butterfly_select::{ArmFilter, OutcomeTable, Request};
-use butterfly_studies::{RunSelection, select_run};
+use butterfly_studies::{CommandSelection, RunSelection, select_by_command, select_run};
 use clap::Args;
 
 use super::env::AssetsArg;
@@ -16,11 +16,18 @@ use super::env::AssetsArg;
 pub struct SelectArgs {
     /// A BC run directory: its kept parameters are rolled out from fresh initial conditions (cached in
     /// RUN/select/seed<S>/, so a killed selection resumes).
-    #[arg(required_unless_present = "from_csv")]
+    #[arg(required_unless_present_any = ["from_csv", "evaluate"])]
     run: Option<PathBuf>,
     /// Read outcomes from a table instead of rolling out: columns step, variant, ic (or episode), return.
     #[arg(long, value_name = "EVALS.csv", conflicts_with_all = ["run", "export"])]
     from_csv: Option<PathBuf>,
+    /// Roll out with your own evaluator: a shell command printing one return (its last line), with
+    /// {checkpoint} and {seed} replaced; every checkpoint of a round gets the same seed. Needs --range.
+    #[arg(long, value_name = "'CMD {checkpoint} {seed}'", conflicts_with_all = ["run", "from_csv", "export"], requires = "checkpoints")]
+    evaluate: Option<String>,
+    /// The checkpoint files --evaluate chooses among.
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "evaluate")]
+    checkpoints: Vec<PathBuf>,
     /// Choose an arm within EPSILON of the best mean return …
     #[arg(long, allow_negative_numbers = true)]
     epsilon: f64,
@@ -28,7 +35,8 @@ pub struct SelectArgs {
     #[arg(long, allow_negative_numbers = true)]
     delta: f64,
     /// At most N rollouts; a selection stopped by it reports the best mean so far, without the guarantee
-    /// [default: a table's rows; for a run, ten times every arm on the run's own evaluation set].
+    /// [default: a table's rows; for a run, ten times every arm on the run's own evaluation set; for
+    /// --evaluate, ten times 20 calls per checkpoint].
     #[arg(long, value_name = "N")]
     budget: Option<u64>,
     /// Seed of the order of the table's initial conditions, or of the run's fresh ones.
@@ -76,6 +84,11 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<()> {
     };
     let (selection, cached) = match (&args.from_csv, &args.run) {
         (Some(csv), _) => (OutcomeTable::load(csv)?.select(&request)?, None),
+        (None, None) if args.evaluate.is_some() => {
+            let command = args.evaluate.clone().unwrap_or_default();
+            let how = CommandSelection { request, command, checkpoints: args.checkpoints.clone() };
+            (select_by_command(&how, &crate::progress::Bars)?, None)
+        }
         (None, Some(run)) => {
             if let Some(out) = &args.export {
                 butterfly_store::check_output(out, args.force)?;
