@@ -45,7 +45,8 @@ fn from_a_table_it_prints_the_choice_and_refuses_bad_input_in_one_line() {
     assert_eq!((v["variant"].as_str(), v["step"].as_u64()), (Some("ema"), Some(2)), "{v}");
     assert_eq!(v["exhaustive_rollouts"], 1200);
     assert!(v["rollouts"].as_u64().unwrap() < 1200 && v["stop"] == "decided", "{v}");
-    let (lower, estimate, upper) = (v["lower"].as_f64().unwrap(), v["estimate"].as_f64().unwrap(), v["upper"].as_f64().unwrap());
+    let (lower, estimate, upper) =
+        (v["lower"].as_f64().unwrap(), v["estimate"].as_f64().unwrap(), v["upper"].as_f64().unwrap());
     assert!(lower <= estimate && estimate <= upper && (estimate - 85.0).abs() < 4.0, "{v}");
     let text = butterfly(&["select", "--from-csv", s(&table), "--epsilon", "1", "--delta", "0.05"]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("chose ema at step 2: within ε = 1"));
@@ -100,7 +101,8 @@ fn a_killed_selection_resumes_with_the_same_answer_and_no_rollout_repeated() {
             .map(String::from)
             .to_vec()
     };
-    let uninterrupted = json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&whole)).arg("--json").output().unwrap());
+    let uninterrupted =
+        json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&whole)).arg("--json").output().unwrap());
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_butterfly"))
         .args(args(&killed))
@@ -119,7 +121,8 @@ fn a_killed_selection_resumes_with_the_same_answer_and_no_rollout_repeated() {
     let kept = data_rows(&killed);
     assert!(kept >= 800 && (kept as u64) < uninterrupted["rollouts"].as_u64().unwrap());
 
-    let resumed = json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&killed)).arg("--json").output().unwrap());
+    let resumed =
+        json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&killed)).arg("--json").output().unwrap());
     for key in ["variant", "step", "estimate", "lower", "upper", "rollouts", "exhaustive_rollouts", "stop"] {
         assert_eq!(resumed[key], uninterrupted[key], "{key}");
     }
@@ -163,8 +166,18 @@ fn a_users_own_evaluator_is_called_per_checkpoint_and_seed() {
     assert!(v["stop"] == "decided" && v["exhaustive_rollouts"] == 60, "{v}");
 
     let out = butterfly(&[
-        "select", "--evaluate", "echo oops {checkpoint}", "--checkpoints", &files[0], &files[1], "--epsilon", "1",
-        "--delta", "0.1", "--range", "0,100",
+        "select",
+        "--evaluate",
+        "echo oops {checkpoint}",
+        "--checkpoints",
+        &files[0],
+        &files[1],
+        "--epsilon",
+        "1",
+        "--delta",
+        "0.1",
+        "--range",
+        "0,100",
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     // Progress lines may come first; the error is one line.

@@ -160,14 +160,18 @@ impl Race {
     fn decide(&mut self) {
         let live = self.ranked();
         if self.rounds > 0 {
-            let beaten: Vec<usize> =
-                live.iter().copied().filter(|&b| live.iter().any(|&a| a != b && self.difference_lower(a, b) > 0.0)).collect();
+            let beaten: Vec<usize> = live
+                .iter()
+                .copied()
+                .filter(|&b| live.iter().any(|&a| a != b && self.difference_lower(a, b) > 0.0))
+                .collect();
             beaten.into_iter().for_each(|b| self.active[b] = false);
         }
         let live = self.ranked();
         let eps = self.spec.epsilon;
         let decided = live.len() == 1
-            || (self.rounds > 0 && live.iter().any(|&a| live.iter().all(|&b| a == b || self.difference_lower(a, b) >= -eps)));
+            || (self.rounds > 0
+                && live.iter().any(|&a| live.iter().all(|&b| a == b || self.difference_lower(a, b) >= -eps)));
         // Exhausted first: with every value seen the bounds are exact, which decides but spent everything.
         self.stop = if self.spec.population == Some(self.rounds) {
             Some(Stop::Exhausted)

@@ -61,7 +61,8 @@ impl OutcomeTable {
             if fields.len() != header.len() {
                 return Err(at(format!("has {} fields, the header {}", fields.len(), header.len())));
             }
-            let step: u64 = fields[step_at].parse().map_err(|_| at(format!("step '{}' is not a count", fields[step_at])))?;
+            let step: u64 =
+                fields[step_at].parse().map_err(|_| at(format!("step '{}' is not a count", fields[step_at])))?;
             let ret: f64 = fields[return_at]
                 .parse()
                 .ok()
@@ -121,7 +122,10 @@ impl OutcomeTable {
         let arms: Vec<Arm> =
             filter.arms(&self.steps, &self.variants)?.into_iter().filter(|a| self.returns.contains_key(a)).collect();
         if arms.is_empty() {
-            return Err(SelectError::Table { path: self.path.clone(), what: "holds none of the arms asked for".into() });
+            return Err(SelectError::Table {
+                path: self.path.clone(),
+                what: "holds none of the arms asked for".into(),
+            });
         }
         Ok(arms)
     }
@@ -182,7 +186,10 @@ mod tests {
             ("step,variant,return\n5,raw,1\n", "no 'ic' or 'episode' column"),
             ("step,variant,ic,return\n5,raw,0,x\n", "line 2: return 'x'"),
             ("step,variant,ic,return\n5,raw,0,1\n5,raw,0,2\n", "repeats raw at step 5"),
-            ("step,variant,ic,return\n5,raw,0,1\n5,raw,1,2\n10,raw,0,1\n", "raw at step 10 has no outcome from initial condition 1"),
+            (
+                "step,variant,ic,return\n5,raw,0,1\n5,raw,1,2\n10,raw,0,1\n",
+                "raw at step 10 has no outcome from initial condition 1",
+            ),
             ("step,variant,ic,return\n", "holds no outcome"),
             ("step,variant,ic,return\n5,raw,0\n", "has 3 fields"),
         ] {

@@ -71,14 +71,8 @@ fn the_choice_is_within_epsilon_at_the_stated_rate_with_fewer_rows() {
 #[test]
 fn the_same_seed_gives_the_same_selection_and_another_a_different_order() {
     let t = table(7);
-    let how = |seed| Request {
-        epsilon: 2.0,
-        delta: 0.1,
-        budget: None,
-        range: None,
-        filter: ArmFilter::default(),
-        seed,
-    };
+    let how =
+        |seed| Request { epsilon: 2.0, delta: 0.1, budget: None, range: None, filter: ArmFilter::default(), seed };
     assert_eq!(t.select(&how(3)).unwrap(), t.select(&how(3)).unwrap());
     assert_ne!(t.select(&how(3)).unwrap().rollouts, t.select(&how(4)).unwrap().rollouts);
     // Filters name what exists, and a budget ends the race early without the guarantee.

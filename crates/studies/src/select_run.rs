@@ -105,8 +105,13 @@ pub fn select_run(
         };
         for ((arm, policy), eps) in missing.iter().zip(batch).zip(episodes) {
             let e = &eps[0];
-            let row =
-                SelectionRollout { ic: round, step: arm.step, variant: arm.variant.clone(), ret: e.ret, length: e.length };
+            let row = SelectionRollout {
+                ic: round,
+                step: arm.step,
+                variant: arm.variant.clone(),
+                ret: e.ret,
+                length: e.length,
+            };
             cache.append(row)?;
             policies.insert((*arm).clone(), policy);
         }

@@ -100,7 +100,10 @@ mod tests {
         f.write_all(b"2,5,raw,3.").unwrap();
         drop(f);
         let mut cache = SelectionCache::open(&dir).unwrap();
-        assert_eq!((cache.get(0, 5, "raw"), cache.get(1, 5, "raw"), cache.get(2, 5, "raw")), (Some(1.5), Some(2.5), None));
+        assert_eq!(
+            (cache.get(0, 5, "raw"), cache.get(1, 5, "raw"), cache.get(2, 5, "raw")),
+            (Some(1.5), Some(2.5), None)
+        );
         cache.append(row(2, 3.5)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text, "ic,step,variant,return,length\n0,5,raw,1.5,10\n1,5,raw,2.5,10\n2,5,raw,3.5,10\n");

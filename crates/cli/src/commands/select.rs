@@ -11,8 +11,10 @@ use clap::Args;
 use super::env::AssetsArg;
 
 #[derive(Args)]
-#[command(after_help = "Examples:\n  butterfly select runs/walker2d-bc --epsilon 100 --delta 0.05 --export best.safetensors\n  \
-                        butterfly select --from-csv runs/walker2d-bc/eval.csv --epsilon 100 --delta 0.05 --json")]
+#[command(
+    after_help = "Examples:\n  butterfly select runs/walker2d-bc --epsilon 100 --delta 0.05 --export best.safetensors\n  \
+                        butterfly select --from-csv runs/walker2d-bc/eval.csv --epsilon 100 --delta 0.05 --json"
+)]
 pub struct SelectArgs {
     /// A BC run directory: its kept parameters are rolled out from fresh initial conditions (cached in
     /// RUN/select/seed<S>/, so a killed selection resumes).
