@@ -53,6 +53,9 @@ enum Command {
     /// posthoc/validation.csv, and `report`, `report --compare` and `sweep` show it like any other.
     /// Rerunning the same command skips what is done, also after a kill (docs/runs.md).
     Stabilize(commands::stabilize::StabilizeArgs),
+    /// Which kept checkpoint (step, variant) to deploy, with the fewest rollouts and a guarantee: within ε
+    /// of the best with probability ≥ 1 − δ (a BC run's rollouts, or a table of evaluations already made).
+    Select(commands::select::SelectArgs),
     /// Variants of a BC config × seeds (paper Figures 2 and 3): train them here or on a cluster, compare them.
     Sweep(commands::sweep::SweepArgs),
     /// Benchmarks, side by side with the reference implementations.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Landscape(args) => commands::landscape::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Stabilize(args) => commands::stabilize::run(&args),
+        Command::Select(args) => commands::select::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Bench(cmd) => commands::bench::run(cmd),
         Command::Theory(cmd) => commands::theory::run(cmd),

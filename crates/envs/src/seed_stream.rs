@@ -23,6 +23,8 @@ pub enum Purpose {
     EvalConditions = 4,
     /// The seeds of a language model's dropout masks (one per update with dropout on).
     Dropout = 5,
+    /// The fresh initial conditions `butterfly select` rolls checkpoints out from (beyond the run's own).
+    Selection = 6,
 }
 
 /// The generator of `purpose` for a run seeded with `seed`.
@@ -51,6 +53,7 @@ mod tests {
             Purpose::NetworkInit,
             Purpose::EvalConditions,
             Purpose::Dropout,
+            Purpose::Selection,
         ];
         let streams: Vec<Vec<u64>> = all.iter().map(|&p| draws(seed_stream(7, p))).collect();
         for i in 0..streams.len() {

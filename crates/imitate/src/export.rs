@@ -10,12 +10,14 @@ use butterfly_train::{Kept, kept_parameters};
 use crate::run_dir::TRAIN_DATA;
 use crate::{BcConfig, Dataset, ImitateError, Imitator, ImitatorPolicy};
 
-/// The policy of `variant` at `step` (default: the last kept) of the BC run in `dir`.
+/// The policy of `variant` at `step` (default: the last kept) of the BC run in `dir`; `notes` join its
+/// provenance in the metadata (how it was chosen, say).
 pub fn export_policy(
     dir: &Path,
     variant: &str,
     step: Option<u64>,
     assets: Option<&Path>,
+    notes: BTreeMap<String, String>,
 ) -> Result<ImitatorPolicy, ImitateError> {
     let config = BcConfig::of_run(dir)?;
     let Kept { step, path, theta } = kept_parameters(dir, variant, step)?;
@@ -24,7 +26,8 @@ pub fn export_policy(
     if theta.len() != imitator.num_params() {
         return Err(ImitateError::RunDir { path, what: "parameters do not fit the configured network".into() });
     }
-    let extra = BTreeMap::from([
+    let mut extra = notes;
+    extra.extend([
         ("training_steps".to_string(), step.to_string()),
         ("variant".to_string(), variant.to_string()),
         ("seed".to_string(), config.seed.to_string()),

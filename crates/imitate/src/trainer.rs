@@ -59,11 +59,8 @@ impl BcJudge {
             }
         }
         let imitator = Imitator::new(&config, &spec, train)?.with_threads(threads);
-        let eval_states = initial_conditions(
-            &mut env.replicate(),
-            config.eval.initial_conditions,
-            &mut env_rng(config.eval.seed),
-        );
+        let eval_states =
+            initial_conditions(&mut env.replicate(), config.eval.initial_conditions, &mut env_rng(config.eval.seed));
         Ok(Self { config, env, imitator, validation, eval_states })
     }
 

@@ -176,7 +176,7 @@ fn a_tanh_head_learns_and_keeps_every_action_in_the_control_range() {
         val.lines().filter(|l| l.contains(",raw,")).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
     assert!(raw.last().unwrap() < &(raw[0] / 2.0), "the held-out loss halves through the squash: {raw:?}");
     let butterfly_imitate::ImitatorPolicy::Mlp(policy) =
-        butterfly_imitate::export_policy(&dir, "raw", None, None).unwrap()
+        butterfly_imitate::export_policy(&dir, "raw", None, None, Default::default()).unwrap()
     else {
         panic!("an MLP imitator")
     };

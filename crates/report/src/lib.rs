@@ -40,6 +40,7 @@ pub use reports::lm_compare::{LmComparison, LmGroupRow, LmPairRow, write_lm_comp
 pub use reports::lm_demo_report::write_lm_demo_report;
 pub use reports::lm_report::{LmSummary, LmVariantSummary, is_lm_run, write_lm_report};
 pub use reports::run_reports::{RunReports, run_reports_text, write_run_reports};
+pub use reports::selection::{selection_json, selection_text};
 pub use reports::study_table::study_text;
 pub use reports::sweep_report::{SweepGroup, SweepSummary, osc_verdict, write_sweep_report};
 pub use runs::{BcRun, RunIntervals, RunSummary, SweepCurve, VariantCurves, VariantSummary, WindowMetrics};

@@ -15,6 +15,9 @@ pub enum StudyError {
     Report(#[from] butterfly_report::ReportError),
 
     #[error(transparent)]
+    Select(#[from] butterfly_select::SelectError),
+
+    #[error(transparent)]
     Store(#[from] butterfly_store::StoreError),
 
     #[error(transparent)]

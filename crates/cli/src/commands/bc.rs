@@ -52,7 +52,13 @@ pub fn run(cmd: BcCommand) -> anyhow::Result<()> {
 
 fn export(args: &ExportArgs) -> anyhow::Result<()> {
     butterfly_store::check_output(&args.out, args.force)?;
-    let policy = butterfly_imitate::export_policy(&args.run, &args.variant, args.step, args.assets.assets.as_deref())?;
+    let policy = butterfly_imitate::export_policy(
+        &args.run,
+        &args.variant,
+        args.step,
+        args.assets.assets.as_deref(),
+        Default::default(),
+    )?;
     policy.save(&args.out)?;
     println!("{}", args.out.display());
     Ok(())

@@ -13,6 +13,7 @@ pub mod landscape;
 pub mod lm;
 pub mod report;
 pub mod reproduce;
+pub mod select;
 pub mod stabilize;
 pub mod sweep;
 mod sweep_slurm;

@@ -14,6 +14,7 @@ pub mod lm_compare;
 pub mod lm_demo_report;
 pub mod lm_report;
 pub mod run_reports;
+pub mod selection;
 pub mod study_table;
 pub mod sweep_report;
 pub mod sweep_table;
