@@ -2,8 +2,10 @@
 //! not a run, runs killed before their first checkpoint, damaged checkpoints, data and logs, and sizes no
 //! machine has. Each ends in one error line with nothing lost, or in the files of an uninterrupted run.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use butterfly_store::{Checkpoint, Tensor, TensorFile};
@@ -13,12 +15,7 @@ fn butterfly(args: &[&str]) -> Output {
 }
 
 fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_butterfly"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    common::spawn_quiet(args)
 }
 
 /// A child process killed when the test ends, pass or fail.

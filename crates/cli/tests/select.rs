@@ -1,8 +1,10 @@
 //! `butterfly select` as a user runs it: on a table of evaluations, on a BC run killed mid-way and rerun
 //! (it resumes from its cache: the same answer, no rollout made twice), and on bad input (one line).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 fn butterfly(args: &[&str]) -> Output {
@@ -104,12 +106,7 @@ fn a_killed_selection_resumes_with_the_same_answer_and_no_rollout_repeated() {
     let uninterrupted =
         json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&whole)).arg("--json").output().unwrap());
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_butterfly"))
-        .args(args(&killed))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_quiet(args(&killed));
     let start = Instant::now();
     while data_rows(&killed) < 800 {
         assert!(start.elapsed() < Duration::from_secs(120), "no rollouts appeared");

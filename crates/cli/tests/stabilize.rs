@@ -2,8 +2,10 @@
 //! directly, its variant is reported like any other, a rerun adds nothing, a run killed mid-way and rerun
 //! writes the files of an uninterrupted one, and bad input is one line.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 fn butterfly(args: &[&str]) -> Output {
@@ -157,12 +159,7 @@ fn stabilize_killed_mid_run_and_rerun_writes_the_files_of_an_uninterrupted_one()
     let out = butterfly(&args(&whole).each_ref().map(String::as_str));
     assert!(out.status.success(), "{}", text(&out));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_butterfly"))
-        .args(args(&killed))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_quiet(args(&killed));
     // Killed as soon as its first step is written: far from its last (50 steps).
     let log = killed.join("posthoc/validation.csv");
     let start = Instant::now();

@@ -19,6 +19,20 @@ pub struct Request {
     pub seed: u64,
 }
 
+impl Request {
+    /// The race over fresh rollouts (independent initial conditions) whose returns lie in `range`; without a
+    /// budget, ten times `exhaustive` rollouts (the evaluation of every arm the caller would otherwise make).
+    pub fn fresh_race(&self, range: (f64, f64), exhaustive: u64) -> RaceSpec {
+        RaceSpec {
+            epsilon: self.epsilon,
+            delta: self.delta,
+            range,
+            population: None,
+            budget: Some(self.budget.unwrap_or(10 * exhaustive)),
+        }
+    }
+}
+
 /// What a selection chose and what it spent, in units of return.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selection {

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use butterfly_select::{Arm, RaceSpec, Request, Selection, run_selection};
+use butterfly_select::{Arm, Request, Selection, run_selection};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -44,13 +44,7 @@ pub fn select_by_command(asked: &CommandSelection, watch: &dyn Watch) -> Result<
         .map(|(k, path)| Arm { step: k as u64, variant: path.display().to_string() })
         .collect();
     let exhaustive = 20 * arms.len() as u64;
-    let spec = RaceSpec {
-        epsilon: how.epsilon,
-        delta: how.delta,
-        range,
-        population: None,
-        budget: Some(how.budget.unwrap_or(10 * exhaustive)),
-    };
+    let spec = how.fresh_race(range, exhaustive);
     let mut seeds = ChaCha8Rng::seed_from_u64(how.seed);
     let mut bar = watch.bar("select", 0, spec.budget.unwrap_or(exhaustive));
     let mut done = 0;

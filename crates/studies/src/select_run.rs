@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use butterfly_envs::{Env, Purpose, TaskEnv, evaluate, initial_conditions, seed_stream};
 use butterfly_imitate::run_dir::{ExpertRow, RolloutRow, TRAIN_DATA};
 use butterfly_imitate::{BcConfig, Dataset, Imitator, ImitatorPolicy, export_policy};
-use butterfly_select::{Arm, RaceSpec, Request, Selection, run_selection};
+use butterfly_select::{Arm, Request, Selection, run_selection};
 use butterfly_store::read_log;
 use butterfly_train::{kept_parameters, kept_steps, kept_variants};
 
@@ -60,13 +60,7 @@ pub fn select_run(
         None => observed_range(dir)?,
     };
     let exhaustive = (arms.len() * config.eval.initial_conditions) as u64;
-    let spec = RaceSpec {
-        epsilon: how.epsilon,
-        delta: how.delta,
-        range,
-        population: None,
-        budget: Some(how.budget.unwrap_or(10 * exhaustive)),
-    };
+    let spec = how.fresh_race(range, exhaustive);
     spec.check()?;
 
     let mut env = TaskEnv::make(&config.env, assets)?;
