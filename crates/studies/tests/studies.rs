@@ -91,7 +91,9 @@ fn a_sweep_trains_the_chosen_runs_and_reports_over_those_that_exist() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/sweeps/linear.toml");
     let set = ["steps=600".to_string(), "eval.every=200".into(), "stabilizers=[{kind=\"ema\",alpha=0.7}]".into()];
     let sweep = butterfly_imitate::Sweep::load(&file, &set, Some(&[0])).unwrap();
-    let none = butterfly_studies::report_sweep(&sweep, &out, None, &Quiet).err().expect("nothing to report yet");
+    let Err(none) = butterfly_studies::report_sweep(&sweep, &out, None, &Quiet) else {
+        panic!("a report before any run exists")
+    };
     assert!(none.to_string().contains("no run of this sweep exists under"), "{none}");
     // Two of the three variants, side by side.
     let chosen: Vec<_> = sweep.runs.iter().filter(|r| r.variant != "cosine-decay").collect();
