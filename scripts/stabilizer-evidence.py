@@ -87,9 +87,11 @@ def osc(c, j_expert):
 
 
 def main(out):
+    # The runs `butterfly stabilize` has finished with (all of them once every command has run).
     runs = sorted((out / "stabilizers").glob("seed*"), key=lambda p: int(p.name[4:]))
+    runs = [r for r in runs if (r / "posthoc" / "validation.csv").exists()]
     if not runs:
-        sys.exit(f"no runs under {out / 'stabilizers'}")
+        sys.exit(f"no run under {out / 'stabilizers'} has post-hoc variants yet: run butterfly stabilize first")
     data = [(run, returns(run), validation(run), expert(run)) for run in runs]
     steps = sorted({s for (s, v) in data[0][1] if v == "raw"})
     print(f"{len(runs)} seeds, evaluations at {steps[0]}..{steps[-1]} ({len(steps)})\n")
