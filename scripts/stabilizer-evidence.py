@@ -8,6 +8,9 @@ configs/sweeps/demo-stabilizers.toml after `butterfly stabilize` added their pos
     done
     .venv/bin/python scripts/stabilizer-evidence.py DIR
 
+Post-hoc EMAs are judged against the same widths tracked directly in DIR/yardsticks/seed<k>, whose raw
+iterates are the same as DIR/stabilizers/seed<k>'s (a stabilizer never changes the raw iterate).
+
 Metrics as `butterfly report` defines them (docs/diagnostics.md): osc = mean |J_{k+1} - J_k| / |J_expert| over
 consecutive evaluations, falls = share of single rollouts below half the expert's return from the same initial
 condition, level = mean J / J_expert. Intervals: 95 % Student-t over seeds, paired by seed.
@@ -105,16 +108,20 @@ def main(out):
         rec, tracked = f"posthoc_s{sigma}", f"power-{sigma}"
         err, raw_err, dj, raw_dj, dv, raw_dv = ([] for _ in range(6))
         for run, ret, val, exp in data:
+            yard = out / "yardsticks" / run.name
+            y_ret, y_val = returns(yard), validation(yard)
             e, re_, j, rj, v, rv = [], [], [], [], [], []
             for s in late:
                 p = params(run / "checkpoints" / f"params_{s:08d}.safetensors")
-                norm = np.linalg.norm(p[tracked])
-                e.append(np.linalg.norm(p[rec] - p[tracked]) / norm)
-                re_.append(np.linalg.norm(p["raw"] - p[tracked]) / norm)
-                j.append(abs(ret[(s, rec)].mean() - ret[(s, tracked)].mean()) / abs(exp.mean()))
-                rj.append(abs(ret[(s, "raw")].mean() - ret[(s, tracked)].mean()) / abs(exp.mean()))
-                v.append(abs(val[(s, rec)] - val[(s, tracked)]))
-                rv.append(abs(val[(s, "raw")] - val[(s, tracked)]))
+                y = params(yard / "checkpoints" / f"params_{s:08d}.safetensors")
+                assert np.array_equal(p["raw"], y["raw"]), f"{run} and {yard} trained different raw iterates"
+                norm = np.linalg.norm(y[tracked])
+                e.append(np.linalg.norm(p[rec] - y[tracked]) / norm)
+                re_.append(np.linalg.norm(p["raw"] - y[tracked]) / norm)
+                j.append(abs(ret[(s, rec)].mean() - y_ret[(s, tracked)].mean()) / abs(exp.mean()))
+                rj.append(abs(ret[(s, "raw")].mean() - y_ret[(s, tracked)].mean()) / abs(exp.mean()))
+                v.append(abs(val[(s, rec)] - y_val[(s, tracked)]))
+                rv.append(abs(val[(s, "raw")] - y_val[(s, tracked)]))
             for acc, xs in zip([err, raw_err, dj, raw_dj, dv, raw_dv], [e, re_, j, rj, v, rv]):
                 acc.append(np.mean(xs))
         cells = [f"{np.mean(x):.2e}" for x in [err, raw_err, dj, raw_dj, dv, raw_dv]]
