@@ -40,6 +40,10 @@ enum Command {
     Landscape(commands::landscape::LandscapeArgs),
     /// Figures, oscillation metrics and report.md of BC runs, from their CSVs.
     Report(commands::report::ReportArgs),
+    /// The same report for evaluations made anywhere: a CSV of returns by step, variant and initial
+    /// condition (your own pipeline's, LeRobot's, robomimic's) gives osc, spread, falls, level, every-iterate
+    /// metrics, intervals over initial conditions and seeds, the panels and report.md.
+    Analyze(commands::analyze::AnalyzeArgs),
     /// The paper's figures at the paper's own setting (`--quick`: the same pipeline in minutes).
     #[command(subcommand)]
     Reproduce(commands::reproduce::ReproduceCommand),
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Lm(cmd) => commands::lm::run(cmd),
         Command::Landscape(args) => commands::landscape::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Analyze(args) => commands::analyze::run(&args),
         Command::Stabilize(args) => commands::stabilize::run(&args),
         Command::Select(args) => commands::select::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),

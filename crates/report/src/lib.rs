@@ -23,6 +23,7 @@ pub use plot::{
     Axis, Comparison, ComparisonPanel, Corner, Heatmaps, LandscapeFiles, LineChart, Panels, Series, Style, Surface,
     landscape_heatmaps, write_landscape,
 };
+pub use reports::analysis::{Analysis, write_analysis};
 pub use reports::bc_report::write_bc_report;
 pub use reports::bifurcation_table::bifurcation_text;
 pub use reports::cc_demo_report::write_cc_demo_report;
@@ -43,7 +44,10 @@ pub use reports::run_reports::{RunReports, run_reports_text, write_run_reports};
 pub use reports::selection::{selection_json, selection_text};
 pub use reports::study_table::study_text;
 pub use reports::sweep_report::{SweepGroup, SweepSummary, osc_verdict, write_sweep_report};
-pub use runs::{BcRun, RunIntervals, RunSummary, SweepCurve, VariantCurves, VariantSummary, WindowMetrics};
+pub use runs::{
+    BcRun, EvaluationSource, RunIntervals, RunSetting, RunSummary, SweepCurve, VariantCurves, VariantSummary,
+    WindowMetrics,
+};
 pub use stats::interval::Interval;
 pub use stats::oscillation::Oscillation;
 pub use stats::over_seeds::OverSeeds;

@@ -81,7 +81,7 @@ pub fn run_study(study: &Study, watch: &dyn Watch) -> Result<StudyOutcome, Study
             vec![evaluated.ok_or_else(|| StudyError::Options("no evaluation in the oscillation window".into()))?]
         }
     };
-    let rollouts = study.landscape_rollouts.unwrap_or(run.config.eval.initial_conditions.div_ceil(2));
+    let rollouts = study.landscape_rollouts.unwrap_or(runs[0].0.eval.initial_conditions.div_ceil(2));
     let mut landscapes = Vec::new();
     for &step in &steps {
         let (label, grid) = (study.label, study.grid);
@@ -95,7 +95,7 @@ pub fn run_study(study: &Study, watch: &dyn Watch) -> Result<StudyOutcome, Study
                 span: 10.0,
                 initial_conditions: Some(rollouts),
                 seed: 0,
-                threads: study.jobs.max(run.config.eval.threads),
+                threads: study.jobs.max(runs[0].0.eval.threads),
             };
             at_step.push((name.clone(), compute_landscape(&runs[0].1, &spec, assets)?));
         }

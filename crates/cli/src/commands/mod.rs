@@ -1,3 +1,4 @@
+pub mod analyze;
 pub mod bc;
 pub mod bench;
 mod bench_env;

@@ -6,7 +6,7 @@ use butterfly_store::write_atomic;
 
 use crate::ReportError;
 use crate::plot::{Axis, Corner, LineChart, Series, Style};
-use crate::runs::{BcRun, RunSummary, WindowMetrics};
+use crate::runs::{BcRun, RunSummary, WindowMetrics, j_h};
 use crate::stats::bootstrap::RESAMPLES;
 use crate::stats::interval::{Interval, Sign};
 
@@ -18,18 +18,18 @@ const EXPERT_COLOR: usize = 7;
 /// every-iterate windows) and `report.md` of `summary` — [`RunSummary::of`] `run` — into the run
 /// directory, and records the figures in `summary.plots`.
 pub fn write_bc_report(run: &BcRun, summary: &mut RunSummary) -> Result<(), ReportError> {
-    let cfg = &run.config;
+    let cfg = &run.setting;
     let plots_dir = run.dir.join("plots");
     std::fs::create_dir_all(&plots_dir)
         .map_err(|e| ReportError::Write { path: plots_dir.clone(), message: e.to_string() })?;
     let mut returns = LineChart::new(
-        format!("{}: rollout reward J_H (H = {}) over training", cfg.env, cfg.eval.horizon),
+        format!("{}: rollout reward {} over training", cfg.env, j_h(cfg.horizon)),
         Axis::linear("gradient updates"),
         Axis::linear("J_H"),
     );
     returns.note = format!(
         "lines: mean over {} fixed initial conditions, dots: each one; evaluated every {} updates",
-        cfg.eval.initial_conditions, cfg.eval.every
+        cfg.initial_conditions, cfg.eval_every
     );
     returns.legend = Corner::LowerRight;
     let last_step = run.variants.iter().flat_map(|(_, c)| c.steps.last()).max().copied().unwrap_or(0);
@@ -67,7 +67,9 @@ pub fn write_bc_report(run: &BcRun, summary: &mut RunSummary) -> Result<(), Repo
     }
     let mut plots = Vec::new();
     plots.extend(returns.save(&plots_dir, "returns")?);
-    plots.extend(validation.save(&plots_dir, "validation")?);
+    if run.variants.iter().any(|(_, c)| !c.val_loss.is_empty()) {
+        plots.extend(validation.save(&plots_dir, "validation")?);
+    }
     if run.variants.iter().any(|(_, c)| !c.iterate_steps.is_empty()) {
         let mut window = LineChart::new(
             format!("{}: J_H of every iterate in the evaluation windows", cfg.env),
@@ -75,7 +77,7 @@ pub fn write_bc_report(run: &BcRun, summary: &mut RunSummary) -> Result<(), Repo
             Axis::linear("J_H"),
         );
         window.note =
-            format!("mean over {} fixed initial conditions at each consecutive iterate", cfg.eval.initial_conditions);
+            format!("mean over {} fixed initial conditions at each consecutive iterate", cfg.initial_conditions);
         window.legend = Corner::LowerRight;
         for (k, (name, c)) in run.variants.iter().enumerate() {
             let points = c.iterate_steps.iter().map(|s| *s as f64).zip(c.iterate_return.iter().copied()).collect();
@@ -95,13 +97,21 @@ fn fmt_opt(x: Option<f64>, digits: usize) -> String {
 
 fn markdown(s: &RunSummary) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "# Behavior cloning on {}\n", s.env);
+    let _ = writeln!(md, "# {}\n", s.title);
     let _ = writeln!(
         md,
-        "{} updates; J_H with H = {} on {} fixed initial conditions every {} updates. Expert: J_H = {:.2}.\n",
-        s.steps, s.horizon, s.initial_conditions, s.eval_every, s.expert_return
+        "{} updates; {} on {} fixed initial conditions every {} updates. {}: J_H = {:.2}.\n",
+        s.steps,
+        j_h(s.horizon),
+        s.initial_conditions,
+        s.eval_every,
+        s.reference,
+        s.expert_return
     );
-    let _ = writeln!(md, "![returns](plots/returns.png)\n\n![validation loss](plots/validation.png)\n");
+    let _ = writeln!(md, "![returns](plots/returns.png)\n");
+    if s.variants.iter().any(|v| v.final_val_loss.is_some()) {
+        let _ = writeln!(md, "![validation loss](plots/validation.png)\n");
+    }
     let _ = writeln!(
         md,
         "Oscillation over the evaluations at step ≥ {} (every {} updates), relative to the expert's return: \

@@ -9,6 +9,7 @@ use butterfly_store::write_atomic;
 
 use crate::ReportError;
 use crate::reports::sweep_report::{SweepSummary, osc_verdict};
+use crate::runs::j_h;
 
 /// Writes `report.md`, headed `title`, into `dir` from the seed study; `first` is the report of the seed
 /// with the window and landscapes (a path relative to `dir`). Returns the headline sentence.
@@ -36,12 +37,12 @@ pub fn write_cc_demo_report(
     if let Some(r) = first_run {
         let _ = writeln!(
             md,
-            "{} seeds of BC on {} with the raw iterate and its EMA, {} updates per seed; J_H (H = {}) on {} fixed initial \
+            "{} seeds of BC on {} with the raw iterate and its EMA, {} updates per seed; {} on {} fixed initial \
              conditions every {} updates; oscillation metrics over the evaluations from step {} on (docs/design.md §6).\n",
             study.runs.len(),
             r.env,
             r.steps,
-            r.horizon,
+            j_h(r.horizon),
             r.initial_conditions,
             r.eval_every,
             r.window_start

@@ -1,6 +1,7 @@
 //! Every report a command writes or prints: a run's, a comparison's, a sweep's, a study's, a demo's, and
 //! the text tables of `lm score`, `lm bifurcate`, `sweep` and `expert eval`.
 
+pub mod analysis;
 pub mod bc_report;
 pub mod bifurcation_table;
 pub mod cc_demo_report;

@@ -85,7 +85,7 @@ fn csv(groups: &[SweepGroup], summaries: &[&[RunSummary]]) -> String {
                     csv,
                     "{},{},{},{:?},{},{},{},{},{},{}",
                     g.variant,
-                    run.config.seed,
+                    run.setting.seed,
                     v.name,
                     v.final_return,
                     show(m.osc),
@@ -145,14 +145,19 @@ fn panels(groups: &[SweepGroup]) -> Panels {
         j.note = format!(
             "{} seed(s); dots: seed {}'s initial conditions",
             g.runs.len(),
-            g.runs.first().map_or(0, |r| r.config.seed)
+            g.runs.first().map_or(0, |r| r.setting.seed)
         );
         returns.push(j);
         losses.push(loss);
     }
     let columns = groups.len().clamp(1, 4);
-    returns.extend(losses);
-    Panels { title: "J_H (top) and held-out BC loss (bottom) per variant".into(), columns, charts: returns }
+    // Evaluations made elsewhere may come without validation losses: then the J_H panels alone.
+    let has_loss = groups.iter().flat_map(|g| &g.runs).flat_map(|r| &r.variants).any(|(_, c)| !c.val_loss.is_empty());
+    let title = if has_loss { "J_H (top) and held-out BC loss (bottom) per variant" } else { "J_H per variant" };
+    if has_loss {
+        returns.extend(losses);
+    }
+    Panels { title: title.into(), columns, charts: returns }
 }
 
 /// Per intervention, the raw iterate and the first stabilizer on osc, spread, falls and the final held-out
@@ -322,11 +327,13 @@ mod tests {
         };
         RunSummary {
             dir: PathBuf::from(format!("seed{seed}")),
+            title: "Behavior cloning on LinearSystem".into(),
+            reference: "Expert".into(),
             env: "LinearSystem".into(),
             steps: 10,
             eval_every: 5,
             initial_conditions: 2,
-            horizon: 5,
+            horizon: Some(5),
             window_start: 5,
             expert_return: 1.0,
             variants: vec![variant("raw"), variant("ema")],

@@ -25,16 +25,58 @@ pub struct VariantCurves {
     pub iterate_return: Vec<f64>,
 }
 
+/// What the report needs to know of how a run was evaluated: from a BC run's config, or from the options
+/// of `butterfly analyze` for evaluations made elsewhere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSetting {
+    /// The report's heading.
+    pub title: String,
+    /// What was imitated (an env id, or what the user calls their task).
+    pub env: String,
+    pub seed: u64,
+    /// Training updates (the last step evaluated, for evaluations made elsewhere).
+    pub steps: u64,
+    /// Evaluations every this many updates (the cadence of the oscillation metrics).
+    pub eval_every: u64,
+    pub initial_conditions: usize,
+    /// Rollout horizon H of J_H (None: not known).
+    pub horizon: Option<usize>,
+    /// The longest burn-in of the run's stabilizers: the default oscillation window starts after it.
+    pub burn_in: u64,
+}
+
+impl RunSetting {
+    fn of(config: &BcConfig) -> Self {
+        Self {
+            title: format!("Behavior cloning on {}", config.env),
+            env: config.env.clone(),
+            seed: config.seed,
+            steps: config.steps,
+            eval_every: config.eval.every,
+            initial_conditions: config.eval.initial_conditions,
+            horizon: Some(config.eval.horizon),
+            burn_in: config.stabilizers.iter().map(|s| s.burn_in()).max().unwrap_or(0),
+        }
+    }
+}
+
+/// "J_H (H = 1000)", or "J_H" where the horizon is not known.
+pub fn j_h(horizon: Option<usize>) -> String {
+    horizon.map_or_else(|| "J_H".to_string(), |h| format!("J_H (H = {h})"))
+}
+
 #[derive(Debug, Clone)]
 pub struct BcRun {
     pub dir: PathBuf,
-    pub config: BcConfig,
+    pub setting: RunSetting,
     /// Raw first, then the stabilizers in config order.
     pub variants: Vec<(String, VariantCurves)>,
     /// The expert's mean J_H on the same initial conditions.
     pub expert_return: f64,
     /// The expert's J_H on each of them.
     pub expert_per_ic: Vec<f64>,
+    /// What the expert's returns are ("Expert", or what stands in for one).
+    pub reference: String,
     /// The training loss rows.
     pub metrics: Vec<MetricsRow>,
 }
@@ -135,12 +177,20 @@ impl BcRun {
             v.mean_return = v.per_ic.iter().map(|r| mean(r.iter().copied())).collect();
         }
         let variants = order.into_iter().filter_map(|name| by_name.remove(&name).map(|c| (name, c))).collect();
-        Ok(Self { dir: dir.to_path_buf(), config, variants, expert_return, expert_per_ic: expert, metrics })
+        let setting = RunSetting::of(&config);
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            setting,
+            variants,
+            expert_return,
+            expert_per_ic: expert,
+            reference: "Expert".into(),
+            metrics,
+        })
     }
 
     /// Default oscillation window: the second half of training, after every burn-in.
     pub fn default_window_start(&self) -> u64 {
-        let burn_in = self.config.stabilizers.iter().map(|s| s.burn_in()).max().unwrap_or(0);
-        (self.config.steps / 2).max(burn_in)
+        (self.setting.steps / 2).max(self.setting.burn_in)
     }
 }

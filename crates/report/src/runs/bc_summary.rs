@@ -68,12 +68,17 @@ impl VariantSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
     pub dir: PathBuf,
+    /// The report's heading.
+    pub title: String,
+    /// What the metrics are relative to: "Expert", or what stands in for one.
+    pub reference: String,
     pub env: String,
     pub steps: u64,
     /// Evaluations every this many updates (the cadence of the oscillation metrics).
     pub eval_every: u64,
     pub initial_conditions: usize,
-    pub horizon: usize,
+    /// None: not known (evaluations made elsewhere).
+    pub horizon: Option<usize>,
     /// The oscillation window: evaluations at steps ≥ this.
     pub window_start: u64,
     pub expert_return: f64,
@@ -87,7 +92,7 @@ impl RunSummary {
     /// The summary of `run` over the window from `window_start` (default: the run's own).
     pub fn of(run: &BcRun, window_start: Option<u64>) -> Self {
         let window_start = window_start.unwrap_or_else(|| run.default_window_start());
-        let cfg = &run.config;
+        let cfg = &run.setting;
         let intervals = run_intervals(run, window_start);
         let variants = run
             .variants
@@ -117,11 +122,13 @@ impl RunSummary {
             .collect();
         Self {
             dir: run.dir.clone(),
+            title: cfg.title.clone(),
+            reference: run.reference.clone(),
             env: cfg.env.clone(),
             steps: cfg.steps,
-            eval_every: cfg.eval.every,
-            initial_conditions: cfg.eval.initial_conditions,
-            horizon: cfg.eval.horizon,
+            eval_every: cfg.eval_every,
+            initial_conditions: cfg.initial_conditions,
+            horizon: cfg.horizon,
             window_start,
             expert_return: run.expert_return,
             variants,

@@ -3,10 +3,12 @@
 
 mod bc_run;
 mod bc_summary;
+mod evaluations;
 mod sweep_curves;
 mod variant_order;
 
-pub use bc_run::{BcRun, VariantCurves};
+pub use bc_run::{BcRun, RunSetting, VariantCurves, j_h};
 pub use bc_summary::{RunIntervals, RunSummary, VariantSummary, WindowMetrics};
+pub use evaluations::{EvaluationSource, evaluation_runs};
 pub use sweep_curves::{SweepCurve, per_seed, sweep_curves};
 pub use variant_order::variant_order;

@@ -1,0 +1,35 @@
+//! `butterfly analyze`: the GVA report of evaluations made anywhere, written by the code that reports
+//! Butterfly's own runs — one seed's report.md and panels, or with several seeds each seed's report and the
+//! sweep's panels and table with intervals over seeds.
+
+use std::path::{Path, PathBuf};
+
+use crate::ReportError;
+use crate::reports::bc_report::write_bc_report;
+use crate::reports::sweep_report::{SweepGroup, write_sweep_report};
+use crate::runs::{EvaluationSource, RunSummary, evaluation_runs};
+
+/// What `analyze` wrote: every seed's summary and the files over seeds (none with one seed).
+pub struct Analysis {
+    pub summaries: Vec<RunSummary>,
+    pub over_seeds: Vec<PathBuf>,
+}
+
+/// Reads the evaluations of `source` and writes their report into `out`, with the oscillation window from
+/// `window_start` (default: the second half of the evaluated steps).
+pub fn write_analysis(
+    source: &EvaluationSource,
+    out: &Path,
+    window_start: Option<u64>,
+) -> Result<Analysis, ReportError> {
+    let mut runs = evaluation_runs(source, out)?;
+    if runs.len() == 1 {
+        let run = runs.remove(0);
+        let mut summary = RunSummary::of(&run, window_start);
+        write_bc_report(&run, &mut summary)?;
+        return Ok(Analysis { summaries: vec![summary], over_seeds: Vec::new() });
+    }
+    let name = runs[0].setting.env.clone();
+    let sweep = write_sweep_report(&[SweepGroup { variant: name, runs }], out, window_start)?;
+    Ok(Analysis { summaries: sweep.runs, over_seeds: sweep.files })
+}
