@@ -54,7 +54,7 @@ butterfly_store::log_row! {
 butterfly_store::log_bundle! {
     /// The logs a BC learner appends to (the loop's own are in `butterfly_train`).
     pub(crate) struct Logs {
-        pub eval: RolloutRow,
-        pub iterates: IterateRow,
+        pub eval: butterfly_store::Log<RolloutRow>,
+        pub iterates: butterfly_store::Log<IterateRow>,
     }
 }

@@ -152,6 +152,8 @@ impl BcLearner {
 }
 
 impl Learner for BcLearner {
+    const HEADLINE: &'static str = "J_H";
+
     type Error = ImitateError;
 
     fn minibatch_gradient(

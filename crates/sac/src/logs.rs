@@ -36,8 +36,10 @@ butterfly_store::log_row! {
 butterfly_store::log_bundle! {
     /// SAC's logs.
     pub(crate) struct Logs {
-        pub(crate) episodes: EpisodeRow,
-        pub(crate) eval: EvalRow,
-        pub(crate) timing: TimingRow,
+        pub(crate) episodes: butterfly_store::Log<EpisodeRow>,
+        pub(crate) eval: butterfly_store::Log<EvalRow>,
+        pub(crate) timing: butterfly_store::Log<TimingRow>,
+        /// The same numbers for TensorBoard (`tensorboard --logdir RUN/tensorboard`).
+        pub(crate) events: butterfly_store::EventLog,
     }
 }

@@ -174,6 +174,7 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
             ret: self.episode_return,
             length: self.episode_len,
         })?;
+        self.logs.events.scalar(self.step, "train/episode_return", self.episode_return)?;
         self.recent.push_back(self.episode_return);
         if self.recent.len() > 10 {
             self.recent.pop_front();
@@ -222,6 +223,9 @@ impl<E: Env + Replicate + Sync> Trainer<E> {
         };
         self.logs.eval.append(&row)?;
         self.logs.timing.append(&TimingRow { step, elapsed_s: elapsed, steps_per_s: rate })?;
+        self.logs.events.scalar(step, "eval/mean_return", mean)?;
+        self.logs.events.scalar(step, "eval/std_return", std)?;
+        self.logs.events.scalar(step, "perf/steps_per_s", rate)?;
         self.last_eval = Some((mean, std));
         let extra = BTreeMap::from([
             ("eval_return_mean".to_string(), format!("{mean:.2}")),

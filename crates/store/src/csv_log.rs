@@ -20,11 +20,11 @@ pub struct Log<R: LogRow> {
     _row: PhantomData<R>,
 }
 
-fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+pub(crate) fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Write { path: path.to_path_buf(), error: source }
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
     std::fs::read(path).map_err(|source| StoreError::Read { path: path.to_path_buf(), error: source })
 }
 
@@ -63,22 +63,8 @@ impl<R: LogRow> Log<R> {
             let ends: Vec<usize> = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1).collect();
             *ends.get(rows as usize).ok_or_else(|| short(format!("{rows} rows recorded")))?
         } else {
-            let len = c.count(&format!("log.{}.bytes", R::FILE))?;
-            let len = usize::try_from(len)
-                .ok()
-                .filter(|&l| l <= bytes.len())
-                .ok_or_else(|| short(format!("{len} bytes recorded")))?;
-            if len == 0 || bytes[len - 1] != b'\n' {
-                return Err(c.invalid(format!("records {} at {len} bytes, which is not the end of a row", R::FILE)));
-            }
-            let want = c.meta(&format!("log.{}.crc32", R::FILE))?;
-            if checksum(&bytes[..len]) != want {
-                return Err(StoreError::Checkpoint {
-                    path: path.to_path_buf(),
-                    what: format!("its first {len} bytes differ from what the checkpoint recorded: the log was edited"),
-                });
-            }
-            len
+            let at_row_end = |len: usize| len > 0 && bytes[len - 1] == b'\n';
+            recorded_prefix(path, &bytes, c, R::FILE, at_row_end)?
         };
         Ok(len as u64)
     }
@@ -95,11 +81,42 @@ impl<R: LogRow> Log<R> {
             let rows = bytes.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
             checkpoint.put_count(&format!("log.{}.rows", R::FILE), rows as u64);
         } else {
-            checkpoint.put_count(&format!("log.{}.bytes", R::FILE), bytes.len() as u64);
-            checkpoint.set_meta(&format!("log.{}.crc32", R::FILE), checksum(&bytes));
+            record_prefix(checkpoint, R::FILE, &bytes);
         }
         Ok(())
     }
+}
+
+/// Records the length and checksum of an append-only file (`name` inside the run) in `checkpoint`.
+pub(crate) fn record_prefix(checkpoint: &mut Checkpoint, name: &str, bytes: &[u8]) {
+    checkpoint.put_count(&format!("log.{name}.bytes"), bytes.len() as u64);
+    checkpoint.set_meta(&format!("log.{name}.crc32"), checksum(bytes));
+}
+
+/// The length [`record_prefix`] recorded for `name`, checked against the file's `bytes`: long enough, at a
+/// boundary the file's format accepts, and the same content up to there.
+pub(crate) fn recorded_prefix(
+    path: &Path,
+    bytes: &[u8],
+    c: &Checkpoint,
+    name: &str,
+    at_boundary: impl Fn(usize) -> bool,
+) -> Result<usize, StoreError> {
+    let len = c.count(&format!("log.{name}.bytes"))?;
+    let len = usize::try_from(len)
+        .ok()
+        .filter(|&l| l <= bytes.len())
+        .ok_or_else(|| StoreError::ShortLog { path: path.to_path_buf(), reason: format!("{len} bytes recorded") })?;
+    if !at_boundary(len) {
+        return Err(c.invalid(format!("records {name} at {len} bytes, which is not the end of a row")));
+    }
+    if checksum(&bytes[..len]) != c.meta(&format!("log.{name}.crc32"))? {
+        return Err(StoreError::Checkpoint {
+            path: path.to_path_buf(),
+            what: format!("its first {len} bytes differ from what the checkpoint recorded: the log was edited"),
+        });
+    }
+    Ok(len)
 }
 
 /// Every row of the log `R` in `dir`, refusing with file and line named: a missing or wrong header, a

@@ -30,6 +30,9 @@ pub trait Learner {
         Ok(())
     }
 
+    /// What [`Learner::evaluate`]'s headline numbers are called in TensorBoard (`J_H` for BC).
+    const HEADLINE: &'static str = "headline";
+
     /// Judges every variant (raw first, then the stabilizers) at evaluation `step`, writing its own
     /// logs; returns one headline number per variant (shown while training), or none to show the
     /// held-out loss.

@@ -34,8 +34,10 @@ butterfly_store::log_row! {
 butterfly_store::log_bundle! {
     /// The logs the loop writes.
     pub(crate) struct LoopLogs {
-        pub metrics: MetricsRow,
-        pub validation: ValidationRow,
-        pub timing: TimingRow,
+        pub metrics: butterfly_store::Log<MetricsRow>,
+        pub validation: butterfly_store::Log<ValidationRow>,
+        pub timing: butterfly_store::Log<TimingRow>,
+        /// The same numbers for TensorBoard (`tensorboard --logdir RUN/tensorboard`).
+        pub events: butterfly_store::EventLog,
     }
 }

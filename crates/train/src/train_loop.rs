@@ -202,6 +202,8 @@ impl<L: Learner> TrainLoop<L> {
                 let lr = self.config.schedule.lr(step - 1);
                 let mean = self.loss_sum / self.loss_count as f64;
                 self.logs.metrics.append(&MetricsRow { step, lr, train_loss: mean })?;
+                self.logs.events.scalar(step, "train/loss", mean)?;
+                self.logs.events.scalar(step, "train/lr", lr)?;
                 self.loss_sum = 0.0;
                 self.loss_count = 0;
                 Some(mean)
@@ -231,6 +233,7 @@ impl<L: Learner> TrainLoop<L> {
                 let eval_s = eval_start.elapsed().as_secs_f64();
                 let elapsed_s = start.elapsed().as_secs_f64();
                 self.logs.timing.append(&TimingRow { step, elapsed_s, updates_per_s: rate, eval_s })?;
+                self.logs.events.scalar(step, "perf/updates_per_s", rate)?;
                 self.save_params()?;
                 self.save_checkpoint()?;
             }
@@ -282,7 +285,11 @@ impl<L: Learner> TrainLoop<L> {
         for (name, theta) in &borrowed {
             let val_loss = self.learner.held_out_loss(theta)?;
             self.logs.validation.append(&ValidationRow { step, variant: name.to_string(), val_loss })?;
+            self.logs.events.scalar(step, &format!("val_loss/{name}"), val_loss)?;
             held_out.push(val_loss);
+        }
+        for (name, value) in names.iter().zip(&headline) {
+            self.logs.events.scalar(step, &format!("{}/{name}", L::HEADLINE), *value)?;
         }
         // A learner judged by its held-out loss alone reports that.
         let headline = if headline.is_empty() { held_out } else { headline };
