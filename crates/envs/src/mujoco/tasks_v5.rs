@@ -13,8 +13,7 @@ pub(super) const WALKER2D_V5: Task = Task {
     ..WALKER2D
 };
 
-pub(super) const HOPPER_V5: Task =
-    Task { id: "Hopper-v5", healthy_reward: HealthyReward::WhileHealthy(1.0), ..HOPPER };
+pub(super) const HOPPER_V5: Task = Task { id: "Hopper-v5", healthy_reward: HealthyReward::WhileHealthy(1.0), ..HOPPER };
 
 /// Only `info["reward_run"]` was renamed, which Butterfly does not report.
 pub(super) const HALF_CHEETAH_V5: Task = Task { id: "HalfCheetah-v5", ..HALF_CHEETAH };
