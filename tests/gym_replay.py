@@ -2,8 +2,9 @@
 
 Usage: python gym_replay.py IN.json OUT.csv [IN.json OUT.csv ...]
 Writes the same CSV as `butterfly env replay` (step,reward,terminated,obs_0,...; floats as repr, which
-round-trips). The env is the unwrapped Gymnasium v4 class: reset() first (qpos/qvel are not the whole
-simulator state), then set_state, then every action, stepping on after termination.
+round-trips). The env is the unwrapped Gymnasium class (v4 or v5, default arguments): reset() first
+(qpos/qvel are not the whole simulator state), then set_state, then every action, stepping on after
+termination.
 """
 import json
 import sys

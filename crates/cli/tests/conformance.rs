@@ -1,5 +1,5 @@
-//! Conformance against the real Gymnasium 1.4.0 (Python, in the set-up venv): for every task, three
-//! 1000-step action sequences from explicit states must give bit-identical observations, rewards and
+//! Conformance against the real Gymnasium 1.4.0 (Python, in the set-up venv): for every task, v4 and v5,
+//! three 1000-step action sequences from explicit states must give bit-identical observations, rewards and
 //! termination flags through `butterfly env replay` and through Gymnasium's own env.
 
 use std::path::{Path, PathBuf};
@@ -112,24 +112,29 @@ fn conform(id: &str) {
 #[test]
 fn walker2d_matches_gymnasium() {
     conform("Walker2d-v4");
+    conform("Walker2d-v5");
 }
 
 #[test]
 fn hopper_matches_gymnasium() {
     conform("Hopper-v4");
+    conform("Hopper-v5");
 }
 
 #[test]
 fn half_cheetah_matches_gymnasium() {
     conform("HalfCheetah-v4");
+    conform("HalfCheetah-v5");
 }
 
 #[test]
 fn ant_matches_gymnasium() {
     conform("Ant-v4");
+    conform("Ant-v5");
 }
 
 #[test]
 fn humanoid_matches_gymnasium() {
     conform("Humanoid-v4");
+    conform("Humanoid-v5");
 }

@@ -13,7 +13,7 @@ pub fn env_rng(seed: u64) -> EnvRng {
 /// Static facts about an environment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvSpec {
-    /// Gymnasium id, e.g. `Walker2d-v4`.
+    /// Gymnasium id, e.g. `Walker2d-v4` or `Walker2d-v5`.
     pub id: &'static str,
     pub obs_dim: usize,
     pub act_dim: usize,
@@ -30,10 +30,12 @@ pub struct EnvSpec {
 pub struct RewardTerms {
     /// Weighted forward velocity.
     pub forward: f64,
-    /// Healthy (alive) bonus, paid on every step including the terminal one.
+    /// Healthy (alive) bonus: v4 pays it on every step including the terminal one, v5 only on healthy steps.
     pub healthy: f64,
     /// Control cost, subtracted.
     pub ctrl_cost: f64,
+    /// Contact cost, subtracted (Ant-v5 and Humanoid-v5; zero elsewhere).
+    pub contact_cost: f64,
 }
 
 /// What one step returns; the new observation is read with [`Env::observation`].

@@ -1,6 +1,6 @@
-//! Environments and the control loop: the [`Env`] and [`Policy`] traits, rollouts, the five Gymnasium v4
-//! MuJoCo locomotion tasks (bit-identical to Gymnasium 1.4.0 over MuJoCo 3.17.0), a linear system, the env-step
-//! benchmark, and the runner of the reference implementations' Python scripts.
+//! Environments and the control loop: the [`Env`] and [`Policy`] traits, rollouts, the five Gymnasium
+//! MuJoCo locomotion tasks in their v4 and v5 versions (bit-identical to Gymnasium 1.4.0 over MuJoCo 3.17.0), a
+//! linear system, the env-step benchmark, and the runner of the reference implementations' Python scripts.
 //!
 //! Data flows one way through Butterfly (env → dataset → trainer → stabilizer → evaluator → report);
 //! this crate is the bottom of it and imports no other Butterfly crate.

@@ -126,7 +126,7 @@ impl Env for LinearSystem {
         self.elapsed_steps += 1;
         let norm: f64 = self.x.iter().map(|x| x * x).sum::<f64>().sqrt();
         // The state cost is paid as a negative "forward" term so that reward = forward − ctrl_cost.
-        let terms = RewardTerms { forward: -state_cost, healthy: 0.0, ctrl_cost };
+        let terms = RewardTerms { forward: -state_cost, healthy: 0.0, ctrl_cost, contact_cost: 0.0 };
         Ok(Transition {
             reward: terms.forward - terms.ctrl_cost,
             terms,

@@ -23,6 +23,7 @@ impl Episode {
         self.terms.forward += t.terms.forward;
         self.terms.healthy += t.terms.healthy;
         self.terms.ctrl_cost += t.terms.ctrl_cost;
+        self.terms.contact_cost += t.terms.contact_cost;
         self.terminated = t.terminated;
         t.terminated
     }

@@ -14,7 +14,7 @@ pub enum TaskEnv {
 }
 
 impl TaskEnv {
-    /// A Gymnasium v4 id (model files found as [`find_assets_dir`] says) or [`LINEAR_SYSTEM_ID`].
+    /// A Gymnasium id, v4 or v5 (model files found as [`find_assets_dir`] says) or [`LINEAR_SYSTEM_ID`].
     pub fn make(id: &str, assets: Option<&Path>) -> Result<Self, EnvError> {
         if id == LINEAR_SYSTEM_ID {
             return Ok(TaskEnv::Linear(LinearSystem::double_integrator(1, 100)));

@@ -30,6 +30,8 @@ fn reset_noise_has_gymnasium_scales() {
         ("Walker2d-v4", 5e-3, Some(5e-3), None),
         ("Humanoid-v4", 1e-2, Some(1e-2), None),
         ("HalfCheetah-v4", 0.1, None, Some(0.1)),
+        ("Walker2d-v5", 5e-3, Some(5e-3), None),
+        ("Ant-v5", 0.1, None, Some(0.1)),
     ];
     for (id, pos_scale, vel_uniform, vel_std) in cases {
         let mut env = make(id);
@@ -67,13 +69,46 @@ fn reward_terms_add_up_and_episodes_truncate_at_1000() {
         let mut last = None;
         for _ in 0..1000 {
             let t = env.step(&action).unwrap();
-            assert_eq!(t.reward, (t.terms.forward + t.terms.healthy) - t.terms.ctrl_cost, "{id}");
-            assert!(t.terms.ctrl_cost > 0.0, "{id}");
+            let terms = t.terms;
+            assert_eq!(t.reward, (terms.forward + terms.healthy) - (terms.ctrl_cost + terms.contact_cost), "{id}");
+            assert!(terms.ctrl_cost > 0.0, "{id}");
             last = Some(t);
         }
         assert!(last.unwrap().truncated, "{id}: step 1000 truncates");
         env.reset(&mut env_rng(0));
         assert!(!env.step(&action).unwrap().truncated, "{id}: reset restarts the count");
+    }
+}
+
+#[test]
+fn v5_differs_from_v4_where_gymnasium_says() {
+    let dims = |id| {
+        let spec = make(id).spec().clone();
+        (spec.obs_dim, spec.act_dim)
+    };
+    assert_eq!(dims("Ant-v5"), (105, 8));
+    assert_eq!(dims("Humanoid-v5"), (348, 17));
+    // A policy that collapses: v4 pays the healthy reward on the terminal step, v5 does not.
+    for (v4, v5) in [("Walker2d-v4", "Walker2d-v5"), ("Hopper-v4", "Hopper-v5"), ("Humanoid-v4", "Humanoid-v5")] {
+        let (mut old, mut new) = (make(v4), make(v5));
+        old.reset(&mut env_rng(5));
+        new.reset(&mut env_rng(5));
+        let action = vec![1.0; old.spec().act_dim];
+        let first_unhealthy = |env: &mut MujocoEnv| {
+            (0..1000).map(|_| env.step(&action).unwrap()).find(|t| t.terminated).expect("the env falls")
+        };
+        assert!(first_unhealthy(&mut old).terms.healthy > 0.0, "{v4}");
+        assert_eq!(first_unhealthy(&mut new).terms.healthy, 0.0, "{v5}");
+    }
+    // The contact cost: only Ant-v5 and Humanoid-v5 pay it, Humanoid-v5's capped at 10.
+    for id in TASK_IDS {
+        let mut env = make(id);
+        env.reset(&mut env_rng(6));
+        let action = vec![1.0; env.spec().act_dim];
+        let costs: Vec<f64> = (0..200).map(|_| env.step(&action).unwrap().terms.contact_cost).collect();
+        let paid = costs.iter().any(|&c| c > 0.0);
+        assert_eq!(paid, id == "Ant-v5" || id == "Humanoid-v5", "{id}");
+        assert!(costs.iter().all(|&c| (0.0..=10.0).contains(&c)), "{id}");
     }
 }
 

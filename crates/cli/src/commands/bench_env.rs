@@ -16,7 +16,7 @@ pub struct BenchEnvArgs {
     /// Print a JSON list instead of a table.
     #[arg(long)]
     json: bool,
-    /// Tasks to measure (default: all five).
+    /// Tasks to measure (default: every task, v4 and v5).
     #[arg(long = "env", value_name = "ID")]
     envs: Vec<String>,
     /// Length of the random action sequence (each episode restarts from the same state every 1000 steps).

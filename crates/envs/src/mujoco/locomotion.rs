@@ -1,4 +1,4 @@
-//! A Gymnasium v4 MuJoCo locomotion env: `data.ctrl = action`, `mj_step` × frame_skip, reward, observation.
+//! A Gymnasium v4/v5 MuJoCo locomotion env: `data.ctrl = action`, `mj_step` × frame_skip, reward, observation.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,12 +8,16 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 
 use super::model::load_model;
-use super::task::{Observation, Progress, ResetNoise, Task};
+use super::task::{Progress, ResetNoise, Task};
 use super::tasks::{TASK_IDS, task};
 use crate::numpy_sum::{pairwise_sum, sum_of_squares};
 use crate::{Env, EnvError, EnvRng, EnvSpec, Replicate, RewardTerms, Transition};
 
 const MAX_EPISODE_STEPS: usize = 1000;
+/// Entries per body of cfrc_ext (a spatial force: torque then force).
+const SPATIAL: usize = 6;
+/// A free joint's degrees of freedom, the first of qfrc_actuator (Humanoid's root).
+const FREE_JOINT_DOFS: usize = 6;
 
 pub struct MujocoEnv {
     task: &'static Task,
@@ -27,6 +31,8 @@ pub struct MujocoEnv {
     /// `np.sum(body_mass)` (Progress::MassCentreX).
     total_mass: f64,
     obs: Vec<f64>,
+    /// The task's contact forces, flattened (see [`Task::contact_force_clip`]); empty when unused.
+    contacts: Vec<f64>,
     squares: Vec<f64>,
     elapsed_steps: usize,
 }
@@ -70,7 +76,8 @@ impl MujocoEnv {
             progress_body,
             total_mass,
             obs: vec![0.0; task.obs_dim],
-            squares: Vec::with_capacity(nu),
+            contacts: Vec::new(),
+            squares: Vec::new(),
             elapsed_steps: 0,
         };
         env.data.forward();
@@ -104,27 +111,40 @@ impl MujocoEnv {
         }
     }
 
+    /// Refreshes the contact forces, then the observation.
     fn observe(&mut self) {
-        let (d, out) = (&self.data, &mut self.obs);
-        out.clear();
-        match self.task.observation {
-            Observation::Joints { skip_qpos, clip_qvel } => {
-                out.extend_from_slice(&d.qpos()[skip_qpos..]);
-                match clip_qvel {
-                    Some(c) => out.extend(d.qvel().iter().map(|v| v.clamp(-c, c))),
-                    None => out.extend_from_slice(d.qvel()),
-                }
-            }
-            Observation::FullHumanoid => {
-                out.extend_from_slice(&d.qpos()[2..]);
-                out.extend_from_slice(d.qvel());
-                out.extend_from_slice(d.cinert().as_flattened());
-                out.extend_from_slice(d.cvel().as_flattened());
-                out.extend_from_slice(d.qfrc_actuator());
-                out.extend_from_slice(d.cfrc_ext().as_flattened());
+        if self.task.needs_contact_forces() {
+            let raw = self.data.cfrc_ext().as_flattened();
+            self.contacts.clear();
+            match self.task.contact_force_clip {
+                Some(c) => self.contacts.extend(raw.iter().map(|f| f.clamp(-c, c))),
+                None => self.contacts.extend_from_slice(raw),
             }
         }
+        let (d, o, out) = (&self.data, &self.task.observation, &mut self.obs);
+        let world = usize::from(o.skip_world);
+        out.clear();
+        out.extend_from_slice(&d.qpos()[o.skip_qpos..]);
+        match o.clip_qvel {
+            Some(c) => out.extend(d.qvel().iter().map(|v| v.clamp(-c, c))),
+            None => out.extend_from_slice(d.qvel()),
+        }
+        if o.com_terms {
+            out.extend_from_slice(d.cinert()[world..].as_flattened());
+            out.extend_from_slice(d.cvel()[world..].as_flattened());
+            out.extend_from_slice(&d.qfrc_actuator()[world * FREE_JOINT_DOFS..]);
+        }
+        if o.contact_forces {
+            out.extend_from_slice(&self.contacts[world * SPATIAL..]);
+        }
         debug_assert_eq!(out.len(), self.task.obs_dim);
+    }
+
+    /// `weight · np.sum(np.square(contact_forces))`, capped, or 0 for tasks without one.
+    fn contact_cost(&mut self) -> f64 {
+        self.task
+            .contact_cost
+            .map_or(0.0, |cost| (cost.weight * sum_of_squares(&self.contacts, &mut self.squares)).min(cost.max))
     }
 
     fn check_action(&self, action: &[f64]) -> Result<(), EnvError> {
@@ -210,18 +230,21 @@ impl Env for MujocoEnv {
         }
         let x_after = self.progress_x();
         let x_velocity = (x_after - x_before) / self.dt;
+        let healthy = self.task.is_healthy.is_none_or(|healthy| healthy(self.data.qpos(), self.data.qvel()));
+        self.observe();
         let terms = RewardTerms {
             forward: self.task.forward_weight * x_velocity,
-            healthy: self.task.healthy_reward,
+            healthy: self.task.healthy_reward(healthy),
             ctrl_cost: self.task.ctrl_cost_weight * sum_of_squares(action, &mut self.squares),
+            contact_cost: self.contact_cost(),
         };
-        let terminated = self.task.is_healthy.is_some_and(|healthy| !healthy(self.data.qpos(), self.data.qvel()));
-        self.observe();
         self.elapsed_steps += 1;
         Ok(Transition {
-            reward: (terms.forward + terms.healthy) - terms.ctrl_cost,
+            // Gymnasium: `rewards = forward + healthy; costs = ctrl_cost + contact_cost; rewards - costs`
+            // (+ 0 changes no non-negative cost, so tasks without a contact cost round as v4 does).
+            reward: (terms.forward + terms.healthy) - (terms.ctrl_cost + terms.contact_cost),
             terms,
-            terminated,
+            terminated: !healthy,
             truncated: self.elapsed_steps >= self.spec.max_episode_steps,
         })
     }

@@ -1,100 +1,33 @@
-//! The five Gymnasium v4 tasks (gymnasium 1.4.0, `*_v4.py`), with their default arguments.
+//! The tasks Butterfly offers, by Gymnasium id.
 
-use super::task::{Observation, Progress, ResetNoise, Task};
+use super::task::Task;
+use super::tasks_v4::{ANT, HALF_CHEETAH, HOPPER, HUMANOID, WALKER2D};
+use super::tasks_v5::{ANT_V5, HALF_CHEETAH_V5, HOPPER_V5, HUMANOID_V5, WALKER2D_V5};
 
-pub const TASK_IDS: [&str; 5] = ["Walker2d-v4", "Hopper-v4", "HalfCheetah-v4", "Ant-v4", "Humanoid-v4"];
+const TASKS: [&Task; 10] = [
+    &WALKER2D,
+    &HOPPER,
+    &HALF_CHEETAH,
+    &ANT,
+    &HUMANOID,
+    &WALKER2D_V5,
+    &HOPPER_V5,
+    &HALF_CHEETAH_V5,
+    &ANT_V5,
+    &HUMANOID_V5,
+];
+
+/// Every task id, v4 then v5.
+pub const TASK_IDS: [&str; 10] = {
+    let mut ids = [""; 10];
+    let mut i = 0;
+    while i < TASKS.len() {
+        ids[i] = TASKS[i].id;
+        i += 1;
+    }
+    ids
+};
 
 pub(crate) fn task(id: &str) -> Option<&'static Task> {
-    [&WALKER2D, &HOPPER, &HALF_CHEETAH, &ANT, &HUMANOID].into_iter().find(|t| t.id == id)
-}
-
-const WALKER2D: Task = Task {
-    id: "Walker2d-v4",
-    xml: "walker2d.xml",
-    frame_skip: 4,
-    obs_dim: 17,
-    reset_noise: ResetNoise::Uniform { scale: 5e-3 },
-    progress: Progress::RootX,
-    observation: Observation::Joints { skip_qpos: 1, clip_qvel: Some(10.0) },
-    forward_weight: 1.0,
-    healthy_reward: 1.0,
-    ctrl_cost_weight: 1e-3,
-    is_healthy: Some(walker2d_healthy),
-};
-
-fn walker2d_healthy(qpos: &[f64], _qvel: &[f64]) -> bool {
-    let (z, angle) = (qpos[1], qpos[2]);
-    0.8 < z && z < 2.0 && -1.0 < angle && angle < 1.0
-}
-
-const HOPPER: Task = Task {
-    id: "Hopper-v4",
-    xml: "hopper.xml",
-    frame_skip: 4,
-    obs_dim: 11,
-    reset_noise: ResetNoise::Uniform { scale: 5e-3 },
-    progress: Progress::RootX,
-    observation: Observation::Joints { skip_qpos: 1, clip_qvel: Some(10.0) },
-    forward_weight: 1.0,
-    healthy_reward: 1.0,
-    ctrl_cost_weight: 1e-3,
-    is_healthy: Some(hopper_healthy),
-};
-
-fn hopper_healthy(qpos: &[f64], qvel: &[f64]) -> bool {
-    let in_range = |x: &f64| -100.0 < *x && *x < 100.0;
-    let state_ok = qpos[2..].iter().all(in_range) && qvel.iter().all(in_range);
-    let (z, angle) = (qpos[1], qpos[2]);
-    state_ok && 0.7 < z && z < f64::INFINITY && -0.2 < angle && angle < 0.2
-}
-
-const HALF_CHEETAH: Task = Task {
-    id: "HalfCheetah-v4",
-    xml: "half_cheetah.xml",
-    frame_skip: 5,
-    obs_dim: 17,
-    reset_noise: ResetNoise::UniformPosNormalVel { scale: 0.1 },
-    progress: Progress::RootX,
-    observation: Observation::Joints { skip_qpos: 1, clip_qvel: None },
-    forward_weight: 1.0,
-    healthy_reward: 0.0,
-    ctrl_cost_weight: 0.1,
-    is_healthy: None,
-};
-
-const ANT: Task = Task {
-    id: "Ant-v4",
-    xml: "ant.xml",
-    frame_skip: 5,
-    obs_dim: 27,
-    reset_noise: ResetNoise::UniformPosNormalVel { scale: 0.1 },
-    progress: Progress::BodyX("torso"),
-    observation: Observation::Joints { skip_qpos: 2, clip_qvel: None },
-    forward_weight: 1.0,
-    healthy_reward: 1.0,
-    ctrl_cost_weight: 0.5,
-    is_healthy: Some(ant_healthy),
-};
-
-fn ant_healthy(qpos: &[f64], qvel: &[f64]) -> bool {
-    let finite = qpos.iter().chain(qvel).all(|x| x.is_finite());
-    finite && 0.2 <= qpos[2] && qpos[2] <= 1.0
-}
-
-const HUMANOID: Task = Task {
-    id: "Humanoid-v4",
-    xml: "humanoid.xml",
-    frame_skip: 5,
-    obs_dim: 376,
-    reset_noise: ResetNoise::Uniform { scale: 1e-2 },
-    progress: Progress::MassCentreX,
-    observation: Observation::FullHumanoid,
-    forward_weight: 1.25,
-    healthy_reward: 5.0,
-    ctrl_cost_weight: 0.1,
-    is_healthy: Some(humanoid_healthy),
-};
-
-fn humanoid_healthy(qpos: &[f64], _qvel: &[f64]) -> bool {
-    1.0 < qpos[2] && qpos[2] < 2.0
+    TASKS.into_iter().find(|t| t.id == id)
 }
