@@ -3,8 +3,12 @@
 //! `data export --format minari` opens in `minari.load_dataset` with butterfly's arrays; spoiled files are
 //! one error line each. The Python side is tests/minari/minari_side.py.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::{ok, one_error};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -30,22 +34,6 @@ fn minari(datasets: &Path, args: &[&str]) {
     let script = repo().join("crates/cli/tests/minari/minari_side.py");
     let out = Command::new(python).arg(script).args(args).env("MINARI_DATASETS_PATH", datasets).output().unwrap();
     assert!(out.status.success(), "minari_side.py {args:?}:\n{}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn ok(out: &Output) {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// Asserts a failure with exactly one line on stderr, `error: …` containing every one of `want`.
-fn one_error(out: &Output, want: &[&str]) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "should fail; stderr:\n{stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("collecting")).collect();
-    assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    for w in want {
-        assert!(lines[0].contains(w), "'{w}' missing from: {}", lines[0]);
-    }
 }
 
 /// A short BC config on `env` whose data is the Minari dataset `source`.

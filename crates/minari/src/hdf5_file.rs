@@ -79,37 +79,17 @@ pub(crate) fn write_episodes(
         group.new_attr::<i64>().create("id").and_then(|a| a.write_scalar(&(i as i64))).map_err(&error)?;
         let total = steps as i64;
         group.new_attr::<i64>().create("total_steps").and_then(|a| a.write_scalar(&total)).map_err(&error)?;
-        group
-            .new_dataset::<f32>()
-            .shape([steps + 1, obs_dim])
-            .create("observations")
-            .and_then(|d| d.write_raw(&episode.observations))
-            .map_err(&error)?;
-        group
-            .new_dataset::<f32>()
-            .shape([steps, act_dim])
-            .create("actions")
-            .and_then(|d| d.write_raw(&episode.actions))
-            .map_err(&error)?;
-        group
-            .new_dataset::<f64>()
-            .shape([steps])
-            .create("rewards")
-            .and_then(|d| d.write_raw(&episode.rewards))
-            .map_err(&error)?;
-        group
-            .new_dataset::<bool>()
-            .shape([steps])
-            .create("terminations")
-            .and_then(|d| d.write_raw(&episode.terminations))
-            .map_err(&error)?;
-        group
-            .new_dataset::<bool>()
-            .shape([steps])
-            .create("truncations")
-            .and_then(|d| d.write_raw(&episode.truncations))
-            .map_err(&error)?;
+        write(&group, "observations", &[steps + 1, obs_dim], &episode.observations).map_err(&error)?;
+        write(&group, "actions", &[steps, act_dim], &episode.actions).map_err(&error)?;
+        write(&group, "rewards", &[steps], &episode.rewards).map_err(&error)?;
+        write(&group, "terminations", &[steps], &episode.terminations).map_err(&error)?;
+        write(&group, "truncations", &[steps], &episode.truncations).map_err(&error)?;
         group.create_group("infos").map_err(&error)?;
     }
     file.close().map_err(&error)
+}
+
+/// A new dataset `name` of `shape` in `group`, holding `data` (row-major).
+fn write<T: hdf5::H5Type>(group: &hdf5::Group, name: &str, shape: &[usize], data: &[T]) -> hdf5::Result<()> {
+    group.new_dataset::<T>().shape(shape).create(name)?.write_raw(data)
 }
