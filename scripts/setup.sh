@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# One-time set-up, quick when repeated: the Python venv (reference Gymnasium and the MuJoCo wheel that
-# carries libmujoco), the library directory mujoco-rs links against, and the cargo config that points at it.
+# One-time set-up, quick when repeated: OpenBLAS and HDF5, the Python venv (reference Gymnasium and the MuJoCo
+# wheel that carries libmujoco; minari with h5py, and jax for its DataCollector, for the Minari tests), the
+# library directory mujoco-rs links against, and the cargo config that points at it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 MUJOCO_VERSION=3.17.0
 GYMNASIUM_VERSION=1.4.0
+MINARI_VERSION=0.5.4
+H5PY_VERSION=3.16.0
 venv="$root/.venv"
 stamp="$venv/.butterfly-requirements"
-want="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION"
+want="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION minari[create,hdf5]==$MINARI_VERSION h5py==$H5PY_VERSION"
 
 # 0. OpenBLAS, the GEMM under the MLP engine (Debian's libopenblas-dev; linked as -lopenblas).
 if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then
@@ -22,12 +25,25 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then
   fi
 fi
 
+# 0b. HDF5, under the Minari datasets (crates/minari reads and writes them through hdf5-metno, which links
+#     Debian's libhdf5; HDF5_DIR points it at another installation).
+if [ -z "${HDF5_DIR:-}" ] && ! pkg-config --exists hdf5 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing libhdf5-dev"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libhdf5-dev pkg-config >/dev/null
+  else
+    echo "setup: HDF5 is missing: install libhdf5-dev (e.g. sudo apt-get install libhdf5-dev pkg-config) and rerun" >&2
+    exit 1
+  fi
+fi
+
 # 1. The venv: reference Gymnasium for conformance tests and benchmarks, and the source of libmujoco and the XML.
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: creating $venv with $want"
   command -v python3 >/dev/null || { echo "setup: python3 is missing; install Python 3.10+ and rerun" >&2; exit 1; }
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "mujoco==$MUJOCO_VERSION" "gymnasium[mujoco]==$GYMNASIUM_VERSION"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "mujoco==$MUJOCO_VERSION" \
+    "gymnasium[mujoco]==$GYMNASIUM_VERSION" "minari[create,hdf5]==$MINARI_VERSION" "h5py==$H5PY_VERSION"
   echo "$want" > "$stamp"
 fi
 site=$("$venv/bin/python" -c 'import mujoco, os; print(os.path.dirname(mujoco.__file__))')

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{ok, one_error};
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
@@ -54,23 +56,6 @@ fn short(text: String) -> String {
         .replace("every = 2000 ", "every = 1000 ")
         .replace("burn_in = 10000", "burn_in = 1000")
         .replace("windows = [{ start = 10000, length = 50 }]", "windows = [{ start = 1500, length = 20 }]")
-}
-
-/// Asserts a failure with exactly one line on stderr, `error: …` containing every one of `want`.
-fn one_error(out: &Output, want: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "should fail; stderr:\n{stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("collecting")).collect();
-    assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    for w in want {
-        assert!(lines[0].contains(w), "'{w}' missing from: {}", lines[0]);
-    }
-    lines[0].to_string()
-}
-
-fn ok(out: &Output) {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 const LOGS: [&str; 4] = ["metrics.csv", "eval.csv", "validation.csv", "iterates.csv"];

@@ -2,8 +2,12 @@
 //! counts and sizes no machine has, numbers that gave wrong answers with exit 0, runs listed twice. Each
 //! is one error line, and nothing is made.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::{ok, one_error};
 
 fn butterfly(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args).output().unwrap()
@@ -22,22 +26,6 @@ fn scratch(name: &str) -> PathBuf {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// Asserts a failure with exactly one line on stderr, `error: …` containing every one of `want`.
-fn one_error(out: &Output, want: &[&str]) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "should fail; stderr:\n{stderr}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("collecting")).collect();
-    assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    for w in want {
-        assert!(lines[0].contains(w), "'{w}' missing from: {}", lines[0]);
-    }
-}
-
-fn ok(out: &Output) {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -64,6 +64,12 @@ pub struct DataConfig {
     /// several training seeds can share one dataset (unset: the training seed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// A Minari dataset (an ID under `$MINARI_DATASETS_PATH` or `~/.minari/datasets`, or a directory)
+    /// instead of expert rollouts: its first `trajectories` episodes train, the next
+    /// `validation_trajectories` validate, cut at `horizon` steps; the env evaluated on is `env`
+    /// (docs/minari.md). The expert still gives the yardstick `expert.csv`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minari: Option<String>,
 }
 
 impl Default for DataConfig {
@@ -77,6 +83,7 @@ impl Default for DataConfig {
             stream: false,
             threads: 2,
             seed: None,
+            minari: None,
         }
     }
 }
@@ -290,6 +297,11 @@ impl BcConfig {
         if self.data.stream && (self.data.trajectories as u128) * (self.data.horizon as u128) < self.batch_size as u128
         {
             return bad("data.stream needs a pool (data.trajectories × data.horizon rows) of at least one minibatch");
+        }
+        if self.data.minari.is_some() && (self.data.fresh || self.data.stream || self.data.seed.is_some()) {
+            return bad(
+                "data.minari reads a dataset as it is: data.fresh, data.stream and data.seed roll the expert out",
+            );
         }
         if self.eval.every == 0
             || self.eval.initial_conditions == 0

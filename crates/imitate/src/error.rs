@@ -14,6 +14,9 @@ pub enum ImitateError {
     #[error(transparent)]
     Policy(#[from] butterfly_policy::PolicyError),
 
+    #[error(transparent)]
+    Minari(#[from] butterfly_minari::MinariError),
+
     #[error("config: {0}")]
     Config(String),
 

@@ -14,7 +14,7 @@ use crate::data_stream::DataStream;
 use crate::imitator::{Imitator, ImitatorPolicy};
 use crate::run_dir::{ExpertRow, IterateRow, Logs, RolloutRow, TRAIN_DATA, VALIDATION_DATA};
 use crate::shared_data::{DataKey, shared_collect};
-use crate::{BcConfig, Dataset, Expert, ImitateError, collect};
+use crate::{BcConfig, Dataset, Expert, ImitateError, collect, minari_data};
 
 /// Version 3: named scalars, checksums of every tensor, of the data files and of the logs' prefixes
 /// (version 2 stored counters by position).
@@ -307,11 +307,30 @@ impl RunKind for Bc {
         let d = &config.data;
         run.make_dir("data")?;
         run.make_dir("checkpoints")?;
-        let key = |n, purpose| DataKey::of(&config.env, &config.expert, n, d.horizon, config.data_seed(), purpose);
-        let (train, data_rng) =
-            shared_collect(&env, &expert, &key(d.trajectories, Purpose::TrainData)?, d.threads, &run.join(TRAIN_DATA))?;
-        let validation_key = key(d.validation_trajectories, Purpose::ValidationData)?;
-        let (validation, _) = shared_collect(&env, &expert, &validation_key, d.threads, &run.join(VALIDATION_DATA))?;
+        let (train, validation, data_rng) = match &d.minari {
+            // Read once and kept in the run, so that resuming and reports read it as they read collected data.
+            Some(source) => {
+                let (train, validation) = minari_data(source, env.spec(), d)?;
+                train.save(&run.join(TRAIN_DATA))?;
+                validation.save(&run.join(VALIDATION_DATA))?;
+                (train, validation, seed_stream(config.data_seed(), Purpose::TrainData))
+            }
+            None => {
+                let key =
+                    |n, purpose| DataKey::of(&config.env, &config.expert, n, d.horizon, config.data_seed(), purpose);
+                let (train, data_rng) = shared_collect(
+                    &env,
+                    &expert,
+                    &key(d.trajectories, Purpose::TrainData)?,
+                    d.threads,
+                    &run.join(TRAIN_DATA),
+                )?;
+                let validation_key = key(d.validation_trajectories, Purpose::ValidationData)?;
+                let (validation, _) =
+                    shared_collect(&env, &expert, &validation_key, d.threads, &run.join(VALIDATION_DATA))?;
+                (train, validation, data_rng)
+            }
+        };
         let logs = Logs::open(run.path(), None)?;
         let data = (train, validation, data_rng);
         let (learner, theta, rng) = assemble(&run, config.clone(), env, expert, data, logs, &threads)?;

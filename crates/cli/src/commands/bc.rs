@@ -70,7 +70,10 @@ fn train(args: &TrainArgs) -> anyhow::Result<()> {
         RunStart::Resume { dir, steps } => BcTrainer::resume(&dir, assets, steps)?,
         RunStart::Create { text, config, out } => {
             let config = BcConfig::from_toml(&text).with_context(|| format!("{}", config.display()))?;
-            eprintln!("collecting expert data for {} ...", config.env);
+            match &config.data.minari {
+                Some(source) => eprintln!("collecting expert data for {} from Minari dataset {source} ...", config.env),
+                None => eprintln!("collecting expert data for {} ...", config.env),
+            }
             BcTrainer::create(config, &out, assets)?
         }
     };

@@ -12,6 +12,30 @@ use super::env::AssetsArg;
 pub enum DataCommand {
     /// Roll an expert out from i.i.d. initial conditions and save (state + previous action, action) pairs.
     Collect(CollectArgs),
+    /// Write expert data (a BC run's training data, or a data file) as a Minari dataset (docs/minari.md).
+    Export(ExportArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Minari,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// A BC run directory (its training data) or a data file of `data collect`.
+    #[arg(value_name = "RUN_OR_DATA")]
+    source: PathBuf,
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// The dataset ID, `(namespace/)name-vN`, as `minari.load_dataset` takes it.
+    #[arg(long)]
+    id: String,
+    /// The dataset directory [default: the ID under $MINARI_DATASETS_PATH, else ~/.minari/datasets].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    assets: AssetsArg,
 }
 
 #[derive(Args)]
@@ -59,6 +83,13 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
                 data.len(),
                 args.out.display()
             );
+            Ok(())
+        }
+        DataCommand::Export(args) => {
+            let ExportFormat::Minari = args.format;
+            let assets = args.assets.assets.as_deref();
+            let dir = butterfly_imitate::export_minari(&args.source, &args.id, args.out.as_deref(), assets)?;
+            println!("{}", dir.display());
             Ok(())
         }
     }

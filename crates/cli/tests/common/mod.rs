@@ -1,7 +1,9 @@
-//! What several test files of the binary share.
+//! What several test files of the binary share (each test binary uses some of it, hence no dead-code
+//! warnings).
+#![allow(dead_code)]
 
 use std::ffi::OsStr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The butterfly binary started on `args` with its output discarded: a process a test is about to kill.
 pub fn spawn_quiet<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Child {
@@ -11,4 +13,23 @@ pub fn spawn_quiet<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Child 
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
+}
+
+/// Asserts a failure with exactly one line on stderr, `error: …` containing every one of `want` (lines
+/// saying that data is being collected aside); returns the line.
+pub fn one_error(out: &Output, want: &[&str]) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail; stderr:\n{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("collecting")).collect();
+    assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    for w in want {
+        assert!(lines[0].contains(w), "'{w}' missing from: {}", lines[0]);
+    }
+    lines[0].to_string()
+}
+
+/// Asserts success, showing stderr otherwise.
+pub fn ok(out: &Output) {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
