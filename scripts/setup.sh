@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up, quick when repeated: OpenBLAS and HDF5, the Python venv (reference Gymnasium and the MuJoCo
-# wheel that carries libmujoco; minari with h5py, and jax for its DataCollector, for the Minari tests), the
+# wheel that carries libmujoco; minari with h5py, and jax for its DataCollector, for the Minari tests;
+# TensorBoard, whose own reader reads our event files back in the tests), the
 # library directory mujoco-rs links against, and the cargo config that points at it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,9 +11,10 @@ MUJOCO_VERSION=3.17.0
 GYMNASIUM_VERSION=1.4.0
 MINARI_VERSION=0.5.4
 H5PY_VERSION=3.16.0
+TENSORBOARD_VERSION=2.21.0
 venv="$root/.venv"
 stamp="$venv/.butterfly-requirements"
-want="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION minari[create,hdf5]==$MINARI_VERSION h5py==$H5PY_VERSION"
+want="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION minari[create,hdf5]==$MINARI_VERSION h5py==$H5PY_VERSION tensorboard==$TENSORBOARD_VERSION"
 
 # 0. OpenBLAS, the GEMM under the MLP engine (Debian's libopenblas-dev; linked as -lopenblas).
 if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then
@@ -43,7 +45,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   command -v python3 >/dev/null || { echo "setup: python3 is missing; install Python 3.10+ and rerun" >&2; exit 1; }
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "mujoco==$MUJOCO_VERSION" \
-    "gymnasium[mujoco]==$GYMNASIUM_VERSION" "minari[create,hdf5]==$MINARI_VERSION" "h5py==$H5PY_VERSION"
+    "gymnasium[mujoco]==$GYMNASIUM_VERSION" "minari[create,hdf5]==$MINARI_VERSION" "h5py==$H5PY_VERSION" \
+    "tensorboard==$TENSORBOARD_VERSION"
   echo "$want" > "$stamp"
 fi
 site=$("$venv/bin/python" -c 'import mujoco, os; print(os.path.dirname(mujoco.__file__))')

@@ -1,6 +1,8 @@
 //! `butterfly lm` as a user runs it: prepare a corpus, train, sample, export for PyTorch, and bad input
 //! as one line with nothing overwritten.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -79,6 +81,14 @@ fn prepare_train_sample_export_and_bad_input() {
     let run = dir.join("run");
     let out = ok(&butterfly(&["lm", "train", s(&config), "--out", s(&run)]));
     assert!(out.contains("validation loss ema"), "{out}");
+    // TensorBoard's reader finds the validation loss of every variant at every evaluation, and the training loss.
+    let scalars = common::tensorboard_scalars(&run);
+    let validation = std::fs::read_to_string(run.join("validation.csv")).unwrap();
+    let raw_steps: Vec<u64> =
+        validation.lines().filter(|l| l.contains(",raw,")).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(scalars["val_loss/raw"].iter().map(|p| p.0).collect::<Vec<_>>(), raw_steps);
+    assert!(scalars.contains_key("val_loss/ema") || scalars.keys().any(|k| k.starts_with("val_loss/ema")));
+    assert!(!scalars["train/loss"].is_empty());
     let text =
         ok(&butterfly(&["lm", "sample", s(&run), "--prompt", "Once upon", "--tokens", "20", "--variant", "ema"]));
     assert!(text.starts_with("Once upon"), "{text}");

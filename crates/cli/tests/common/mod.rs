@@ -33,3 +33,16 @@ pub fn one_error(out: &Output, want: &[&str]) -> String {
 pub fn ok(out: &Output) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The scalars of a run's TensorBoard event files (`RUN/tensorboard`) as TensorBoard's own Python reader
+/// loads them: tag → (step, value) in file order.
+pub fn tensorboard_scalars(run: &std::path::Path) -> std::collections::BTreeMap<String, Vec<(u64, f64)>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("crates/cli/tests/tensorboard/read_scalars.py"))
+        .arg(run.join("tensorboard"))
+        .output()
+        .expect("the set-up venv's python (scripts/setup.sh)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
