@@ -1,9 +1,12 @@
 //! `butterfly bc train` and `butterfly data collect` as a user runs them, including a run killed with
 //! SIGKILL and resumed to the same files as an uninterrupted one.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+
+use common::kill_after_first_checkpoint;
 
 fn butterfly(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args).output().unwrap()
@@ -25,20 +28,10 @@ fn a_killed_run_resumes_to_the_files_of_an_uninterrupted_one() {
     let out = butterfly(&["bc", "train", config().to_str().unwrap(), "--out", whole.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_butterfly"))
-        .args(["bc", "train", config().to_str().unwrap(), "--out", killed.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !killed.join("checkpoints/latest.safetensors").exists() {
-        assert!(start.elapsed() < Duration::from_secs(60), "no checkpoint appeared");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(child.try_wait().unwrap().is_none(), "the run must still be going when it is killed");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_after_first_checkpoint(
+        &["bc", "train", config().to_str().unwrap(), "--out", killed.to_str().unwrap()],
+        &killed,
+    );
 
     let out = butterfly(&["bc", "train", "--resume", killed.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

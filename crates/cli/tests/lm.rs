@@ -84,8 +84,11 @@ fn prepare_train_sample_export_and_bad_input() {
     // TensorBoard's reader finds the validation loss of every variant at every evaluation, and the training loss.
     let scalars = common::tensorboard_scalars(&run);
     let validation = std::fs::read_to_string(run.join("validation.csv")).unwrap();
-    let raw_steps: Vec<u64> =
-        validation.lines().filter(|l| l.contains(",raw,")).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+    let raw_steps: Vec<u64> = validation
+        .lines()
+        .filter(|l| l.contains(",raw,"))
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
     assert_eq!(scalars["val_loss/raw"].iter().map(|p| p.0).collect::<Vec<_>>(), raw_steps);
     assert!(scalars.contains_key("val_loss/ema") || scalars.keys().any(|k| k.starts_with("val_loss/ema")));
     assert!(!scalars["train/loss"].is_empty());

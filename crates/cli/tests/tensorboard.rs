@@ -7,9 +7,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
-use common::{ok, spawn_quiet, tensorboard_scalars};
+use common::{kill_after_first_checkpoint, ok, tensorboard_scalars};
 
 fn butterfly(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args).output().unwrap()
@@ -39,15 +38,7 @@ fn a_killed_bc_run_resumes_to_the_scalars_of_an_uninterrupted_one() {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/linear-bc.toml");
     let (whole, killed) = (scratch("whole"), scratch("killed"));
     ok(&butterfly(&["bc", "train", s(&config), "--out", s(&whole)]));
-    let mut child = spawn_quiet(["bc", "train", s(&config), "--out", s(&killed)]);
-    let start = Instant::now();
-    while !killed.join("checkpoints/latest.safetensors").exists() {
-        assert!(start.elapsed() < Duration::from_secs(60), "no checkpoint appeared");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(child.try_wait().unwrap().is_none(), "the run must still be going when it is killed");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_after_first_checkpoint(&["bc", "train", s(&config), "--out", s(&killed)], &killed);
     ok(&butterfly(&["bc", "train", "--resume", s(&killed)]));
 
     let (a, b) = (tensorboard_scalars(&whole), tensorboard_scalars(&killed));

@@ -46,3 +46,17 @@ pub fn tensorboard_scalars(run: &std::path::Path) -> std::collections::BTreeMap<
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Starts `butterfly ARGS` training into `run` and kills it (SIGKILL) once its first checkpoint after step
+/// 0 is on disk, while it is still going: a run to resume.
+pub fn kill_after_first_checkpoint(args: &[&str], run: &std::path::Path) {
+    let mut child = spawn_quiet(args);
+    let start = std::time::Instant::now();
+    while !run.join("checkpoints/latest.safetensors").exists() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "no checkpoint appeared");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the run must still be going when it is killed");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
