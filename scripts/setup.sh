@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One-time set-up, quick when repeated: OpenBLAS and HDF5, the Python venv (reference Gymnasium and the MuJoCo
-# wheel that carries libmujoco; minari with h5py, and jax for its DataCollector, for the Minari tests;
-# TensorBoard, whose own reader reads our event files back in the tests), the
-# library directory mujoco-rs links against, and the cargo config that points at it.
+# wheel that carries libmujoco), the library directory mujoco-rs links against, and the cargo config that
+# points at it. `--test` (scripts/test.sh) adds what only the tests need to the venv: minari with h5py (and jax,
+# for its DataCollector) for the Minari round trips, and TensorBoard, whose own reader reads our event files.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,7 +14,10 @@ H5PY_VERSION=3.16.0
 TENSORBOARD_VERSION=2.21.0
 venv="$root/.venv"
 stamp="$venv/.butterfly-requirements"
-want="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION minari[create,hdf5]==$MINARI_VERSION h5py==$H5PY_VERSION tensorboard==$TENSORBOARD_VERSION"
+base="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION"
+extras="minari[create,hdf5]==$MINARI_VERSION h5py==$H5PY_VERSION tensorboard==$TENSORBOARD_VERSION"
+want="$base"
+if [ "${1:-}" = --test ]; then want="$base $extras"; fi
 
 # 0. OpenBLAS, the GEMM under the MLP engine (Debian's libopenblas-dev; linked as -lopenblas).
 if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then
@@ -40,13 +43,17 @@ if [ -z "${HDF5_DIR:-}" ] && ! pkg-config --exists hdf5 2>/dev/null; then
 fi
 
 # 1. The venv: reference Gymnasium for conformance tests and benchmarks, and the source of libmujoco and the XML.
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: creating $venv with $want"
+# A venv made with the test extras serves the plain set-up too.
+have="$(cat "$stamp" 2>/dev/null || true)"
+if [ "$have" != "$want" ] && [ "$have" != "$base $extras" ]; then
+  echo "setup: making $venv with $want"
   command -v python3 >/dev/null || { echo "setup: python3 is missing; install Python 3.10+ and rerun" >&2; exit 1; }
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "mujoco==$MUJOCO_VERSION" \
-    "gymnasium[mujoco]==$GYMNASIUM_VERSION" "minari[create,hdf5]==$MINARI_VERSION" "h5py==$H5PY_VERSION" \
-    "tensorboard==$TENSORBOARD_VERSION"
+  # The requirement lists split into words on purpose; `gymnasium[mujoco]` must not glob.
+  set -f
+  # shellcheck disable=SC2086
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $want
+  set +f
   echo "$want" > "$stamp"
 fi
 site=$("$venv/bin/python" -c 'import mujoco, os; print(os.path.dirname(mujoco.__file__))')

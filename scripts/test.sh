@@ -3,7 +3,7 @@
 # including the conformance tests against the real Gymnasium in .venv.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$root/scripts/setup.sh"
+bash "$root/scripts/setup.sh" --test
 cd "$root"
 # The Slurm test starts a one-node cluster: Debian's slurmctld, slurmd and munge, installed when missing (as
 # root, with apt-get); elsewhere that test says in one line that it is skipped.
