@@ -58,7 +58,8 @@ enum Command {
     /// Rerunning the same command skips what is done, also after a kill (docs/runs.md).
     Stabilize(commands::stabilize::StabilizeArgs),
     /// Which kept checkpoint (step, variant) to deploy, with the fewest rollouts and a guarantee: within ε
-    /// of the best with probability ≥ 1 − δ (a BC run's rollouts, or a table of evaluations already made).
+    /// of the best with probability ≥ 1 − δ (a BC run's rollouts, an LM run's validation batches, or a table
+    /// of evaluations already made).
     Select(commands::select::SelectArgs),
     /// Variants of a BC config × seeds (paper Figures 2 and 3): train them here or on a cluster, compare them.
     Sweep(commands::sweep::SweepArgs),

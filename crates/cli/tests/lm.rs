@@ -92,6 +92,29 @@ fn prepare_train_sample_export_and_bad_input() {
     assert_eq!(scalars["val_loss/raw"].iter().map(|p| p.0).collect::<Vec<_>>(), raw_steps);
     assert!(scalars.contains_key("val_loss/ema") || scalars.keys().any(|k| k.starts_with("val_loss/ema")));
     assert!(!scalars["train/loss"].is_empty());
+    // Which kept (step, variant) to deploy, compared batch by batch on the run's validation batches: the
+    // choice is within ε of the lowest validation loss the run logged (the mean over the same batches), and
+    // a second selection with the same seed reads every outcome from the cache.
+    let select = ["select", s(&run), "--epsilon", "0.01", "--delta", "0.1", "--json"];
+    let chosen: serde_json::Value = serde_json::from_str(&ok(&butterfly(&select))).unwrap();
+    let loss_of = |step: u64, variant: &str| -> f64 {
+        let line = validation.lines().find(|l| l.starts_with(&format!("{step},{variant},"))).unwrap();
+        line.split(',').nth(2).unwrap().parse().unwrap()
+    };
+    let best = validation
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    let picked = loss_of(chosen["step"].as_u64().unwrap(), chosen["variant"].as_str().unwrap());
+    assert!(picked <= best + 0.01, "chose {chosen} at loss {picked}, the best is {best}");
+    // Every batch read: the estimate is the logged validation loss itself.
+    if chosen["stop"] == "exhausted" {
+        assert!((chosen["estimate"].as_f64().unwrap() + picked).abs() < 1e-9, "{chosen}");
+    }
+    let again: serde_json::Value = serde_json::from_str(&ok(&butterfly(&select))).unwrap();
+    assert_eq!((&again["step"], &again["variant"]), (&chosen["step"], &chosen["variant"]));
+    assert_eq!(again["cached_rollouts"], chosen["rollouts"], "{again}");
     let text =
         ok(&butterfly(&["lm", "sample", s(&run), "--prompt", "Once upon", "--tokens", "20", "--variant", "ema"]));
     assert!(text.starts_with("Once upon"), "{text}");

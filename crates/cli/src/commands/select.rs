@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use butterfly_report::{selection_json, selection_text};
 use butterfly_select::{ArmFilter, OutcomeTable, Request};
-use butterfly_studies::{CommandSelection, RunSelection, select_by_command, select_run};
+use butterfly_studies::{CommandSelection, RunSelection, select_by_command, select_lm_run, select_run};
 use clap::Args;
 
 use super::env::AssetsArg;
@@ -17,7 +17,8 @@ use super::env::AssetsArg;
 )]
 pub struct SelectArgs {
     /// A BC run directory: its kept parameters are rolled out from fresh initial conditions (cached in
-    /// RUN/select/seed<S>/, so a killed selection resumes).
+    /// RUN/select/seed<S>/, so a killed selection resumes). An LM run directory: its kept parameters are
+    /// compared by minus their loss on the run's validation batches, one batch a round (cached the same way).
     #[arg(required_unless_present_any = ["from_csv", "evaluate"])]
     run: Option<PathBuf>,
     /// Read outcomes from a table instead of rolling out: columns step, variant, ic (or episode), return.
@@ -37,7 +38,8 @@ pub struct SelectArgs {
     #[arg(long, allow_negative_numbers = true)]
     delta: f64,
     /// At most N rollouts; a selection stopped by it reports the best mean so far, without the guarantee
-    /// [default: a table's rows; for a run, ten times every arm on the run's own evaluation set; for
+    /// [default: a table's rows; for a BC run, ten times every arm on the run's own evaluation set; for an LM
+    /// run, every arm on every validation batch; for
     /// --evaluate, ten times 20 calls per checkpoint].
     #[arg(long, value_name = "N")]
     budget: Option<u64>,
@@ -51,7 +53,8 @@ pub struct SelectArgs {
     #[arg(long, value_delimiter = ',')]
     steps: Option<Vec<u64>>,
     /// Every return lies in LOW,HIGH (the bounds need bounded returns) [default: the smallest and largest
-    /// return in the table, or in the run's eval.csv and expert.csv].
+    /// return in the table, or in the run's eval.csv and expert.csv; an LM run: −2 × its largest validation
+    /// loss, 0].
     #[arg(long, value_name = "LOW,HIGH", value_delimiter = ',', allow_hyphen_values = true)]
     range: Option<Vec<f64>>,
     /// Rollout threads (runs only).
@@ -96,10 +99,14 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<()> {
                 butterfly_store::check_output(out, args.force)?;
             }
             let how = RunSelection { request, threads: args.threads, export: args.export.clone() };
-            let choice = select_run(run, &how, args.assets.assets.as_deref(), &crate::progress::Bars)?;
+            let choice = if butterfly_report::is_lm_run(run) {
+                select_lm_run(run, &how, &crate::progress::Bars)?
+            } else {
+                select_run(run, &how, args.assets.assets.as_deref(), &crate::progress::Bars)?
+            };
             (choice.selection, Some(choice.cached))
         }
-        (None, None) => bail!("name a BC run directory or --from-csv EVALS.csv"),
+        (None, None) => bail!("name a BC or LM run directory, or --from-csv EVALS.csv"),
     };
     if args.json {
         println!("{}", serde_json::to_string(&selection_json(&selection, cached))?);

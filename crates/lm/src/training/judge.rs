@@ -33,6 +33,27 @@ impl LmJudge {
     }
 }
 
+impl LmJudge {
+    /// The run's validation batches (its `eval.val_batches`).
+    pub fn batches(&self) -> usize {
+        self.val_starts.len().div_ceil(self.batch_size)
+    }
+
+    /// The loss at `theta` on validation batch `k` alone: what `butterfly select` compares kept LM parameters
+    /// by, one batch a round (their mean over every batch is the run's validation loss).
+    pub fn batch_loss(&mut self, theta: &[f32], k: usize) -> Result<f64, LmError> {
+        let (tokens, targets) = &mut self.buffers;
+        let starts = self.val_starts.chunks(self.batch_size).nth(k).unwrap_or(&[]);
+        validation_loss(
+            &mut self.gpt,
+            theta,
+            (self.val.as_slice(), starts),
+            (self.batch_size, self.seq_len),
+            (tokens, targets),
+        )
+    }
+}
+
 impl Judge for LmJudge {
     type Error = LmError;
 
