@@ -88,14 +88,14 @@ impl<R: LogRow> Log<R> {
 }
 
 /// Records the length and checksum of an append-only file (`name` inside the run) in `checkpoint`.
-pub(crate) fn record_prefix(checkpoint: &mut Checkpoint, name: &str, bytes: &[u8]) {
+fn record_prefix(checkpoint: &mut Checkpoint, name: &str, bytes: &[u8]) {
     checkpoint.put_count(&format!("log.{name}.bytes"), bytes.len() as u64);
     checkpoint.set_meta(&format!("log.{name}.crc32"), checksum(bytes));
 }
 
 /// The length [`record_prefix`] recorded for `name`, checked against the file's `bytes`: long enough, at a
 /// boundary the file's format accepts, and the same content up to there.
-pub(crate) fn recorded_prefix(
+fn recorded_prefix(
     path: &Path,
     bytes: &[u8],
     c: &Checkpoint,

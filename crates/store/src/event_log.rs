@@ -8,16 +8,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::csv_log::{read_bytes, record_prefix, recorded_prefix, write_err};
-use crate::tfevents::{file_version_event, record, scalar_event};
+use crate::csv_log::{read_bytes, write_err};
+use crate::tfevents::{file_version_event, record, scalar_event, valid_prefix};
 use crate::{Checkpoint, StoreError};
 
 /// The folder inside a run directory, TensorBoard's `--logdir` for the run.
 pub const EVENTS_DIR: &str = "tensorboard";
 /// One file per run: TensorBoard finds event files by `tfevents` in their name.
 const EVENTS_FILE: &str = "events.out.tfevents.0.butterfly";
-/// The file's name in checkpoints.
-const KEY: &str = "tensorboard";
+/// The file's length in checkpoints.
+const LENGTH: &str = "log.tensorboard.bytes";
 
 #[derive(Debug)]
 pub struct EventLog {
@@ -37,11 +37,20 @@ impl EventLog {
         let folder = dir.join(EVENTS_DIR);
         std::fs::create_dir_all(&folder).map_err(write_err(&folder))?;
         let path = folder.join(EVENTS_FILE);
-        let recorded = checkpoint.filter(|c| c.count(&format!("log.{KEY}.bytes")).is_ok());
+        let recorded = checkpoint.and_then(|c| c.count(LENGTH).ok().map(|len| (c, len)));
         let cut_to = match recorded {
-            // Records carry their own lengths and checksums: the checksum of the prefix catches a recorded
-            // length that is not a record's end.
-            Some(c) => Some(recorded_prefix(&path, &read_bytes(&path)?, c, KEY, |_| true)? as u64),
+            Some((c, len)) => {
+                let bytes = read_bytes(&path)?;
+                let whole = usize::try_from(len).is_ok_and(|l| l <= bytes.len() && valid_prefix(&bytes[..l]) == l);
+                if !whole {
+                    let what = format!("{} bytes recorded are not whole records: the file was edited or torn", len);
+                    return Err(StoreError::Checkpoint {
+                        path: path.clone(),
+                        what: format!("{}: {what}", c.path().display()),
+                    });
+                }
+                Some(len)
+            }
             None => {
                 std::fs::write(&path, record(&file_version_event(wall_time()))).map_err(write_err(&path))?;
                 None
@@ -58,7 +67,8 @@ impl EventLog {
     }
 
     pub fn record(&self, checkpoint: &mut Checkpoint) -> Result<(), StoreError> {
-        record_prefix(checkpoint, KEY, &read_bytes(&self.path)?);
+        let len = self.file.metadata().map_err(|e| StoreError::Read { path: self.path.clone(), error: e })?.len();
+        checkpoint.put_count(LENGTH, len);
         Ok(())
     }
 
@@ -67,5 +77,34 @@ impl EventLog {
             self.file.set_len(len).map_err(write_err(&self.path))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resumed_file_is_cut_back_to_its_checkpoint_and_an_edited_one_refused() {
+        let dir = std::env::temp_dir().join(format!("butterfly-events-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut log = EventLog::open(&dir, None).unwrap();
+        log.scalar(1, "loss", 0.5).unwrap();
+        let mut c = Checkpoint::new("t");
+        log.record(&mut c).unwrap();
+        let at = std::fs::metadata(&log.path).unwrap().len();
+        log.scalar(2, "loss", 0.25).unwrap();
+        drop(log);
+        let mut log = EventLog::open(&dir, Some(&c)).unwrap();
+        log.cut_back().unwrap();
+        assert_eq!(std::fs::metadata(&log.path).unwrap().len(), at);
+        // A byte flipped before the recorded length: refused, the file left as it is.
+        let mut bytes = std::fs::read(&log.path).unwrap();
+        bytes[at as usize - 2] ^= 1;
+        std::fs::write(&log.path, &bytes).unwrap();
+        let err = EventLog::open(&dir, Some(&c)).unwrap_err().to_string();
+        assert!(err.contains("edited or torn"), "{err}");
+        assert_eq!(std::fs::read(&log.path).unwrap(), bytes);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -41,6 +41,22 @@ pub fn record(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The length of the longest prefix of `bytes` made of whole records whose checksums hold.
+pub fn valid_prefix(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(head) = bytes.get(at..at + 12) {
+        let (len, len_crc) = (&head[..8], u32::from_le_bytes(head[8..].try_into().expect("4 bytes")));
+        let n = u64::from_le_bytes(len.try_into().expect("8 bytes")) as usize;
+        let Some(data) = bytes.get(at + 12..(at + 12).saturating_add(n)) else { break };
+        let Some(crc) = bytes.get(at + 12 + n..at + 16 + n) else { break };
+        if masked_crc(len) != len_crc || masked_crc(data) != u32::from_le_bytes(crc.try_into().expect("4 bytes")) {
+            break;
+        }
+        at += 16 + n;
+    }
+    at
+}
+
 fn varint(mut x: u64, out: &mut Vec<u8>) {
     while x >= 0x80 {
         out.push((x as u8) | 0x80);
@@ -103,5 +119,12 @@ mod tests {
         assert_eq!(u64::from_le_bytes(r[..8].try_into().unwrap()), 3);
         assert_eq!(&r[12..15], b"abc");
         assert_eq!(u32::from_le_bytes(r[15..].try_into().unwrap()), masked_crc(b"abc"));
+        // Two records are a valid prefix; a torn or flipped one ends it.
+        let two = [record(b"abc"), record(&scalar_event(1.0, 2, "t", 0.5))].concat();
+        assert_eq!(valid_prefix(&two), two.len());
+        assert_eq!(valid_prefix(&two[..two.len() - 1]), r.len());
+        let mut flipped = two.clone();
+        flipped[13] ^= 1;
+        assert_eq!(valid_prefix(&flipped), 0);
     }
 }

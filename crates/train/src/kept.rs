@@ -2,6 +2,7 @@
 //! tensor), read the one way every command reads them: export, sampling, scoring, bifurcations, landscapes;
 //! and written one way, by the training loop at its evaluations and by `stabilize` adding its variants.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use butterfly_store::{RunDir, StoreError, Tensor, TensorFile};
@@ -73,6 +74,49 @@ pub fn kept_parameters(run: &Path, variant: &str, step: Option<u64>) -> Result<K
         StoreError::RunDir { path: path.clone(), what: format!("has no variant '{variant}' (have: {have})") }
     })?;
     Ok(Kept { step, theta: theta.to_vec(), path })
+}
+
+/// Kept tensors read once each: what combines many kept steps (post-hoc EMAs, checkpoint averages at every
+/// kept step) would otherwise read step k's file k times. A file, once read, leaves every variant asked for
+/// so far in memory (the handful a reconstruction combines, not every stabilizer of the run).
+pub struct KeptTensors<'a> {
+    run: &'a Path,
+    wanted: BTreeSet<String>,
+    loaded: BTreeMap<(u64, String), Vec<f32>>,
+}
+
+impl<'a> KeptTensors<'a> {
+    pub fn new(run: &'a Path) -> Self {
+        Self { run, wanted: BTreeSet::new(), loaded: BTreeMap::new() }
+    }
+
+    pub fn run(&self) -> &'a Path {
+        self.run
+    }
+
+    /// The parameters of `variant` kept at `step` (which must be a kept step).
+    pub fn get(&mut self, step: u64, variant: &str) -> Result<&[f32], StoreError> {
+        let key = (step, variant.to_string());
+        if !self.loaded.contains_key(&key) {
+            self.wanted.insert(variant.to_string());
+            let file = TensorFile::load(&self.run.join(params_file(step))).ok().filter(|f| f.f32(variant).is_ok());
+            match file {
+                Some(file) => {
+                    for name in &self.wanted {
+                        if let Ok(theta) = file.f32(name) {
+                            self.loaded.entry((step, name.clone())).or_insert_with(|| theta.to_vec());
+                        }
+                    }
+                }
+                // Not there: the one reader's error says what the run did keep.
+                None => {
+                    let theta = kept_parameters(self.run, variant, Some(step))?.theta;
+                    self.loaded.insert(key.clone(), theta);
+                }
+            }
+        }
+        Ok(&self.loaded[&key])
+    }
 }
 
 /// Writes the parameters `file` holds as the ones kept at `step` (sealed, atomically).

@@ -10,9 +10,10 @@
 
 use std::path::Path;
 
-use butterfly_store::{StoreError, TensorFile};
+use butterfly_store::StoreError;
 
-use crate::{StabilizerSpec, TrainError, kept_parameters, kept_steps, params_file};
+use crate::kept::KeptTensors;
+use crate::{StabilizerSpec, TrainError, kept_steps};
 
 /// σ_rel of the power EMA of exponent `p`.
 pub fn sigma_rel(p: f64) -> f64 {
@@ -129,6 +130,16 @@ pub type Weight = (String, u64, f64);
 /// step up to `step`) of the run's power EMAs (`kind = "power"` in its config). Returns θ and the weights
 /// used, by (variant, step).
 pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, Vec<Weight>), TrainError> {
+    reconstruct_from(&mut KeptTensors::new(dir), sigma_rel, step)
+}
+
+/// [`reconstruct`] reading the snapshots through `kept`, which keeps them for the next step's.
+pub fn reconstruct_from(
+    kept: &mut KeptTensors,
+    sigma_rel: f64,
+    step: u64,
+) -> Result<(Vec<f32>, Vec<Weight>), TrainError> {
+    let dir = kept.run();
     let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
     let tracked = tracked_powers(dir)?;
     let steps: Vec<u64> = kept_steps(dir).into_iter().filter(|&s| s >= 1 && s <= step).collect();
@@ -140,15 +151,10 @@ pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, V
     let profiles: Vec<(f64, f64)> = snapshots.iter().map(|(_, s, p)| (*p, *s as f64)).collect();
     let weights = reconstruction_weights(&profiles, (exponent_of(sigma_rel)?, step as f64))?;
     let mut theta: Vec<f64> = Vec::new();
-    // Each kept file read once for all the snapshots it holds (they come step by step).
-    let mut file: Option<(u64, TensorFile)> = None;
     for ((name, s, _), w) in snapshots.iter().zip(&weights) {
-        if file.as_ref().is_none_or(|(at, _)| at != s) {
-            file = Some((*s, TensorFile::load(&dir.join(params_file(*s)))?));
-        }
-        let kept = file.as_ref().expect("loaded above").1.f32(name)?;
-        theta.resize(kept.len(), 0.0);
-        for (t, &x) in theta.iter_mut().zip(kept) {
+        let snapshot = kept.get(*s, name)?;
+        theta.resize(snapshot.len(), 0.0);
+        for (t, &x) in theta.iter_mut().zip(snapshot) {
             *t += w * x as f64;
         }
     }
@@ -156,13 +162,13 @@ pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, V
     Ok((theta.into_iter().map(|x| x as f32).collect(), used))
 }
 
-/// The uniform mean of the raw iterates the run in `dir` kept at `steps` (in f64, in order).
-fn mean_of_kept(dir: &Path, steps: &[u64]) -> Result<Vec<f32>, TrainError> {
+/// The uniform mean of the raw iterates kept at `steps` (in f64, in order).
+fn mean_of_kept(kept: &mut KeptTensors, steps: &[u64]) -> Result<Vec<f32>, TrainError> {
     let mut sum: Vec<f64> = Vec::new();
     for &s in steps {
-        let kept = kept_parameters(dir, "raw", Some(s))?;
-        sum.resize(kept.theta.len(), 0.0);
-        for (t, &x) in sum.iter_mut().zip(&kept.theta) {
+        let raw = kept.get(s, "raw")?;
+        sum.resize(raw.len(), 0.0);
+        for (t, &x) in sum.iter_mut().zip(raw) {
             *t += x as f64;
         }
     }
@@ -171,7 +177,8 @@ fn mean_of_kept(dir: &Path, steps: &[u64]) -> Result<Vec<f32>, TrainError> {
 
 /// LAWA at kept step `step`: the uniform mean of the raw iterates of the last `k` kept steps up to it
 /// (fewer at the start of the run).
-pub fn lawa(dir: &Path, k: usize, step: u64) -> Result<Vec<f32>, TrainError> {
+pub fn lawa(kept: &mut KeptTensors, k: usize, step: u64) -> Result<Vec<f32>, TrainError> {
+    let dir = kept.run();
     let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
     if k == 0 {
         return Err(TrainError::Config("LAWA needs k ≥ 1 kept iterates".into()));
@@ -180,17 +187,18 @@ pub fn lawa(dir: &Path, k: usize, step: u64) -> Result<Vec<f32>, TrainError> {
     if steps.last() != Some(&step) {
         return Err(bad(format!("kept no parameters at step {step}")));
     }
-    mean_of_kept(dir, &steps[steps.len().saturating_sub(k)..])
+    mean_of_kept(kept, &steps[steps.len().saturating_sub(k)..])
 }
 
 /// The tail average at kept step `step`: the uniform mean of every raw iterate kept from step `from` to it.
-pub fn tail_average(dir: &Path, from: u64, step: u64) -> Result<Vec<f32>, TrainError> {
+pub fn tail_average(kept: &mut KeptTensors, from: u64, step: u64) -> Result<Vec<f32>, TrainError> {
+    let dir = kept.run();
     let bad = |what: String| TrainError::Store(StoreError::RunDir { path: dir.to_path_buf(), what });
     let steps: Vec<u64> = kept_steps(dir).into_iter().filter(|&s| s >= from && s <= step).collect();
     if steps.last() != Some(&step) {
         return Err(bad(format!("kept no parameters at step {step} (from {from})")));
     }
-    mean_of_kept(dir, &steps)
+    mean_of_kept(kept, &steps)
 }
 
 #[cfg(test)]

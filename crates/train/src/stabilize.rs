@@ -18,8 +18,8 @@ use std::path::Path;
 
 use butterfly_store::{LogRow, RunDir, StoreError, read_log, write_atomic};
 
-use crate::kept::{add_kept, not_kept};
-use crate::posthoc::{exponent_of, lawa, reconstruct, run_stabilizers, tail_average, tracked_powers};
+use crate::kept::{KeptTensors, add_kept, not_kept};
+use crate::posthoc::{exponent_of, lawa, reconstruct_from, run_stabilizers, tail_average, tracked_powers};
 use crate::{TrainError, ValidationRow, kept_steps};
 
 /// Where a run keeps the logs of its post-hoc variants.
@@ -66,12 +66,12 @@ impl Average {
         }
     }
 
-    /// Its parameters at kept step `step` of the run in `dir`.
-    fn params(&self, dir: &Path, step: u64) -> Result<Vec<f32>, TrainError> {
+    /// Its parameters at kept step `step` of the run `kept` reads.
+    fn params(&self, kept: &mut KeptTensors, step: u64) -> Result<Vec<f32>, TrainError> {
         match *self {
-            Average::Ema { sigma_rel } => Ok(reconstruct(dir, sigma_rel, step)?.0),
-            Average::Lawa { k } => lawa(dir, k, step),
-            Average::Tail { from } => tail_average(dir, from, step),
+            Average::Ema { sigma_rel } => Ok(reconstruct_from(kept, sigma_rel, step)?.0),
+            Average::Lawa { k } => lawa(kept, k, step),
+            Average::Tail { from } => tail_average(kept, from, step),
         }
     }
 }
@@ -192,10 +192,12 @@ pub fn stabilize<J: Judge>(
     mut on_step: impl FnMut(u64),
 ) -> Result<(), J::Error> {
     let logs = run.make_dir(POSTHOC_DIR)?;
+    // Snapshots and raw iterates read once for all the steps that combine them.
+    let mut kept = KeptTensors::new(run.path());
     for (step, averages) in &plan.todo {
         let step = *step;
         let variants: Vec<(String, Vec<f32>)> =
-            averages.iter().map(|a| Ok((a.name(), a.params(run.path(), step)?))).collect::<Result<_, TrainError>>()?;
+            averages.iter().map(|a| Ok((a.name(), a.params(&mut kept, step)?))).collect::<Result<_, TrainError>>()?;
         add_kept(run, step, &variants)?;
         let borrowed: Vec<(&str, &[f32])> = variants.iter().map(|(n, t)| (n.as_str(), t.as_slice())).collect();
         let names: Vec<&str> = borrowed.iter().map(|(n, _)| *n).collect();
