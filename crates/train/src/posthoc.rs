@@ -146,14 +146,19 @@ pub fn reconstruct(dir: &Path, sigma_rel: f64, step: u64) -> Result<(Vec<f32>, V
         if file.as_ref().is_none_or(|(at, _)| at != s) {
             file = Some((*s, TensorFile::load(&dir.join(params_file(*s)))?));
         }
-        let kept = file.as_ref().expect("loaded above").1.f32(name)?;
-        theta.resize(kept.len(), 0.0);
-        for (t, &x) in theta.iter_mut().zip(kept) {
-            *t += w * x as f64;
-        }
+        accumulate(&mut theta, *w, file.as_ref().expect("loaded above").1.f32(name)?);
     }
     let used = snapshots.into_iter().zip(weights).map(|((name, s, _), w)| (name, s, w)).collect();
     Ok((theta.into_iter().map(|x| x as f32).collect(), used))
+}
+
+/// Adds `w · snapshot` to a reconstruction's f64 sum (snapshot after snapshot, in order; the sum is rounded
+/// to f32 once at the end): [`reconstruct`]'s arithmetic, shared with in-memory snapshots (python/src).
+pub fn accumulate(sum: &mut Vec<f64>, w: f64, snapshot: &[f32]) {
+    sum.resize(snapshot.len(), 0.0);
+    for (t, &x) in sum.iter_mut().zip(snapshot) {
+        *t += w * x as f64;
+    }
 }
 
 /// The uniform mean of the raw iterates the run in `dir` kept at `steps` (in f64, in order).

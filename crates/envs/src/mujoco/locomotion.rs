@@ -98,6 +98,15 @@ impl MujocoEnv {
         &mut self.data
     }
 
+    /// The reset distribution's noise scale, and whether qvel's noise is normal (else uniform like qpos's):
+    /// what a caller drawing Gymnasium's reset noise with NumPy's generator needs (python/butterfly/envs.py).
+    pub fn reset_noise(&self) -> (f64, bool) {
+        match self.task.reset_noise {
+            ResetNoise::Uniform { scale } => (scale, false),
+            ResetNoise::UniformPosNormalVel { scale } => (scale, true),
+        }
+    }
+
     fn progress_x(&self) -> f64 {
         match self.task.progress {
             Progress::RootX => self.data.qpos()[0],
@@ -185,10 +194,7 @@ impl Env for MujocoEnv {
     }
 
     fn reset(&mut self, rng: &mut EnvRng) {
-        let (scale, normal_velocity) = match self.task.reset_noise {
-            ResetNoise::Uniform { scale } => (scale, false),
-            ResetNoise::UniformPosNormalVel { scale } => (scale, true),
-        };
+        let (scale, normal_velocity) = self.reset_noise();
         // NumPy's uniform(low, high) is low + (high − low)·U[0, 1).
         let uniform = |rng: &mut EnvRng| -scale + (scale - -scale) * rng.random::<f64>();
         let qpos: Vec<f64> = self.model.qpos0().iter().map(|q| q + uniform(rng)).collect();
