@@ -101,8 +101,8 @@ impl VecEnv {
         self.batch().envs.envs()[0].reset_noise()
     }
 
-    /// Sets env `index` to (qpos, qvel) as Gymnasium's `set_state` does; `restart` also restarts its episode
-    /// (a reset), otherwise its step count goes on.
+    /// Sets env `index` to (qpos, qvel): with `restart` as Gymnasium's reset leaves it (`mj_resetData` first,
+    /// a new episode), else as its `set_state` does (the rest of the simulator state and the step count stay).
     fn set_state(
         &self,
         index: usize,
@@ -111,11 +111,15 @@ impl VecEnv {
         restart: bool,
     ) -> Result<()> {
         let index = self.index(index)?;
-        let state: Vec<f64> = qpos.as_array().iter().chain(qvel.as_array().iter()).copied().collect();
+        let (qpos, qvel) = (qpos.as_array().to_vec(), qvel.as_array().to_vec());
         let mut batch = self.batch();
-        batch.envs.envs_mut()[index].reset_to(&state)?;
+        let env = &mut batch.envs.envs_mut()[index];
         if restart {
+            let state: Vec<f64> = qpos.into_iter().chain(qvel).collect();
+            env.reset_to(&state)?;
             batch.elapsed[index] = 0;
+        } else {
+            env.set_state(&qpos, &qvel)?;
         }
         Ok(())
     }
