@@ -2,6 +2,7 @@
 //! `Ema` and `update_all` that the training loop runs, built from the specs a run's `[[stabilizers]]` take.
 
 use butterfly_nn::Threads;
+use butterfly_store::State;
 use butterfly_train::{Ema, Stabilizer, StabilizerSpec, update_all};
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;

@@ -36,10 +36,10 @@ def test_analyze_is_the_cli_analyze(cli, tmp_path, seeds):
     table = table[table["seed"].isin(seeds)]
     csv = tmp_path / "evaluations.csv"
     table.to_csv(csv, index=False, float_format="%.17g")
-    want = json.loads(run_cli(cli, "analyze", csv, "--out", tmp_path / "cli", "--expert-return", 120, "--json"))
+    want = json.loads(run_cli(cli, "analyze", csv, "--out", tmp_path / "cli", "--expert-return", 120, "--name", "evaluations", "--json"))
     got = butterfly.analyze(table, expert_return=120, out=tmp_path / "py")
     # The report directories differ by name only.
-    assert json.dumps(got).replace("/py", "/cli") == json.dumps(want)
+    assert json.dumps(got).replace(str(tmp_path / "py"), str(tmp_path / "cli")) == json.dumps(want)
     assert (tmp_path / "py" / ("report.md" if len(seeds) == 1 else "sweep.md")).is_file()
 
 
