@@ -16,6 +16,7 @@ fn json(value: &impl serde::Serialize) -> Result<String> {
 /// The GVA report of the evaluations in `files`, written into `out`; the seeds' summaries as JSON.
 #[pyfunction]
 #[pyo3(signature = (files, out, expert_return=None, expert=None, window_start=None, horizon=None, name=None))]
+#[allow(clippy::too_many_arguments)] // the CLI's options, as Python keywords
 pub fn analyze(
     py: Python<'_>,
     files: Vec<PathBuf>,
@@ -34,7 +35,7 @@ pub fn analyze(
 /// A selection over the outcome table `csv` (its text; `path` names it in messages), as JSON.
 #[pyfunction]
 #[pyo3(signature = (csv, path, epsilon, delta, budget=None, seed=0, variants=None, steps=None, range=None))]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // the CLI's options, as Python keywords
 pub fn select(
     csv: &str,
     path: &str,

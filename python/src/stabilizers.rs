@@ -49,7 +49,11 @@ impl Stabilizers {
     fn update(&mut self, py: Python<'_>, t: u64, theta: PyReadonlyArray1<'_, f32>) -> Result<()> {
         let theta = theta.as_slice().map_err(|e| PyFaceError::Invalid(e.to_string()))?;
         if theta.len() != self.len {
-            return Err(PyFaceError::Invalid(format!("parameters have {} entries, expected {}", theta.len(), self.len)));
+            return Err(PyFaceError::Invalid(format!(
+                "parameters have {} entries, expected {}",
+                theta.len(),
+                self.len
+            )));
         }
         let (emas, threads) = (&mut self.emas, &self.threads);
         py.detach(|| update_all(emas, t, theta, threads));

@@ -12,6 +12,9 @@ use pyo3::prelude::*;
 
 use crate::error::{PyFaceError, Result};
 
+/// A sub-env's (qpos, qvel).
+type QposQvel<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
 /// What one step hands back: observations, rewards, terminations, truncations.
 type Step<'py> =
     (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<bool>>, Bound<'py, PyArray1<bool>>);
@@ -125,7 +128,7 @@ impl VecEnv {
     }
 
     /// Env `index`'s (qpos, qvel).
-    fn state<'py>(&self, py: Python<'py>, index: usize) -> Result<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    fn state<'py>(&self, py: Python<'py>, index: usize) -> Result<QposQvel<'py>> {
         let index = self.index(index)?;
         let batch = self.batch();
         let env = &batch.envs.envs()[index];
@@ -136,10 +139,7 @@ impl VecEnv {
 
     /// Every env's observation, one row each.
     fn observations<'py>(&self, py: Python<'py>) -> Result<Bound<'py, PyArray2<f64>>> {
-        let mut obs = Vec::new();
-        let batch = self.batch();
-        batch.envs.observations_into(&mut obs);
-        Ok(PyArray1::from_vec(py, obs).reshape([batch.envs.len(), self.obs_dim]).map_err(|e| invalid(&e))?)
+        observations(py, &self.batch().envs, self.obs_dim)
     }
 
     /// Steps the envs whose `active` entry is true with their row of `actions` (float64, one row per env),
@@ -168,13 +168,22 @@ impl VecEnv {
             terminated[i] = t.terminated;
             truncated[i] = batch.elapsed[i] >= max_steps;
         }
-        let mut obs = Vec::new();
-        batch.envs.observations_into(&mut obs);
-        let obs = PyArray1::from_vec(py, obs).reshape([n, self.obs_dim]).map_err(|e| invalid(&e))?;
-        Ok((obs, PyArray1::from_vec(py, rewards), PyArray1::from_vec(py, terminated), PyArray1::from_vec(py, truncated)))
+        Ok((
+            observations(py, &batch.envs, self.obs_dim)?,
+            PyArray1::from_vec(py, rewards),
+            PyArray1::from_vec(py, terminated),
+            PyArray1::from_vec(py, truncated),
+        ))
     }
 }
 
-fn invalid(e: &PyErr) -> PyFaceError {
-    PyFaceError::Invalid(e.to_string())
+/// The envs' observations as an (envs × obs_dim) array.
+fn observations<'py>(
+    py: Python<'py>,
+    envs: &butterfly_envs::VecEnv<MujocoEnv>,
+    obs_dim: usize,
+) -> Result<Bound<'py, PyArray2<f64>>> {
+    let mut obs = Vec::new();
+    envs.observations_into(&mut obs);
+    PyArray1::from_vec(py, obs).reshape([envs.len(), obs_dim]).map_err(|e| PyFaceError::Invalid(e.to_string()))
 }
