@@ -21,7 +21,8 @@ stamp="$venv/.butterfly-requirements"
 want="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION minari[create,hdf5]==$MINARI_VERSION h5py==$H5PY_VERSION tensorboard==$TENSORBOARD_VERSION maturin==$MATURIN_VERSION pytest==$PYTEST_VERSION pandas==$PANDAS_VERSION"
 
 # 0. OpenBLAS, the GEMM under the MLP engine (Debian's libopenblas-dev; linked as -lopenblas).
-if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then
+# (grep reads the whole list: `grep -q` would stop early, and ldconfig's SIGPIPE fail the pipe under pipefail.)
+if ! ldconfig -p 2>/dev/null | grep 'libopenblas\.so ' >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing libopenblas-dev"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null
@@ -82,9 +83,9 @@ fi
 
 # 4. The Python package (python/: butterfly._native built by maturin, the pure-Python butterfly/ beside it,
 #    installed in development mode so Python edits need no rebuild). Skipped when the Rust sources it is
-#    built from are those of the last build: a stamp of their hash.
+#    built from (every crate's, tests aside) are those of the last build: a stamp of their hash.
 py_stamp="$venv/.butterfly-python"
-py_hash=$(find python crates Cargo.toml Cargo.lock -path python/butterfly -prune -o -path python/tests -prune -o \
+py_hash=$(find python crates Cargo.toml Cargo.lock -path python/butterfly -prune -o -name tests -prune -o \
   -type f \( -name '*.rs' -o -name '*.toml' -o -name Cargo.lock \) -print0 | sort -z | xargs -0 sha256sum | sha256sum)
 if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
   echo "setup: building the Python package (python/) into $venv"
