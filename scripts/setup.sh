@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One-time set-up, quick when repeated: OpenBLAS and HDF5, the Python venv (reference Gymnasium and the MuJoCo
-# wheel that carries libmujoco), the library directory mujoco-rs links against, and the cargo config that
-# points at it. `--test` (scripts/test.sh) adds what only the tests need to the venv: minari with h5py (and jax,
-# for its DataCollector) for the Minari round trips, and TensorBoard, whose own reader reads our event files.
+# wheel that carries libmujoco; maturin and pandas for the Python package), the library directory mujoco-rs
+# links against, the cargo config that points at it, and the Python package python/ (`import butterfly`)
+# built into the venv. `--test` (scripts/test.sh) adds what only the tests need to the venv: minari with h5py
+# (and jax, for its DataCollector) for the Minari round trips, TensorBoard, whose own reader reads our event
+# files, and pytest.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -12,15 +14,19 @@ GYMNASIUM_VERSION=1.4.0
 MINARI_VERSION=0.5.4
 H5PY_VERSION=3.16.0
 TENSORBOARD_VERSION=2.21.0
+MATURIN_VERSION=1.16.0
+PYTEST_VERSION=9.2.0
+PANDAS_VERSION=3.1.2
 venv="$root/.venv"
 stamp="$venv/.butterfly-requirements"
-base="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION"
-extras="minari[create,hdf5]==$MINARI_VERSION h5py==$H5PY_VERSION tensorboard==$TENSORBOARD_VERSION"
+base="mujoco==$MUJOCO_VERSION gymnasium[mujoco]==$GYMNASIUM_VERSION maturin==$MATURIN_VERSION pandas==$PANDAS_VERSION"
+extras="minari[create,hdf5]==$MINARI_VERSION h5py==$H5PY_VERSION tensorboard==$TENSORBOARD_VERSION pytest==$PYTEST_VERSION"
 want="$base"
 if [ "${1:-}" = --test ]; then want="$base $extras"; fi
 
 # 0. OpenBLAS, the GEMM under the MLP engine (Debian's libopenblas-dev; linked as -lopenblas).
-if ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so '; then
+# (grep reads the whole list: `grep -q` would stop early, and ldconfig's SIGPIPE fail the pipe under pipefail.)
+if ! ldconfig -p 2>/dev/null | grep 'libopenblas\.so ' >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing libopenblas-dev"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null
@@ -81,4 +87,16 @@ rustflags = [\"-C\", \"link-arg=-Wl,-rpath,$libdir\"]
 "
 if [ ! -f "$config" ] || [ "$(cat "$config")" != "$new_config" ]; then
   printf '%s' "$new_config" > "$config"
+fi
+
+# 4. The Python package (python/: butterfly._native built by maturin, the pure-Python butterfly/ beside it,
+#    installed in development mode so Python edits need no rebuild). Skipped when the Rust sources it is
+#    built from (every crate's, tests aside) are those of the last build: a stamp of their hash.
+py_stamp="$venv/.butterfly-python"
+py_hash=$(find python crates Cargo.toml Cargo.lock -path python/butterfly -prune -o -name tests -prune -o \
+  -type f \( -name '*.rs' -o -name '*.toml' -o -name Cargo.lock \) -print0 | sort -z | xargs -0 sha256sum | sha256sum)
+if [ ! -f "$py_stamp" ] || [ "$(cat "$py_stamp")" != "$py_hash" ]; then
+  echo "setup: building the Python package (python/) into $venv"
+  (cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --release --quiet)
+  echo "$py_hash" > "$py_stamp"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: set-up (quick when done), then every test of the workspace,
-# including the conformance tests against the real Gymnasium in .venv.
+# including the conformance tests against the real Gymnasium in .venv, then the Python package's tests
+# (pytest, python/tests; set-up built the package), which compare with the CLI that cargo test built.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh" --test
@@ -19,3 +20,4 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
   fi
 fi
 cargo test --release --workspace
+BUTTERFLY_BIN="${CARGO_TARGET_DIR:-$root/target}/release/butterfly" "$root/.venv/bin/python" -m pytest -q "$root/python/tests"

@@ -43,19 +43,32 @@ impl<E: Env> VecEnv<E> {
 
     /// Steps env i with `actions[i·act_dim..(i+1)·act_dim]`, writing its transition into `out[i]`.
     pub fn step(&mut self, actions: &[f64], out: &mut [Transition]) -> Result<(), EnvError> {
-        let act_dim = self.act_dim;
-        if actions.len() != act_dim * self.envs.len() || out.len() != self.envs.len() {
+        self.step_active(actions, None, out)
+    }
+
+    /// As [`VecEnv::step`], but only the envs whose `active` entry is true are stepped (the others, and
+    /// their `out` slots, are left as they are): a vector env's autoreset resets those instead.
+    pub fn step_active(
+        &mut self,
+        actions: &[f64],
+        active: Option<&[bool]>,
+        out: &mut [Transition],
+    ) -> Result<(), EnvError> {
+        let (n, act_dim) = (self.envs.len(), self.act_dim);
+        if actions.len() != act_dim * n || out.len() != n || active.is_some_and(|a| a.len() != n) {
             return Err(EnvError::ActionDim {
-                env: format!("{} × {}", self.envs.len(), self.envs[0].spec().id),
+                env: format!("{} × {}", n, self.envs[0].spec().id),
                 got: actions.len(),
-                expected: act_dim * self.envs.len(),
+                expected: act_dim * n,
             });
         }
         let envs = &mut self.envs;
         self.pool.install(|| {
-            envs.par_iter_mut().zip(actions.par_chunks(act_dim)).zip(out.par_iter_mut()).try_for_each(
-                |((env, action), slot)| {
-                    *slot = env.step(action)?;
+            envs.par_iter_mut().zip(actions.par_chunks(act_dim)).zip(out.par_iter_mut()).enumerate().try_for_each(
+                |(i, ((env, action), slot))| {
+                    if active.is_none_or(|a| a[i]) {
+                        *slot = env.step(action)?;
+                    }
                     Ok(())
                 },
             )

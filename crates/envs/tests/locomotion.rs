@@ -183,3 +183,35 @@ fn vectorized_results_do_not_depend_on_thread_count() {
     }
     assert_eq!(alone.observation(), &one.1[..17]);
 }
+
+#[test]
+fn step_active_leaves_the_inactive_envs_alone() {
+    let base = make("Hopper-v4");
+    let envs: Vec<MujocoEnv> = (0..3).map(|_| base.replicate()).collect();
+    let mut vec = VecEnv::new(envs, 2).unwrap();
+    let idle = Transition { reward: -7.0, terms: Default::default(), terminated: false, truncated: false };
+    let mut out = vec![idle; 3];
+    let before = vec.envs()[1].state();
+    // The inactive env's action is not even checked.
+    let actions = [0.1, 0.2, 0.3, f64::NAN, 0.0, 0.0, 0.1, 0.2, 0.3];
+    vec.step_active(&actions, Some(&[true, false, true]), &mut out).unwrap();
+    assert_eq!(vec.envs()[1].state(), before);
+    assert_eq!(out[1], idle);
+    assert_eq!(out[0], out[2], "the two active envs took the same action from the same state");
+}
+
+#[test]
+fn set_state_keeps_the_step_count_and_reset_to_restarts_it() {
+    let mut env = make("Hopper-v4");
+    env.reset(&mut env_rng(0));
+    let state = env.state();
+    let (qpos, qvel) = (state[..6].to_vec(), state[6..].to_vec());
+    for _ in 0..999 {
+        env.step(&[0.0; 3]).unwrap();
+    }
+    env.set_state(&qpos, &qvel).unwrap();
+    assert!(env.step(&[0.0; 3]).unwrap().truncated, "step 1000 of the episode, whatever its state");
+    env.reset_to(&[qpos.clone(), qvel.clone()].concat()).unwrap();
+    assert!(!env.step(&[0.0; 3]).unwrap().truncated);
+    assert!(matches!(env.set_state(&qpos[..5], &qvel), Err(EnvError::StateDim { .. })));
+}

@@ -152,14 +152,19 @@ pub fn reconstruct_from(
     let weights = reconstruction_weights(&profiles, (exponent_of(sigma_rel)?, step as f64))?;
     let mut theta: Vec<f64> = Vec::new();
     for ((name, s, _), w) in snapshots.iter().zip(&weights) {
-        let snapshot = kept.get(*s, name)?;
-        theta.resize(snapshot.len(), 0.0);
-        for (t, &x) in theta.iter_mut().zip(snapshot) {
-            *t += w * x as f64;
-        }
+        accumulate(&mut theta, *w, kept.get(*s, name)?);
     }
     let used = snapshots.into_iter().zip(weights).map(|((name, s, _), w)| (name, s, w)).collect();
     Ok((theta.into_iter().map(|x| x as f32).collect(), used))
+}
+
+/// Adds `w · snapshot` to a reconstruction's f64 sum (snapshot after snapshot, in order; the sum is rounded
+/// to f32 once at the end): [`reconstruct`]'s arithmetic, shared with in-memory snapshots (python/src).
+pub fn accumulate(sum: &mut Vec<f64>, w: f64, snapshot: &[f32]) {
+    sum.resize(snapshot.len(), 0.0);
+    for (t, &x) in sum.iter_mut().zip(snapshot) {
+        *t += w * x as f64;
+    }
 }
 
 /// The uniform mean of the raw iterates kept at `steps` (in f64, in order).

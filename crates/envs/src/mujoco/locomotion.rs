@@ -98,6 +98,15 @@ impl MujocoEnv {
         &mut self.data
     }
 
+    /// The reset distribution's noise scale, and whether qvel's noise is normal (else uniform like qpos's):
+    /// what a caller drawing Gymnasium's reset noise with NumPy's generator needs (python/butterfly/envs.py).
+    pub fn reset_noise(&self) -> (f64, bool) {
+        match self.task.reset_noise {
+            ResetNoise::Uniform { scale } => (scale, false),
+            ResetNoise::UniformPosNormalVel { scale } => (scale, true),
+        }
+    }
+
     fn progress_x(&self) -> f64 {
         match self.task.progress {
             Progress::RootX => self.data.qpos()[0],
@@ -161,14 +170,35 @@ impl MujocoEnv {
         Ok(())
     }
 
-    /// `mj_resetData`, set qpos/qvel, `mj_forward`: the state Gymnasium's `set_state` leaves.
+    /// `mj_resetData`, set qpos/qvel, `mj_forward`: the state Gymnasium's reset leaves.
     fn set_qpos_qvel(&mut self, qpos: &[f64], qvel: &[f64]) {
         self.data.reset();
+        self.elapsed_steps = 0;
+        self.set_and_forward(qpos, qvel);
+    }
+
+    fn set_and_forward(&mut self, qpos: &[f64], qvel: &[f64]) {
         self.data.qpos_mut().copy_from_slice(qpos);
         self.data.qvel_mut().copy_from_slice(qvel);
         self.data.forward();
-        self.elapsed_steps = 0;
         self.observe();
+    }
+
+    /// Gymnasium's `MujocoEnv.set_state`: qpos and qvel set, then `mj_forward`; the rest of the simulator
+    /// state (time, controls, the solver's warm start) and the step count stay, as there — unlike
+    /// [`Env::reset_to`], which restarts from `mj_resetData`.
+    pub fn set_state(&mut self, qpos: &[f64], qvel: &[f64]) -> Result<(), EnvError> {
+        let (nq, nv) = (self.data.qpos().len(), self.data.qvel().len());
+        if qpos.len() != nq || qvel.len() != nv {
+            return Err(EnvError::StateDim {
+                env: self.task.id.into(),
+                got: qpos.len() + qvel.len(),
+                expected: nq + nv,
+                what: "qpos then qvel",
+            });
+        }
+        self.set_and_forward(qpos, qvel);
+        Ok(())
     }
 }
 
@@ -185,10 +215,7 @@ impl Env for MujocoEnv {
     }
 
     fn reset(&mut self, rng: &mut EnvRng) {
-        let (scale, normal_velocity) = match self.task.reset_noise {
-            ResetNoise::Uniform { scale } => (scale, false),
-            ResetNoise::UniformPosNormalVel { scale } => (scale, true),
-        };
+        let (scale, normal_velocity) = self.reset_noise();
         // NumPy's uniform(low, high) is low + (high − low)·U[0, 1).
         let uniform = |rng: &mut EnvRng| -scale + (scale - -scale) * rng.random::<f64>();
         let qpos: Vec<f64> = self.model.qpos0().iter().map(|q| q + uniform(rng)).collect();
