@@ -228,10 +228,13 @@ fn a_power_ema_reconstructed_after_training_matches_the_one_tracked() {
             .map(|i| (thetas.iter().map(|t| t[i] as f64).sum::<f64>() / steps.len() as f64) as f32)
             .collect()
     };
-    assert_eq!(butterfly_train::posthoc::lawa(&direct, 3, 2000).unwrap(), mean(&[1800, 1900, 2000]));
-    assert_eq!(butterfly_train::posthoc::lawa(&direct, 50, 300).unwrap(), mean(&[100, 200, 300]), "fewer at the start");
-    assert_eq!(butterfly_train::posthoc::tail_average(&direct, 1800, 2000).unwrap(), mean(&[1800, 1900, 2000]));
-    assert!(butterfly_train::posthoc::lawa(&direct, 0, 2000).is_err());
+    // Read through one KeptTensors, as `stabilize` does: each kept file once, however many averages use it.
+    let mut kept = butterfly_train::KeptTensors::new(&direct);
+    use butterfly_train::posthoc::{lawa, tail_average};
+    assert_eq!(lawa(&mut kept, 3, 2000).unwrap(), mean(&[1800, 1900, 2000]));
+    assert_eq!(lawa(&mut kept, 50, 300).unwrap(), mean(&[100, 200, 300]), "fewer at the start");
+    assert_eq!(tail_average(&mut kept, 1800, 2000).unwrap(), mean(&[1800, 1900, 2000]));
+    assert!(lawa(&mut kept, 0, 2000).is_err());
 }
 
 /// The one resume rule: a run resumes with its config, except its length (`steps`).

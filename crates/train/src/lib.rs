@@ -21,7 +21,7 @@ pub use budget::{Budget, scale_budget};
 pub use butterfly_nn::Threads;
 pub use check::check_training;
 pub use error::TrainError;
-pub use kept::{Kept, kept_parameters, kept_steps, kept_variants, params_file};
+pub use kept::{Kept, KeptTensors, kept_parameters, kept_steps, kept_variants, params_file};
 pub use learner::{Learner, TrainRng};
 pub use logs::{MetricsRow, TimingRow, ValidationRow};
 pub use overrides::{apply_overrides, merge, parse_override};
