@@ -11,12 +11,12 @@ use std::path::Path;
 use butterfly_lm::LmJudge;
 use butterfly_select::{Arm, RaceSpec, run_selection};
 use butterfly_store::read_log;
-use butterfly_train::{ValidationRow, kept_parameters, kept_steps, kept_variants};
+use butterfly_train::{ValidationRow, kept_parameters};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use crate::select_run::{RunChoice, RunSelection, selection_cache_dir};
+use crate::select_run::{RunChoice, RunSelection, kept_arms, selection_cache_dir};
 use crate::selection_cache::{SelectionCache, SelectionRollout};
 use crate::{StudyError, Watch};
 
@@ -29,12 +29,7 @@ pub fn select_lm_run(dir: &Path, asked: &RunSelection, watch: &dyn Watch) -> Res
         let what = "--export writes BC policies; for an LM run use `butterfly lm export RUN --variant V` on the choice";
         return Err(StudyError::Options(what.into()));
     }
-    let steps = kept_steps(dir);
-    let first = *steps.first().ok_or_else(|| StudyError::Path {
-        path: dir.to_path_buf(),
-        what: "kept no parameters yet: train it first".into(),
-    })?;
-    let arms = how.filter.arms(&steps, &kept_variants(dir, first)?)?;
+    let arms = kept_arms(dir, how)?;
     let mut judge = LmJudge::open(dir)?;
     let batches = judge.batches();
     let range = match how.range {

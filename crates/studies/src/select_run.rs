@@ -49,12 +49,7 @@ pub fn select_run(
     let how = &asked.request;
     butterfly_store::threads::check_threads("threads", asked.threads)?;
     let config = BcConfig::of_run(dir)?;
-    let steps = kept_steps(dir);
-    let first = *steps.first().ok_or_else(|| StudyError::Path {
-        path: dir.to_path_buf(),
-        what: "kept no parameters yet: train it first".into(),
-    })?;
-    let arms = how.filter.arms(&steps, &kept_variants(dir, first)?)?;
+    let arms = kept_arms(dir, how)?;
     let range = match how.range {
         Some(r) => r,
         None => observed_range(dir)?,
@@ -130,6 +125,16 @@ pub fn select_run(
         export_policy(dir, &s.arm.variant, Some(s.arm.step), assets, notes)?.save(out)?;
     }
     Ok(RunChoice { selection, cached })
+}
+
+/// The (kept step, variant) pairs of the run in `dir` that the request's filter lets in.
+pub(crate) fn kept_arms(dir: &Path, how: &Request) -> Result<Vec<Arm>, StudyError> {
+    let steps = kept_steps(dir);
+    let first = *steps.first().ok_or_else(|| StudyError::Path {
+        path: dir.to_path_buf(),
+        what: "kept no parameters yet: train it first".into(),
+    })?;
+    Ok(how.filter.arms(&steps, &kept_variants(dir, first)?)?)
 }
 
 /// The smallest and largest return the run logged (its evaluations and its expert's).
