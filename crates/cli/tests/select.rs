@@ -181,3 +181,56 @@ fn a_users_own_evaluator_is_called_per_checkpoint_and_seed() {
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
     assert!(!out.status.success() && errors.len() == 1 && errors[0].contains("where one return was expected"), "{err}");
 }
+
+#[test]
+fn exhaustive_rolls_every_arm_out_and_a_race_after_it_reads_the_cache() {
+    let dir = scratch("exhaustive");
+    let run = linear_run(&dir);
+    let args = |extra: &[&str]| {
+        let mut a = vec!["select", s(&run), "--epsilon", "0.5", "--delta", "0.1", "--seed", "4", "--range", "-100,0"];
+        a.extend_from_slice(extra);
+        a.push("--json");
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let exhaustive =
+        json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&["--exhaustive", "6"])).output().unwrap());
+    let arms = exhaustive["arms"].as_u64().unwrap();
+    assert!(arms >= 8, "{exhaustive}");
+    assert_eq!(exhaustive["stop"], "exhausted");
+    assert_eq!(exhaustive["rollouts"].as_u64(), Some(6 * arms));
+    assert_eq!(exhaustive["exhaustive_rollouts"].as_u64(), Some(6 * arms));
+
+    // The table holds every arm on the six initial conditions, and the choice is its best mean.
+    let table = run.join("select/seed4/exhaustive-6.csv");
+    let text = std::fs::read_to_string(&table).unwrap();
+    let mut sums: std::collections::BTreeMap<(u64, String), (f64, u32)> = Default::default();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let e = sums.entry((f[1].parse().unwrap(), f[2].to_string())).or_default();
+        e.0 += f[3].parse::<f64>().unwrap();
+        e.1 += 1;
+    }
+    assert_eq!(sums.len() as u64, arms);
+    assert!(sums.values().all(|&(_, n)| n == 6));
+    let ((step, variant), (best, _)) =
+        sums.iter().max_by(|a, b| (a.1.0).total_cmp(&b.1.0)).map(|(k, v)| (k.clone(), *v)).unwrap();
+    assert_eq!((exhaustive["step"].as_u64(), exhaustive["variant"].as_str()), (Some(step), Some(variant.as_str())));
+    assert!((exhaustive["estimate"].as_f64().unwrap() - best / 6.0).abs() < 1e-9);
+
+    // Rerun, it reads everything back; a race with the same seed starts from the same initial conditions.
+    let again = json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&["--exhaustive", "6"])).output().unwrap());
+    assert_eq!(again["cached_rollouts"].as_u64(), Some(6 * arms));
+    let race = json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&[])).output().unwrap());
+    let first_rounds = race["rollouts"].as_u64().unwrap().min(6 * arms);
+    assert!(race["cached_rollouts"].as_u64().unwrap() >= first_rounds.min(arms), "{race}");
+
+    // The table is what --from-csv races on.
+    let from_table = json(&butterfly(&["select", "--from-csv", s(&table), "--epsilon", "0.5", "--delta", "0.1", "--json"]));
+    assert_eq!(from_table["exhaustive_rollouts"].as_u64(), Some(6 * arms));
+    assert!(exhaustive["estimate"].as_f64().unwrap() - from_table["estimate"].as_f64().unwrap() <= 0.5 + 1e-9);
+
+    let out = butterfly(&["select", s(&run), "--epsilon", "1", "--delta", "0.1", "--exhaustive", "0"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.trim().lines().count() == 1 && err.contains("at least one"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,6 +2,8 @@
 //! rollouts. Every round draws one fresh initial condition (the run's env, on the selection seed's own
 //! stream, so none is one of the run's evaluation set) and rolls every arm still in the race out from it;
 //! each return goes to the run's selection cache first, so a killed selection resumes where it stopped.
+//! `exhaustive` instead rolls every arm out from the first N of those initial conditions: the answer a
+//! race is measured against, and a table (`exhaustive-N.csv`) that `select --from-csv` races on.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,8 +11,8 @@ use std::path::{Path, PathBuf};
 use butterfly_envs::{Env, Purpose, TaskEnv, evaluate, initial_conditions, seed_stream};
 use butterfly_imitate::run_dir::{ExpertRow, RolloutRow, TRAIN_DATA};
 use butterfly_imitate::{BcConfig, Dataset, Imitator, ImitatorPolicy, export_policy};
-use butterfly_select::{Arm, Request, Selection, run_selection};
-use butterfly_store::read_log;
+use butterfly_select::{Arm, Request, Selection, Stop, run_selection};
+use butterfly_store::{read_log, write_atomic};
 use butterfly_train::{kept_parameters, kept_steps, kept_variants};
 
 use crate::selection_cache::{SelectionCache, SelectionRollout};
@@ -26,6 +28,8 @@ pub struct RunSelection {
     pub threads: usize,
     /// Where to write the chosen policy (in `bc export`'s format, the selection in its metadata).
     pub export: Option<PathBuf>,
+    /// Roll every arm out from the first N initial conditions (no race) and choose the best mean over them.
+    pub exhaustive: Option<usize>,
 }
 
 /// What a selection over a run chose, and how many of its rollouts an earlier, interrupted one made.
@@ -54,7 +58,11 @@ pub fn select_run(
         Some(r) => r,
         None => observed_range(dir)?,
     };
-    let exhaustive = (arms.len() * config.eval.initial_conditions) as u64;
+    let exhaustive = match asked.exhaustive {
+        Some(0) => return Err(StudyError::Options("--exhaustive needs at least one initial condition".into())),
+        Some(n) => (arms.len() * n) as u64,
+        None => (arms.len() * config.eval.initial_conditions) as u64,
+    };
     let spec = how.fresh_race(range, exhaustive);
     spec.check()?;
 
@@ -64,9 +72,10 @@ pub fn select_run(
     let mut ics = seed_stream(how.seed, Purpose::Selection);
     // Loaded once, when an arm is first rolled out; dropped with the arm.
     let mut policies: BTreeMap<Arm, ImitatorPolicy> = BTreeMap::new();
-    let mut bar = watch.bar("select", 0, spec.budget.unwrap_or(exhaustive));
+    let total = if asked.exhaustive.is_some() { exhaustive } else { spec.budget.unwrap_or(exhaustive) };
+    let mut bar = watch.bar("select", 0, total);
     let (mut done, mut cached) = (0u64, 0u64);
-    let selection = run_selection(&arms, &spec, exhaustive, |round, live: &[&Arm]| {
+    let mut roll = |round: usize, live: &[&Arm]| -> Result<Vec<f64>, StudyError> {
         // Drawn whether or not the round is cached, so that round k always has the same state.
         let state = initial_conditions(&mut env, 1, &mut ics);
         let missing: Vec<&Arm> =
@@ -108,7 +117,17 @@ pub fn select_run(
         cached += (live.len() - missing.len()) as u64;
         bar.update(done, &format!("{} arms left", live.len()));
         Ok(live.iter().map(|a| cache.get(round, a.step, &a.variant).expect("rolled out or cached")).collect())
-    })?;
+    };
+    let selection = match asked.exhaustive {
+        None => run_selection(&arms, &spec, exhaustive, &mut roll)?,
+        Some(n) => {
+            let all: Vec<&Arm> = arms.iter().collect();
+            let returns: Vec<Vec<f64>> = (0..n).map(|round| roll(round, &all)).collect::<Result<_, _>>()?;
+            let table = selection_cache_dir(dir, how.seed).join(format!("exhaustive-{n}.csv"));
+            write_exhaustive_table(&table, &arms, &returns)?;
+            best_mean(&arms, &returns, spec, exhaustive)
+        }
+    };
     bar.finish();
 
     if let Some(out) = &asked.export {
@@ -125,6 +144,38 @@ pub fn select_run(
         export_policy(dir, &s.arm.variant, Some(s.arm.step), assets, notes)?.save(out)?;
     }
     Ok(RunChoice { selection, cached })
+}
+
+/// Every arm's returns (`returns[round][arm]`) as a table in the cache's columns, for `select --from-csv`.
+fn write_exhaustive_table(path: &Path, arms: &[Arm], returns: &[Vec<f64>]) -> Result<(), StudyError> {
+    let mut text = String::from("ic,step,variant,return\n");
+    for (ic, round) in returns.iter().enumerate() {
+        for (arm, ret) in arms.iter().zip(round) {
+            text.push_str(&format!("{ic},{},{},{ret}\n", arm.step, arm.variant));
+        }
+    }
+    Ok(write_atomic(path, text.as_bytes())?)
+}
+
+/// The arm with the best mean over every round: exact for these initial conditions, so its interval is
+/// the mean itself.
+fn best_mean(arms: &[Arm], returns: &[Vec<f64>], spec: butterfly_select::RaceSpec, exhaustive: u64) -> Selection {
+    let mean = |a: usize| returns.iter().map(|r| r[a]).sum::<f64>() / returns.len() as f64;
+    let best = (0..arms.len()).max_by(|&a, &b| mean(a).total_cmp(&mean(b))).expect("at least one arm");
+    let estimate = mean(best);
+    Selection {
+        arm: arms[best].clone(),
+        estimate,
+        lower: estimate,
+        upper: estimate,
+        rollouts: exhaustive,
+        exhaustive_rollouts: exhaustive,
+        rounds: returns.len(),
+        arms: arms.len(),
+        left: arms.len(),
+        stop: Stop::Exhausted,
+        spec,
+    }
 }
 
 /// The (kept step, variant) pairs of the run in `dir` that the request's filter lets in.

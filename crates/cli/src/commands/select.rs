@@ -57,6 +57,11 @@ pub struct SelectArgs {
     /// loss, 0].
     #[arg(long, value_name = "LOW,HIGH", value_delimiter = ',', allow_hyphen_values = true)]
     range: Option<Vec<f64>>,
+    /// Roll every arm of a BC run out from the first N initial conditions of the seed's stream (cached like a
+    /// race's) and choose the best mean over them: the exhaustive answer a race is measured against. The
+    /// returns are also written as a table, RUN/select/seed<S>/exhaustive-N.csv, for --from-csv.
+    #[arg(long, value_name = "N", conflicts_with_all = ["from_csv", "evaluate"])]
+    exhaustive: Option<usize>,
     /// Rollout threads (runs only).
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -98,8 +103,17 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<()> {
             if let Some(out) = &args.export {
                 butterfly_store::check_output(out, args.force)?;
             }
-            let how = RunSelection { request, threads: args.threads, export: args.export.clone() };
-            let choice = if butterfly_report::is_lm_run(run) {
+            let how = RunSelection {
+                request,
+                threads: args.threads,
+                export: args.export.clone(),
+                exhaustive: args.exhaustive,
+            };
+            let lm = butterfly_report::is_lm_run(run);
+            if lm && args.exhaustive.is_some() {
+                bail!("--exhaustive is for BC runs: an LM run's selection reads every validation batch at the latest");
+            }
+            let choice = if lm {
                 select_lm_run(run, &how, &crate::progress::Bars)?
             } else {
                 select_run(run, &how, args.assets.assets.as_deref(), &crate::progress::Bars)?

@@ -31,7 +31,7 @@ fn stop_name(stop: Stop) -> &'static str {
 pub fn selection_text(s: &Selection, cached: Option<u64>) -> String {
     let why = match s.stop {
         Stop::Decided => format!("within ε = {} of the best with probability ≥ {}", s.spec.epsilon, 1.0 - s.spec.delta),
-        Stop::Exhausted => "every initial condition used: the means are exact".to_string(),
+        Stop::Exhausted => "every initial condition used: the means over them are exact".to_string(),
         Stop::Budget => "the budget ran out first: the best mean so far, WITHOUT the guarantee".to_string(),
     };
     let share = 100.0 * s.rollouts as f64 / s.exhaustive_rollouts.max(1) as f64;
