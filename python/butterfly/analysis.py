@@ -21,7 +21,6 @@ def analyze(table, expert_return=None, out=None, *, expert=None, window_start=No
     ``length``; the report (report.md, plots) goes into ``out`` when given."""
     with tempfile.TemporaryDirectory(prefix="butterfly-analyze-") as scratch:
         report = Path(out) if out is not None else Path(scratch)
-        report.mkdir(parents=True, exist_ok=True)
         csv = Path(scratch) / f"{name}.csv"
         csv.write_text(csv_text(table))
         summaries = _native.analyze(

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use butterfly_envs::{Env, MujocoEnv, Replicate, Transition};
+use butterfly_envs::{Env, MujocoEnv, Transition};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
@@ -60,8 +60,7 @@ impl VecEnv {
         let first = MujocoEnv::new(env_id, Path::new(assets))?;
         let (obs_dim, act_dim, max_episode_steps) =
             (first.spec().obs_dim, first.spec().act_dim, first.spec().max_episode_steps);
-        let mut envs: Vec<MujocoEnv> = (1..num_envs).map(|_| first.replicate()).collect();
-        envs.insert(0, first);
+        let envs = first.with_copies(num_envs)?;
         let envs = butterfly_envs::VecEnv::new(envs, threads.clamp(1, num_envs))?;
         let idle = Transition { reward: 0.0, terms: Default::default(), terminated: false, truncated: false };
         let batch = Batch { envs, elapsed: vec![0; num_envs], transitions: vec![idle; num_envs] };

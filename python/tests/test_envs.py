@@ -72,6 +72,9 @@ def test_registered_with_gymnasium():
 def test_errors_are_one_clear_line():
     with pytest.raises(butterfly.ButterflyError, match="unknown environment 'Nope-v1'"):
         make_vec("Nope-v1", 2)
+    # More envs than memory holds is an error the caller can catch, not an abort of the interpreter.
+    with pytest.raises(butterfly.ButterflyError, match="environments would need .* of memory"):
+        make_vec("Hopper-v4", 10**12)
     env = make_vec("Hopper-v4", 2)
     env.reset(seed=0)
     with pytest.raises(butterfly.ButterflyError, match="must be finite"):

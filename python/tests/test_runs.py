@@ -58,6 +58,13 @@ def test_select_is_the_cli_select(cli, tmp_path):
         assert got == want
 
 
-def test_errors_are_one_clear_line(tmp_path):
+def test_errors_are_one_clear_line(tmp_path, tiny_run):
+    with pytest.raises(butterfly.ButterflyError, match="must be a finite number"):
+        butterfly.analyze(evaluations(), expert_return=float("inf"))
+    with pytest.raises(butterfly.ButterflyError, match="is inside the run"):
+        butterfly.analyze(evaluations(), out=tiny_run / "analysis")
+    assert not (tiny_run / "analysis").exists()
+    with pytest.raises(FileNotFoundError, match="is not a run directory"):
+        butterfly.read_run(tmp_path)
     with pytest.raises(butterfly.ButterflyError, match="has no 'return' column"):
         butterfly.select(pd.DataFrame({"step": [1], "variant": ["raw"], "ic": [0]}), 1.0, 0.1)

@@ -69,6 +69,19 @@ fn a_runs_own_csvs_give_the_metrics_report_gives() {
     assert!(none[0]["expert_return"].as_f64().unwrap() >= best.fold(f64::NEG_INFINITY, f64::max));
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("the best mean evaluation stands in"), "{md}");
+
+    // A report inside the run (that is `butterfly report`'s) and a non-finite expert return are refused in
+    // one line, making nothing.
+    let inside = run.join("analysis");
+    for (args, says) in [
+        (vec!["--out", arg(&inside)], "is inside the run"),
+        (vec!["--out", &out_arg, "--expert-return", "inf"], "must be a finite number"),
+    ] {
+        let got = butterfly(&[&["analyze", arg(&eval)][..], &args].concat());
+        let stderr = String::from_utf8_lossy(&got.stderr);
+        assert!(!got.status.success() && stderr.contains(says) && stderr.lines().count() == 1, "{stderr}");
+    }
+    assert!(!inside.exists());
 }
 
 #[test]

@@ -218,14 +218,16 @@ fn exhaustive_rolls_every_arm_out_and_a_race_after_it_reads_the_cache() {
     assert!((exhaustive["estimate"].as_f64().unwrap() - best / 6.0).abs() < 1e-9);
 
     // Rerun, it reads everything back; a race with the same seed starts from the same initial conditions.
-    let again = json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&["--exhaustive", "6"])).output().unwrap());
+    let again =
+        json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&["--exhaustive", "6"])).output().unwrap());
     assert_eq!(again["cached_rollouts"].as_u64(), Some(6 * arms));
     let race = json(&Command::new(env!("CARGO_BIN_EXE_butterfly")).args(args(&[])).output().unwrap());
     let first_rounds = race["rollouts"].as_u64().unwrap().min(6 * arms);
     assert!(race["cached_rollouts"].as_u64().unwrap() >= first_rounds.min(arms), "{race}");
 
     // The table is what --from-csv races on.
-    let from_table = json(&butterfly(&["select", "--from-csv", s(&table), "--epsilon", "0.5", "--delta", "0.1", "--json"]));
+    let from_table =
+        json(&butterfly(&["select", "--from-csv", s(&table), "--epsilon", "0.5", "--delta", "0.1", "--json"]));
     assert_eq!(from_table["exhaustive_rollouts"].as_u64(), Some(6 * arms));
     assert!(exhaustive["estimate"].as_f64().unwrap() - from_table["estimate"].as_f64().unwrap() <= 0.5 + 1e-9);
 

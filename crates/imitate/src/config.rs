@@ -250,7 +250,7 @@ impl BcConfig {
 
     pub fn from_toml(text: &str) -> Result<Self, ImitateError> {
         let config: BcConfig =
-            toml::from_str(text).map_err(|e| ImitateError::Config(e.to_string().trim().replace('\n', " ")))?;
+            toml::from_str(text).map_err(|e| ImitateError::Config(butterfly_train::toml_error(&e, text)))?;
         config.validate()?;
         Ok(config)
     }

@@ -22,7 +22,7 @@
 
 use std::path::{Path, PathBuf};
 
-use butterfly_train::merge;
+use butterfly_train::{merge, toml_error};
 use serde::Deserialize;
 
 use crate::{BcConfig, ImitateError};
@@ -92,7 +92,7 @@ impl Sweep {
     /// `seeds`, when given, replace the file's (not those a variant lists itself).
     pub fn load(path: &Path, overrides: &[String], seeds: Option<&[u64]>) -> Result<Self, ImitateError> {
         let text = std::fs::read_to_string(path).map_err(|e| bad(path, e.to_string()))?;
-        let file: SweepFile = toml::from_str(&text).map_err(|e| bad(path, flat(e)))?;
+        let file: SweepFile = toml::from_str(&text).map_err(|e| bad(path, toml_error(&e, &text)))?;
         let base_path = path.parent().unwrap_or(Path::new(".")).join(&file.base);
         let base_text = std::fs::read_to_string(&base_path).map_err(|e| bad(&base_path, e.to_string()))?;
         Self::resolve(file, (&base_text, &base_path), path, overrides, seeds)
@@ -107,7 +107,7 @@ impl Sweep {
         overrides: &[String],
         seeds: Option<&[u64]>,
     ) -> Result<Self, ImitateError> {
-        let file: SweepFile = toml::from_str(text).map_err(|e| bad(name, flat(e)))?;
+        let file: SweepFile = toml::from_str(text).map_err(|e| bad(name, toml_error(&e, text)))?;
         let base_path = name.parent().unwrap_or(Path::new(".")).join(&file.base);
         Self::resolve(file, (base_text, &base_path), name, overrides, seeds)
     }
@@ -119,7 +119,7 @@ impl Sweep {
         overrides: &[String],
         seeds: Option<&[u64]>,
     ) -> Result<Self, ImitateError> {
-        let mut base: toml::Table = toml::from_str(base_text).map_err(|e| bad(base_path, flat(e)))?;
+        let mut base: toml::Table = toml::from_str(base_text).map_err(|e| bad(base_path, toml_error(&e, base_text)))?;
         merge(&mut base, &file.set);
         for o in overrides {
             merge(&mut base, &butterfly_train::parse_override(o).map_err(|e| bad(path, e.to_string()))?);
@@ -182,10 +182,6 @@ impl Sweep {
 
 fn bad(path: &Path, what: String) -> ImitateError {
     ImitateError::Config(format!("{}: {what}", path.display()))
-}
-
-fn flat(e: toml::de::Error) -> String {
-    e.to_string().trim().replace('\n', " ")
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ butterfly_train::training_config!(LmConfig);
 impl LmConfig {
     pub fn from_toml(text: &str) -> Result<Self, LmError> {
         let mut config: LmConfig =
-            toml::from_str(text).map_err(|e| LmError::Config(e.to_string().trim().replace('\n', " ")))?;
+            toml::from_str(text).map_err(|e| LmError::Config(butterfly_train::toml_error(&e, text)))?;
         // `~/` names the home directory, as in a shell; the run stores the resolved path.
         if let (Ok(rest), Some(home)) = (config.data.strip_prefix("~"), std::env::var_os("HOME")) {
             config.data = PathBuf::from(home).join(rest);

@@ -21,6 +21,9 @@ pub enum ReportError {
     /// A run's generations could not be compared (`report --generations`).
     #[error(transparent)]
     Lm(#[from] butterfly_lm::LmError),
+    /// An argument no report can be made of (its message names it).
+    #[error("{0}")]
+    Invalid(String),
     #[error("CSV row {row} has {got} fields, the header {expected}")]
     RowWidth { row: usize, got: usize, expected: usize },
 }

@@ -74,7 +74,7 @@ impl RunConfig {
             ))
         })?;
         toml::from_str(&text).map_err(|e| {
-            crate::SacError::Config(format!("{}: {}", path.display(), e.to_string().trim().replace('\n', " ")))
+            crate::SacError::Config(format!("{}: {}", path.display(), butterfly_train::toml_error(&e, &text)))
         })
     }
 

@@ -31,7 +31,7 @@ impl<E: Env + Replicate + Sync> RunKind for SacRun<E> {
 
     fn parse(text: &str, path: &Path) -> Result<RunConfig, SacError> {
         toml::from_str(text)
-            .map_err(|e| SacError::Config(format!("{}: {}", path.display(), e.to_string().trim().replace('\n', " "))))
+            .map_err(|e| SacError::Config(format!("{}: {}", path.display(), butterfly_train::toml_error(&e, text))))
     }
 
     fn to_toml(config: &RunConfig) -> String {

@@ -29,6 +29,7 @@ pub fn select_lm_run(dir: &Path, asked: &RunSelection, watch: &dyn Watch) -> Res
         let what = "--export writes BC policies; for an LM run use `butterfly lm export RUN --variant V` on the choice";
         return Err(StudyError::Options(what.into()));
     }
+    butterfly_store::threads::check_threads("threads", asked.threads)?;
     let arms = kept_arms(dir, how)?;
     let mut judge = LmJudge::open(dir)?;
     let batches = judge.batches();

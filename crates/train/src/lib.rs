@@ -14,6 +14,7 @@ pub mod posthoc;
 mod run;
 mod stabilize;
 mod stabilizer;
+mod toml_error;
 mod train_loop;
 mod training_config;
 
@@ -28,5 +29,6 @@ pub use overrides::{apply_overrides, merge, parse_override};
 pub use run::{Run, RunKind};
 pub use stabilize::{Average, Judge, POSTHOC_DIR, Plan, Rows, plan, read_with_posthoc, stabilize};
 pub use stabilizer::{CountFrom, Ema, EmaWeight, Stabilizer, StabilizerSpec, update_all};
+pub use toml_error::toml_error;
 pub use train_loop::{LoopConfig, Progress, TrainLoop, Window};
 pub use training_config::TrainingConfig;

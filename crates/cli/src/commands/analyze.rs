@@ -39,17 +39,6 @@ pub struct AnalyzeArgs {
 }
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
-    if let Some(r) = args.expert_return.filter(|r| !r.is_finite()) {
-        anyhow::bail!("--expert-return must be a finite number, got {r}");
-    }
-    // A run's own report is `butterfly report`'s to write.
-    if let Some(run) = butterfly_store::enclosing_run(&args.out) {
-        anyhow::bail!(
-            "--out {} is inside the run {}: choose a directory of its own",
-            args.out.display(),
-            run.display()
-        );
-    }
     let source = EvaluationSource {
         files: args.files.clone(),
         expert_return: args.expert_return,

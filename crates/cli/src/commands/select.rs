@@ -62,7 +62,7 @@ pub struct SelectArgs {
     /// returns are also written as a table, RUN/select/seed<S>/exhaustive-N.csv, for --from-csv.
     #[arg(long, value_name = "N", conflicts_with_all = ["from_csv", "evaluate"])]
     exhaustive: Option<usize>,
-    /// Rollout threads (runs only).
+    /// Rollout threads (BC runs; an LM run's validation batches are judged on one).
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Write the chosen policy here in `bc export`'s format, the selection in its metadata (runs only).

@@ -89,6 +89,18 @@ impl MujocoEnv {
         &self.model
     }
 
+    /// This env and `n − 1` more of its task sharing its model; a count whose simulator states would not fit
+    /// in the machine's memory is one error, not an allocation abort.
+    pub fn with_copies(self, n: usize) -> Result<Vec<Self>, EnvError> {
+        let ffi = self.model.ffi();
+        let each = std::mem::size_of::<Self>() as u128 + ffi.narena as u128 + ffi.nbuffer as u128;
+        butterfly_store::memory::ensure_fits(&[("environments", n as u128, each)])?;
+        let mut envs = Vec::with_capacity(n);
+        envs.extend((1..n).map(|_| self.replicate()));
+        envs.insert(0, self);
+        Ok(envs)
+    }
+
     pub fn frame_skip(&self) -> usize {
         self.task.frame_skip
     }

@@ -22,6 +22,14 @@ pub fn write_analysis(
     out: &Path,
     window_start: Option<u64>,
 ) -> Result<Analysis, ReportError> {
+    if let Some(r) = source.expert_return.filter(|r| !r.is_finite()) {
+        return Err(ReportError::Invalid(format!("the expert return must be a finite number, got {r}")));
+    }
+    // A run's own report is `butterfly report`'s to write.
+    if let Some(run) = butterfly_store::enclosing_run(out) {
+        let what = format!("is inside the run {}: choose a directory of its own", run.display());
+        return Err(ReportError::Run { path: out.to_path_buf(), what });
+    }
     let mut runs = evaluation_runs(source, out)?;
     if runs.len() == 1 {
         let run = runs.remove(0);

@@ -30,7 +30,9 @@ fn stop_name(stop: Stop) -> &'static str {
 /// A few lines, each ending in `\n`.
 pub fn selection_text(s: &Selection, cached: Option<u64>) -> String {
     let why = match s.stop {
-        Stop::Decided => format!("within ε = {} of the best with probability ≥ {}", s.spec.epsilon, 1.0 - s.spec.delta),
+        Stop::Decided => {
+            format!("within ε = {} of the best with probability ≥ {}", plain(s.spec.epsilon), plain(1.0 - s.spec.delta))
+        }
         Stop::Exhausted => "every initial condition used: the means over them are exact".to_string(),
         Stop::Budget => "the budget ran out first: the best mean so far, WITHOUT the guarantee".to_string(),
     };
@@ -44,4 +46,9 @@ pub fn selection_text(s: &Selection, cached: Option<u64>) -> String {
         text.push_str(&format!("  {c} of the rollouts were read back from an earlier selection's cache\n"));
     }
     text
+}
+
+/// A number as typed (0.05, 100), or in exponent form when that would run to many digits.
+fn plain(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e6).contains(&v.abs()) { format!("{v:e}") } else { format!("{v}") }
 }
