@@ -172,6 +172,35 @@ fn runs_that_died_before_their_first_checkpoint_resume_to_the_files_of_an_uninte
     }
 }
 
+#[test]
+fn a_run_killed_inside_a_long_window_resumes_from_its_last_evaluated_block() {
+    // Every iterate of 1500–2099 judged over horizon 1000: long enough to be killed in the middle.
+    let long_window = |t: String| {
+        short(t)
+            .replace("windows = [{ start = 1500, length = 20 }]", "windows = [{ start = 1500, length = 600 }]")
+            .replace("horizon = 100\nseed = 1", "horizon = 1000\nseed = 1")
+    };
+    let config = linear_config(&scratch("window-config"), long_window);
+    let whole = scratch("window-whole");
+    ok(&butterfly(&["bc", "train", s(&config), "--out", s(&whole)]));
+
+    let killed = scratch("window-killed");
+    let child = Running(spawn(&["bc", "train", s(&config), "--out", s(&killed)]));
+    let iterates = |run: &Path| std::fs::read_to_string(run.join("iterates.csv")).map_or(0, |t| t.lines().count());
+    let start = Instant::now();
+    // Three blocks of 16 iterates, each row one (iterate, variant, initial condition): 4 variants, 20 ICs.
+    while iterates(&killed) < 1 + 3 * 16 * 4 * 20 {
+        assert!(start.elapsed() < Duration::from_secs(120), "the window did not get going");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    drop(child);
+    let meta = TensorFile::load(&killed.join("checkpoints/latest.safetensors")).unwrap().metadata;
+    let step: u64 = meta["step"].parse().unwrap();
+    assert!(step > 1500 && step < 2000, "the last checkpoint is at {step}, not inside the window");
+    ok(&butterfly(&["bc", "train", "--resume", s(&killed)]));
+    same_logs(&whole, &killed);
+}
+
 /// A name, how it breaks the config, and what the error line must say.
 type BrokenConfig = (&'static str, fn(String) -> String, &'static [&'static str]);
 

@@ -222,6 +222,11 @@ impl<L: Learner> TrainLoop<L> {
                 let last_of_window = !self.config.windows.iter().any(|w| w.contains(step + 1));
                 if last_of_window || self.pending_iterates.len() >= WINDOW_BLOCK * (1 + self.stabilizers.len()) {
                     self.evaluate_iterates()?;
+                    // A window can take hours (the paper's zoom): a killed run resumes from its last block,
+                    // not from the window's start. The evaluation below checkpoints its own steps.
+                    if !(step.is_multiple_of(self.config.eval_every) || step == self.config.steps) {
+                        self.save_checkpoint()?;
+                    }
                 }
             }
             if step.is_multiple_of(self.config.eval_every) || step == self.config.steps {
