@@ -129,6 +129,28 @@ fn bench_env_json_has_the_documented_keys() {
 }
 
 #[test]
+fn bench_study_times_a_whole_study_and_splits_it() {
+    let args = ["bench", "study", "--setting", "paper", "--updates", "200", "--trajectories", "3", "--no-torch"];
+    let out = butterfly(&[&args[..], &["--json"]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["updates"].as_u64(), v["trajectories"].as_u64(), v["eval_every"].as_u64()),
+        (Some(200), Some(3), Some(200))
+    );
+    assert!(v["torch_s"].is_null() && v["ratio"].is_null(), "{v}");
+    let b = &v["butterfly"];
+    let part = |k: &str| b[k].as_f64().unwrap();
+    assert!(["data_s", "training_s", "evaluation_s"].iter().all(|k| part(k) > 0.0), "{v}");
+    // The parts are the whole: the split comes from the run's own timing.csv inside the measured wall time.
+    let parts = part("data_s") + part("training_s") + part("evaluation_s");
+    assert!((parts - v["butterfly_s"].as_f64().unwrap()).abs() < 1e-6, "{v}");
+    assert!(b["final"]["raw"].as_f64().is_some() && b["final"]["ema"].as_f64().is_some(), "{v}");
+    let line = one_error_line(&["bench", "study", "--threads", "0", "--no-torch"]);
+    assert!(line.contains("threads"), "{line}");
+}
+
+#[test]
 fn bench_sac_measures_the_chosen_task() {
     let out = butterfly(&["bench", "sac", "--json", "--env", "Hopper-v4", "--steps", "5", "--repeats", "1"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

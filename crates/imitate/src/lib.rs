@@ -16,6 +16,7 @@ mod minari_export;
 pub mod run_dir;
 mod shared_data;
 pub mod slurm;
+mod study_bench;
 mod sweep;
 mod torch_reference;
 mod trainer;
@@ -31,6 +32,7 @@ pub use landscape::{Landscape, LandscapeSpec, compute_landscape, mean_neighbour_
 pub use minari_data::minari_data;
 pub use minari_export::export_minari;
 pub use shared_data::{DataKey, shared_collect};
+pub use study_bench::{StudyBench, StudyRates, StudySetting, StudyTimes};
 pub use sweep::{Sweep, SweepRun};
-pub use torch_reference::{TorchRates, torch_candidates};
+pub use torch_reference::{TorchRates, run_torch_script, torch_candidates};
 pub use trainer::{Bc, BcJudge, BcLearner, BcTrainer};

@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use crate::ImitateError;
 
-/// The Python helper, at the repository root.
-const TORCH_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/torch_bc.py");
-/// Exit status of `torch_bc.py` when torch cannot be imported.
+/// The Python helpers, at the repository root.
+const BENCH_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench");
+/// Exit status of the helpers when torch cannot be imported.
 const TORCH_MISSING: i32 = 3;
 
 /// What `torch_bc.py` prints (medians over the repeats).
@@ -48,22 +48,28 @@ pub fn run_torch(
     repeats: usize,
     threads: usize,
 ) -> Result<Option<TorchRates>, ImitateError> {
-    let script = Path::new(TORCH_SCRIPT);
-    if !script.exists() {
-        return Err(ImitateError::Torch(format!("{} is missing: run from a Butterfly checkout", script.display())));
-    }
     let widths = widths.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(",");
     // `WINDOW,N_LAYER,N_HEAD,N_EMBD`, as torch_bc.py's --transformer reads it.
     let t = transformer;
     let transformer = format!("{},{},{},{}", t.window, t.n_layer, t.n_head, t.n_embd);
+    let (steps, repeats, threads) = (steps.to_string(), repeats.to_string(), threads.to_string());
+    let args = ["--widths", &widths, "--steps", &steps, "--repeats", &repeats, "--threads", &threads];
+    run_torch_script(candidates, "torch_bc.py", &[&args[..], &["--transformer", &transformer]].concat())
+}
+
+/// Runs `bench/SCRIPT ARGS` with the first candidate Python that has torch and parses the one JSON object
+/// it prints; `None` when no candidate has torch (the script exits with 3 then).
+pub fn run_torch_script<T: serde::de::DeserializeOwned>(
+    candidates: &[PathBuf],
+    script: &str,
+    args: &[&str],
+) -> Result<Option<T>, ImitateError> {
+    let script = Path::new(BENCH_DIR).join(script);
+    if !script.exists() {
+        return Err(ImitateError::Torch(format!("{} is missing: run from a Butterfly checkout", script.display())));
+    }
     for python in candidates {
-        let out = match Command::new(python)
-            .arg(script)
-            .args(["--widths", &widths, "--steps", &steps.to_string()])
-            .args(["--repeats", &repeats.to_string(), "--threads", &threads.to_string()])
-            .args(["--transformer", &transformer])
-            .output()
-        {
+        let out = match Command::new(python).arg(&script).args(args).output() {
             Ok(out) => out,
             // An interpreter that is not there is just a missing candidate.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -74,7 +80,7 @@ pub fn run_torch(
                 let text = String::from_utf8_lossy(&out.stdout);
                 return serde_json::from_str(&text)
                     .map(Some)
-                    .map_err(|e| ImitateError::Torch(format!("torch_bc.py printed no JSON ({e}): {text}")));
+                    .map_err(|e| ImitateError::Torch(format!("{} printed no JSON ({e}): {text}", script.display())));
             }
             Some(TORCH_MISSING) => continue,
             _ => {

@@ -1,6 +1,6 @@
 use clap::Subcommand;
 
-use super::{bench_env, bench_lm, bench_sac, bench_train};
+use super::{bench_env, bench_lm, bench_sac, bench_study, bench_train};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -12,6 +12,9 @@ pub enum BenchCommand {
     Sac(bench_sac::BenchSacArgs),
     /// GPT training tokens/s at the default LM and a larger one, the GEMM-limited rate, generation tokens/s.
     Lm(bench_lm::BenchLmArgs),
+    /// One seed of a GVA study end to end (expert data, BC with an EMA, J_H on 20 initial conditions), and
+    /// the same study in Gymnasium + PyTorch.
+    Study(bench_study::BenchStudyArgs),
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -20,5 +23,6 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Train(args) => bench_train::run(&args),
         BenchCommand::Sac(args) => bench_sac::run(&args),
         BenchCommand::Lm(args) => bench_lm::run(&args),
+        BenchCommand::Study(args) => bench_study::run(&args),
     }
 }

@@ -4,6 +4,7 @@ pub mod bench;
 mod bench_env;
 mod bench_lm;
 mod bench_sac;
+mod bench_study;
 mod bench_train;
 pub mod data;
 pub mod demo;
