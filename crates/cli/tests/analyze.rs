@@ -76,6 +76,7 @@ fn a_runs_own_csvs_give_the_metrics_report_gives() {
     for (args, says) in [
         (vec!["--out", arg(&inside)], "is inside the run"),
         (vec!["--out", &out_arg, "--expert-return", "inf"], "must be a finite number"),
+        (vec!["--out", &out_arg, "--horizon", "0"], "at least 1 step"),
     ] {
         let got = butterfly(&[&["analyze", arg(&eval)][..], &args].concat());
         let stderr = String::from_utf8_lossy(&got.stderr);

@@ -25,6 +25,9 @@ pub fn write_analysis(
     if let Some(r) = source.expert_return.filter(|r| !r.is_finite()) {
         return Err(ReportError::Invalid(format!("the expert return must be a finite number, got {r}")));
     }
+    if source.horizon == Some(0) {
+        return Err(ReportError::Invalid("the horizon must be at least 1 step".into()));
+    }
     // A run's own report is `butterfly report`'s to write.
     if let Some(run) = butterfly_store::enclosing_run(out) {
         let what = format!("is inside the run {}: choose a directory of its own", run.display());
