@@ -9,10 +9,14 @@ const PER_CORE: usize = 4;
 /// Whatever the machine, never more than this.
 const CEILING: usize = 256;
 
+/// The cores this process may use (1 when the platform cannot tell).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// The largest thread count accepted here: 4 × the available parallelism, at most 256.
 pub fn max_threads() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores.saturating_mul(PER_CORE).min(CEILING)
+    cores().saturating_mul(PER_CORE).min(CEILING)
 }
 
 /// `n` when it is in 1..=[`max_threads`]; otherwise an error naming `what` (the flag or key) and the range.

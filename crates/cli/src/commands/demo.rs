@@ -34,9 +34,9 @@ pub struct DemoArgs {
     /// window and the landscapes.
     #[arg(long, default_value_t = 5)]
     seeds: u64,
-    /// Seeds trained side by side (each on one thread).
-    #[arg(long, default_value_t = 2)]
-    jobs: usize,
+    /// Seeds trained side by side, each on one thread [default: the machine's cores].
+    #[arg(long)]
+    jobs: Option<usize>,
     #[command(flatten)]
     overrides: crate::config_file::ConfigArgs,
     #[command(flatten)]
@@ -61,7 +61,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         grid: args.grid,
         steps: args.steps,
         seeds: args.seeds,
-        jobs: args.jobs,
+        jobs: args.jobs.unwrap_or_else(butterfly_store::threads::cores),
         overrides: args.overrides.overrides(),
         assets: args.assets.assets.as_deref(),
     };

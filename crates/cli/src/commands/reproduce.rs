@@ -54,9 +54,9 @@ pub struct FigureRuns {
     /// with --quick 0]; the runs of a row share one dataset (data.seed = 0).
     #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = crate::config_file::config_seed())]
     seeds: Option<Vec<u64>>,
-    /// Runs trained side by side (each on one thread).
-    #[arg(long, default_value_t = 2)]
-    jobs: usize,
+    /// Runs trained side by side, each on one thread [default: the machine's cores].
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Output directory: the runs (`seed<k>/`, or `<row>/seed<k>/` for a sweep), the report and the figures;
     /// unfinished runs there are resumed.
     #[arg(long, value_name = "DIR")]
@@ -128,12 +128,14 @@ fn sweep_figure(figure: PaperSweep, args: &SweepFigureArgs) -> anyhow::Result<()
         let runs: Vec<_> = sweep.runs.iter().collect();
         return super::sweep_slurm::submit(&args.cluster, file, out, &passed_on, &runs);
     }
-    let summary = run_paper_sweep(&sweep, out, *jobs, args.assets.assets.as_deref(), &Bars)?;
+    let jobs = jobs.unwrap_or_else(butterfly_store::threads::cores);
+    let summary = run_paper_sweep(&sweep, out, jobs, args.assets.assets.as_deref(), &Bars)?;
     crate::show::show(args.json, &summary.curves, summary.table())
 }
 
 fn figure1(args: &Figure1Args) -> anyhow::Result<()> {
     let assets = args.assets.assets.as_deref();
     let FigureRuns { seeds, jobs, out } = &args.runs;
-    crate::show::run_study_shown(&figure1_study(args.quick, seeds.clone(), out, *jobs, assets)?)
+    let jobs = jobs.unwrap_or_else(butterfly_store::threads::cores);
+    crate::show::run_study_shown(&figure1_study(args.quick, seeds.clone(), out, jobs, assets)?)
 }

@@ -32,9 +32,9 @@ pub struct SweepArgs {
     /// Skip the report after training (when every cluster task trains one run; report once at the end).
     #[arg(long, conflicts_with = "report_only")]
     no_report: bool,
-    /// Runs trained side by side here (give each run `threads = 1` to use one core each).
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    jobs: usize,
+    /// Runs trained side by side here [default: the machine's cores over the largest `threads` of a run].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
     /// First step of the oscillation window (default: half of each run, after every burn-in).
     #[arg(long, value_name = "STEP")]
     window_start: Option<u64>,
@@ -81,7 +81,9 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         return list(args, &chosen);
     }
     if !args.report_only {
-        train_sweep(&chosen, &args.out, args.jobs, args.assets.assets.as_deref(), &Bars)?;
+        let widest = chosen.iter().map(|r| r.config.threads).max().unwrap_or(1).max(1);
+        let jobs = args.jobs.unwrap_or_else(|| (butterfly_store::threads::cores() / widest).max(1));
+        train_sweep(&chosen, &args.out, jobs, args.assets.assets.as_deref(), &Bars)?;
     }
     if args.no_report {
         return Ok(());
