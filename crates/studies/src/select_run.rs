@@ -60,7 +60,7 @@ pub fn select_run(
     };
     let exhaustive = match asked.exhaustive {
         Some(0) => return Err(StudyError::Options("--exhaustive needs at least one initial condition".into())),
-        Some(n) => (arms.len() * n) as u64,
+        Some(n) => (arms.len() as u64).saturating_mul(n as u64),
         None => (arms.len() * config.eval.initial_conditions) as u64,
     };
     let spec = how.fresh_race(range, exhaustive);
