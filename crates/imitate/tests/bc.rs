@@ -117,13 +117,14 @@ fn a_cut_run_resumes_to_identical_files() {
 
     let cut = scratch("cut");
     let mut first = BcTrainer::create(config(), &cut, None).unwrap();
-    // Stops at 1700 as a kill would: rows after the checkpoint at 1000 exist and must be cut back.
+    // Stops at 1700 as a kill would: rows after the last checkpoint, at the end of the window (1050), exist
+    // and must be cut back.
     first.run(Some(1700), |_| {}).unwrap();
     drop(first);
     let metrics_before = std::fs::read_to_string(cut.join("metrics.csv")).unwrap();
     assert!(metrics_before.contains("\n1700,"), "the cut run logged past its checkpoint");
     let mut second = BcTrainer::resume(&cut, None, None).unwrap();
-    assert_eq!(second.step(), 1000);
+    assert_eq!(second.step(), 1050);
     second.run(None, |_| {}).unwrap();
     for name in
         ["metrics.csv", "eval.csv", "validation.csv", "data/train.safetensors", "checkpoints/latest.safetensors"]
