@@ -16,12 +16,13 @@ import time
 INPUT, OUTPUT, DEPTH, BATCH, INFER_BATCH = 23, 6, 4, 256, 20
 
 
-def imitator(torch, width):
-    layers, d = [], INPUT
-    for _ in range(DEPTH):
+def imitator(torch, width, d_in=INPUT, d_out=OUTPUT, depth=DEPTH):
+    """The MLP imitator: `depth` hidden ReLU layers of `width` (torch_study.py uses it too)."""
+    layers, d = [], d_in
+    for _ in range(depth):
         layers += [torch.nn.Linear(d, width), torch.nn.ReLU()]
         d = width
-    layers.append(torch.nn.Linear(d, OUTPUT))
+    layers.append(torch.nn.Linear(d, d_out))
     return torch.nn.Sequential(*layers)
 
 

@@ -29,6 +29,7 @@ try:
     import torch
     from safetensors.numpy import load_file
     from safetensors import safe_open
+    from torch_bc import imitator
 except ImportError as e:
     print(f"torch_study.py: {e}", file=sys.stderr)
     sys.exit(3)
@@ -74,15 +75,6 @@ def collect(env_id, expert, trajectories, horizon, seed):
                     break
     env.close()
     return torch.tensor(np.array(inputs), dtype=torch.float32), torch.tensor(np.array(targets), dtype=torch.float32)
-
-
-def imitator(d_in, d_out, width, depth):
-    layers, d = [], d_in
-    for _ in range(depth):
-        layers += [torch.nn.Linear(d, width), torch.nn.ReLU()]
-        d = width
-    layers.append(torch.nn.Linear(d, d_out))
-    return torch.nn.Sequential(*layers)
 
 
 def j_h(env_id, model, mean, std, count, horizon, seed):
@@ -140,8 +132,8 @@ def main():
     x = (x - mean) / std
     data_s = time.perf_counter() - START
 
-    model = imitator(x.shape[1], y.shape[1], a.width, a.depth)
-    ema = imitator(x.shape[1], y.shape[1], a.width, a.depth)
+    model = imitator(torch, a.width, x.shape[1], y.shape[1], a.depth)
+    ema = imitator(torch, a.width, x.shape[1], y.shape[1], a.depth)
     ema.load_state_dict(model.state_dict())
     params, ema_params = list(model.parameters()), list(ema.parameters())
     opt = torch.optim.Adam(params, lr=a.lr)
