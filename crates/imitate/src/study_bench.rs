@@ -101,13 +101,10 @@ impl StudyBench {
         config.data.threads = self.threads;
         // The shipped expert, wherever the command is run from.
         let expert = Path::new(REPO).join(&config.expert);
-        let expert = expert.as_path();
-        if !expert.is_file() {
-            let what = format!("{} is missing: run from a Butterfly checkout", expert.display());
-            return Err(ImitateError::Config(what));
-        }
-        config.expert = std::fs::canonicalize(expert)
-            .map_err(|source| ImitateError::Io { path: expert.to_path_buf(), source })?
+        config.expert = std::fs::canonicalize(&expert)
+            .map_err(|_| {
+                ImitateError::Config(format!("{} is missing: run from a Butterfly checkout", expert.display()))
+            })?
             .display()
             .to_string();
         config.validate()?;
@@ -117,12 +114,9 @@ impl StudyBench {
     pub fn measure(&self) -> Result<StudyRates, ImitateError> {
         butterfly_store::threads::check_threads("threads", self.threads)?;
         let config = self.config()?;
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| ImitateError::Io { path, source }
-        };
         let _ = std::fs::remove_dir_all(&self.scratch);
-        std::fs::create_dir_all(&self.scratch).map_err(io(&self.scratch))?;
+        std::fs::create_dir_all(&self.scratch)
+            .map_err(|source| ImitateError::Io { path: self.scratch.clone(), source })?;
         let result = self.measure_in(&config);
         let _ = std::fs::remove_dir_all(&self.scratch);
         result
